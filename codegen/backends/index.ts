@@ -1,0 +1,12 @@
+/** Every backend `nicsched compile` runs, in order. */
+
+import type { Backend, EmittedFile } from './backend.js';
+import { goldenBackend } from './golden-backend.js';
+import { irBackend } from './ir-backend.js';
+import type { CompiledPolicy } from '../ir/ir.js';
+
+export const BACKENDS: readonly Backend[] = [irBackend, goldenBackend];
+
+export function emitAll(policy: CompiledPolicy, backends: readonly Backend[] = BACKENDS): EmittedFile[] {
+  return backends.flatMap((b) => b.emit(policy));
+}

@@ -1,0 +1,121 @@
+/**
+ * The `nicsched` command line. Exit codes: 0 ok, 1 bad input (a located message on stderr),
+ * 2 internal error. Every command takes --json for machine use.
+ */
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { emitAll } from '../backends/index.js';
+import { loadPolicy } from '../policy.js';
+import { InputError } from '../util/errors.js';
+import { writeOutputDir } from '../util/output.js';
+import { processIo, type CliIo } from './io.js';
+import { runPredict } from './predict.js';
+import { summaryJson, summaryText } from './summary.js';
+import { FEATURE_SOURCES, describeTransform } from '../spec/catalogue.js';
+import { POLICY_SCHEMA } from '../spec/validate.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT = 1;
+export const EXIT_INTERNAL = 2;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function json(io: CliIo, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2) + '\n');
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('nicsched')
+    .description('Compile MLP scheduling policies for FPGA NICs: golden model, RTL, HLS, register map, driver and scheduler hook.')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('check')
+    .description('validate a policy and print a summary: shapes, formats, accumulator widths, hash')
+    .argument('<policy>', 'policy spec (.yaml or .json)')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { json?: boolean }) => {
+      const policy = loadPolicy(file);
+      if (opts.json) json(io, summaryJson(policy));
+      else io.out(summaryText(policy));
+    });
+
+  program
+    .command('compile')
+    .description('compile a policy and write ir.json plus every backend\'s outputs')
+    .argument('<policy>', 'policy spec (.yaml or .json)')
+    .requiredOption('-o, --output <dir>', 'output directory (created; replaced only if nicsched made it)')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { output: string; json?: boolean }) => {
+      const policy = loadPolicy(file);
+      const files = emitAll(policy);
+      writeOutputDir(opts.output, files, `${policy.hash}\n`);
+      if (opts.json) json(io, { policy_hash: policy.hash, output: opts.output, files: files.map((f) => f.path) });
+      else io.out(`compiled ${policy.ir.name} (${policy.hash.slice(0, 16)}) -> ${opts.output}: ${files.length} files\n`);
+    });
+
+  program
+    .command('predict')
+    .description('run the golden model on input vectors (CSV: header of feature names, one row per vector)')
+    .argument('<policy>', 'policy spec (.yaml or .json)')
+    .requiredOption('-i, --input <csv>', 'input vectors')
+    .option('--output <csv>', 'write results here instead of stdout')
+    .option('--trace', 'per-layer trace (accumulator, activation, output) of every vector')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { input: string; output?: string; trace?: boolean; json?: boolean }) => {
+      runPredict(io, loadPolicy(file), opts);
+    });
+
+  program
+    .command('schema')
+    .description('print the policy JSON Schema (draft 2020-12)')
+    .action(() => json(io, POLICY_SCHEMA));
+
+  program
+    .command('features')
+    .description('list the feature catalogue: sources, kernel fields and integer transforms')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) return json(io, FEATURE_SOURCES);
+      for (const s of FEATURE_SOURCES) io.out(`${s.name.padEnd(20)} ${s.kind.padEnd(5)} ${describeTransform(s.transform).padEnd(34)} ${s.kernel}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    return reportError(err, io, argv.includes('--json'));
+  }
+}
+
+function reportError(err: unknown, io: CliIo, asJson: boolean): number {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    return err.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
+  }
+  if (err instanceof InputError && asJson) {
+    io.err(JSON.stringify({ error: 'input', diagnostics: err.diagnostics }, null, 2) + '\n');
+    return EXIT_INPUT;
+  }
+  if (err instanceof InputError) {
+    for (const d of err.diagnostics) io.err(`error: ${formatOne(d)}\n`);
+    return EXIT_INPUT;
+  }
+  io.err(`internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT_INTERNAL;
+}
+
+function formatOne(d: InputError['diagnostics'][number]): string {
+  return new InputError(d).message;
+}

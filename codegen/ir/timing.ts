@@ -1,0 +1,30 @@
+/**
+ * The RTL datapath's schedule, predicted from the IR. rtl/nicsched_dense.v and rtl/nicsched_app.v
+ * implement exactly this (docs/HARDWARE.md); the simulation measures it and must agree.
+ */
+
+import type { IrTiming } from './ir.js';
+
+/** Adder-tree levels between pipeline registers (a 16-input tree is one stage at 250 MHz). */
+export const DEFAULT_LEVELS_PER_STAGE = 4;
+
+export function clog2(n: number): number {
+  let bits = 0;
+  while (2 ** bits < n) bits++;
+  return bits;
+}
+
+/** Cycles from in_valid to out_valid of one nicsched_dense instance. */
+export function denseLatency(inputs: number, reuse: number, levelsPerStage: number): number {
+  const treeStages = Math.max(1, Math.ceil(clog2(inputs) / levelsPerStage));
+  if (reuse === 1) return 1 + treeStages;
+  const chunk = Math.ceil(inputs / reuse);
+  const chunkStages = Math.max(1, Math.ceil(clog2(chunk) / levelsPerStage));
+  return reuse + chunkStages + 1;
+}
+
+export function predictTiming(layerInputs: number[], reuse: number, levelsPerStage = DEFAULT_LEVELS_PER_STAGE): IrTiming {
+  const layerLatency = layerInputs.map((n) => denseLatency(n, reuse, levelsPerStage));
+  const datapath = layerLatency.reduce((a, b) => a + b, 0);
+  return { levels_per_stage: levelsPerStage, layer_latency: layerLatency, latency: datapath + 1, ii: reuse };
+}
