@@ -3,7 +3,9 @@
  * 2 internal error. Every command takes --json for machine use.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { emitAll } from '../backends/index.js';
 import { loadPolicy } from '../policy.js';
@@ -19,8 +21,11 @@ export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
 export const EXIT_INTERNAL = 2;
 
+/** The package version, from the nearest package.json above this file (source or dist/). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

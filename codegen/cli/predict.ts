@@ -42,7 +42,7 @@ function checkRanges(policy: CompiledPolicy, table: IntTable, file: string): voi
   table.rows.forEach((row, r) =>
     row.forEach((v, c) => {
       if (v < min || v > max) {
-        throw inputError(`${table.header[c]} = ${v} is outside the input format's range [${min}, ${max}]`, { file, line: r + 2 }, 'apply the feature transform and saturate (see `nicsched features`)');
+        throw inputError(`${table.header[c]} = ${v} is outside the input format's range [${min}, ${max}]`, { file, line: table.places[r]!.line, col: table.places[r]!.cols[c]! }, 'apply the feature transform and saturate (see `nicsched features`)');
       }
     }),
   );

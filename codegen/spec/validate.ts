@@ -16,7 +16,7 @@ import type { Spec, SpecLayer } from './types.js';
 
 export const POLICY_SCHEMA = schema;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
 const validateSchema = ajv.compile(schema);
 
 type Path = Array<string | number>;
@@ -30,13 +30,22 @@ interface Problem {
 
 /** Validate a parsed policy document. Returns the typed spec or throws InputError with every problem. */
 export function validateSpec(src: PolicySource): Spec {
-  const data: unknown = src.document.toJS({ maxAliasCount: 100 });
+  const data = toData(src);
   const schemaProblems = checkSchema(data);
   if (schemaProblems.length > 0) throw toInputError(src, schemaProblems);
   const spec = data as Spec;
   const semanticProblems = checkSemantics(spec);
   if (semanticProblems.length > 0) throw toInputError(src, semanticProblems);
   return spec;
+}
+
+/** The document as plain data; YAML-level failures (an alias without anchor, alias bombs) become input errors. */
+function toData(src: PolicySource): unknown {
+  try {
+    return src.document.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new InputError({ file: src.file, line: 1, col: 1, message: `cannot read the document: ${(err as Error).message}`, hint: 'check YAML anchors (&name) and aliases (*name)' });
+  }
 }
 
 function toInputError(src: PolicySource, problems: Problem[]): InputError {

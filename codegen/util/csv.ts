@@ -5,6 +5,8 @@ import { inputError } from './errors.js';
 export interface IntTable {
   header: string[];
   rows: number[][];
+  /** Where each row came from: its 1-based line and each cell's 1-based column. */
+  places: { line: number; cols: number[] }[];
 }
 
 export function parseIntCsv(text: string, file: string): IntTable {
@@ -13,6 +15,7 @@ export function parseIntCsv(text: string, file: string): IntTable {
   if (headerLine === '') throw inputError('empty CSV: expected a header row of feature names', { file, line: 1, col: 1 });
   const header = headerLine.split(',').map((h) => h.trim());
   const rows: number[][] = [];
+  const places: IntTable['places'] = [];
   lines.slice(1).forEach((raw, k) => {
     const line = k + 2;
     if (raw.trim() === '') return;
@@ -20,15 +23,25 @@ export function parseIntCsv(text: string, file: string): IntTable {
     if (cells.length !== header.length) {
       throw inputError(`row has ${cells.length} columns, header has ${header.length}`, { file, line, col: 1 }, 'give one value per header column');
     }
-    rows.push(cells.map((cell, c) => parseIntCell(cell, file, line, raw, c)));
+    const cols = cellColumns(cells);
+    rows.push(cells.map((cell, c) => parseIntCell(cell, file, line, cols[c]!)));
+    places.push({ line, cols });
   });
-  return { header, rows };
+  return { header, rows, places };
 }
 
-function parseIntCell(cell: string, file: string, line: number, raw: string, index: number): number {
+function cellColumns(cells: string[]): number[] {
+  let col = 1;
+  return cells.map((cell) => {
+    const start = col + (cell.length - cell.trimStart().length);
+    col += cell.length + 1;
+    return start;
+  });
+}
+
+function parseIntCell(cell: string, file: string, line: number, col: number): number {
   const text = cell.trim();
   if (!/^[+-]?\d+$/.test(text)) {
-    const col = raw.split(',').slice(0, index).join(',').length + (index > 0 ? 2 : 1);
     throw inputError(`"${text}" is not an integer`, { file, line, col }, 'features are integers in the policy input format');
   }
   return Number.parseInt(text, 10);
