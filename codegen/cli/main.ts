@@ -3,16 +3,16 @@
  * 2 internal error. Every command takes --json for machine use.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
 import { emitAll } from '../backends/index.js';
 import { loadPolicy } from '../policy.js';
 import { InputError } from '../util/errors.js';
+import { packagePath } from '../util/paths.js';
 import { writeOutputDir } from '../util/output.js';
 import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
+import { runSimulate, type SimulateOptions } from './simulate.js';
 import { summaryJson, summaryText } from './summary.js';
 import { FEATURE_SOURCES, describeTransform } from '../spec/catalogue.js';
 import { POLICY_SCHEMA } from '../spec/validate.js';
@@ -21,11 +21,8 @@ export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
 export const EXIT_INTERNAL = 2;
 
-/** The package version, from the nearest package.json above this file (source or dist/). */
 function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -33,7 +30,7 @@ function json(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n');
 }
 
-function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo, state: { exitCode: number }): Command {
   const program = new Command('nicsched')
     .description('Compile MLP scheduling policies for FPGA NICs: golden model, RTL, HLS, register map, driver and scheduler hook.')
     .version(version())
@@ -78,6 +75,21 @@ function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('simulate')
+    .description('compile the RTL, simulate it (cocotb) and compare every result with the golden model')
+    .argument('<policy>', 'policy spec (.yaml or .json)')
+    .option('--vectors <csv>', 'input vectors (default: corner, tie and --count random vectors)')
+    .option('--count <n>', 'random vectors', (v) => Number(v), 2000)
+    .option('--seed <n>', 'seed of the random vectors', (v) => Number(v), 1)
+    .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
+    .option('--waves <file>', 'record waveforms (.fst or .vcd)')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: SimulateOptions) => {
+      const ok = await runSimulate(io, loadPolicy(file), opts);
+      if (!ok) state.exitCode = EXIT_INPUT;
+    });
+
+  program
     .command('schema')
     .description('print the policy JSON Schema (draft 2020-12)')
     .action(() => json(io, POLICY_SCHEMA));
@@ -95,10 +107,11 @@ function buildProgram(io: CliIo): Command {
 }
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const program = buildProgram(io);
+  const state = { exitCode: EXIT_OK };
+  const program = buildProgram(io, state);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return state.exitCode;
   } catch (err) {
     return reportError(err, io, argv.includes('--json'));
   }

@@ -15,12 +15,14 @@ export function clog2(n: number): number {
 }
 
 /** Cycles from in_valid to out_valid of one nicsched_dense instance. */
+/**
+ * Cycles from in_valid to out_valid of one nicsched_dense instance: REUSE cycles of multiplies
+ * (ceil(inputs/REUSE) multipliers per unit), then the adder tree over one chunk, cut every
+ * `levelsPerStage` levels, whose last stage also adds bias, applies relu, requantizes and saturates.
+ */
 export function denseLatency(inputs: number, reuse: number, levelsPerStage: number): number {
-  const treeStages = Math.max(1, Math.ceil(clog2(inputs) / levelsPerStage));
-  if (reuse === 1) return 1 + treeStages;
   const chunk = Math.ceil(inputs / reuse);
-  const chunkStages = Math.max(1, Math.ceil(clog2(chunk) / levelsPerStage));
-  return reuse + chunkStages + 1;
+  return reuse + Math.max(1, Math.ceil(clog2(chunk) / levelsPerStage));
 }
 
 export function predictTiming(layerInputs: number[], reuse: number, levelsPerStage = DEFAULT_LEVELS_PER_STAGE): IrTiming {

@@ -1,0 +1,149 @@
+/**
+ * `nicsched simulate`: compile the policy's RTL, run it in Verilator or Icarus through the cocotb
+ * benches, and compare every result with the golden model. The report gives vectors passed and
+ * failed, the measured latency and II against the IR's prediction, and, on a mismatch, the first
+ * failing vector with the golden model's per-layer trace.
+ */
+
+import { join } from 'node:path';
+import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
+import { emitAll } from '../backends/index.js';
+import { GoldenModel } from '../golden/model.js';
+import { testVectors } from '../golden/vectors.js';
+import type { CompiledPolicy } from '../ir/ir.js';
+import { inputError } from '../util/errors.js';
+import { writeOutputDir } from '../util/output.js';
+import type { CliIo } from './io.js';
+import { readVectors } from './predict.js';
+
+export interface SimulateOptions {
+  vectors?: string;
+  count: number;
+  seed: number;
+  sim: Simulator;
+  waves?: string;
+  json?: boolean;
+}
+
+interface VectorRecord {
+  index: number;
+  action: number | null;
+  scores: number[] | null;
+  latency?: number | null;
+}
+
+export interface SimulateReport {
+  policy: string;
+  policy_hash: string;
+  simulator: Simulator;
+  vectors: number;
+  passed: number;
+  failed: number;
+  latency: { predicted: number; measured: number | null };
+  ii: { predicted: number; measured: number | null };
+  bench_tests: { name: string; passed: boolean; message?: string }[];
+  first_failure?: { index: number; input: number[]; expected: { action: number | null; scores: number[] }; got: { action: number | null; scores: number[] | null } };
+  ok: boolean;
+}
+
+function chooseVectors(policy: CompiledPolicy, opts: SimulateOptions): number[][] {
+  if (opts.vectors) return readVectors(policy, opts.vectors);
+  if (!Number.isInteger(opts.count) || opts.count < 0) throw inputError(`--count must be a non-negative integer, got ${opts.count}`);
+  return testVectors(policy.ir, opts.count, opts.seed);
+}
+
+function compileDesign(policy: CompiledPolicy, sim: Simulator): string {
+  const dir = join(buildDirFor(policy, 'app', sim), '..', `${policy.ir.name}-${policy.hash.slice(0, 16)}-design`);
+  writeOutputDir(dir, emitAll(policy), `${policy.hash}\n`);
+  return join(dir, 'rtl');
+}
+
+function compareVectors(policy: CompiledPolicy, vectors: number[][], records: VectorRecord[]): Pick<SimulateReport, 'passed' | 'failed' | 'first_failure'> {
+  const model = new GoldenModel(policy.ir);
+  const byIndex = new Map(records.map((r) => [r.index, r]));
+  let passed = 0;
+  let firstFailure: SimulateReport['first_failure'];
+  vectors.forEach((v, index) => {
+    const expected = model.infer(v);
+    const got = byIndex.get(index);
+    const scoresOk = got?.scores !== null && got?.scores !== undefined && got.scores.every((s, k) => s === expected.scores[k]) && got.scores.length === expected.scores.length;
+    const actionOk = policy.ir.head === 'scores' || got?.action === expected.action;
+    if (scoresOk && actionOk) passed++;
+    else firstFailure ??= { index, input: v, expected, got: { action: got?.action ?? null, scores: got?.scores ?? null } };
+  });
+  return { passed, failed: vectors.length - passed, ...(firstFailure ? { first_failure: firstFailure } : {}) };
+}
+
+export async function simulate(policy: CompiledPolicy, opts: SimulateOptions): Promise<SimulateReport> {
+  const vectors = chooseVectors(policy, opts);
+  const rtlDir = compileDesign(policy, opts.sim);
+  const job = makeJob(policy, vectors);
+  const app = await runBench({
+    bench: 'app', rtlDirs: [rtlDir], toplevel: 'nicsched_top', sim: opts.sim,
+    buildDir: buildDirFor(policy, 'app', opts.sim), job,
+    testcases: ['test_header', 'test_vectors', 'test_latency'],
+    ...(opts.waves ? { waves: opts.waves } : {}),
+  });
+  const stream = await runBench({
+    bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim: opts.sim,
+    buildDir: buildDirFor(policy, 'policy', opts.sim), job, testcases: ['test_stream'],
+  });
+  return report(policy, opts.sim, vectors, app, stream);
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], app: BenchResult, stream: BenchResult): SimulateReport {
+  const records = (app.results['vectors'] as VectorRecord[] | undefined) ?? [];
+  const comparison = compareVectors(policy, vectors, records);
+  const latency = numberOrNull((app.results['latency'] as { measured?: unknown } | undefined)?.measured);
+  const ii = numberOrNull(stream.results['ii']);
+  const benchTests = [...app.cases, ...stream.cases];
+  const ok =
+    comparison.failed === 0 && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 &&
+    latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
+  if (benchTests.length === 0) throw new Error(`the simulation produced no results:\n${app.log.slice(-4000)}\n${stream.log.slice(-4000)}`);
+  return {
+    policy: policy.ir.name,
+    policy_hash: policy.hash,
+    simulator: sim,
+    vectors: vectors.length,
+    ...comparison,
+    latency: { predicted: policy.ir.timing.latency, measured: latency },
+    ii: { predicted: policy.ir.timing.ii, measured: ii },
+    bench_tests: benchTests,
+    ok,
+  };
+}
+
+export function formatReport(r: SimulateReport, policy: CompiledPolicy, clockMhz: number): string {
+  const ns = (cycles: number | null) => (cycles === null ? 'n/a' : `${((cycles * 1000) / clockMhz).toFixed(1)} ns`);
+  const lines = [
+    `simulate ${r.policy} (${r.policy_hash.slice(0, 16)}) in ${r.simulator}`,
+    `  vectors   ${r.passed} passed, ${r.failed} failed (of ${r.vectors}, bit-exact against the golden model)`,
+    `  latency   ${r.latency.measured ?? 'n/a'} cycles measured, ${r.latency.predicted} predicted (${ns(r.latency.measured)} at ${clockMhz} MHz)`,
+    `  II        ${r.ii.measured ?? 'n/a'} measured, ${r.ii.predicted} predicted`,
+    `  benches   ${r.bench_tests.map((t) => `${t.name} ${t.passed ? 'ok' : 'FAILED'}`).join(', ')}`,
+  ];
+  if (r.first_failure) {
+    const f = r.first_failure;
+    lines.push(`  first mismatch: vector ${f.index} [${f.input.join(', ')}]`);
+    lines.push(`    expected action ${f.expected.action ?? '-'} scores [${f.expected.scores.join(', ')}]`);
+    lines.push(`    got      action ${f.got.action ?? '-'} scores [${f.got.scores?.join(', ') ?? 'none'}]`);
+    for (const t of new GoldenModel(policy.ir).trace(f.input)) {
+      lines.push(`    golden layer ${t.layer}: acc [${t.acc.join(' ')}] out [${t.output.join(' ')}]`);
+    }
+  }
+  for (const t of r.bench_tests.filter((c) => !c.passed && c.message)) lines.push(`  ${t.name}: ${t.message}`);
+  lines.push(r.ok ? '  result    PASS' : '  result    FAIL');
+  return lines.join('\n') + '\n';
+}
+
+export async function runSimulate(io: CliIo, policy: CompiledPolicy, opts: SimulateOptions): Promise<boolean> {
+  const r = await simulate(policy, opts);
+  if (opts.json) io.out(JSON.stringify(r, null, 2) + '\n');
+  else io.out(formatReport(r, policy, policy.ir.target.clock_mhz));
+  return r.ok;
+}
