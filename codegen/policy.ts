@@ -9,7 +9,7 @@ import { validateSpec } from './spec/validate.js';
 export function compileSource(src: PolicySource): CompiledPolicy {
   const spec = validateSpec(src);
   const { ir, quantization } = lower(spec, src.file);
-  return { ir, hash: policyHash(ir), quantization };
+  return { file: src.file, ir, hash: policyHash(ir), quantization };
 }
 
 export function loadPolicy(file: string): CompiledPolicy {

@@ -93,6 +93,8 @@ export interface QuantizationReport {
 }
 
 export interface CompiledPolicy {
+  /** The policy file it came from, for located errors in later stages. */
+  file?: string;
   ir: Ir;
   /** SHA-256 of the canonical IR, hex. */
   hash: string;

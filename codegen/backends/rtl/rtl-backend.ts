@@ -88,7 +88,7 @@ function packageVersion(): string {
 }
 
 export function emitRtl(policy: CompiledPolicy): EmittedFile[] {
-  checkFits(policy.ir);
+  checkFits(policy.ir, policy.file);
   const data = policyData(policy, packageVersion());
   const generated: EmittedFile[] = [
     { path: 'rtl/nicsched_policy.vh', contents: render('rtl/nicsched_policy.vh.hbs', data) },

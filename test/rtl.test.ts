@@ -1,0 +1,219 @@
+/**
+ * The RTL backend, proven with the real tools: Verilator lint, then the cocotb benches in
+ * Verilator and Icarus through the TypeScript bridge, bit-exact against the golden model.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { emitAll } from '../codegen/backends/index.js';
+import { testVectors } from '../codegen/golden/vectors.js';
+import { GoldenModel } from '../codegen/golden/model.js';
+import type { CompiledPolicy } from '../codegen/ir/ir.js';
+import { compilePolicyText, loadPolicy } from '../codegen/policy.js';
+import { writeOutputDir } from '../codegen/util/output.js';
+import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../sim/bridge.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from './helpers.js';
+
+const VERILATOR_ROOT = (() => {
+  const r = spawnSync('bash', ['-c', 'source scripts/sim-env.sh && echo "$VERILATOR_ROOT"'], { cwd: ROOT, encoding: 'utf8' });
+  return r.stdout.trim();
+})();
+
+function verilator(args: string[]): { status: number | null; output: string } {
+  const env = { ...process.env, VERILATOR_ROOT, PATH: `${join(ROOT, 'sim/tools')}:${VERILATOR_ROOT}/bin:${join(ROOT, '.venv/bin')}:${process.env['PATH']}` };
+  const r = spawnSync('verilator', args, { env, encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+function compileTo(policy: CompiledPolicy): string {
+  const dir = join(tempDir(), 'out');
+  writeOutputDir(dir, emitAll(policy), policy.hash);
+  return join(dir, 'rtl');
+}
+
+/** The reference policy with another reuse factor (same weights). */
+function withReuse(file: string, reuse: number): CompiledPolicy {
+  const doc = parse(readFileSync(file, 'utf8')) as { name: string; target: { reuse: number } };
+  doc.name = `${doc.name}_reuse${reuse}`;
+  doc.target.reuse = reuse;
+  return compilePolicyText(JSON.stringify(doc));
+}
+
+const LIB = ['nicsched_argmax.v', 'nicsched_dense.v', 'nicsched_app.v'];
+
+describe('verilator --lint-only -Wall is clean', () => {
+  for (const file of [TINY, REFERENCE]) {
+    const name = file.split('/').pop()!;
+    it(`${name}: nicsched_top and mqnic_app_block`, () => {
+      const rtl = compileTo(loadPolicy(file));
+      for (const top of ['nicsched_top', 'mqnic_app_block']) {
+        const r = verilator(['--lint-only', '-Wall', `-I${rtl}`, '--top-module', top, ...[...LIB, 'nicsched_policy.v', `${top}.v`].map((f) => join(rtl, f))]);
+        expect(r.output).not.toMatch(/%(Warning|Error)/);
+        expect(r.status).toBe(0);
+      }
+    });
+  }
+
+  it('reuse 3 variant', () => {
+    const rtl = compileTo(withReuse(REFERENCE, 3));
+    const r = verilator(['--lint-only', '-Wall', `-I${rtl}`, '--top-module', 'nicsched_top', ...[...LIB, 'nicsched_policy.v', 'nicsched_top.v'].map((f) => join(rtl, f))]);
+    expect(r.output).not.toMatch(/%(Warning|Error)/);
+    expect(r.status).toBe(0);
+  });
+
+  it('icarus accepts the same sources', () => {
+    const rtl = compileTo(loadPolicy(REFERENCE));
+    const r = spawnSync('iverilog', ['-g2012', '-Wall', '-I', rtl, '-s', 'nicsched_top', '-o', join(tempDir(), 'a.vvp'), ...[...LIB, 'nicsched_policy.v', 'nicsched_top.v'].map((f) => join(rtl, f))], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
+function failedCases(r: BenchResult): string[] {
+  return r.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message ?? ''}`);
+}
+
+interface VectorRecord {
+  index: number;
+  action: number;
+  scores: number[];
+  tag: number;
+}
+
+/** Compare the bench's recorded results with the golden model in TypeScript, independently of the bench's own check. */
+function expectBitExact(policy: CompiledPolicy, vectors: number[][], r: BenchResult): void {
+  const model = new GoldenModel(policy.ir);
+  const records = (r.results['vectors'] as VectorRecord[]) ?? [];
+  expect(records).toHaveLength(vectors.length);
+  let mismatches = 0;
+  for (const rec of records) {
+    const want = model.infer(vectors[rec.index]!);
+    if (JSON.stringify(rec.scores) !== JSON.stringify(want.scores) || (want.action !== null && rec.action !== want.action)) mismatches++;
+  }
+  expect(mismatches).toBe(0);
+}
+
+const SIMS: Simulator[] = ['verilator', 'icarus'];
+
+for (const sim of SIMS) {
+  describe(`${sim}: nicsched_top through AXI-Lite, every example policy`, () => {
+    for (const file of [TINY, REFERENCE]) {
+      const name = file.split('/').pop()!;
+      let policy: CompiledPolicy;
+      let vectors: number[][];
+      let result: BenchResult;
+
+      beforeAll(async () => {
+        policy = loadPolicy(file);
+        vectors = testVectors(policy.ir, 2000, 11);
+        result = await runBench({
+          bench: 'app', rtlDirs: [compileTo(policy)], toplevel: 'nicsched_top', sim,
+          buildDir: buildDirFor(policy, 'app', sim), job: makeJob(policy, vectors, { seed: 5, ops: 1500 }),
+        });
+      });
+
+      it(`${name}: all bench tests pass`, () => {
+        expect(failedCases(result)).toEqual([]);
+        expect(result.cases.map((c) => c.name).sort()).toEqual(
+          ['test_back_to_back', 'test_bad_address', 'test_fuzz', 'test_header', 'test_latency', 'test_protocol', 'test_reset_midflight', 'test_vectors'],
+        );
+        expect(result.exitCode).toBe(0);
+      });
+
+      it(`${name}: ≥ 2000 random + corner + tie vectors bit-exact`, () => {
+        expect(vectors.length).toBeGreaterThan(2000);
+        expectBitExact(policy, vectors, result);
+      });
+
+      it(`${name}: register header as DESIGN.md §4 says`, () => {
+        const h = result.results['header'] as { id: number; version: number; policy_hash: number; caps: number };
+        expect(h.id).toBe(0x4e534348);
+        expect(h.version).toBe(0x00010000);
+        expect(h.policy_hash).toBe(Number.parseInt(policy.hash.slice(0, 8), 16));
+        const ir = policy.ir;
+        expect(h.caps & 0xff).toBe(ir.features.length);
+        expect((h.caps >>> 8) & 0xff).toBe(ir.outputs);
+        expect((h.caps >>> 16) & 0xff).toBe(ir.target.slots);
+      });
+
+      it(`${name}: measured latency equals the IR's prediction`, () => {
+        const lat = result.results['latency'] as { measured: number; lat_last: number };
+        expect(lat.measured).toBe(policy.ir.timing.latency);
+        expect(lat.lat_last).toBe(policy.ir.timing.latency);
+      });
+    }
+  });
+}
+
+describe('nicsched_policy streaming: II and latency as predicted', () => {
+  const variants: Array<[string, () => CompiledPolicy]> = [
+    ['reference reuse 1', () => loadPolicy(REFERENCE)],
+    ['reference reuse 3', () => withReuse(REFERENCE, 3)],
+    ['reference reuse 8', () => withReuse(REFERENCE, 8)],
+    ['tiny reuse 2', () => withReuse(TINY, 2)],
+  ];
+  for (const [label, make] of variants) {
+    it(label, async () => {
+      const policy = make();
+      const vectors = testVectors(policy.ir, 1000, 3);
+      const r = await runBench({
+        bench: 'policy', rtlDirs: [compileTo(policy)], toplevel: 'nicsched_policy', sim: 'verilator',
+        buildDir: buildDirFor(policy, 'policy', 'verilator'), job: makeJob(policy, vectors, { seed: 9, ops: 0 }),
+      });
+      expect(failedCases(r)).toEqual([]);
+      expect(r.results['ii']).toBe(policy.ir.timing.ii);
+      expect(r.results['latency']).toBe(policy.ir.timing.latency - 1);
+      expect(r.results['mismatches']).toBe(0);
+    });
+  }
+});
+
+describe('nicsched simulate', () => {
+  it('reports a pass on the tiny policy in Verilator', async () => {
+    const r = await cli('simulate', TINY, '--count', '300', '--json');
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { ok: boolean; failed: number; passed: number; latency: { measured: number; predicted: number } };
+    expect(report.failed).toBe(0);
+    expect(report.passed).toBeGreaterThan(300);
+    expect(report.latency.measured).toBe(report.latency.predicted);
+    expect(report.ok).toBe(true);
+    expect(r.code).toBe(0);
+  });
+
+  it('a reuse policy through the app: bit-exact, latency and II as predicted', async () => {
+    const doc = parse(readFileSync(REFERENCE, 'utf8')) as { name: string; target: { reuse: number } };
+    doc.name = 'reference_reuse4';
+    doc.target.reuse = 4;
+    const file = writeTemp('reuse4.json', JSON.stringify(doc));
+    const r = await cli('simulate', file, '--count', '200', '--json');
+    const report = JSON.parse(r.stdout) as { ok: boolean; failed: number; ii: { measured: number; predicted: number } };
+    expect(report.failed).toBe(0);
+    expect(report.ii).toEqual({ measured: 4, predicted: 4 });
+    expect(report.ok).toBe(true);
+  });
+});
+
+describe('a policy that does not fit is refused at compile time', () => {
+  it('names the budget and the reuse that would fit', async () => {
+    const doc = parse(readFileSync(REFERENCE, 'utf8')) as Record<string, unknown>;
+    const features = Array.from({ length: 64 }, (_, i) => ({ name: `f${i}`, source: 'nice' }));
+    const big = (units: number, inputs: number, relu: boolean) => ({
+      units,
+      activation: relu ? 'relu' : 'none',
+      weight_format: { bits: 8, frac: 6, signed: true },
+      output_format: { bits: 8, frac: 4, signed: !relu },
+      weights: Array.from({ length: units }, () => Array(inputs).fill(1)),
+      bias: Array(units).fill(0),
+    });
+    doc['features'] = features;
+    doc['layers'] = [big(256, 64, true), big(256, 256, true), big(4, 256, false)];
+    const file = writeTemp('big.json', JSON.stringify(doc));
+    const out = join(tempDir(), 'o');
+    const r = await cli('compile', file, '-o', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\/target\/reuse: policy does not fit au250: 82944 multipliers at reuse 1, budget 6144 DSP48E2.*set target.reuse to 14 or more/);
+  });
+});
