@@ -9,7 +9,8 @@ import { emitAll } from '../backends/index.js';
 import { loadPolicy } from '../policy.js';
 import { InputError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
-import { writeOutputDir } from '../util/output.js';
+import { writeFileAtomic, writeOutputDir } from '../util/output.js';
+import { exportRegmap, REGMAP_FORMATS, type RegmapFormat } from '../regmap/index.js';
 import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
@@ -87,6 +88,18 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .action(async (file: string, opts: SimulateOptions) => {
       const ok = await runSimulate(io, loadPolicy(file), opts);
       if (!ok) state.exitCode = EXIT_INPUT;
+    });
+
+  program
+    .command('regmap')
+    .description('export the register map of a policy')
+    .argument('<policy>', 'policy spec (.yaml or .json)')
+    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(REGMAP_FORMATS)).default('md'))
+    .option('-o, --output <file>', 'write here instead of stdout')
+    .action((file: string, opts: { format: RegmapFormat; output?: string }) => {
+      const text = exportRegmap(loadPolicy(file), opts.format);
+      if (opts.output) writeFileAtomic(opts.output, text);
+      else io.out(text);
     });
 
   program

@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPolicy } from '../codegen/policy.js';
+import { exportRegmap, REGMAP_FORMATS } from '../codegen/regmap/index.js';
+import { regmapJson } from '../codegen/regmap/export-json.js';
+import { buildRegisterMap } from '../codegen/regmap/model.js';
+import { cli, EXAMPLES, REFERENCE, ROOT, tempDir } from './helpers.js';
+
+interface JsonField { name: string; lsb: number; width: number; mask: number }
+interface JsonRegister { name: string; symbol: string; offset: number; address: number; access: string; reset: number; count?: number; stride?: number; fields: JsonField[] }
+interface JsonBlock { name: string; base: number; count?: number; stride?: number; registers: JsonRegister[] }
+interface JsonMap { blocks: JsonBlock[]; addr_width: number; constants: Record<string, number> }
+
+const policy = loadPolicy(REFERENCE);
+const json = regmapJson(buildRegisterMap(policy)) as JsonMap;
+
+function allAddresses(map: JsonMap): Array<{ name: string; address: number }> {
+  return map.blocks.flatMap((b) =>
+    Array.from({ length: b.count ?? 1 }, (_, n) =>
+      b.registers.flatMap((r) => Array.from({ length: r.count ?? 1 }, (_, i) => ({ name: `${b.name}[${n}].${r.name}[${i}]`, address: b.base + n * (b.stride ?? 0) + r.offset + i * (r.stride ?? 0) }))),
+    ).flat(),
+  );
+}
+
+describe('register model', () => {
+  it('keeps the DESIGN.md §4 header', () => {
+    const global = json.blocks[0]!;
+    expect(global.registers.slice(0, 4).map((r) => [r.name, r.offset])).toEqual([['ID', 0], ['VERSION', 4], ['POLICY_HASH', 8], ['CAPS', 12]]);
+    expect(global.registers[0]!.reset).toBe(0x4e534348);
+    expect(global.registers[2]!.reset).toBe(Number.parseInt(policy.hash.slice(0, 8), 16));
+  });
+
+  it('has no overlapping registers, and every address fits the decoded width, 4-byte aligned', () => {
+    for (const file of EXAMPLES) {
+      const map = regmapJson(buildRegisterMap(loadPolicy(file))) as JsonMap;
+      const addresses = allAddresses(map);
+      expect(new Set(addresses.map((a) => a.address)).size).toBe(addresses.length);
+      for (const a of addresses) {
+        expect(a.address % 4).toBe(0);
+        expect(a.address).toBeLessThan(2 ** map.addr_width);
+      }
+    }
+  });
+
+  it('fields do not overlap inside a register and fit 32 bits', () => {
+    for (const b of json.blocks)
+      for (const r of b.registers) {
+        let used = 0;
+        for (const f of r.fields) {
+          expect(f.lsb + f.width).toBeLessThanOrEqual(32);
+          expect((used & f.mask) >>> 0).toBe(0);
+          used = (used | f.mask) >>> 0;
+        }
+      }
+  });
+});
+
+describe('every export carries the same offsets', () => {
+  it('rtl/nicsched_regs.vh is the current Verilog export (for every policy)', () => {
+    const committed = readFileSync(join(ROOT, 'rtl/nicsched_regs.vh'), 'utf8');
+    for (const file of EXAMPLES) expect(exportRegmap(loadPolicy(file), 'v')).toBe(committed);
+  });
+
+  it('the C header compiles with -Wall -Wextra -Werror -pedantic and prints the JSON offsets and masks', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'nicsched_regs.h'), exportRegmap(policy, 'c'));
+    const lines: string[] = [];
+    const prints: string[] = [];
+    for (const b of json.blocks)
+      for (const r of b.registers) {
+        prints.push(`printf("%s %u\\n", "${r.symbol}", (unsigned)${r.symbol});`);
+        lines.push(`${r.symbol} ${r.offset}`);
+        for (const f of r.fields) {
+          const base = `NICSCHED_${r.name}_${f.name}`;
+          prints.push(`printf("%s %u %u\\n", "${base}", (unsigned)${base}_SHIFT, (unsigned)${base}_MASK);`);
+          lines.push(`${base} ${f.lsb} ${f.mask}`);
+        }
+      }
+    prints.push('printf("%s %u\\n", "FEATURE_3_7", (unsigned)NICSCHED_SLOT_FEATURE_ADDR(3, 7));');
+    const slot = json.blocks[1]!;
+    const feature = slot.registers.find((r) => r.name === 'FEATURE')!;
+    lines.push(`FEATURE_3_7 ${slot.base + 3 * slot.stride! + feature.offset + 7 * 4}`);
+    writeFileSync(join(dir, 'main.c'), `#include <stdio.h>\n#include "nicsched_regs.h"\nint main(void)\n{\n${prints.join('\n')}\nreturn 0;\n}\n`);
+    const cc = spawnSync('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-pedantic', '-o', join(dir, 'main'), join(dir, 'main.c')], { encoding: 'utf8' });
+    expect(cc.stderr).toBe('');
+    const run = spawnSync(join(dir, 'main'), { encoding: 'utf8' });
+    expect(run.stdout.trim().split('\n')).toEqual(lines);
+  });
+
+  it('a wrong layout trips the header\'s _Static_assert', () => {
+    const dir = tempDir();
+    const header = exportRegmap(policy, 'c').replace(/#define NICSCHED_REG_CAPS\s+0x00c/, '#define NICSCHED_REG_CAPS 0x010');
+    writeFileSync(join(dir, 'h.c'), header);
+    const cc = spawnSync('gcc', ['-std=c11', '-fsyntax-only', join(dir, 'h.c')], { encoding: 'utf8' });
+    expect(cc.status).not.toBe(0);
+    expect(cc.stderr).toMatch(/CAPS offset/);
+  });
+
+  it('the TypeScript module type-checks under strict and agrees with the JSON', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'nicsched_regs.ts');
+    writeFileSync(file, exportRegmap(policy, 'ts'));
+    const tsc = spawnSync('npx', ['tsc', '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), file], { cwd: ROOT, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    const mod = (await import(file)) as Record<string, any>;
+    for (const b of json.blocks)
+      for (const r of b.registers) expect(mod[b.name.toUpperCase()][r.name].offset).toBe(r.offset);
+    expect(mod['slotAddress'](3, 'FEATURE', 7)).toBe(0x1000 + 3 * 0x200 + 0x100 + 28);
+    const caps = json.blocks[0]!.registers.find((r) => r.name === 'CAPS')!.reset;
+    expect(mod['decodeCaps'](caps)).toEqual({ inputs: 8, outputs: 4, slots: 4, flags: 0 });
+    expect(mod['encodeCaps']({ inputs: 8, outputs: 4, slots: 4 })).toBe(caps);
+    expect(mod['decodeResult'](0x80abcd02)).toEqual({ action: 2, tag: 0xabcd, busy: 0, valid: 1 });
+  });
+
+  it('Markdown and HTML document every register', () => {
+    const md = exportRegmap(policy, 'md');
+    const html = exportRegmap(policy, 'html');
+    for (const b of json.blocks)
+      for (const r of b.registers) {
+        expect(md).toContain(`\`${r.symbol}\``);
+        expect(html).toContain(`<code>${r.symbol}</code>`);
+      }
+  });
+});
+
+describe('nicsched regmap', () => {
+  it('prints each format and writes -o', async () => {
+    for (const format of Object.keys(REGMAP_FORMATS)) {
+      const r = await cli('regmap', REFERENCE, '--format', format);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(exportRegmap(policy, format as keyof typeof REGMAP_FORMATS));
+    }
+    const out = join(tempDir(), 'regs.h');
+    expect((await cli('regmap', REFERENCE, '--format', 'c', '-o', out)).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('#define NICSCHED_REG_ID');
+  });
+
+  it('refuses an unknown format', async () => {
+    const r = await cli('regmap', REFERENCE, '--format', 'xml');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Allowed choices are json, c, v, ts, md, html/);
+  });
+
+  it('compile writes them all under regmap/', async () => {
+    const out = join(tempDir(), 'o');
+    expect((await cli('compile', REFERENCE, '-o', out)).code).toBe(0);
+    for (const f of Object.values(REGMAP_FORMATS)) expect(readFileSync(join(out, 'regmap', f.file), 'utf8').length).toBeGreaterThan(100);
+  });
+});
