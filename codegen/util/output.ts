@@ -4,7 +4,7 @@
  * ever replaced if nicsched created it (it carries a stamp file).
  */
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { EmittedFile } from '../backends/backend.js';
 import { inputError } from './errors.js';
@@ -17,6 +17,7 @@ export function writeOutputDir(dir: string, files: readonly EmittedFile[], stamp
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
   const temp = mkdtempSync(join(parent, `.${basename(target)}.tmp-`));
+  chmodSync(temp, 0o777 & ~process.umask()); // mkdtemp makes it private; the output is an ordinary directory
   try {
     for (const f of files) writeInside(temp, f);
     writeFileSync(join(temp, STAMP_FILE), stamp);
