@@ -214,6 +214,6 @@ describe('a policy that does not fit is refused at compile time', () => {
     const out = join(tempDir(), 'o');
     const r = await cli('compile', file, '-o', out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\/target\/reuse: policy does not fit au250: 82944 multipliers at reuse 1, budget 6144 DSP48E2.*set target.reuse to 14 or more/);
+    expect(r.stderr).toMatch(/\/target\/reuse: policy does not fit au250: 82944 multipliers at reuse 1, budget 6144 DSP48E2.*set target.reuse to 15 or more/);
   });
 });

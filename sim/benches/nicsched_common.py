@@ -27,7 +27,7 @@ from typing import Any
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, Lock, ReadOnly, RisingEdge, with_timeout
+from cocotb.triggers import Event, FallingEdge, Lock, ReadOnly, RisingEdge, with_timeout
 
 CLK_NS = 4  # 250 MHz (target.clock_mhz of the default policy); only the cycle count matters
 
@@ -211,13 +211,27 @@ class BusTimeout(AssertionError):
     pass
 
 
+class _Pending:
+    __slots__ = ("event", "delay", "result")
+
+    def __init__(self, delay: int):
+        self.event = Event()
+        self.delay = delay
+        self.result = None
+
+
 class AxilRaw:
-    """Minimal AXI-Lite master with per-call strobes and handshake delays.
+    """Minimal AXI-Lite master with per-call strobes and handshake timing, and pipelining.
 
     write(addr, data, strb, aw_delay, w_delay, b_delay) -> bresp
     read(addr, ar_delay, r_delay) -> (rdata, rresp)
-    Reads and writes may run concurrently (separate locks); each call times out after
-    `timeout_cycles` (raises BusTimeout: the bus hung).
+    A write holds the AW/W issue lock only until both of its handshakes are done; its response is
+    collected by the B-channel task (bready raised `b_delay` cycles after the write reaches the
+    head of the response queue). So concurrent callers get several writes outstanding while an
+    earlier B is still held off, and likewise for reads (AR issue lock, R-channel task with
+    `r_delay`). Responses are matched in order (AXI-Lite has no IDs). A response with nothing
+    outstanding is a protocol error (recorded in `protocol_errors`). Each call times out after
+    `timeout_cycles` (BusTimeout: the bus hung).
     """
 
     def __init__(self, dut, prefix: str = "s_axil", timeout_cycles: int = 2000):
@@ -225,8 +239,11 @@ class AxilRaw:
         self.clk = dut.clk
         self.p = prefix
         self.timeout_ns = timeout_cycles * CLK_NS
-        self.wlock = Lock()
-        self.rlock = Lock()
+        self.w_issue = Lock()
+        self.r_issue = Lock()
+        self.b_queue: list[_Pending] = []
+        self.r_queue: list[_Pending] = []
+        self.protocol_errors: list[str] = []
         self.addr_width = len(self._s("awaddr"))
         self.has_prot = hasattr(dut, f"{prefix}_awprot")
         for name in ("awvalid", "wvalid", "bready", "arvalid", "rready", "awaddr", "wdata", "wstrb", "araddr"):
@@ -234,6 +251,8 @@ class AxilRaw:
         if self.has_prot:
             self._s("awprot").value = 0
             self._s("arprot").value = 0
+        cocotb.start_soon(self._resp_channel(self.b_queue, "bready", "bvalid", ("bresp",)))
+        cocotb.start_soon(self._resp_channel(self.r_queue, "rready", "rvalid", ("rdata", "rresp")))
 
     def _s(self, name):
         return getattr(self.dut, f"{self.p}_{name}")
@@ -252,6 +271,32 @@ class AxilRaw:
                 return
             await FallingEdge(self.clk)
 
+    async def _resp_channel(self, queue, ready_name, valid_name, fields):
+        ready, valid = self._s(ready_name), self._s(valid_name)
+        while True:
+            await FallingEdge(self.clk)
+            if queue:
+                head = queue[0]
+                await self._wait_cycles(head.delay)
+                ready.value = 1
+                while True:
+                    await ReadOnly()
+                    if sig_int(valid, valid_name) == 1:
+                        head.result = tuple(sig_int(self._s(f)) for f in fields)
+                        await FallingEdge(self.clk)
+                        ready.value = 0
+                        queue.pop(0)
+                        head.event.set()
+                        break
+                    await FallingEdge(self.clk)
+            else:
+                await ReadOnly()
+                try:
+                    if sig_int(valid, valid_name) == 1 and sig_int(self.dut.rst) == 0:
+                        self.protocol_errors.append(f"{valid_name} with no request outstanding")
+                except AssertionError:
+                    pass
+
     async def _aw(self, addr, prot, delay):
         await FallingEdge(self.clk)
         await self._wait_cycles(delay)
@@ -269,69 +314,47 @@ class AxilRaw:
         self._s("wvalid").value = 1
         await self._handshake(self._s("wvalid"), self._s("wready"))
 
-    async def _b(self, delay):
-        await FallingEdge(self.clk)
-        await self._wait_cycles(delay)
-        self._s("bready").value = 1
-        while True:
-            await ReadOnly()
-            if sig_int(self._s("bvalid")) == 1:
-                resp = sig_int(self._s("bresp"))
-                await FallingEdge(self.clk)
-                self._s("bready").value = 0
-                return resp
-            await FallingEdge(self.clk)
-
     async def _write(self, addr, data, strb, prot, aw_delay, w_delay, b_delay):
-        aw = cocotb.start_soon(self._aw(addr, prot, aw_delay))
-        w = cocotb.start_soon(self._w(data, strb, w_delay))
-        b = cocotb.start_soon(self._b(b_delay))
-        await aw
-        await w
-        return await b
+        async with self.w_issue:
+            pend = _Pending(b_delay)
+            self.b_queue.append(pend)
+            aw = cocotb.start_soon(self._aw(addr, prot, aw_delay))
+            w = cocotb.start_soon(self._w(data, strb, w_delay))
+            await aw
+            await w
+        await pend.event.wait()
+        return pend.result[0]
 
     async def write(self, addr, data, strb=0xF, prot=0, aw_delay=0, w_delay=0, b_delay=0) -> int:
-        async with self.wlock:
-            try:
-                return await with_timeout(self._write(addr, data, strb, prot, aw_delay, w_delay, b_delay),
-                                          self.timeout_ns, "ns")
-            except Exception as e:
-                if type(e).__name__ == "SimTimeoutError":
-                    raise BusTimeout(f"AXI-Lite write 0x{addr:x} hung") from e
-                raise
+        try:
+            return await with_timeout(self._write(addr, data, strb, prot, aw_delay, w_delay, b_delay),
+                                      self.timeout_ns, "ns")
+        except Exception as e:
+            if type(e).__name__ == "SimTimeoutError":
+                raise BusTimeout(f"AXI-Lite write 0x{addr:x} hung") from e
+            raise
 
     async def _read(self, addr, prot, ar_delay, r_delay):
-        await FallingEdge(self.clk)
-        await self._wait_cycles(ar_delay)
-        self._s("araddr").value = addr
-        if self.has_prot:
-            self._s("arprot").value = prot
-        self._s("arvalid").value = 1
-        rtask = cocotb.start_soon(self._r(r_delay))
-        await self._handshake(self._s("arvalid"), self._s("arready"))
-        return await rtask
-
-    async def _r(self, delay):
-        await self._wait_cycles(delay)
-        self._s("rready").value = 1
-        while True:
-            await ReadOnly()
-            if sig_int(self._s("rvalid")) == 1:
-                data = sig_int(self._s("rdata"))
-                resp = sig_int(self._s("rresp"))
-                await FallingEdge(self.clk)
-                self._s("rready").value = 0
-                return data, resp
+        async with self.r_issue:
+            pend = _Pending(r_delay)
+            self.r_queue.append(pend)
             await FallingEdge(self.clk)
+            await self._wait_cycles(ar_delay)
+            self._s("araddr").value = addr
+            if self.has_prot:
+                self._s("arprot").value = prot
+            self._s("arvalid").value = 1
+            await self._handshake(self._s("arvalid"), self._s("arready"))
+        await pend.event.wait()
+        return pend.result
 
     async def read(self, addr, prot=0, ar_delay=0, r_delay=0) -> tuple[int, int]:
-        async with self.rlock:
-            try:
-                return await with_timeout(self._read(addr, prot, ar_delay, r_delay), self.timeout_ns, "ns")
-            except Exception as e:
-                if type(e).__name__ == "SimTimeoutError":
-                    raise BusTimeout(f"AXI-Lite read 0x{addr:x} hung") from e
-                raise
+        try:
+            return await with_timeout(self._read(addr, prot, ar_delay, r_delay), self.timeout_ns, "ns")
+        except Exception as e:
+            if type(e).__name__ == "SimTimeoutError":
+                raise BusTimeout(f"AXI-Lite read 0x{addr:x} hung") from e
+            raise
 
 
 class AxilStd:

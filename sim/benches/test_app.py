@@ -24,8 +24,9 @@ ends, pass or fail, and some tests also (re)write one top-level section:
     tests[...] section only.
 sim/run_bench.py adds "run" and marks tests that crashed or never ran as failed.
 
-Latency. On the wires: the doorbell write is accepted at edge E0 (the later of its AW and W
-handshakes), the result is written at edge E1 (irq is high in the cycle after E1); E1 - E0 is the
+Latency. On the wires: the doorbell write is performed at edge E0, where its B response rises
+(HARDWARE.md: the slave holds AW and W, then performs the write and raises bvalid at one edge), the
+result is written at edge E1 (irq is high in the cycle after E1); E1 - E0 is the
 "measured"/"wire_latency" number, and HARDWARE.md says it equals LAT_LAST (test_latency checks
 both against policy.latency). In test_vectors the slots run concurrently: results are matched to
 doorbells in completion order (exact with II = 1, where a doorbell issues the cycle after it is
@@ -172,8 +173,11 @@ class Monitor:
         self.aw: list[tuple[int, int]] = []
         self.w: list[tuple[int, int, int]] = []
         self.writes: list[tuple[int, int, int, int]] = []  # (edge, addr, data, strb)
-        self.doorbells: list[tuple[int, int, int]] = []  # (edge, slot, tag)
+        # [edge, slot, tag]: edge is E0, where the doorbell is performed (its B response rises)
+        self.doorbells: list[list[int]] = []
         self.irq_edges: list[int] = []
+        self.unanswered: list[list[int] | None] = []  # writes awaiting their B response, in order
+        self.prev_b = (0, 0)  # (bvalid, bready) sampled in the previous cycle
         self.has_irq = hasattr(dut, "irq")
         cocotb.start_soon(self._run())
 
@@ -187,6 +191,8 @@ class Monitor:
                 if sig_int(d.rst) == 1:
                     self.aw.clear()
                     self.w.clear()
+                    self.unanswered.clear()
+                    self.prev_b = (0, 0)
                     continue
                 if sig_int(d.s_axil_awvalid) and sig_int(d.s_axil_awready):
                     self.aw.append((n + 1, sig_int(d.s_axil_awaddr)))
@@ -201,9 +207,23 @@ class Monitor:
                 e0 = max(ea, ew)
                 self.writes.append((e0, addr, data, strb))
                 c = classify(addr & ~3)
+                entry = None
                 if c and c[0] == "doorbell" and strb & 0x3:
                     mask = (0xFF if strb & 1 else 0) | (0xFF00 if strb & 2 else 0)
-                    self.doorbells.append((e0, c[1], data & mask))
+                    entry = [e0, c[1], data & mask]
+                    self.doorbells.append(entry)
+                self.unanswered.append(entry)
+            # A B response begins when bvalid rises, or stays high right after a B handshake. The
+            # write it answers was performed at that edge (n): E0 of a doorbell (HARDWARE.md).
+            try:
+                b = (sig_int(d.s_axil_bvalid), sig_int(d.s_axil_bready))
+            except AssertionError:
+                continue
+            if b[0] and (not self.prev_b[0] or self.prev_b[1]) and self.unanswered:
+                entry = self.unanswered.pop(0)
+                if entry is not None:
+                    entry[0] = n
+            self.prev_b = b
 
     def mark(self) -> tuple[int, int, int]:
         return len(self.doorbells), len(self.irq_edges), len(self.writes)
@@ -368,8 +388,8 @@ async def test_vectors(dut, rec):
     await app.enable()
     out = []
     lat_mismatch_batches = 0
-    # calibration: one idle inference gives the offset between the doorbell's AW/W handshake edge
-    # and the edge LAT_LAST counts from (HARDWARE.md says they are the same edge)
+    # calibration: one idle inference gives the offset between the edge the monitor sees the
+    # doorbell performed (B rises) and the edge LAT_LAST counts from (HARDWARE.md: the same edge)
     m_db, m_irq, _ = app.mon.mark()
     ok = await app.infer(0, 0, 0xFFFF, "calibration")
     dbs, irqs = app.mon.doorbells[m_db:], app.mon.irq_edges[m_irq:]
@@ -633,6 +653,21 @@ async def test_protocol(dut, rec):
     err = await app.g("ERROR")
     await app.wr(GLOBAL["ERROR"], 0xFFFFFFFF, strb=0)
     rec.eq(await app.g("ERROR"), err, "ERROR after a W1C write with wstrb=0")
+    # pipelining: several writes/reads outstanding while B/R are held off; responses in order
+    await app.wr(GLOBAL["ERROR"], 0xF)
+    errors0 = await app.g("ERRORS")
+    plan = [(GLOBAL["CONTROL"], CTL_ENABLE, OKAY), (0x034, 1, SLVERR), (slot_addr(s, FEATURE0), 5, OKAY),
+            (0x0FFC, 1, SLVERR), (GLOBAL["ID"], 0, OKAY)]
+    wt = [cocotb.start_soon(bus.write(a, d, b_delay=6)) for a, d, _ in plan]
+    for (a, _, want), t in zip(plan, wt):
+        rec.eq(await t, want, f"pipelined write {reg_name(a)} resp (B held off)")
+    rplan = [(GLOBAL["ID"], ID_VALUE, OKAY), (0x034, 0, SLVERR), (slot_addr(s, FEATURE0), feature_readback(5), OKAY),
+             (GLOBAL["CAPS"], CAPS_VALUE, OKAY), (0x0FFC, 0, SLVERR)]
+    rt = [cocotb.start_soon(bus.read(a, r_delay=6)) for a, _, _ in rplan]
+    for (a, want_d, want_r), t in zip(rplan, rt):
+        rec.eq(await t, (want_d, want_r), f"pipelined read {reg_name(a)} (data, resp) (R held off)")
+    rec.eq(await app.g("ERRORS"), errors0 + 4, "ERRORS after 4 pipelined unmapped accesses")
+    rec.eq(bus.protocol_errors, [], "AXI-Lite protocol errors seen by the master")
 
 
 @bench_test(timeout_us=500000)
@@ -644,7 +679,6 @@ async def test_fuzz(dut, rec):
     if not need_vectors(rec):
         return
     await app.enable()
-    rng = make_rng(FUZZ_SEED, "fuzz")
     aw = bus.addr_width
     top = (1 << aw) - 4
     agent_slots = list(range(SLOTS - 1)) if SLOTS >= 2 else [0]
@@ -680,62 +714,76 @@ async def test_fuzz(dut, rec):
             stats["inferences"] += 1
             j += 1
 
+    async def read_op(r):
+        x = r.random()
+        if x < 0.3:
+            a = GLOBAL[r.choice(list(GLOBAL))]
+        elif x < 0.5:
+            a = unmapped(r)
+        elif x < 0.8:
+            s = r.choice(agent_slots + ([fuzz_slot] if fuzz_slot is not None else []))
+            a = slot_addr(s, r.choice([DOORBELL, RESULT, SCORE0 + 4 * r.randrange(N_OUT), FEATURE0 + 4 * r.randrange(N_IN)]))
+        else:
+            a = r.randrange(0, top + 4, 4)
+        c = classify(a)
+        data, resp = await bus.read(a, ar_delay=r.choice((0, 0, 0, 1, 3)), r_delay=r.choice((0, 0, 0, 1, 4)))
+        stats["reads"] += 1
+        if c is None:
+            stats["bad"] += 1
+            rec.check(resp == SLVERR and data == 0, f"fuzz read unmapped 0x{a:04x}: resp {RESP_NAMES[resp]} data {hexs(data)}")
+        else:
+            rec.check(resp == OKAY, f"fuzz read {reg_name(a)}: resp {RESP_NAMES[resp]}")
+            if c[0] == "global" and c[1] in CONST_REGS:
+                rec.eq(data, CONST_REGS[c[1]], f"fuzz read {c[1]}")
+            if c[0] == "doorbell":
+                rec.eq(data, 0, f"fuzz read {reg_name(a)}")
+            if c[0] == "global" and c[1] == "CONTROL":
+                rec.eq(data, CTL_ENABLE, "fuzz read CONTROL")
+
+    async def bursts(n, r, op):
+        """n ops, launched in bursts of 1-4 concurrent calls (several transactions outstanding)."""
+        done = 0
+        while done < n:
+            k = min(n - done, r.choice((1, 1, 2, 3, 4)))
+            tasks = [cocotb.start_soon(op(make_rng(r.getrandbits(32), "op"))) for _ in range(k)]
+            for t in tasks:
+                await t
+            done += k
+
     async def reader(n, r):
-        for _ in range(n):
-            x = r.random()
-            if x < 0.3:
-                a = GLOBAL[r.choice(list(GLOBAL))]
-            elif x < 0.5:
-                a = unmapped(r)
-            elif x < 0.8:
-                s = r.choice(agent_slots + ([fuzz_slot] if fuzz_slot is not None else []))
-                a = slot_addr(s, r.choice([DOORBELL, RESULT, SCORE0 + 4 * r.randrange(N_OUT), FEATURE0 + 4 * r.randrange(N_IN)]))
+        await bursts(n, r, read_op)
+
+    async def write_op(r):
+        x = r.random()
+        data = r.getrandbits(32)
+        strb = r.randrange(16)
+        if x < 0.25 or (fuzz_slot is None and x >= 0.6 and x < 0.95):
+            a, strb, want = unmapped(r), r.randrange(1, 16), SLVERR
+        elif x < 0.45:
+            if r.random() < 0.5:
+                a = GLOBAL[r.choice(GLOBAL_RO)]
             else:
-                a = r.randrange(0, top + 4, 4)
-            c = classify(a)
-            data, resp = await bus.read(a, ar_delay=r.choice((0, 0, 0, 1, 3)), r_delay=r.choice((0, 0, 0, 1, 4)))
-            stats["reads"] += 1
-            if c is None:
-                stats["bad"] += 1
-                rec.check(resp == SLVERR and data == 0, f"fuzz read unmapped 0x{a:04x}: resp {RESP_NAMES[resp]} data {hexs(data)}")
-            else:
-                rec.check(resp == OKAY, f"fuzz read {reg_name(a)}: resp {RESP_NAMES[resp]}")
-                if c[0] == "global" and c[1] in CONST_REGS:
-                    rec.eq(data, CONST_REGS[c[1]], f"fuzz read {c[1]}")
-                if c[0] == "doorbell":
-                    rec.eq(data, 0, f"fuzz read {reg_name(a)}")
-                if c[0] == "global" and c[1] == "CONTROL":
-                    rec.eq(data, CTL_ENABLE, "fuzz read CONTROL")
+                s = r.randrange(SLOTS)
+                a = slot_addr(s, r.choice([RESULT, SCORE0 + 4 * r.randrange(N_OUT)]))
+            want = OKAY
+        elif x < 0.6:
+            a, want = GLOBAL["ERROR"], OKAY
+        elif x < 0.85:
+            a, want = slot_addr(fuzz_slot, FEATURE0 + 4 * r.randrange(N_IN)), OKAY
+        elif x < 0.95:
+            a, want = slot_addr(fuzz_slot, DOORBELL), OKAY
+            stats["fuzz_doorbells"] += 1
+        else:
+            a, data, strb, want = GLOBAL["CONTROL"], CTL_ENABLE, 0xF, OKAY
+        resp = await bus.write(a, data, strb=strb, **delays(r))
+        stats["writes"] += 1
+        if want == SLVERR:
+            stats["bad"] += 1
+        rec.check(resp == want, f"fuzz write {reg_name(a)} data {hexs(data)} wstrb={strb:04b}: "
+                                f"resp {RESP_NAMES[resp]}, expected {RESP_NAMES[want]}")
 
     async def writer(n, r):
-        for _ in range(n):
-            x = r.random()
-            data = r.getrandbits(32)
-            strb = r.randrange(16)
-            if x < 0.25 or (fuzz_slot is None and x >= 0.6 and x < 0.95):
-                a, strb, want = unmapped(r), r.randrange(1, 16), SLVERR
-            elif x < 0.45:
-                if r.random() < 0.5:
-                    a = GLOBAL[r.choice(GLOBAL_RO)]
-                else:
-                    s = r.randrange(SLOTS)
-                    a = slot_addr(s, r.choice([RESULT, SCORE0 + 4 * r.randrange(N_OUT)]))
-                want = OKAY
-            elif x < 0.6:
-                a, want = GLOBAL["ERROR"], OKAY
-            elif x < 0.85:
-                a, want = slot_addr(fuzz_slot, FEATURE0 + 4 * r.randrange(N_IN)), OKAY
-            elif x < 0.95:
-                a, want = slot_addr(fuzz_slot, DOORBELL), OKAY
-                stats["fuzz_doorbells"] += 1
-            else:
-                a, data, strb, want = GLOBAL["CONTROL"], CTL_ENABLE, 0xF, OKAY
-            resp = await bus.write(a, data, strb=strb, **delays(r))
-            stats["writes"] += 1
-            if want == SLVERR:
-                stats["bad"] += 1
-            rec.check(resp == want, f"fuzz write {reg_name(a)} data {hexs(data)} wstrb={strb:04b}: "
-                                    f"resp {RESP_NAMES[resp]}, expected {RESP_NAMES[want]}")
+        await bursts(n, r, write_op)
 
     m_irq = len(app.mon.irq_edges)
     agents = [cocotb.start_soon(agent(s, make_rng(FUZZ_SEED, f"agent{s}"))) for s in agent_slots]
@@ -761,6 +809,7 @@ async def test_fuzz(dut, rec):
     # still fully functional
     if await app.infer(agent_slots[0], 0, 0x0F0F, "after fuzz"):
         rec.eq(await app.g("LAT_LAST"), LATENCY, "LAT_LAST of an idle inference after fuzz")
+    rec.eq(bus.protocol_errors, [], "AXI-Lite protocol errors seen by the master")
     stats.update({"irq_pulses": irqs, "errors_counter": errors, "seed": FUZZ_SEED, "ops": FUZZ_OPS})
     rec.info.update(stats)
 
@@ -849,7 +898,7 @@ async def test_reset_midflight(dut, rec):
 @bench_test(timeout_us=50000)
 async def test_latency(dut, rec):
     """Idle pipeline: LAT_LAST == policy.latency on every slot, and the same number measured on
-    the wires (doorbell AW/W handshake edge -> irq)."""
+    the wires (the edge the doorbell is performed, where its B response rises -> irq)."""
     app = await setup(dut, rec)
     if not need_vectors(rec):
         return
@@ -879,7 +928,7 @@ async def test_latency(dut, rec):
         rec.eq(lat_last, LATENCY, f"slot{s}: LAT_LAST")
         if measured is not None:
             rec.check(measured == LATENCY,
-                      f"slot{s}: doorbell AW/W handshake at edge {dbs[0][0]}, result/irq at edge {irqs[0]}: "
+                      f"slot{s}: doorbell performed (B) at edge {dbs[0][0]}, result/irq at edge {irqs[0]}: "
                       f"measured {measured} cycles, LAT_LAST {lat_last}, policy.latency {LATENCY} "
                       f"(HARDWARE.md: LAT_LAST counts from the edge the doorbell is accepted)")
         per_slot.append({"slot": s, "lat_last": lat_last, "measured": measured})
