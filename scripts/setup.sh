@@ -105,4 +105,8 @@ if [[ "${NICSCHED_SKIP_VENV:-0}" != 1 ]]; then
   source scripts/sim-env.sh || die "sim-env.sh failed"
   log "sim: $(verilator --version | cut -d' ' -f1-2), $(iverilog -V 2>/dev/null | head -1 | cut -d' ' -f1-4), cocotb $(python -c 'import cocotb; print(cocotb.__version__)')"
 fi
+# ---- 4. Xilinx ap_int/ap_fixed headers (Apache-2.0) from the hls4ml wheel, for HLS C simulation ----
+if [[ "${NICSCHED_SKIP_HLS:-0}" != 1 ]]; then
+  bash scripts/setup-hls.sh || die "setup-hls.sh failed"
+fi
 log "done"

@@ -11,6 +11,7 @@ import { InputError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
 import { writeFileAtomic, writeOutputDir } from '../util/output.js';
 import { exportRegmap, REGMAP_FORMATS, type RegmapFormat } from '../regmap/index.js';
+import { runCsim, type CsimOptions } from './csim.js';
 import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
@@ -100,6 +101,19 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const text = exportRegmap(loadPolicy(file), opts.format);
       if (opts.output) writeFileAtomic(opts.output, text);
       else io.out(text);
+    });
+
+  program
+    .command('csim')
+    .description('C-simulate the HLS output (g++ with the ap_fixed headers) and compare every result with the golden model')
+    .argument('<policy>', 'policy spec (.yaml or .json)')
+    .option('--vectors <csv>', 'input vectors (default: corner, tie and --count random vectors)')
+    .option('--count <n>', 'random vectors', (v) => Number(v), 2000)
+    .option('--seed <n>', 'seed of the random vectors', (v) => Number(v), 1)
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: CsimOptions) => {
+      const ok = await runCsim(io, loadPolicy(file), opts);
+      if (!ok) state.exitCode = EXIT_INPUT;
     });
 
   program
