@@ -217,3 +217,19 @@ describe('a policy that does not fit is refused at compile time', () => {
     expect(r.stderr).toMatch(/\/target\/reuse: policy does not fit au250: 82944 multipliers at reuse 1, budget 6144 DSP48E2.*set target.reuse to 15 or more/);
   });
 });
+
+describe('a mismatch is caught and explained layer by layer', () => {
+  it('simulating RTL built from other weights fails with the first differing layer', async () => {
+    const policy = loadPolicy(TINY);
+    const doc = parse(readFileSync(TINY, 'utf8')) as { layers: { weights: number[][] }[] };
+    doc.layers[1]!.weights[0]![0] = 2; // layer 1 differs; layer 0 is the same
+    const wrong = compilePolicyText(JSON.stringify(doc));
+    const { simulate, formatReport } = await import('../codegen/cli/simulate.js');
+    const report = await simulate(policy, { count: 50, seed: 1, sim: 'verilator' }, wrong);
+    expect(report.ok).toBe(false);
+    expect(report.failed).toBeGreaterThan(0);
+    const layers = report.first_failure!.layers!;
+    expect(layers.map((l) => l.match)).toEqual([true, false]);
+    expect(formatReport(report, policy, 250)).toMatch(/layer 1: golden \[.*\] rtl \[.*\]   <-- differs/);
+  });
+});

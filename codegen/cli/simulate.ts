@@ -25,6 +25,13 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
+export interface LayerDiff {
+  layer: number;
+  expected: number[];
+  got: number[] | null;
+  match: boolean;
+}
+
 interface VectorRecord {
   index: number;
   action: number | null;
@@ -42,7 +49,14 @@ export interface SimulateReport {
   latency: { predicted: number; measured: number | null };
   ii: { predicted: number; measured: number | null };
   bench_tests: { name: string; passed: boolean; message?: string }[];
-  first_failure?: { index: number; input: number[]; expected: { action: number | null; scores: number[] }; got: { action: number | null; scores: number[] | null } };
+  first_failure?: {
+    index: number;
+    input: number[];
+    expected: { action: number | null; scores: number[] };
+    got: { action: number | null; scores: number[] | null };
+    /** Golden vs RTL output of every layer for this vector (nicsched_policy's l<k>_data wires). */
+    layers?: LayerDiff[];
+  };
   ok: boolean;
 }
 
@@ -74,9 +88,13 @@ function compareVectors(policy: CompiledPolicy, vectors: number[][], records: Ve
   return { passed, failed: vectors.length - passed, ...(firstFailure ? { first_failure: firstFailure } : {}) };
 }
 
-export async function simulate(policy: CompiledPolicy, opts: SimulateOptions): Promise<SimulateReport> {
+/**
+ * `design` is the policy whose RTL is simulated; it defaults to `policy`, whose golden model is the
+ * reference. Tests pass a different design to prove that a mismatch is caught and explained.
+ */
+export async function simulate(policy: CompiledPolicy, opts: SimulateOptions, design: CompiledPolicy = policy): Promise<SimulateReport> {
   const vectors = chooseVectors(policy, opts);
-  const rtlDir = compileDesign(policy, opts.sim);
+  const rtlDir = compileDesign(design, opts.sim);
   const job = makeJob(policy, vectors);
   const app = await runBench({
     bench: 'app', rtlDirs: [rtlDir], toplevel: 'nicsched_top', sim: opts.sim,
@@ -88,7 +106,25 @@ export async function simulate(policy: CompiledPolicy, opts: SimulateOptions): P
     bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim: opts.sim,
     buildDir: buildDirFor(policy, 'policy', opts.sim), job, testcases: ['test_stream'],
   });
-  return report(policy, opts.sim, vectors, app, stream);
+  const result = report(policy, opts.sim, vectors, app, stream);
+  if (result.first_failure) {
+    result.first_failure.layers = await layerDiff(policy, design, result.first_failure.input, rtlDir, opts.sim);
+  }
+  return result;
+}
+
+/** Run one vector through nicsched_policy and compare every layer's output with the golden trace. */
+async function layerDiff(policy: CompiledPolicy, design: CompiledPolicy, input: number[], rtlDir: string, sim: Simulator): Promise<LayerDiff[]> {
+  const job = {
+    ...makeJob(policy, [input]),
+    trace_layers: policy.ir.layers.map((l) => ({ units: l.units, bits: l.output_format.bits, signed: l.output_format.signed })),
+  };
+  const r = await runBench({ bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim, buildDir: buildDirFor(design, 'policy', sim), job, testcases: ['test_trace'] });
+  const traced = (r.results['trace'] as Array<{ layers: Array<number[] | null> }> | undefined)?.[0]?.layers ?? [];
+  return new GoldenModel(policy.ir).trace(input).map((t, k) => {
+    const got = traced[k] ?? null;
+    return { layer: t.layer, expected: t.output, got, match: got !== null && got.join() === t.output.join() };
+  });
 }
 
 function numberOrNull(v: unknown): number | null {
@@ -132,8 +168,8 @@ export function formatReport(r: SimulateReport, policy: CompiledPolicy, clockMhz
     lines.push(`  first mismatch: vector ${f.index} [${f.input.join(', ')}]`);
     lines.push(`    expected action ${f.expected.action ?? '-'} scores [${f.expected.scores.join(', ')}]`);
     lines.push(`    got      action ${f.got.action ?? '-'} scores [${f.got.scores?.join(', ') ?? 'none'}]`);
-    for (const t of new GoldenModel(policy.ir).trace(f.input)) {
-      lines.push(`    golden layer ${t.layer}: acc [${t.acc.join(' ')}] out [${t.output.join(' ')}]`);
+    for (const d of f.layers ?? []) {
+      lines.push(`    layer ${d.layer}: golden [${d.expected.join(' ')}] rtl [${d.got?.join(' ') ?? 'none'}]${d.match ? '' : '   <-- differs'}`);
     }
   }
   for (const t of r.bench_tests.filter((c) => !c.passed && c.message)) lines.push(`  ${t.name}: ${t.message}`);
