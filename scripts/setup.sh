@@ -109,4 +109,8 @@ fi
 if [[ "${NICSCHED_SKIP_HLS:-0}" != 1 ]]; then
   bash scripts/setup-hls.sh || die "setup-hls.sh failed"
 fi
+# ---- 5. kernel headers, sparse and checkpatch for the driver build ----
+if [[ "${NICSCHED_SKIP_KERNEL:-0}" != 1 ]]; then
+  bash scripts/setup-kernel.sh || die "setup-kernel.sh failed"
+fi
 log "done"

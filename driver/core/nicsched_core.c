@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nicsched core: probe checks, request slots, posted-write submit, completion polling and the
+ * decision cache over the card's 32-bit register window. See nicsched_core.h and docs/DRIVER.md.
+ *
+ * Concurrency:
+ *  - A slot moves IDLE -> SUBMITTING (cmpxchg by a submitter) -> IN_FLIGHT (after the doorbell)
+ *    -> IDLE (by the poller, after publishing the result). Whoever holds the slot in a state owns
+ *    its registers and its private fields, so two submitters on one slot never interleave.
+ *  - One poller at a time (core->polling); it publishes decisions with release semantics.
+ *  - Register access on the submit path sits in an RCU read-side section after a state check;
+ *    teardown stops the core, waits for a grace period and only then lets the bind unmap.
+ */
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/device.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/io.h>
+#include <linux/rcupdate.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "nicsched_core.h"
+
+#define NICSCHED_ALL_ONES	0xffffffffU
+#define NICSCHED_IN_MASK	GENMASK(NICSCHED_IN_BITS - 1, 0)
+#define NICSCHED_READ_TRIES	16
+
+/* (v & NICSCHED_<f>_MASK) >> NICSCHED_<f>_SHIFT, with the generated masks and shifts */
+#define NICSCHED_GET(v, f)	(((v) & NICSCHED_##f##_MASK) >> NICSCHED_##f##_SHIFT)
+
+/* Decision word: [63:32] seq and the RESULT layout below: [31] valid, [23:8] tag, [7:0] action */
+#define NICSCHED_DEC_SEQ_SHIFT	32
+#define NICSCHED_DEC_BITS	(NICSCHED_RESULT_VALID_MASK | NICSCHED_RESULT_TAG_MASK | \
+				 NICSCHED_RESULT_ACTION_MASK)
+
+static_assert(NICSCHED_INPUTS >= 1 && NICSCHED_INPUTS <= 64, "inputs of layout v1");
+static_assert(NICSCHED_OUTPUTS >= 1 && NICSCHED_OUTPUTS <= 32, "outputs of layout v1");
+static_assert(NICSCHED_SLOTS >= 1 && NICSCHED_SLOTS <= 64, "slots of layout v1");
+static_assert(NICSCHED_IN_BITS >= 1 && NICSCHED_IN_BITS <= 32, "input width of layout v1");
+
+static u32 nicsched_rd(const struct nicsched_core *core, unsigned int off)
+{
+	return ioread32(core->regs + off);
+}
+
+static void nicsched_wr(const struct nicsched_core *core, unsigned int off, u32 val)
+{
+	iowrite32(val, core->regs + off);
+}
+
+static bool nicsched_gone(const struct nicsched_core *core)
+{
+	return nicsched_rd(core, NICSCHED_REG_ID) == NICSCHED_ALL_ONES;
+}
+
+/* ---- probe ---------------------------------------------------------------------------------- */
+
+static int nicsched_check_id(struct nicsched_core *core)
+{
+	core->id = nicsched_rd(core, NICSCHED_REG_ID);
+	if (core->id == NICSCHED_ALL_ONES) {
+		dev_err(core->dev, "ID reads 0xffffffff: device not responding (removed, or BAR not decoded)\n");
+		return -ENODEV;
+	}
+	if (core->id != NICSCHED_ID_VALUE) {
+		dev_err(core->dev, "not a nicsched register block: ID expected 0x%08x, found 0x%08x\n",
+			NICSCHED_ID_VALUE, core->id);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int nicsched_check_version(struct nicsched_core *core)
+{
+	u32 want = NICSCHED_GET(NICSCHED_VERSION_VALUE, VERSION_MAJOR);
+	u32 found;
+
+	core->version = nicsched_rd(core, NICSCHED_REG_VERSION);
+	found = NICSCHED_GET(core->version, VERSION_MAJOR);
+	if (found != want) {
+		dev_err(core->dev,
+			"register layout mismatch: VERSION major expected %u, found %u (VERSION 0x%08x)\n",
+			want, found, core->version);
+		return -EPROTO;
+	}
+	if (core->version != NICSCHED_VERSION_VALUE)
+		dev_info(core->dev, "register layout %u.%u, driver built for %u.%u\n", found,
+			 NICSCHED_GET(core->version, VERSION_MINOR), want,
+			 NICSCHED_GET(NICSCHED_VERSION_VALUE, VERSION_MINOR));
+	return 0;
+}
+
+static int nicsched_check_hash(struct nicsched_core *core)
+{
+	core->policy_hash = nicsched_rd(core, NICSCHED_REG_POLICY_HASH);
+	if (core->policy_hash != NICSCHED_POLICY_HASH_VALUE) {
+		dev_err(core->dev,
+			"policy hash mismatch: expected 0x%08x, found 0x%08x; load the driver built for this bitstream's policy\n",
+			NICSCHED_POLICY_HASH_VALUE, core->policy_hash);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int nicsched_check_caps(struct nicsched_core *core)
+{
+	u32 inputs, outputs, slots;
+
+	core->caps = nicsched_rd(core, NICSCHED_REG_CAPS);
+	core->timing = nicsched_rd(core, NICSCHED_REG_TIMING);
+	inputs = NICSCHED_GET(core->caps, CAPS_INPUTS);
+	outputs = NICSCHED_GET(core->caps, CAPS_OUTPUTS);
+	slots = NICSCHED_GET(core->caps, CAPS_SLOTS);
+	if (inputs != NICSCHED_INPUTS || outputs != NICSCHED_OUTPUTS || slots != NICSCHED_SLOTS) {
+		dev_err(core->dev,
+			"CAPS mismatch: expected %u inputs, %u outputs, %u slots; found %u, %u, %u\n",
+			NICSCHED_INPUTS, NICSCHED_OUTPUTS, NICSCHED_SLOTS, inputs, outputs, slots);
+		return -EPROTO;
+	}
+	core->head_scores = core->caps & NICSCHED_CAPS_FLAG_HEAD_SCORES;
+	return 0;
+}
+
+/* Soft reset (slots, features, pipeline, counters, ERROR) and enable in one write. */
+static int nicsched_hw_start(struct nicsched_core *core)
+{
+	u32 status;
+
+	nicsched_wr(core, NICSCHED_REG_CONTROL,
+		    NICSCHED_CONTROL_SOFT_RESET_MASK | NICSCHED_CONTROL_ENABLE_MASK);
+	status = nicsched_rd(core, NICSCHED_REG_STATUS);
+	if (status == NICSCHED_ALL_ONES)
+		return -ENODEV;
+	if (!(status & NICSCHED_STATUS_ENABLED_MASK)) {
+		dev_err(core->dev, "CONTROL.ENABLE did not stick: STATUS 0x%08x\n", status);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void nicsched_slots_init(struct nicsched_core *core)
+{
+	unsigned int n;
+
+	for (n = 0; n < NICSCHED_SLOTS; n++) {
+		struct nicsched_slot *s = &core->slot[n];
+
+		atomic_set(&s->state, NICSCHED_SLOT_IDLE);
+		atomic_set(&s->owner, NICSCHED_NO_OWNER);
+		s->tag = NICSCHED_NO_TAG;
+		s->result_tag = NICSCHED_NO_TAG;	/* the soft reset cleared RESULT */
+	}
+}
+
+static int nicsched_probe_checks(struct nicsched_core *core, u64 len)
+{
+	int ret;
+
+	if (len < NICSCHED_MAP_SIZE) {
+		dev_err(core->dev, "register window too small: %llu bytes, the map needs %u\n",
+			(unsigned long long)len, NICSCHED_MAP_SIZE);
+		return -ENODEV;
+	}
+	ret = nicsched_check_id(core);
+	if (!ret)
+		ret = nicsched_check_version(core);
+	if (!ret)
+		ret = nicsched_check_hash(core);
+	if (!ret)
+		ret = nicsched_check_caps(core);
+	if (ret == -EPROTO && nicsched_gone(core)) {
+		dev_err(core->dev, "ID reads 0xffffffff after the check: device removed\n");
+		ret = -ENODEV;
+	}
+	return ret;
+}
+
+/**
+ * nicsched_core_init() - check the card and bring it up
+ * @core: zeroed here
+ * @dev: the device messages are reported on
+ * @regs: the mapped register window (BAR)
+ * @len: its length in bytes
+ * @cfg: timeouts, score collection and the poller kick
+ *
+ * Refuses a card whose ID, VERSION major, POLICY_HASH or CAPS differ from the generated
+ * header, with a dev_err() naming expected and found values. On success the card is soft-reset
+ * and enabled, every slot is idle and submits are accepted.
+ *
+ * Return: 0, -ENODEV (not a nicsched card, or not responding), -EPROTO (incompatible layout,
+ * policy or shape) or -EIO.
+ */
+int nicsched_core_init(struct nicsched_core *core, struct device *dev, void __iomem *regs,
+		       u64 len, const struct nicsched_core_cfg *cfg)
+{
+	int ret;
+
+	memset(core, 0, sizeof(*core));
+	core->regs = regs;
+	core->dev = dev;
+	core->cfg = *cfg;
+	ret = nicsched_probe_checks(core, len);
+	if (ret)
+		return ret;
+	if (core->head_scores)
+		core->cfg.collect_scores = true;
+	ret = nicsched_hw_start(core);
+	if (ret)
+		return ret;
+	nicsched_slots_init(core);
+	atomic_set_release(&core->state, NICSCHED_CORE_RUNNING);
+	dev_info(dev,
+		 "policy 0x%08x: %u inputs, %u outputs, %u slots, latency %u cycles, layout %u.%u\n",
+		 core->policy_hash, NICSCHED_INPUTS, NICSCHED_OUTPUTS, NICSCHED_SLOTS,
+		 NICSCHED_GET(core->timing, TIMING_LATENCY),
+		 NICSCHED_GET(core->version, VERSION_MAJOR),
+		 NICSCHED_GET(core->version, VERSION_MINOR));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_init);
+
+/**
+ * nicsched_core_stop() - refuse new submits and polls, and disable the card
+ * @core: the core
+ *
+ * The caller must then stop the poller and wait for an RCU grace period before unmapping the
+ * register window: submitters that saw the core running may still be writing.
+ */
+void nicsched_core_stop(struct nicsched_core *core)
+{
+	if (atomic_cmpxchg(&core->state, NICSCHED_CORE_RUNNING, NICSCHED_CORE_STOPPED) ==
+	    NICSCHED_CORE_RUNNING)
+		nicsched_wr(core, NICSCHED_REG_CONTROL, 0);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_stop);
+
+static void nicsched_removed(struct nicsched_core *core, const char *what)
+{
+	if (atomic_cmpxchg(&core->state, NICSCHED_CORE_RUNNING, NICSCHED_CORE_REMOVED) !=
+	    NICSCHED_CORE_RUNNING)
+		return;
+	atomic64_inc(&core->surprise_removals);
+	dev_err(core->dev, "%s reads 0xffffffff: device removed; submits now fail with -ENODEV\n",
+		what);
+}
+
+/**
+ * nicsched_core_surprise_removal() - the bus reported the card gone (AER, hot unplug)
+ * @core: the core
+ *
+ * Same effect as an all-ones read: the poller stops and submits fail with -ENODEV.
+ */
+void nicsched_core_surprise_removal(struct nicsched_core *core)
+{
+	nicsched_removed(core, "bus error report:");
+}
+EXPORT_SYMBOL_GPL(nicsched_core_surprise_removal);
+
+int nicsched_core_state(const struct nicsched_core *core)
+{
+	return atomic_read_acquire(&core->state);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_state);
+
+/* ---- slot ownership ------------------------------------------------------------------------- */
+
+unsigned int nicsched_core_slot_for_cpu(unsigned int cpu)
+{
+	return cpu % NICSCHED_SLOTS;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_slot_for_cpu);
+
+/**
+ * nicsched_core_claim_slot() - make @owner the owner of @slot
+ * @core: the core
+ * @slot: slot index
+ * @owner: a non-negative id (a CPU number for the hook)
+ *
+ * Ownership is how submitters agree not to share a slot. Sharing is still safe (a second
+ * submitter gets -EBUSY while the first request is in flight), only slower.
+ *
+ * Return: 0, -EBUSY (owned by someone else) or -EINVAL.
+ */
+int nicsched_core_claim_slot(struct nicsched_core *core, unsigned int slot, int owner)
+{
+	if (slot >= NICSCHED_SLOTS || owner < 0)
+		return -EINVAL;
+	if (atomic_cmpxchg(&core->slot[slot].owner, NICSCHED_NO_OWNER, owner) != NICSCHED_NO_OWNER)
+		return -EBUSY;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_claim_slot);
+
+/**
+ * nicsched_core_claim_any() - claim a free slot, preferring slot (owner % slots)
+ * @core: the core
+ * @owner: a non-negative id
+ *
+ * Return: the slot index, -EBUSY when every slot is owned, or -EINVAL.
+ */
+int nicsched_core_claim_any(struct nicsched_core *core, int owner)
+{
+	unsigned int first, i;
+
+	if (owner < 0)
+		return -EINVAL;
+	first = nicsched_core_slot_for_cpu(owner);
+	for (i = 0; i < NICSCHED_SLOTS; i++) {
+		unsigned int slot = (first + i) % NICSCHED_SLOTS;
+
+		if (!nicsched_core_claim_slot(core, slot, owner))
+			return slot;
+	}
+	return -EBUSY;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_claim_any);
+
+void nicsched_core_release_slot(struct nicsched_core *core, unsigned int slot, int owner)
+{
+	if (slot < NICSCHED_SLOTS)
+		atomic_cmpxchg(&core->slot[slot].owner, owner, NICSCHED_NO_OWNER);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_release_slot);
+
+int nicsched_core_slot_owner(const struct nicsched_core *core, unsigned int slot)
+{
+	if (slot >= NICSCHED_SLOTS)
+		return -EINVAL;
+	return atomic_read(&core->slot[slot].owner);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_slot_owner);
+
+/* ---- submit (hot path: posted writes only) -------------------------------------------------- */
+
+/* Write the FEATURE registers whose stored value changes. The slot is idle on the card. */
+static void nicsched_write_features(struct nicsched_core *core, unsigned int n,
+				    struct nicsched_slot *s, const u32 *features)
+{
+	unsigned int i;
+
+	for (i = 0; i < NICSCHED_INPUTS; i++) {
+		u32 v = features[i] & NICSCHED_IN_MASK;
+
+		if (v == s->shadow[i])
+			continue;
+		nicsched_wr(core, NICSCHED_SLOT_FEATURE_ADDR(n, i), v);
+		s->shadow[i] = v;
+	}
+}
+
+/* Start the poller if it is idle. Pairs with the disarm in nicsched_core_poll_again(). */
+static void nicsched_kick(struct nicsched_core *core)
+{
+	/* order the IN_FLIGHT store before reading poll_armed (store-buffer pattern) */
+	smp_mb();
+	if (atomic_read(&core->poll_armed) || atomic_xchg(&core->poll_armed, 1))
+		return;
+	if (core->cfg.kick)
+		core->cfg.kick(core);
+}
+
+/**
+ * nicsched_core_submit() - start an inference on a slot
+ * @core: the core
+ * @slot: slot index (normally one the caller claimed)
+ * @features: NICSCHED_INPUTS integer features; the low NICSCHED_IN_BITS of each are used
+ * @tag: returned with the decision; must differ from the tag of the slot's last result
+ *
+ * Posted writes only: the FEATURE registers that changed since the slot's previous request,
+ * then DOORBELL. No register read, no lock, no sleep; safe under the runqueue lock.
+ *
+ * Return: 0; -EBUSY (a request is still in flight on the slot: counted as dropped), -ENODEV
+ * (device stopped or removed), -EINVAL (bad slot, or @tag equals the tag RESULT still holds).
+ */
+int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
+			 const u32 features[NICSCHED_INPUTS], u16 tag)
+{
+	struct nicsched_slot *s;
+	int ret = 0;
+
+	if (unlikely(slot >= NICSCHED_SLOTS))
+		return -EINVAL;
+	s = &core->slot[slot];
+	rcu_read_lock();
+	if (unlikely(atomic_read(&core->state) != NICSCHED_CORE_RUNNING)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IDLE, NICSCHED_SLOT_SUBMITTING) !=
+	    NICSCHED_SLOT_IDLE) {
+		atomic64_inc(&s->dropped);
+		ret = -EBUSY;
+		goto out;
+	}
+	if (unlikely(tag == s->result_tag)) {
+		atomic_set_release(&s->state, NICSCHED_SLOT_IDLE);
+		ret = -EINVAL;
+		goto out;
+	}
+	nicsched_write_features(core, slot, s, features);
+	s->tag = tag;
+	s->timed_out = false;
+	nicsched_wr(core, NICSCHED_SLOT_DOORBELL_ADDR(slot), tag);
+	s->submit_ns = ktime_get_ns();
+	atomic64_inc(&s->submitted);
+	atomic_set_release(&s->state, NICSCHED_SLOT_IN_FLIGHT);
+	nicsched_kick(core);
+out:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_submit);
+
+/* ---- decision cache (hot path: host memory only) -------------------------------------------- */
+
+static void nicsched_unpack(u64 word, struct nicsched_decision *d)
+{
+	u32 low = (u32)word;
+
+	d->seq = (u32)(word >> NICSCHED_DEC_SEQ_SHIFT);
+	d->tag = NICSCHED_GET(low, RESULT_TAG);
+	d->action = NICSCHED_GET(low, RESULT_ACTION);
+	d->valid = NICSCHED_GET(low, RESULT_VALID);
+}
+
+/**
+ * nicsched_core_decision() - the last decision published for a slot
+ * @core: the core
+ * @slot: slot index
+ * @d: filled in (all zero while the slot has no decision)
+ *
+ * One acquire load of host memory; no register access. The caller compares d->tag with the tag
+ * it submitted and d->seq with the last one it consumed.
+ *
+ * Return: true when @d holds a decision.
+ */
+bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
+			    struct nicsched_decision *d)
+{
+	if (slot >= NICSCHED_SLOTS) {
+		memset(d, 0, sizeof(*d));
+		return false;
+	}
+	nicsched_unpack(atomic64_read_acquire(&core->slot[slot].decision), d);
+	return d->valid;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_decision);
+
+bool nicsched_core_in_flight(const struct nicsched_core *core, unsigned int slot)
+{
+	return slot < NICSCHED_SLOTS &&
+	       atomic_read(&core->slot[slot].state) != NICSCHED_SLOT_IDLE;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_in_flight);
+
+/**
+ * nicsched_core_read_result() - the last decision of a slot with its scores
+ * @core: the core
+ * @slot: slot index
+ * @res: filled in; scores are zero unless scores are collected
+ *
+ * Host memory only: a consistent snapshot against the poller's updates (sequence count).
+ *
+ * Return: 0, -ENODATA (no decision yet), -EAGAIN (kept changing) or -EINVAL.
+ */
+int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slot,
+			      struct nicsched_result *res)
+{
+	const struct nicsched_slot *s;
+	unsigned int tries, k;
+	int seq;
+
+	if (slot >= NICSCHED_SLOTS)
+		return -EINVAL;
+	s = &core->slot[slot];
+	for (tries = 0; tries < NICSCHED_READ_TRIES; tries++) {
+		seq = atomic_read_acquire(&s->score_seq);
+		if (seq & 1)
+			continue;
+		nicsched_unpack(atomic64_read(&s->decision), &res->decision);
+		for (k = 0; k < NICSCHED_OUTPUTS; k++)
+			res->scores[k] = READ_ONCE(s->scores[k]);
+		/* order the copies before re-reading the count; pairs with nicsched_publish() */
+		smp_rmb();
+		if (atomic_read(&s->score_seq) == seq)
+			return res->decision.valid ? 0 : -ENODATA;
+	}
+	return -EAGAIN;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_read_result);
+
+/* ---- completion (the poller) ---------------------------------------------------------------- */
+
+/*
+ * Read the scores of a completed slot. A score may legitimately read as 0xffffffff (-1); only
+ * then is RESULT read again, to tell it from a card that disappeared meanwhile.
+ */
+static int nicsched_read_scores(struct nicsched_core *core, unsigned int n, s32 *scores)
+{
+	bool maybe_gone = false;
+	unsigned int k;
+	u32 v;
+
+	for (k = 0; k < NICSCHED_OUTPUTS; k++) {
+		v = nicsched_rd(core, NICSCHED_SLOT_SCORE_ADDR(n, k));
+		maybe_gone |= v == NICSCHED_ALL_ONES;
+		scores[k] = (s32)v;
+	}
+	if (maybe_gone && nicsched_rd(core, NICSCHED_SLOT_RESULT_ADDR(n)) == NICSCHED_ALL_ONES)
+		return -ENODEV;
+	return 0;
+}
+
+static void nicsched_publish(struct nicsched_slot *s, u32 result, const s32 *scores)
+{
+	u64 seq = ((u64)atomic64_read(&s->decision) >> NICSCHED_DEC_SEQ_SHIFT) + 1;
+	u64 word = (seq << NICSCHED_DEC_SEQ_SHIFT) | (result & NICSCHED_DEC_BITS);
+	unsigned int k;
+
+	atomic_inc(&s->score_seq);
+	/* odd count visible before the scores change; pairs with nicsched_core_read_result() */
+	smp_wmb();
+	for (k = 0; scores && k < NICSCHED_OUTPUTS; k++)
+		WRITE_ONCE(s->scores[k], scores[k]);
+	atomic64_set_release(&s->decision, word);
+	/* the scores and the decision are visible before the even count */
+	smp_wmb();
+	atomic_inc(&s->score_seq);
+}
+
+/* Return: 0, or -ENODEV when the card vanished while its scores were read. */
+static int nicsched_complete(struct nicsched_core *core, unsigned int n, struct nicsched_slot *s,
+			     u32 result)
+{
+	s32 scores[NICSCHED_OUTPUTS];
+
+	if (core->cfg.collect_scores && nicsched_read_scores(core, n, scores))
+		return -ENODEV;
+	s->result_tag = s->tag;
+	/*
+	 * Free the slot before publishing: whoever sees the decision may submit again at once.
+	 * Only the poller writes the decision and the scores, so a new request cannot race them.
+	 */
+	atomic_set_release(&s->state, NICSCHED_SLOT_IDLE);
+	if (!core->head_scores && NICSCHED_GET(result, RESULT_ACTION) >= NICSCHED_OUTPUTS) {
+		atomic64_inc(&s->errors);	/* out-of-range action: never published */
+		return 0;
+	}
+	nicsched_publish(s, result, core->cfg.collect_scores ? scores : NULL);
+	atomic64_inc(&s->completed);
+	return 0;
+}
+
+/*
+ * In flight longer than the timeout: count it once. While RESULT shows BUSY the card is still
+ * working on the request, so keep waiting; otherwise the doorbell never took effect (refused
+ * or lost) and the slot is released.
+ */
+static int nicsched_overdue(struct nicsched_slot *s, u32 result)
+{
+	if (!s->timed_out) {
+		s->timed_out = true;
+		atomic64_inc(&s->timeouts);
+	}
+	if (result & NICSCHED_RESULT_BUSY_MASK)
+		return 1;
+	atomic64_inc(&s->errors);
+	s->result_tag = (result & NICSCHED_RESULT_VALID_MASK) ?
+			NICSCHED_GET(result, RESULT_TAG) : NICSCHED_NO_TAG;
+	atomic_set_release(&s->state, NICSCHED_SLOT_IDLE);
+	return 0;
+}
+
+/* Return: 1 still in flight, 0 idle or completed, -ENODEV all-ones. */
+static int nicsched_poll_slot(struct nicsched_core *core, unsigned int n)
+{
+	struct nicsched_slot *s = &core->slot[n];
+	u32 result;
+	s64 age;
+
+	if (atomic_read_acquire(&s->state) != NICSCHED_SLOT_IN_FLIGHT)
+		return 0;
+	result = nicsched_rd(core, NICSCHED_SLOT_RESULT_ADDR(n));
+	if (unlikely(result == NICSCHED_ALL_ONES))
+		return -ENODEV;
+	/* a result with another tag is the previous one: the doorbell has not landed yet */
+	if ((result & NICSCHED_RESULT_VALID_MASK) && NICSCHED_GET(result, RESULT_TAG) == s->tag)
+		return nicsched_complete(core, n, s, result);
+	/* the clock is read after the acquire above, so it is not older than submit_ns */
+	age = (s64)(ktime_get_ns() - s->submit_ns);
+	if (age > (s64)core->cfg.timeout_ns)
+		return nicsched_overdue(s, result);
+	return 1;
+}
+
+/**
+ * nicsched_core_poll() - one poller pass over the slots in flight
+ * @core: the core
+ *
+ * Reads RESULT of every slot in flight (and SCORE[k] when scores are collected) and publishes
+ * completed results. Call it from one context at a time, never under a scheduler lock: the
+ * kernel runs it from an hrtimer in softirq context. An all-ones RESULT disables the device.
+ *
+ * Return: the number of slots still in flight, -ENODEV (stopped or removed) or -EBUSY
+ * (another pass is running).
+ */
+int nicsched_core_poll(struct nicsched_core *core)
+{
+	unsigned int n;
+	int busy = 0, ret;
+
+	if (atomic_read_acquire(&core->state) != NICSCHED_CORE_RUNNING)
+		return -ENODEV;
+	if (atomic_xchg(&core->polling, 1))
+		return -EBUSY;
+	atomic64_inc(&core->polls);
+	for (n = 0; n < NICSCHED_SLOTS; n++) {
+		ret = nicsched_poll_slot(core, n);
+		if (unlikely(ret < 0)) {
+			nicsched_removed(core, "RESULT");
+			busy = ret;
+			break;
+		}
+		busy += ret;
+	}
+	atomic_set_release(&core->polling, 0);
+	return busy;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_poll);
+
+static bool nicsched_any_in_flight(const struct nicsched_core *core)
+{
+	unsigned int n;
+
+	for (n = 0; n < NICSCHED_SLOTS; n++)
+		if (atomic_read(&core->slot[n].state) != NICSCHED_SLOT_IDLE)
+			return true;
+	return false;
+}
+
+/**
+ * nicsched_core_poll_again() - should the poller run another pass?
+ * @core: the core
+ * @busy: what nicsched_core_poll() returned
+ *
+ * With nothing in flight the poller disarms; a later submit kicks it again through cfg.kick.
+ * The re-check after disarming closes the race with a submit that saw the poller still armed.
+ *
+ * Return: true to poll again after the poll interval.
+ */
+bool nicsched_core_poll_again(struct nicsched_core *core, int busy)
+{
+	if (busy > 0 || busy == -EBUSY)
+		return true;
+	if (busy < 0)
+		return false;	/* stopped or removed: stay armed so no submit kicks */
+	atomic_set(&core->poll_armed, 0);
+	/* order the disarm before re-reading the slots; pairs with nicsched_kick() */
+	smp_mb();
+	if (!nicsched_any_in_flight(core))
+		return false;
+	return !atomic_xchg(&core->poll_armed, 1);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_poll_again);
+
+/* ---- observability -------------------------------------------------------------------------- */
+
+void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_counters *c)
+{
+	unsigned int n;
+
+	memset(c, 0, sizeof(*c));
+	for (n = 0; n < NICSCHED_SLOTS; n++) {
+		const struct nicsched_slot *s = &core->slot[n];
+
+		c->submitted += atomic64_read(&s->submitted);
+		c->completed += atomic64_read(&s->completed);
+		c->dropped += atomic64_read(&s->dropped);
+		c->errors += atomic64_read(&s->errors);
+		c->timeouts += atomic64_read(&s->timeouts);
+	}
+	c->surprise_removals = atomic64_read(&core->surprise_removals);
+	c->polls = atomic64_read(&core->polls);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_counters);
+
+/**
+ * nicsched_core_read_hw() - read the card's counter and status registers
+ * @core: the core
+ * @hw: filled in
+ *
+ * Register reads: process context only (ioctl, debugfs), never the scheduler path. An all-ones
+ * ID afterwards means the card is gone and disables the device.
+ *
+ * Return: 0 or -ENODEV.
+ */
+int nicsched_core_read_hw(struct nicsched_core *core, struct nicsched_hw_counters *hw)
+{
+	int ret = 0;
+
+	memset(hw, 0, sizeof(*hw));
+	rcu_read_lock();
+	if (atomic_read(&core->state) != NICSCHED_CORE_RUNNING) {
+		ret = -ENODEV;
+		goto out;
+	}
+	hw->inferences = nicsched_rd(core, NICSCHED_REG_INFERENCES);
+	hw->lat_last = nicsched_rd(core, NICSCHED_REG_LAT_LAST);
+	hw->lat_max = nicsched_rd(core, NICSCHED_REG_LAT_MAX);
+	hw->errors = nicsched_rd(core, NICSCHED_REG_ERRORS);
+	hw->error_bits = nicsched_rd(core, NICSCHED_REG_ERROR);
+	hw->status = nicsched_rd(core, NICSCHED_REG_STATUS);
+	if (nicsched_gone(core)) {
+		nicsched_removed(core, "ID");
+		memset(hw, 0, sizeof(*hw));
+		ret = -ENODEV;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_read_hw);

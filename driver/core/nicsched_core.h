@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nicsched core: the card's register window seen as request slots and a decision cache.
+ *
+ * Bus-independent C over a void __iomem * window (the PCI and mqnic binds map it). The same
+ * source builds in userspace against the Verilated RTL (driver/userspace/compat.h).
+ *
+ * Model (docs/DRIVER.md):
+ *   submit   posted writes only: the FEATURE registers that changed since the slot's last
+ *            request, then DOORBELL(tag). Never reads a register, never sleeps, never spins.
+ *   poll     one poller (an hrtimer in the kernel) reads RESULT of the slots in flight, outside
+ *            any scheduler lock, and publishes each result into the slot's decision word.
+ *   decision the hook reads the decision word from host memory: no register access.
+ *
+ * Register offsets, fields, the ID/VERSION values, the policy hash and the slot/input/output
+ * counts come from nicsched_regs.h, generated from the policy by `nicsched regmap --format c`.
+ */
+#ifndef NICSCHED_CORE_H
+#define NICSCHED_CORE_H
+
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/device.h>
+#include <linux/types.h>
+
+#include "nicsched_regs.h"
+
+/* Bytes of register window the map needs: the header block and every slot block. */
+#define NICSCHED_MAP_SIZE	(NICSCHED_SLOT_BASE + NICSCHED_SLOTS * NICSCHED_SLOT_STRIDE)
+
+/* core->state */
+enum nicsched_core_state {
+	NICSCHED_CORE_DOWN = 0,		/* not probed, or probe failed */
+	NICSCHED_CORE_RUNNING = 1,
+	NICSCHED_CORE_STOPPED = 2,	/* nicsched_core_stop(): unbinding */
+	NICSCHED_CORE_REMOVED = 3,	/* all-ones read: surprise removal */
+};
+
+/* slot->state */
+enum nicsched_slot_state {
+	NICSCHED_SLOT_IDLE = 0,
+	NICSCHED_SLOT_SUBMITTING = 1,	/* a submitter owns the registers of the slot */
+	NICSCHED_SLOT_IN_FLIGHT = 2,	/* doorbell written; the poller owns the slot */
+};
+
+#define NICSCHED_NO_OWNER	(-1)
+#define NICSCHED_NO_TAG		0x10000U	/* outside the 16-bit tag space */
+
+/* A decision, unpacked from the slot's decision word. */
+struct nicsched_decision {
+	u32 seq;	/* decisions published on this slot; changes with every new one */
+	u16 tag;	/* the tag of the request it answers */
+	u8 action;	/* argmax index (0 for head = scores) */
+	u8 valid;	/* 0 until the first decision of the slot */
+};
+
+/* A decision with the scores of the last layer (collect_scores only). */
+struct nicsched_result {
+	struct nicsched_decision decision;
+	s32 scores[NICSCHED_OUTPUTS];
+};
+
+struct nicsched_counters {
+	u64 submitted;		/* doorbells written */
+	u64 completed;		/* decisions published */
+	u64 dropped;		/* submits refused: the slot still had a request in flight */
+	u64 errors;		/* lost doorbells, out-of-range actions */
+	u64 timeouts;		/* requests in flight longer than timeout_ns */
+	u64 surprise_removals;	/* all-ones reads that disabled the device */
+	u64 polls;		/* poller passes */
+};
+
+/* The card's own counter registers (read over the bus: never on the submit path). */
+struct nicsched_hw_counters {
+	u32 inferences;
+	u32 lat_last;
+	u32 lat_max;
+	u32 errors;
+	u32 error_bits;
+	u32 status;
+};
+
+struct nicsched_core;
+
+struct nicsched_core_cfg {
+	u64 timeout_ns;		/* a request in flight longer than this counts as a timeout */
+	bool collect_scores;	/* also read SCORE[k] on completion (forced for head = scores) */
+	/* Start the poller; called by a submit that found it idle. Must not sleep. */
+	void (*kick)(struct nicsched_core *core);
+};
+
+struct nicsched_slot {
+	/* submitter side, valid while the submitter owns the slot (SUBMITTING) */
+	atomic_t state;
+	atomic_t owner;		/* claim: NICSCHED_NO_OWNER or the owner's id (a CPU) */
+	u32 tag;		/* tag in flight */
+	u32 result_tag;		/* tag RESULT holds, or NICSCHED_NO_TAG */
+	u64 submit_ns;
+	bool timed_out;
+	u32 shadow[NICSCHED_INPUTS];	/* FEATURE register contents */
+
+	/* published by the poller */
+	atomic64_t decision;	/* [63:32] seq, [31] valid, [23:8] tag, [7:0] action */
+	atomic_t score_seq;	/* odd while scores[] is being written */
+	s32 scores[NICSCHED_OUTPUTS];
+
+	atomic64_t submitted;
+	atomic64_t completed;
+	atomic64_t dropped;
+	atomic64_t errors;
+	atomic64_t timeouts;
+} ____cacheline_aligned;
+
+struct nicsched_core {
+	void __iomem *regs;
+	struct device *dev;
+	struct nicsched_core_cfg cfg;
+	atomic_t state;
+	atomic_t poll_armed;	/* the poller is scheduled or running */
+	atomic_t polling;	/* a poll pass is running (one poller at a time) */
+	bool head_scores;
+	u32 id;
+	u32 version;
+	u32 policy_hash;
+	u32 caps;
+	u32 timing;
+	atomic64_t surprise_removals;
+	atomic64_t polls;
+	struct nicsched_slot slot[NICSCHED_SLOTS];
+};
+
+/* Probe and teardown (process context; these read registers). */
+int nicsched_core_init(struct nicsched_core *core, struct device *dev, void __iomem *regs,
+		       u64 len, const struct nicsched_core_cfg *cfg);
+void nicsched_core_stop(struct nicsched_core *core);
+void nicsched_core_surprise_removal(struct nicsched_core *core);
+int nicsched_core_state(const struct nicsched_core *core);
+
+/* Slot ownership. The default mapping is slot = cpu % NICSCHED_SLOTS. */
+unsigned int nicsched_core_slot_for_cpu(unsigned int cpu);
+int nicsched_core_claim_slot(struct nicsched_core *core, unsigned int slot, int owner);
+int nicsched_core_claim_any(struct nicsched_core *core, int owner);
+void nicsched_core_release_slot(struct nicsched_core *core, unsigned int slot, int owner);
+int nicsched_core_slot_owner(const struct nicsched_core *core, unsigned int slot);
+
+/* Hot path: posted writes only; any context, never sleeps. */
+int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
+			 const u32 features[NICSCHED_INPUTS], u16 tag);
+/* Hot path: host memory only. */
+bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
+			    struct nicsched_decision *d);
+bool nicsched_core_in_flight(const struct nicsched_core *core, unsigned int slot);
+int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slot,
+			      struct nicsched_result *res);
+
+/* Completion: the single poller. */
+int nicsched_core_poll(struct nicsched_core *core);
+bool nicsched_core_poll_again(struct nicsched_core *core, int busy);
+
+/* Observability. */
+void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_counters *c);
+int nicsched_core_read_hw(struct nicsched_core *core, struct nicsched_hw_counters *hw);
+
+#endif /* NICSCHED_CORE_H */

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nicsched.ko: the kernel side around the core. For every bound register window it runs the
+ * completion poller (a soft hrtimer), registers /dev/nicsched<N> (bring-up ioctls, 0600) and
+ * debugfs counters, and hands out counted references for the scheduler hook.
+ *
+ * Why an hrtimer and not a kthread: the hook submits from scheduler paths with the runqueue
+ * lock held. Waking a kthread there would take a runqueue lock from inside the scheduler;
+ * arming an hrtimer is safe there (hrtick does it). The timer runs in softirq context, outside
+ * any scheduler lock, and only while requests are in flight: the first submit after an idle
+ * period arms it, and it disarms itself when every slot is idle.
+ */
+
+#include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "nicsched_dev.h"
+#include "uapi/nicsched.h"
+
+static_assert(NICSCHED_INPUTS <= NICSCHED_UAPI_MAX_INPUTS, "uapi feature array");
+static_assert(NICSCHED_OUTPUTS <= NICSCHED_UAPI_MAX_OUTPUTS, "uapi score array");
+
+static unsigned int poll_us = 10;
+module_param(poll_us, uint, 0444);
+MODULE_PARM_DESC(poll_us, "poller period while requests are in flight, microseconds (1-10000, default 10)");
+
+static unsigned int timeout_ms = 4;
+module_param(timeout_ms, uint, 0444);
+MODULE_PARM_DESC(timeout_ms, "a request in flight longer than this counts as a timeout (default 4)");
+
+static bool collect_scores;
+module_param(collect_scores, bool, 0444);
+MODULE_PARM_DESC(collect_scores, "also read the scores of every result (always on for head = scores)");
+
+struct nicsched_dev {
+	struct nicsched_core core;
+	struct kref ref;
+	struct hrtimer poll_timer;
+	u64 poll_ns;
+	struct miscdevice misc;
+	struct dentry *debugfs;
+	struct list_head node;
+	unsigned int index;
+	char name[16];
+};
+
+static DEFINE_IDA(nicsched_ida);
+static DEFINE_MUTEX(nicsched_list_lock);
+static LIST_HEAD(nicsched_list);
+static struct dentry *nicsched_debugfs_root;
+
+static struct nicsched_dev *to_ndev(struct nicsched_core *core)
+{
+	return container_of(core, struct nicsched_dev, core);
+}
+
+static void nicsched_dev_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct nicsched_dev, ref));
+}
+
+/* ---- poller --------------------------------------------------------------------------------- */
+
+static enum hrtimer_restart nicsched_poll_timer(struct hrtimer *timer)
+{
+	struct nicsched_dev *ndev = container_of(timer, struct nicsched_dev, poll_timer);
+	int busy = nicsched_core_poll(&ndev->core);
+
+	if (!nicsched_core_poll_again(&ndev->core, busy))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(timer, ns_to_ktime(ndev->poll_ns));
+	return HRTIMER_RESTART;
+}
+
+/* cfg.kick: called by a submit that found the poller idle; any context, never sleeps */
+static void nicsched_kick_poller(struct nicsched_core *core)
+{
+	struct nicsched_dev *ndev = to_ndev(core);
+
+	hrtimer_start(&ndev->poll_timer, ns_to_ktime(ndev->poll_ns), HRTIMER_MODE_REL_SOFT);
+}
+
+/* ---- /dev/nicsched<N> ----------------------------------------------------------------------- */
+
+static int nicsched_open(struct inode *inode, struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+	struct nicsched_dev *ndev = container_of(misc, struct nicsched_dev, misc);
+
+	kref_get(&ndev->ref);
+	file->private_data = ndev;
+	return 0;
+}
+
+static int nicsched_release(struct inode *inode, struct file *file)
+{
+	struct nicsched_dev *ndev = file->private_data;
+
+	kref_put(&ndev->ref, nicsched_dev_release);
+	return 0;
+}
+
+static long nicsched_ioc_info(struct nicsched_dev *ndev, void __user *arg)
+{
+	const struct nicsched_core *core = &ndev->core;
+	struct nicsched_ioc_info info = {
+		.id = core->id,
+		.version = core->version,
+		.policy_hash = core->policy_hash,
+		.caps = core->caps,
+		.timing = core->timing,
+		.slots = NICSCHED_SLOTS,
+		.inputs = NICSCHED_INPUTS,
+		.outputs = NICSCHED_OUTPUTS,
+		.index = ndev->index,
+		.state = nicsched_core_state(core),
+	};
+
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long nicsched_ioc_submit(struct nicsched_dev *ndev, void __user *arg)
+{
+	struct nicsched_ioc_submit req;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.slot >= NICSCHED_SLOTS || req.tag > NICSCHED_DOORBELL_TAG_MASK)
+		return -EINVAL;
+	return nicsched_core_submit(&ndev->core, req.slot, req.features, req.tag);
+}
+
+static long nicsched_ioc_result(struct nicsched_dev *ndev, void __user *arg)
+{
+	struct nicsched_ioc_result out = {};
+	struct nicsched_result res;
+	unsigned int k;
+	u32 slot;
+	int ret;
+
+	if (get_user(slot, (u32 __user *)arg))
+		return -EFAULT;
+	ret = nicsched_core_read_result(&ndev->core, slot, &res);
+	if (ret && ret != -ENODATA)
+		return ret;
+	out.slot = slot;
+	out.seq = res.decision.seq;
+	out.tag = res.decision.tag;
+	out.action = res.decision.action;
+	out.valid = res.decision.valid;
+	out.in_flight = nicsched_core_in_flight(&ndev->core, slot);
+	for (k = 0; k < NICSCHED_OUTPUTS; k++)
+		out.scores[k] = res.scores[k];
+	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+static long nicsched_ioc_counters(struct nicsched_dev *ndev, void __user *arg)
+{
+	struct nicsched_ioc_counters out = {};
+	struct nicsched_hw_counters hw;
+	struct nicsched_counters c;
+
+	nicsched_core_counters(&ndev->core, &c);
+	nicsched_core_read_hw(&ndev->core, &hw);	/* zeros once the card is gone */
+	out.submitted = c.submitted;
+	out.completed = c.completed;
+	out.dropped = c.dropped;
+	out.errors = c.errors;
+	out.timeouts = c.timeouts;
+	out.surprise_removals = c.surprise_removals;
+	out.polls = c.polls;
+	out.hw_inferences = hw.inferences;
+	out.hw_lat_last = hw.lat_last;
+	out.hw_lat_max = hw.lat_max;
+	out.hw_errors = hw.errors;
+	out.hw_error_bits = hw.error_bits;
+	out.hw_status = hw.status;
+	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+static long nicsched_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct nicsched_dev *ndev = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (cmd) {
+	case NICSCHED_IOC_INFO:
+		return nicsched_ioc_info(ndev, uarg);
+	case NICSCHED_IOC_SUBMIT:
+		return nicsched_ioc_submit(ndev, uarg);
+	case NICSCHED_IOC_RESULT:
+		return nicsched_ioc_result(ndev, uarg);
+	case NICSCHED_IOC_COUNTERS:
+		return nicsched_ioc_counters(ndev, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations nicsched_fops = {
+	.owner = THIS_MODULE,
+	.open = nicsched_open,
+	.release = nicsched_release,
+	.unlocked_ioctl = nicsched_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* ---- debugfs: <debugfs>/nicsched/nicsched<N>/{counters,slots} ------------------------------- */
+
+static int nicsched_counters_show(struct seq_file *m, void *unused)
+{
+	struct nicsched_dev *ndev = m->private;
+	struct nicsched_hw_counters hw;
+	struct nicsched_counters c;
+
+	nicsched_core_counters(&ndev->core, &c);
+	seq_printf(m, "state %d\n", nicsched_core_state(&ndev->core));
+	seq_printf(m, "submitted %llu\ncompleted %llu\ndropped %llu\n",
+		   c.submitted, c.completed, c.dropped);
+	seq_printf(m, "errors %llu\ntimeouts %llu\nsurprise_removals %llu\npolls %llu\n",
+		   c.errors, c.timeouts, c.surprise_removals, c.polls);
+	if (!nicsched_core_read_hw(&ndev->core, &hw))
+		seq_printf(m, "hw_inferences %u\nhw_lat_last %u\nhw_lat_max %u\nhw_errors %u\nhw_error_bits 0x%x\nhw_status 0x%x\n",
+			   hw.inferences, hw.lat_last, hw.lat_max, hw.errors, hw.error_bits,
+			   hw.status);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nicsched_counters);
+
+static int nicsched_slots_show(struct seq_file *m, void *unused)
+{
+	struct nicsched_dev *ndev = m->private;
+	const struct nicsched_core *core = &ndev->core;
+	struct nicsched_decision d;
+	unsigned int n;
+
+	seq_puts(m, "slot owner in_flight seq tag action valid submitted completed dropped errors timeouts\n");
+	for (n = 0; n < NICSCHED_SLOTS; n++) {
+		const struct nicsched_slot *s = &core->slot[n];
+
+		nicsched_core_decision(core, n, &d);
+		seq_printf(m, "%u %d %d %u %u %u %u %lld %lld %lld %lld %lld\n", n,
+			   nicsched_core_slot_owner(core, n), nicsched_core_in_flight(core, n),
+			   d.seq, d.tag, d.action, d.valid, atomic64_read(&s->submitted),
+			   atomic64_read(&s->completed), atomic64_read(&s->dropped),
+			   atomic64_read(&s->errors), atomic64_read(&s->timeouts));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nicsched_slots);
+
+static void nicsched_debugfs_add(struct nicsched_dev *ndev)
+{
+	ndev->debugfs = debugfs_create_dir(ndev->name, nicsched_debugfs_root);
+	debugfs_create_file("counters", 0400, ndev->debugfs, ndev, &nicsched_counters_fops);
+	debugfs_create_file("slots", 0400, ndev->debugfs, ndev, &nicsched_slots_fops);
+}
+
+/* ---- binds ---------------------------------------------------------------------------------- */
+
+static int nicsched_misc_register(struct nicsched_dev *ndev, struct device *parent)
+{
+	ndev->misc.minor = MISC_DYNAMIC_MINOR;
+	ndev->misc.name = ndev->name;
+	ndev->misc.fops = &nicsched_fops;
+	ndev->misc.parent = parent;
+	ndev->misc.mode = 0600;
+	return misc_register(&ndev->misc);
+}
+
+static int nicsched_dev_start(struct nicsched_dev *ndev, struct device *parent,
+			      void __iomem *regs, u64 len)
+{
+	struct nicsched_core_cfg cfg = {
+		.timeout_ns = (u64)max(timeout_ms, 1U) * NSEC_PER_MSEC,
+		.collect_scores = collect_scores,
+		.kick = nicsched_kick_poller,
+	};
+
+	kref_init(&ndev->ref);
+	INIT_LIST_HEAD(&ndev->node);
+	hrtimer_init(&ndev->poll_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ndev->poll_timer.function = nicsched_poll_timer;
+	ndev->poll_ns = (u64)clamp(poll_us, 1U, 10000U) * NSEC_PER_USEC;
+	return nicsched_core_init(&ndev->core, parent, regs, len, &cfg);
+}
+
+/* Stop the core, then the poller; afterwards nothing touches the registers. */
+static void nicsched_dev_quiesce(struct nicsched_dev *ndev)
+{
+	nicsched_core_stop(&ndev->core);
+	synchronize_rcu();	/* submitters that saw the core running have left (and kicked) */
+	hrtimer_cancel(&ndev->poll_timer);
+}
+
+/**
+ * nicsched_dev_probe() - bind a mapped register window
+ * @parent: the bound device (PCI function or mqnic auxiliary device)
+ * @regs: the register window; stays mapped until nicsched_dev_remove() returns
+ * @len: window length in bytes
+ *
+ * Return: the device, or an ERR_PTR (probe refused: see the dev_err line).
+ */
+struct nicsched_dev *nicsched_dev_probe(struct device *parent, void __iomem *regs, u64 len)
+{
+	struct nicsched_dev *ndev;
+	int ret;
+
+	ndev = kzalloc(sizeof(*ndev), GFP_KERNEL);
+	if (!ndev)
+		return ERR_PTR(-ENOMEM);
+	ret = nicsched_dev_start(ndev, parent, regs, len);
+	if (ret)
+		goto err_free;
+	ret = ida_alloc(&nicsched_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err_quiesce;
+	ndev->index = ret;
+	snprintf(ndev->name, sizeof(ndev->name), "nicsched%u", ndev->index);
+	ret = nicsched_misc_register(ndev, parent);
+	if (ret)
+		goto err_ida;
+	nicsched_debugfs_add(ndev);
+	mutex_lock(&nicsched_list_lock);
+	list_add_tail(&ndev->node, &nicsched_list);
+	mutex_unlock(&nicsched_list_lock);
+	dev_info(parent, "/dev/%s ready\n", ndev->name);
+	return ndev;
+
+err_ida:
+	ida_free(&nicsched_ida, ndev->index);
+err_quiesce:
+	nicsched_dev_quiesce(ndev);
+err_free:
+	kfree(ndev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(nicsched_dev_probe);
+
+/**
+ * nicsched_dev_remove() - unbind; the window may be unmapped when this returns
+ * @ndev: from nicsched_dev_probe()
+ *
+ * Holders of nicsched_get() references keep the memory (decisions, counters) until they put it.
+ */
+void nicsched_dev_remove(struct nicsched_dev *ndev)
+{
+	mutex_lock(&nicsched_list_lock);
+	list_del_init(&ndev->node);
+	mutex_unlock(&nicsched_list_lock);
+	debugfs_remove_recursive(ndev->debugfs);
+	misc_deregister(&ndev->misc);
+	nicsched_dev_quiesce(ndev);
+	ida_free(&nicsched_ida, ndev->index);
+	kref_put(&ndev->ref, nicsched_dev_release);
+}
+EXPORT_SYMBOL_GPL(nicsched_dev_remove);
+
+/* The bus reported the card gone: disable it as an all-ones read would. */
+void nicsched_dev_surprise_removal(struct nicsched_dev *ndev)
+{
+	nicsched_core_surprise_removal(&ndev->core);
+}
+EXPORT_SYMBOL_GPL(nicsched_dev_surprise_removal);
+
+/**
+ * nicsched_get() - a counted reference to /dev/nicsched<index>'s core
+ * @index: N
+ *
+ * Return: the core, or NULL when no such device is bound.
+ */
+struct nicsched_core *nicsched_get(unsigned int index)
+{
+	struct nicsched_dev *ndev;
+	struct nicsched_core *core = NULL;
+
+	mutex_lock(&nicsched_list_lock);
+	list_for_each_entry(ndev, &nicsched_list, node) {
+		if (ndev->index == index) {
+			kref_get(&ndev->ref);
+			core = &ndev->core;
+			break;
+		}
+	}
+	mutex_unlock(&nicsched_list_lock);
+	return core;
+}
+EXPORT_SYMBOL_GPL(nicsched_get);
+
+void nicsched_put(struct nicsched_core *core)
+{
+	if (core)
+		kref_put(&to_ndev(core)->ref, nicsched_dev_release);
+}
+EXPORT_SYMBOL_GPL(nicsched_put);
+
+static int __init nicsched_init(void)
+{
+	nicsched_debugfs_root = debugfs_create_dir("nicsched", NULL);
+	return 0;
+}
+
+static void __exit nicsched_exit(void)
+{
+	debugfs_remove_recursive(nicsched_debugfs_root);
+	ida_destroy(&nicsched_ida);
+}
+
+module_init(nicsched_init);
+module_exit(nicsched_exit);
+
+MODULE_DESCRIPTION("nicsched: MLP scheduling-policy engine on an FPGA NIC (core)");
+MODULE_LICENSE("GPL");

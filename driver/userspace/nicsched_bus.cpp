@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The bus of nicsched_bus.h on a Verilated nicsched_top: each call drives one AXI-Lite
+// transaction with its handshakes (AW and W offered together, B accepted; AR, then R), one
+// clock edge at a time. A handshake happens at a rising edge where valid and ready are both
+// high; inputs change only while the clock is low. A lock serializes callers (the core's
+// submitter threads and its poller share one bus, as CPUs share one PCIe link).
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+#include "Vnicsched_top.h"
+#include "verilated.h"
+
+#include "nicsched_bus.h"
+
+#ifndef NICSCHED_CLOCK_MHZ
+#define NICSCHED_CLOCK_MHZ 250
+#endif
+
+namespace {
+
+constexpr unsigned kTimeoutCycles = 1000;  // a transaction that takes longer is a hung bus
+constexpr unsigned kResetCycles = 8;
+constexpr uint32_t kAllOnes = 0xffffffffu;
+
+struct Bus {
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<Vnicsched_top> top;
+    std::mutex lock;
+    std::atomic<uint64_t> cycles{0};
+    std::atomic<uint64_t> reads{0};
+    std::atomic<uint64_t> writes{0};
+    std::atomic<uint64_t> slverr{0};
+    int64_t remove_after = -1;  // transactions left before removal; -1: never
+    bool removed = false;
+};
+
+Bus *g_bus = nullptr;
+
+[[noreturn]] void fatal(const char *what, uint32_t addr) {
+    std::fprintf(stderr, "nicsched_bus: %s at 0x%04x after %llu cycles\n", what, addr,
+                 static_cast<unsigned long long>(g_bus ? g_bus->cycles.load() : 0));
+    std::abort();
+}
+
+// One rising edge, then back to low: the inputs set before are sampled at this edge.
+void edge(Bus &b) {
+    b.top->clk = 1;
+    b.top->eval();
+    b.ctx->timeInc(1);
+    b.top->clk = 0;
+    b.top->eval();
+    b.ctx->timeInc(1);
+    b.cycles++;
+}
+
+// Count one transaction against the removal countdown; true once the device is gone.
+bool gone(Bus &b) {
+    if (!b.removed && b.remove_after >= 0) {
+        if (b.remove_after == 0)
+            b.removed = true;
+        else
+            b.remove_after--;
+    }
+    return b.removed;
+}
+
+void axil_write(Bus &b, uint32_t addr, uint32_t data) {
+    Vnicsched_top &t = *b.top;
+    t.s_axil_awaddr = addr;
+    t.s_axil_awprot = 0;
+    t.s_axil_awvalid = 1;
+    t.s_axil_wdata = data;
+    t.s_axil_wstrb = 0xf;
+    t.s_axil_wvalid = 1;
+    t.s_axil_bready = 1;
+    for (unsigned n = 0; n < kTimeoutCycles; n++) {
+        t.eval();
+        const bool aw = t.s_axil_awvalid && t.s_axil_awready;
+        const bool w = t.s_axil_wvalid && t.s_axil_wready;
+        const bool resp = t.s_axil_bvalid && t.s_axil_bready;
+        const unsigned bresp = t.s_axil_bresp;
+        edge(b);
+        if (aw)
+            t.s_axil_awvalid = 0;
+        if (w)
+            t.s_axil_wvalid = 0;
+        if (resp) {
+            t.s_axil_bready = 0;
+            t.eval();
+            if (bresp != 0)
+                b.slverr++;
+            return;
+        }
+    }
+    fatal("write response timeout", addr);
+}
+
+uint32_t axil_read(Bus &b, uint32_t addr) {
+    Vnicsched_top &t = *b.top;
+    t.s_axil_araddr = addr;
+    t.s_axil_arprot = 0;
+    t.s_axil_arvalid = 1;
+    t.s_axil_rready = 1;
+    for (unsigned n = 0; n < kTimeoutCycles; n++) {
+        t.eval();
+        const bool ar = t.s_axil_arvalid && t.s_axil_arready;
+        const bool r = t.s_axil_rvalid && t.s_axil_rready;
+        const uint32_t data = t.s_axil_rdata;
+        const unsigned rresp = t.s_axil_rresp;
+        edge(b);
+        if (ar)
+            t.s_axil_arvalid = 0;
+        if (r) {
+            t.s_axil_rready = 0;
+            t.eval();
+            if (rresp != 0)
+                b.slverr++;
+            return data;
+        }
+    }
+    fatal("read data timeout", addr);
+}
+
+}  // namespace
+
+extern "C" void nicsched_bus_open(void) {
+    g_bus = new Bus;
+    g_bus->ctx = std::make_unique<VerilatedContext>();
+    g_bus->top = std::make_unique<Vnicsched_top>(g_bus->ctx.get(), "nicsched_top");
+    Vnicsched_top &t = *g_bus->top;
+    t.clk = 0;
+    t.rst = 1;
+    t.s_axil_awvalid = 0;
+    t.s_axil_wvalid = 0;
+    t.s_axil_bready = 0;
+    t.s_axil_arvalid = 0;
+    t.s_axil_rready = 0;
+    t.eval();
+    for (unsigned n = 0; n < kResetCycles; n++)
+        edge(*g_bus);
+    t.rst = 0;
+    t.eval();
+    edge(*g_bus);
+}
+
+extern "C" void nicsched_bus_close(void) {
+    if (!g_bus)
+        return;
+    g_bus->top->final();
+    delete g_bus;
+    g_bus = nullptr;
+}
+
+extern "C" __u32 nicsched_bus_read32(__u32 addr) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    g_bus->reads++;
+    if (addr >= NICSCHED_BUS_SIZE || (addr & 3))
+        fatal("read outside the window", addr);
+    if (gone(*g_bus))
+        return kAllOnes;
+    return axil_read(*g_bus, addr);
+}
+
+extern "C" void nicsched_bus_write32(__u32 addr, __u32 val) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    g_bus->writes++;
+    if (addr >= NICSCHED_BUS_SIZE || (addr & 3))
+        fatal("write outside the window", addr);
+    if (gone(*g_bus))
+        return;
+    axil_write(*g_bus, addr, val);
+}
+
+extern "C" void nicsched_bus_remove_after(__s64 transactions) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    g_bus->remove_after = transactions;
+    g_bus->removed = transactions == 0;
+    if (transactions < 0)
+        g_bus->removed = false;
+}
+
+extern "C" __u64 nicsched_bus_time_ns(void) {
+    return g_bus->cycles.load() * 1000u / NICSCHED_CLOCK_MHZ;
+}
+
+extern "C" void nicsched_bus_get_stats(struct nicsched_bus_stats *st) {
+    st->reads = g_bus->reads.load();
+    st->writes = g_bus->writes.load();
+    st->cycles = g_bus->cycles.load();
+    st->slverr = g_bus->slverr.load();
+}

@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Driver in the loop: the kernel's nicsched_core.c, built through compat.h, drives the Verilated
+ * RTL (nicsched_bus.cpp). A poller thread runs the core's completion logic (nicsched_core_poll()
+ * and the kick/re-arm protocol of nicsched_core_poll_again()); submitter threads use the hook's
+ * API: claim a slot, submit, read the decision cache.
+ *
+ *   nicsched_harness --vectors golden/vectors.csv --expected golden/expected.csv
+ *   nicsched_harness --probe-only
+ *
+ * One "name: key=value ..." line per check on stdout (test/driver.test.ts and
+ * bench/driver-mmio.mjs parse them), dev_*() messages on stderr, exit status 0 when every check
+ * passed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nicsched_core.h"
+
+#define HARNESS_TIMEOUT_NS	100000ULL	/* 25000 cycles at 250 MHz */
+#define WAIT_LIMIT_S		20
+#define PATTERN_DECISIONS	200
+#define REMOVE_AFTER		400		/* bus transactions into the all-ones phase */
+#define MAX_LINE		4096
+/* slots the single-threaded phases use (any slot count works) */
+#define SLOT_PATTERNS		(1 % NICSCHED_SLOTS)
+#define SLOT_SEMANTICS		(2 % NICSCHED_SLOTS)
+#define SLOT_LOST		(NICSCHED_SLOTS - 1)
+
+struct vector {
+	u32 features[NICSCHED_INPUTS];
+	int action;
+	s32 scores[NICSCHED_OUTPUTS];
+};
+
+struct mmio_tally {
+	unsigned long decisions;
+	unsigned long writes;
+	unsigned long reads;
+	unsigned long max_writes;
+	unsigned long min_writes;
+};
+
+struct worker {
+	pthread_t thread;
+	int owner;
+	int slot;
+	unsigned int first;
+	unsigned int stride;
+	unsigned long compared;
+	unsigned long mismatches;
+	unsigned long completed;
+	int last_error;
+	struct mmio_tally mmio;
+};
+
+static struct nicsched_core core;
+static struct device harness_dev = { .name = "nicsched-harness" };
+static struct vector *vectors;
+static unsigned int n_vectors;
+static int failures;
+
+static sem_t kick_sem;
+static pthread_t poller;
+static atomic_t poll_pause, poll_paused, poll_exit, kicks, max_busy;
+
+/* ---- checks ------------------------------------------------------------------------------ */
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "CHECK FAILED: %s\n", what);
+		failures++;
+	}
+}
+
+static double per(unsigned long num, unsigned long den)
+{
+	return den ? (double)num / (double)den : 0.0;
+}
+
+static u64 wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/* ---- output: one "name: key=value ..." line per check ------------------------------------- */
+
+static void out_begin(const char *name)
+{
+	printf("%s:", name);
+}
+
+static void out_u(const char *key, unsigned long long v)
+{
+	printf(" %s=%llu", key, v);
+}
+
+static void out_d(const char *key, long long v)
+{
+	printf(" %s=%lld", key, v);
+}
+
+static void out_x(const char *key, unsigned long long v)
+{
+	printf(" %s=0x%08llx", key, v);
+}
+
+static void out_f(const char *key, double v)
+{
+	printf(" %s=%.2f", key, v);
+}
+
+static void out_s(const char *key, const char *v)
+{
+	printf(" %s=%s", key, v);
+}
+
+static void out_end(void)
+{
+	putchar('\n');
+}
+
+/* ---- golden CSVs --------------------------------------------------------------------------- */
+
+static int parse_row(char *line, long *out, unsigned int want)
+{
+	unsigned int n = 0;
+	char *p = line, *end;
+
+	while (n < want) {
+		out[n++] = strtol(p, &end, 10);
+		if (end == p)
+			return -1;
+		p = end;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return (n == want && (*p == '\n' || *p == '\r' || *p == '\0')) ? 0 : -1;
+}
+
+static FILE *open_csv(const char *path, char *line)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		return NULL;
+	}
+	if (!fgets(line, MAX_LINE, f)) {	/* header */
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int add_vector(const long *v, const long *e)
+{
+	static unsigned int cap;
+	struct vector *vec;
+	unsigned int i;
+
+	if (n_vectors == cap) {
+		struct vector *more = realloc(vectors, (cap ? 2 * cap : 1024) * sizeof(*vectors));
+
+		if (!more)
+			return -1;
+		vectors = more;
+		cap = cap ? 2 * cap : 1024;
+	}
+	vec = &vectors[n_vectors++];
+	for (i = 0; i < NICSCHED_INPUTS; i++)
+		vec->features[i] = (u32)v[i];
+	vec->action = (int)e[0];
+	for (i = 0; i < NICSCHED_OUTPUTS; i++)
+		vec->scores[i] = (s32)e[1 + i];
+	return 0;
+}
+
+static int load_vectors(const char *vpath, const char *epath)
+{
+	char vline[MAX_LINE], eline[MAX_LINE];
+	long v[NICSCHED_INPUTS], e[1 + NICSCHED_OUTPUTS];
+	FILE *vf, *ef;
+	int ret = -1;
+
+	vf = open_csv(vpath, vline);
+	if (!vf)
+		return -1;
+	ef = open_csv(epath, eline);
+	if (!ef)
+		goto close_v;
+	while (fgets(vline, sizeof(vline), vf) && fgets(eline, sizeof(eline), ef)) {
+		if (parse_row(vline, v, NICSCHED_INPUTS) ||
+		    parse_row(eline, e, 1 + NICSCHED_OUTPUTS)) {
+			fprintf(stderr, "bad CSV row %u\n", n_vectors + 2);
+			goto close_e;
+		}
+		if (add_vector(v, e))
+			goto close_e;
+	}
+	ret = 0;
+close_e:
+	fclose(ef);
+close_v:
+	fclose(vf);
+	return ret;
+}
+
+/* ---- the poller: the kernel's hrtimer, as a thread ----------------------------------------- */
+
+static void harness_kick(struct nicsched_core *c)
+{
+	atomic_inc(&kicks);
+	sem_post(&kick_sem);
+}
+
+static void wait_kick(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 20000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	sem_timedwait(&kick_sem, &ts);
+}
+
+static int in_flight_now(void)
+{
+	int n, busy = 0;
+
+	for (n = 0; n < NICSCHED_SLOTS; n++)
+		busy += nicsched_core_in_flight(&core, n);
+	return busy;
+}
+
+static void *poller_main(void *arg)
+{
+	for (;;) {
+		int busy;
+
+		if (atomic_read(&poll_pause)) {
+			atomic_set(&poll_paused, 1);
+			usleep(50);
+			continue;
+		}
+		atomic_set(&poll_paused, 0);
+		busy = in_flight_now();
+		if (busy > atomic_read(&max_busy))
+			atomic_set(&max_busy, busy);
+		busy = nicsched_core_poll(&core);
+		if (busy < 0 && busy != -EBUSY) {
+			atomic_set(&poll_exit, busy);
+			return NULL;
+		}
+		if (!nicsched_core_poll_again(&core, busy))
+			wait_kick();
+	}
+}
+
+static void pause_poller(void)
+{
+	atomic_set(&poll_pause, 1);
+	while (!atomic_read(&poll_paused))
+		usleep(50);
+}
+
+static void resume_poller(void)
+{
+	atomic_set(&poll_pause, 0);
+	sem_post(&kick_sem);
+}
+
+/* ---- the hook's side: submit, then read the decision cache ---------------------------------- */
+
+static int wait_decision(unsigned int slot, u32 prev_seq, struct nicsched_result *res)
+{
+	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+	struct nicsched_decision d;
+
+	int ret;
+
+	for (;;) {
+		if (nicsched_core_decision(&core, slot, &d) && d.seq != prev_seq) {
+			ret = nicsched_core_read_result(&core, slot, res);
+			if (ret != -EAGAIN)	/* -EAGAIN: the poller was mid-publish */
+				return ret;
+		}
+		if (nicsched_core_state(&core) != NICSCHED_CORE_RUNNING)
+			return -ENODEV;
+		if (wall_ns() > deadline)
+			return -ETIMEDOUT;
+		sched_yield();
+	}
+}
+
+static void tally_submit(struct mmio_tally *t, unsigned long writes, unsigned long reads)
+{
+	if (!t->decisions || writes > t->max_writes)
+		t->max_writes = writes;
+	if (!t->decisions || writes < t->min_writes)
+		t->min_writes = writes;
+	t->decisions++;
+	t->writes += writes;
+	t->reads += reads;
+}
+
+static bool matches(const struct nicsched_result *res, const struct vector *v, u16 tag)
+{
+	unsigned int k;
+
+	if (res->decision.tag != tag || !res->decision.valid)
+		return false;
+	if (!core.head_scores && res->decision.action != v->action)
+		return false;
+	for (k = 0; k < NICSCHED_OUTPUTS; k++)
+		if (res->scores[k] != v->scores[k])
+			return false;
+	return true;
+}
+
+/* Submit features on a slot and wait for the decision. Return: 1 match, 0 mismatch, <0 error. */
+static int run_request(unsigned int slot, const u32 *features, const struct vector *expect,
+		       u16 tag, struct mmio_tally *t)
+{
+	struct nicsched_decision before;
+	struct nicsched_result res;
+	unsigned long w0, r0;
+	int ret;
+
+	nicsched_core_decision(&core, slot, &before);
+	w0 = nicsched_mmio_writes;
+	r0 = nicsched_mmio_reads;
+	ret = nicsched_core_submit(&core, slot, features, tag);
+	tally_submit(t, nicsched_mmio_writes - w0, nicsched_mmio_reads - r0);
+	if (ret)
+		return ret;
+	ret = wait_decision(slot, before.seq, &res);
+	if (ret)
+		return ret;
+	if (expect && !matches(&res, expect, tag)) {
+		fprintf(stderr, "mismatch: tag %u: action %u score0 %d, want %d and %d\n",
+			tag, res.decision.action, res.scores[0], expect->action, expect->scores[0]);
+		return 0;
+	}
+	return 1;
+}
+
+static u16 tag_for(unsigned int i)
+{
+	return (u16)(i + 1);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned int i;
+	int ret;
+
+	for (i = w->first; i < n_vectors; i += w->stride) {
+		ret = run_request(w->slot, vectors[i].features, &vectors[i], tag_for(i), &w->mmio);
+		if (ret < 0) {
+			w->last_error = ret;
+			break;
+		}
+		w->compared++;
+		w->completed++;
+		w->mismatches += !ret;
+	}
+	return NULL;
+}
+
+/* ---- phases ---------------------------------------------------------------------------------- */
+
+static int phase_probe(bool probe_only)
+{
+	struct nicsched_core_cfg cfg = {
+		.timeout_ns = HARNESS_TIMEOUT_NS,
+		.collect_scores = true,
+		.kick = harness_kick,
+	};
+	int ret;
+
+	ret = nicsched_core_init(&core, &harness_dev, (void __iomem *)NICSCHED_BUS_BASE,
+				 NICSCHED_BUS_SIZE, &cfg);
+	out_begin("probe");
+	out_s("status", ret ? "refused" : "ok");
+	out_d("rc", ret);
+	out_x("id", core.id);
+	out_x("version", core.version);
+	out_x("hash", core.policy_hash);
+	out_x("expected_hash", NICSCHED_POLICY_HASH_VALUE);
+	out_x("caps", core.caps);
+	out_u("slots", NICSCHED_SLOTS);
+	out_u("inputs", NICSCHED_INPUTS);
+	out_u("outputs", NICSCHED_OUTPUTS);
+	out_end();
+	if (!probe_only)
+		check(ret == 0, "probe");
+	return ret;
+}
+
+static void phase_sequential(void)
+{
+	struct worker w = { .owner = 0, .first = 0, .stride = 1 };
+	struct nicsched_bus_stats st0, st1;
+
+	w.slot = nicsched_core_claim_any(&core, w.owner);
+	check(w.slot == 0, "owner 0 claims slot 0");
+	nicsched_mmio_reads = 0;
+	nicsched_mmio_writes = 0;
+	nicsched_bus_get_stats(&st0);
+	worker_main(&w);
+	nicsched_bus_get_stats(&st1);
+	out_begin("vectors");
+	out_u("compared", w.compared);
+	out_u("mismatches", w.mismatches);
+	out_d("error", w.last_error);
+	out_d("slot", w.slot);
+	out_end();
+	/* everything this thread did on the bus happened inside nicsched_core_submit() */
+	out_begin("mmio");
+	out_s("path", "submit");
+	out_u("decisions", w.mmio.decisions);
+	out_u("writes", w.mmio.writes);
+	out_u("reads", w.mmio.reads);
+	out_f("writes_per_decision", per(w.mmio.writes, w.mmio.decisions));
+	out_u("max_writes", w.mmio.max_writes);
+	out_u("min_writes", w.mmio.min_writes);
+	out_u("thread_writes", nicsched_mmio_writes);
+	out_u("thread_reads", nicsched_mmio_reads);
+	out_u("feature_regs", NICSCHED_INPUTS);
+	out_u("in_bits", NICSCHED_IN_BITS);
+	/* the poller's reads: RESULT until it shows the tag, then the scores */
+	out_f("poller_reads_per_decision", per(st1.reads - st0.reads, w.mmio.decisions));
+	out_end();
+	check(w.compared == n_vectors && !w.mismatches && !w.last_error, "sequential vectors");
+	check(w.mmio.reads == 0 && nicsched_mmio_reads == 0, "no MMIO read on the submit path");
+	nicsched_core_release_slot(&core, w.slot, w.owner);
+}
+
+/* MMIO per decision for fixed feature patterns (the golden order is reported above). */
+static void phase_patterns(void)
+{
+	static const char * const names[] = { "all-change", "unchanged" };
+	u32 a[NICSCHED_INPUTS], b[NICSCHED_INPUTS];
+	unsigned int p, i, n = 0;
+	u32 mask = (u32)GENMASK(NICSCHED_IN_BITS - 1, 0);
+
+	for (i = 0; i < NICSCHED_INPUTS; i++) {
+		a[i] = 0x5a5a5a5a & mask;
+		b[i] = ~a[i] & mask;
+	}
+	for (p = 0; p < 2; p++) {
+		struct mmio_tally t = { 0 };
+		int ret = 0;
+
+		for (i = 0; i < PATTERN_DECISIONS && ret >= 0; i++, n++) {
+			const u32 *f = (p == 0 && (i & 1)) ? b : a;
+
+			ret = run_request(SLOT_PATTERNS, f, NULL, (u16)(0x8000 + n), &t);
+		}
+		out_begin("mmio-pattern");
+		out_s("name", names[p]);
+		out_u("decisions", t.decisions);
+		out_u("writes", t.writes);
+		out_u("reads", t.reads);
+		out_f("per_decision", per(t.writes, t.decisions));
+		out_d("error", ret < 0 ? ret : 0);
+		out_end();
+		check(ret >= 0 && t.reads == 0, "pattern requests");
+	}
+}
+
+/* API semantics: busy slot, tag reuse, bad slot, claims. */
+static void phase_semantics(void)
+{
+	struct nicsched_result res = { 0 };
+	struct nicsched_counters c0, c1;
+	int first, busy, same_tag, bad_slot, fifth, o, claimed = 0;
+	struct nicsched_decision before;
+	u16 tag = 0x7000;
+
+	nicsched_core_counters(&core, &c0);
+	nicsched_core_decision(&core, SLOT_SEMANTICS, &before);
+	pause_poller();
+	first = nicsched_core_submit(&core, SLOT_SEMANTICS, vectors[0].features, tag);
+	busy = nicsched_core_submit(&core, SLOT_SEMANTICS, vectors[1].features, tag + 1);
+	resume_poller();
+	if (!first)
+		wait_decision(SLOT_SEMANTICS, before.seq, &res);
+	same_tag = nicsched_core_submit(&core, SLOT_SEMANTICS, vectors[0].features, tag);
+	bad_slot = nicsched_core_submit(&core, NICSCHED_SLOTS, vectors[0].features, tag + 2);
+	for (o = 0; o < NICSCHED_SLOTS; o++)
+		claimed += nicsched_core_claim_any(&core, 100 + o) >= 0;
+	fifth = nicsched_core_claim_any(&core, 100 + NICSCHED_SLOTS);
+	for (o = 0; o < NICSCHED_SLOTS; o++)
+		nicsched_core_release_slot(&core, o, 100 + o);
+	nicsched_core_counters(&core, &c1);
+	out_begin("semantics");
+	out_d("first", first);
+	out_d("busy_submit", busy);
+	out_u("dropped", c1.dropped - c0.dropped);
+	out_d("same_tag", same_tag);
+	out_d("bad_slot", bad_slot);
+	out_d("claimed", claimed);
+	out_d("claim_extra", fifth);
+	out_d("result_match", !first && matches(&res, &vectors[0], tag));
+	out_end();
+	check(!first && busy == -EBUSY && c1.dropped - c0.dropped == 1, "busy slot refused");
+	check(same_tag == -EINVAL && bad_slot == -EINVAL, "tag reuse and bad slot refused");
+	check(claimed == NICSCHED_SLOTS && fifth == -EBUSY, "claims");
+}
+
+/* A doorbell the card refuses (CONTROL.ENABLE = 0): timeout, then the slot is released. */
+static void phase_lost_doorbell(void)
+{
+	struct nicsched_counters c0, c1;
+	struct mmio_tally t = { 0 };
+	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+	int submit, resubmit, released;
+
+	nicsched_core_counters(&core, &c0);
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);
+	submit = nicsched_core_submit(&core, SLOT_LOST, vectors[5].features, 0x6000);
+	while (nicsched_core_in_flight(&core, SLOT_LOST) && wall_ns() < deadline)
+		sched_yield();
+	nicsched_core_counters(&core, &c1);
+	released = !nicsched_core_in_flight(&core, SLOT_LOST);
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
+	nicsched_bus_write32(NICSCHED_REG_ERROR, NICSCHED_ERROR_DOORBELL_DISABLED_MASK);
+	resubmit = run_request(SLOT_LOST, vectors[5].features, &vectors[5], 0x6001, &t);
+	out_begin("lost-doorbell");
+	out_d("submit", submit);
+	out_u("timeouts", c1.timeouts - c0.timeouts);
+	out_u("errors", c1.errors - c0.errors);
+	out_d("released", released);
+	out_d("resubmit_match", resubmit == 1);
+	out_end();
+	check(!submit && released && c1.timeouts - c0.timeouts == 1 && c1.errors - c0.errors == 1,
+	      "lost doorbell timed out and counted");
+	check(resubmit == 1, "slot usable after a lost doorbell");
+}
+
+static void run_workers(struct worker *w, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+	for (i = 0; i < n; i++)
+		pthread_join(w[i].thread, NULL);
+}
+
+static void setup_workers(struct worker *w, unsigned int n, int owner_base)
+{
+	unsigned int i;
+
+	memset(w, 0, n * sizeof(*w));
+	for (i = 0; i < n; i++) {
+		w[i].owner = owner_base + (int)i;
+		w[i].slot = nicsched_core_claim_any(&core, w[i].owner);
+		w[i].first = i;
+		w[i].stride = n;
+	}
+}
+
+static void release_workers(struct worker *w, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		nicsched_core_release_slot(&core, w[i].slot, w[i].owner);
+}
+
+static unsigned int distinct_slots(const struct worker *w, unsigned int n)
+{
+	u64 seen = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (w[i].slot >= 0)
+			seen |= 1ULL << w[i].slot;
+	return (unsigned int)__builtin_popcountll(seen);
+}
+
+static void phase_concurrent(void)
+{
+	struct worker w[NICSCHED_SLOTS];
+	unsigned long compared = 0, mismatches = 0, writes = 0, decisions = 0;
+	unsigned int i;
+	int err = 0;
+
+	setup_workers(w, NICSCHED_SLOTS, 0);
+	atomic_set(&max_busy, 0);
+	run_workers(w, NICSCHED_SLOTS);
+	for (i = 0; i < NICSCHED_SLOTS; i++) {
+		compared += w[i].compared;
+		mismatches += w[i].mismatches;
+		writes += w[i].mmio.writes;
+		decisions += w[i].mmio.decisions;
+		err = err ? err : w[i].last_error;
+		check(w[i].mmio.reads == 0, "no MMIO read on the submit path (threads)");
+	}
+	out_begin("concurrent");
+	out_u("threads", NICSCHED_SLOTS);
+	out_u("distinct_slots", distinct_slots(w, NICSCHED_SLOTS));
+	out_u("compared", compared);
+	out_u("mismatches", mismatches);
+	out_d("error", err);
+	out_d("max_in_flight", atomic_read(&max_busy));
+	out_f("writes_per_decision", per(writes, decisions));
+	out_end();
+	check(distinct_slots(w, NICSCHED_SLOTS) == NICSCHED_SLOTS, "one slot per thread");
+	check(compared == n_vectors && !mismatches && !err, "concurrent vectors");
+	release_workers(w, NICSCHED_SLOTS);
+}
+
+static void phase_hw_counters(void)
+{
+	struct nicsched_hw_counters hw;
+	struct nicsched_counters c;
+	int ret = nicsched_core_read_hw(&core, &hw);
+
+	nicsched_core_counters(&core, &c);
+	out_begin("hw");
+	out_d("rc", ret);
+	out_u("inferences", hw.inferences);
+	out_u("completed", c.completed);
+	out_u("lat_last", hw.lat_last);
+	out_u("lat_max", hw.lat_max);
+	out_u("predicted_latency", NICSCHED_LATENCY);
+	out_u("errors", hw.errors);
+	out_x("status", hw.status);
+	out_end();
+	check(!ret && hw.inferences == c.completed, "card inferences equal driver completions");
+}
+
+/* The link goes down mid-stream: all-ones reads must disable the core cleanly. */
+static void phase_all_ones(void)
+{
+	struct worker w[NICSCHED_SLOTS];
+	struct nicsched_hw_counters hw;
+	struct nicsched_counters c;
+	static struct nicsched_core again;
+	struct nicsched_core_cfg cfg = { .timeout_ns = HARNESS_TIMEOUT_NS };
+	unsigned long completed = 0, mismatches = 0;
+	int submit_after, read_hw, reprobe, poller_joined;
+	unsigned int i;
+
+	setup_workers(w, NICSCHED_SLOTS, 10);
+	nicsched_bus_remove_after(REMOVE_AFTER);
+	run_workers(w, NICSCHED_SLOTS);
+	for (i = 0; i < NICSCHED_SLOTS; i++) {
+		completed += w[i].completed;
+		mismatches += w[i].mismatches;
+	}
+	poller_joined = !pthread_join(poller, NULL);
+	submit_after = nicsched_core_submit(&core, 0, vectors[0].features, 0x5555);
+	read_hw = nicsched_core_read_hw(&core, &hw);
+	nicsched_core_counters(&core, &c);
+	reprobe = nicsched_core_init(&again, &harness_dev, (void __iomem *)NICSCHED_BUS_BASE,
+				     NICSCHED_BUS_SIZE, &cfg);
+	out_begin("all-ones");
+	out_u("removed_after", REMOVE_AFTER);
+	out_u("completed_before", completed);
+	out_u("mismatches", mismatches);
+	out_d("state", nicsched_core_state(&core));
+	out_d("poller_exit", atomic_read(&poll_exit));
+	out_d("poller_stopped", poller_joined);
+	out_d("submit_after", submit_after);
+	out_d("read_hw", read_hw);
+	out_u("surprise_removals", c.surprise_removals);
+	out_d("reprobe", reprobe);
+	out_end();
+	check(nicsched_core_state(&core) == NICSCHED_CORE_REMOVED, "removed state");
+	check(poller_joined && atomic_read(&poll_exit) == -ENODEV, "poller stopped");
+	check(submit_after == -ENODEV && read_hw == -ENODEV && reprobe == -ENODEV,
+	      "-ENODEV after removal");
+	check(c.surprise_removals == 1 && !mismatches, "one surprise removal, no bad decision");
+}
+
+static void print_counters(void)
+{
+	struct nicsched_bus_stats st;
+	struct nicsched_counters c;
+
+	nicsched_core_counters(&core, &c);
+	nicsched_bus_get_stats(&st);
+	out_begin("counters");
+	out_u("submitted", c.submitted);
+	out_u("completed", c.completed);
+	out_u("dropped", c.dropped);
+	out_u("errors", c.errors);
+	out_u("timeouts", c.timeouts);
+	out_u("surprise_removals", c.surprise_removals);
+	out_u("polls", c.polls);
+	out_d("kicks", atomic_read(&kicks));
+	out_end();
+	out_begin("bus");
+	out_u("reads", st.reads);
+	out_u("writes", st.writes);
+	out_u("cycles", st.cycles);
+	out_u("slverr", st.slverr);
+	out_end();
+}
+
+static int print_usage(void)
+{
+	fputs("usage: nicsched_harness --vectors V.csv --expected E.csv | --probe-only\n", stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *vpath = NULL, *epath = NULL;
+	bool probe_only = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--vectors") && i + 1 < argc)
+			vpath = argv[++i];
+		else if (!strcmp(argv[i], "--expected") && i + 1 < argc)
+			epath = argv[++i];
+		else if (!strcmp(argv[i], "--probe-only"))
+			probe_only = true;
+		else
+			return print_usage();
+	}
+	if (!probe_only && (!vpath || !epath))
+		return print_usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	nicsched_bus_open();
+	if (probe_only) {
+		phase_probe(true);
+		nicsched_bus_close();
+		return 0;
+	}
+	if (load_vectors(vpath, epath) || n_vectors < 8) {
+		fprintf(stderr, "cannot load vectors\n");
+		return 1;
+	}
+	out_begin("golden");
+	out_u("vectors", n_vectors);
+	out_end();
+	if (phase_probe(false))
+		return 1;
+	sem_init(&kick_sem, 0, 0);
+	pthread_create(&poller, NULL, poller_main, NULL);
+	phase_sequential();
+	phase_patterns();
+	phase_semantics();
+	phase_lost_doorbell();
+	phase_concurrent();
+	phase_hw_counters();
+	phase_all_ones();
+	print_counters();
+	out_begin("result");
+	out_s("status", failures ? "FAIL" : "PASS");
+	out_d("failures", failures);
+	out_end();
+	nicsched_bus_close();
+	free(vectors);
+	return failures ? 1 : 0;
+}
