@@ -85,6 +85,7 @@ const cases: BadCase[] = [
   { name: 'wrong version', contents: edit('nicsched: 1', 'nicsched: 2'), message: /must be 1.*spec version 1/, pointer: '/nicsched' },
   { name: 'bad name', contents: edit('name: tiny', 'name: Tiny-Policy'), message: /lower-case identifier/, pointer: '/name' },
   { name: 'not a mapping', contents: '- 1\n- 2\n', message: /must be a mapping/ },
+  { name: 'collection as a key', contents: 'nicsched: 1\n? [a, b]\n: 3\n', message: /mapping key must be a plain name/, at: '2:3' },
   { name: 'empty file', contents: '', message: /file is empty/, at: '1:1' },
   { name: 'non-UTF-8', contents: Buffer.concat([Buffer.from('nicsched: 1\nname: t'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]), message: /not valid UTF-8 \(byte 0xff at offset 19\)/, at: '2:8' },
 ];

@@ -5,6 +5,7 @@
  */
 
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { isScalar, visit } from 'yaml';
 import schema from '../schema/policy-v1.schema.json' with { type: 'json' };
 import { fits, formatRange, describeFormat, type Format } from '../ir/format.js';
 import { InputError, toPointer, fromPointer, type Diagnostic } from '../util/errors.js';
@@ -41,11 +42,25 @@ export function validateSpec(src: PolicySource): Spec {
 
 /** The document as plain data; YAML-level failures (an alias without anchor, alias bombs) become input errors. */
 function toData(src: PolicySource): unknown {
+  checkScalarKeys(src);
   try {
     return src.document.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new InputError({ file: src.file, line: 1, col: 1, message: `cannot read the document: ${(err as Error).message}`, hint: 'check YAML anchors (&name) and aliases (*name)' });
   }
+}
+
+/** Mapping keys must be plain scalars (YAML allows `? [a, b] : x`; a policy never needs it). */
+function checkScalarKeys(src: PolicySource): void {
+  visit(src.document, {
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        const offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
+        const pos = src.lines.linePos(offset);
+        throw new InputError({ file: src.file, line: pos.line, col: pos.col, message: 'a mapping key must be a plain name, not a list or mapping', hint: 'write `name: value`' });
+      }
+    },
+  });
 }
 
 function toInputError(src: PolicySource, problems: Problem[]): InputError {
