@@ -4,11 +4,12 @@ import type { Backend, EmittedFile } from './backend.js';
 import { goldenBackend } from './golden-backend.js';
 import { irBackend } from './ir-backend.js';
 import { hlsBackend } from './hls/hls-backend.js';
+import { hookBackend } from './hook/hook-backend.js';
 import { rtlBackend } from './rtl/rtl-backend.js';
 import { regmapBackend } from '../regmap/index.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 
-export const BACKENDS: readonly Backend[] = [irBackend, goldenBackend, regmapBackend, rtlBackend, hlsBackend];
+export const BACKENDS: readonly Backend[] = [irBackend, goldenBackend, regmapBackend, rtlBackend, hlsBackend, hookBackend];
 
 export function emitAll(policy: CompiledPolicy, backends: readonly Backend[] = BACKENDS): EmittedFile[] {
   return backends.flatMap((b) => b.emit(policy));

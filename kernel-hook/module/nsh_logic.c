@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nicsched_hook: the hook's logic. The kernel module and the userspace harness compile this same
+ * file; see nsh_logic.h for the data flow and docs/HOOK.md for the safety model.
+ */
+#include <linux/errno.h>
+#include <linux/string.h>
+
+#include "nsh_logic.h"
+
+static_assert(NSH_INPUTS == NICSCHED_INPUTS, "hook and driver built for different policies");
+static_assert(NSH_OUTPUTS == NICSCHED_OUTPUTS, "hook and driver built for different policies");
+
+static const char * const nsh_reason_names[NSH_NR_REASONS] = {
+	[NSH_REASON_NONE] = "none",
+	[NSH_REASON_STALL] = "stall",
+	[NSH_REASON_DEVICE] = "device",
+	[NSH_REASON_KILL] = "kill",
+	[NSH_REASON_MISMATCH] = "mismatch",
+	[NSH_REASON_UNLOAD] = "unload",
+};
+
+static const char * const nsh_counter_names[NSH_NR_COUNTERS] = {
+	[NSH_C_STAGED] = "staged",
+	[NSH_C_OVERWRITTEN] = "overwritten",
+	[NSH_C_SUBMITTED] = "submitted",
+	[NSH_C_SUBMIT_BUSY] = "submit_busy",
+	[NSH_C_SUBMIT_ERROR] = "submit_error",
+	[NSH_C_COMPLETED] = "completed",
+	[NSH_C_INSTALLED] = "installed",
+	[NSH_C_APPLIED_WAKEUP] = "applied_wakeup",
+	[NSH_C_APPLIED_TICK] = "applied_tick",
+	[NSH_C_DROP_STALE] = "dropped_stale",
+	[NSH_C_DROP_WRONG_TAG] = "dropped_wrong_tag",
+	[NSH_C_DROP_RANGE] = "dropped_out_of_range",
+	[NSH_C_EXPIRED] = "expired",
+	[NSH_C_LOST] = "lost",
+	[NSH_C_CLAMPED] = "clamped",
+	[NSH_C_MISSED] = "missed",
+	[NSH_C_FOREIGN] = "foreign",
+};
+
+const char *nsh_reason_name(enum nsh_reason r)
+{
+	return (unsigned int)r < NSH_NR_REASONS ? nsh_reason_names[r] : "?";
+}
+
+const char *nsh_counter_name(enum nsh_counter c)
+{
+	return (unsigned int)c < NSH_NR_COUNTERS ? nsh_counter_names[c] : "?";
+}
+
+/* ---- pure helpers ----------------------------------------------------------------------- */
+
+/* The adjustment the hook lets an action make: the policy's nice, within +-NSH_NICE_LIMIT. */
+int nsh_clamp_nice(int nice)
+{
+	if (nice > NSH_NICE_LIMIT)
+		return NSH_NICE_LIMIT;
+	if (nice < -NSH_NICE_LIMIT)
+		return -NSH_NICE_LIMIT;
+	return nice;
+}
+
+unsigned int nsh_hist_bucket(u64 ns)
+{
+	unsigned int b = fls64(ns >> 10);
+
+	return b < NSH_HIST_BUCKETS ? b : NSH_HIST_BUCKETS - 1;
+}
+
+/*
+ * The 16-bit tag on the wire: the CPU in the high byte (CPUs sharing a slot never collide) and
+ * the request id in the low byte (consecutive requests of a CPU differ).
+ */
+u16 nsh_tag(int cpu, u32 id)
+{
+	return (u16)(((cpu & 0xff) << 8) | (id & 0xff));
+}
+
+static inline void nsh_count(struct nsh_cpu *c, enum nsh_counter k)
+{
+	c->stats.c[k]++;
+}
+
+static inline bool nsh_armed(struct nsh_ctx *ctx)
+{
+	return atomic_read(&ctx->state) == NSH_STATE_ARMED;
+}
+
+static inline bool nsh_older(u64 now, u64 then, u64 age)
+{
+	return (s64)(now - then) >= (s64)age;
+}
+
+/* ---- state machine ---------------------------------------------------------------------- */
+
+/**
+ * nsh_stop() - stop the hook: ARMED -> STOPPED, and the scheduler hooks out at once
+ * @ctx: the hook
+ * @why: recorded as the reason and counted
+ *
+ * Any context. Only the first caller of an armed hook does anything; re-arming is explicit.
+ *
+ * Return: true when this call stopped the hook.
+ */
+bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why)
+{
+	if (atomic_cmpxchg(&ctx->state, NSH_STATE_ARMED, NSH_STATE_STOPPED) != NSH_STATE_ARMED)
+		return false;
+	atomic_set(&ctx->reason, why);
+	atomic64_inc(&ctx->stops[why]);
+	ctx->stop_hooks(ctx);
+	return true;
+}
+
+/**
+ * nsh_arm_check() - may the hook arm on this device?
+ * @ctx: the hook
+ *
+ * Return: 0; -ENODEV when the device is not running; -EPROTO when its policy hash is not the
+ * one this hook was generated for (the driver checked the card against its own build).
+ */
+int nsh_arm_check(struct nsh_ctx *ctx)
+{
+	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING)
+		return -ENODEV;
+	if (ctx->core->policy_hash != NSH_POLICY_HASH32)
+		return -EPROTO;
+	return 0;
+}
+
+void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot)
+{
+	memset(c, 0, sizeof(*c));
+	c->cpu = cpu;
+	c->slot = slot;
+}
+
+/*
+ * A slot is shared when more than one CPU submits on it: the claimed owner as well as the CPUs
+ * the default mapping sends there. Count the users of each slot over every CPU, then mark.
+ */
+void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS])
+{
+	if (c->slot < NICSCHED_SLOTS)
+		users[c->slot]++;
+}
+
+void nsh_set_shared(struct nsh_cpu *c, const unsigned int users[NICSCHED_SLOTS])
+{
+	c->shared = c->slot >= NICSCHED_SLOTS || users[c->slot] > 1;
+}
+
+/* Forget transient state before (re-)arming: nothing staged or in flight. Process context. */
+void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
+{
+	struct nicsched_decision d;
+
+	nicsched_core_decision(ctx->core, c->slot, &d);
+	c->staged = false;
+	c->busy = false;
+	c->misses = 0;
+	c->seen_seq = d.seq;
+}
+
+/* ---- completions ------------------------------------------------------------------------ */
+
+static void nsh_answer(struct nsh_cpu *c, const struct nicsched_decision *d, u64 now)
+{
+	c->busy = false;
+	c->misses = 0;
+	nsh_count(c, NSH_C_COMPLETED);
+	c->stats.answer_hist[nsh_hist_bucket(now - c->busy_ns)]++;
+	if (d->action >= NSH_ACTIONS) {
+		nsh_count(c, NSH_C_DROP_RANGE);
+		return;
+	}
+	if (nsh_older(now, c->busy_staged_ns, NSH_TTL_NS)) {
+		nsh_count(c, NSH_C_DROP_STALE);
+		return;
+	}
+	WRITE_ONCE(c->done[c->busy_id % NSH_DONE_ENTRIES],
+		   ((u64)c->busy_id << 32) | ((u64)d->action << NSH_DONE_ACTION_SHIFT) |
+		   NSH_DONE_VALID);
+}
+
+/* Look at our slot's decision word (host memory): did our request get its answer? */
+static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
+{
+	struct nicsched_decision d;
+
+	if (!c->busy)
+		return;
+	nicsched_core_decision(ctx->core, c->slot, &d);
+	if (d.seq == c->seen_seq)
+		return;
+	c->seen_seq = d.seq;
+	if (d.tag == c->busy_tag)
+		nsh_answer(c, &d, now);
+	else
+		nsh_count(c, c->shared ? NSH_C_FOREIGN : NSH_C_DROP_WRONG_TAG);
+}
+
+/* Stop when the device is gone or our request is unanswered past the stall timeout. */
+static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
+{
+	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING) {
+		nsh_stop(ctx, NSH_REASON_DEVICE);
+		return false;
+	}
+	if (!c->busy || !nsh_older(now, c->busy_ns, NSH_STALL_NS))
+		return true;
+	if (c->shared && ++c->misses < NSH_SHARED_MISSES) {
+		/* another CPU's answer may have replaced ours in the decision word */
+		c->busy = false;
+		nsh_count(c, NSH_C_MISSED);
+		return true;
+	}
+	nsh_stop(ctx, NSH_REASON_STALL);
+	return false;
+}
+
+/* ---- decisions into tasks --------------------------------------------------------------- */
+
+static void nsh_install(struct nsh_cpu *here, struct task_struct *p, const struct nsh_task *t,
+			u32 id, unsigned int action, u64 now)
+{
+	int nice = nsh_actions[action].nice;
+	int adj = nsh_clamp_nice(nice);
+
+	if (adj != nice)
+		nsh_count(here, NSH_C_CLAMPED);
+	p->nic.tag = id;
+	p->nic.action = action;
+	p->nic.nice = adj;
+	p->nic.expires = t->req_ns + NSH_TTL_NS;
+	nsh_count(here, NSH_C_INSTALLED);
+	here->stats.decision_hist[nsh_hist_bucket(now - t->req_ns)]++;
+}
+
+/* If the answer to the task's pending request is in, make it the task's decision. */
+static void nsh_pickup(struct nsh_ctx *ctx, struct nsh_cpu *here, struct task_struct *p,
+		       struct nsh_task *t, u64 now)
+{
+	struct nsh_cpu *c;
+	u64 e;
+	u32 id;
+
+	if (!t->req_id)
+		return;
+	c = nsh_cpu_of(ctx, t->req_cpu);
+	e = c ? READ_ONCE(c->done[t->req_id % NSH_DONE_ENTRIES]) : 0;
+	id = (u32)(e >> 32);
+	if (id != t->req_id || !(e & NSH_DONE_VALID)) {
+		/* a newer answer took the entry, or none will come in time */
+		if ((s32)(id - t->req_id) > 0 || nsh_older(now, t->req_ns, NSH_TTL_NS)) {
+			t->req_id = 0;
+			nsh_count(here, NSH_C_LOST);
+		}
+		return;
+	}
+	t->req_id = 0;
+	if (nsh_older(now, t->req_ns, NSH_TTL_NS)) {
+		nsh_count(here, NSH_C_EXPIRED);
+		return;
+	}
+	nsh_install(here, p, t, id, (unsigned int)(e >> NSH_DONE_ACTION_SHIFT) & 0xff, now);
+}
+
+/* ---- requests --------------------------------------------------------------------------- */
+
+/* Does the task need a new request? Not while one is pending or its decision is still young. */
+static bool nsh_wants_request(struct task_struct *p, const struct nsh_task *t, u64 now)
+{
+	if (t->req_id)
+		return false;
+	return !p->nic.expires || (s64)(p->nic.expires - now) <= (s64)(NSH_TTL_NS / 2);
+}
+
+static void nsh_stage(struct nsh_cpu *c, struct task_struct *p, struct nsh_task *t, u64 now)
+{
+	struct nsh_sample cur;
+	s32 f[NSH_INPUTS];
+	int i;
+
+	nsh_sample_task(p, &cur);
+	nsh_policy_features(&cur, t->prev, f);
+	memcpy(t->prev, cur.delta, sizeof(t->prev));
+	for (i = 0; i < NSH_INPUTS; i++)
+		c->features[i] = (u32)f[i];
+
+	if (c->staged)
+		nsh_count(c, NSH_C_OVERWRITTEN);
+	if (!++c->next_id)
+		c->next_id = 1;
+	c->staged = true;
+	c->staged_id = c->next_id;
+	c->staged_ns = now;
+	t->req_id = c->next_id;
+	t->req_cpu = c->cpu;
+	t->req_ns = now;
+	nsh_count(c, NSH_C_STAGED);
+}
+
+/* Common part of both hooks. Return: false when the hook stopped. */
+static bool nsh_hook(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p,
+		     struct nsh_task *t, u64 now)
+{
+	nsh_harvest(ctx, c, now);
+	if (!nsh_watchdog(ctx, c, now))
+		return false;
+	nsh_pickup(ctx, c, p, t, now);
+	return true;
+}
+
+static bool nsh_request(struct nsh_cpu *c, struct task_struct *p, struct nsh_task *t, u64 now,
+			bool point)
+{
+	if (point && nsh_wants_request(p, t, now))
+		nsh_stage(c, p, t, now);
+	return c->staged && !c->busy;
+}
+
+/**
+ * nsh_on_wakeup() - the wakeup hook: @p was just placed on a runqueue
+ * @ctx: the hook
+ * @c: this CPU's state
+ * @p: the waking task (its runqueue is locked)
+ * @now: rq clock, ns
+ *
+ * Return: true when the irq_work should submit the staged request.
+ */
+bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p, u64 now)
+{
+	struct nsh_task *t = nsh_task(p);
+
+	if (!nsh_armed(ctx) || !nsh_hook(ctx, c, p, t, now))
+		return false;
+	if (sched_nic_decision_adj(&p->nic, now))
+		nsh_count(c, NSH_C_APPLIED_WAKEUP);
+	return nsh_request(c, p, t, now, NSH_POINT_WAKEUP);
+}
+
+/**
+ * nsh_on_tick() - the tick hook: @curr is running on this CPU
+ * @ctx: the hook
+ * @c: this CPU's state
+ * @curr: the running task
+ * @now: rq clock, ns
+ *
+ * The watchdog runs here at least once per tick on every busy CPU, so a stall stops the hook
+ * within one tick of the stall timeout.
+ *
+ * Return: true when the irq_work should submit the staged request.
+ */
+bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *curr, u64 now)
+{
+	struct nsh_task *t = nsh_task(curr);
+
+	if (!nsh_armed(ctx) || !nsh_hook(ctx, c, curr, t, now))
+		return false;
+	if (sched_nic_decision_adj(&curr->nic, now))
+		nsh_count(c, NSH_C_APPLIED_TICK);
+	return nsh_request(c, curr, t, now, NSH_POINT_TICK);
+}
+
+/**
+ * nsh_submit() - submit this CPU's staged request (the irq_work)
+ * @ctx: the hook
+ * @c: this CPU's state
+ * @now: clock, ns
+ *
+ * Runs outside the scheduler's locks: nicsched_core_submit() writes registers (posted writes).
+ */
+void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
+{
+	u16 tag;
+	int ret;
+
+	if (!nsh_armed(ctx))
+		return;
+	nsh_harvest(ctx, c, now);
+	if (!c->staged || c->busy)
+		return;
+	tag = nsh_tag(c->cpu, c->staged_id);
+	ret = nicsched_core_submit(ctx->core, c->slot, c->features, tag);
+	if (ret == -EBUSY) {
+		nsh_count(c, NSH_C_SUBMIT_BUSY);
+		return;
+	}
+	c->staged = false;
+	if (ret == -ENODEV) {
+		nsh_stop(ctx, NSH_REASON_DEVICE);
+		return;
+	}
+	if (ret) {
+		nsh_count(c, NSH_C_SUBMIT_ERROR);
+		return;
+	}
+	c->busy = true;
+	c->busy_tag = tag;
+	c->busy_id = c->staged_id;
+	c->busy_ns = now;
+	c->busy_staged_ns = c->staged_ns;
+	nsh_count(c, NSH_C_SUBMITTED);
+}

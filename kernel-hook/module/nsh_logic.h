@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nicsched_hook: the hook's logic, shared by the kernel module and the userspace harness
+ * (kernel-hook/userspace/), which compiles this same code.
+ *
+ * Data flow (docs/HOOK.md):
+ *
+ *   hook (rq lock held, irqs off)           irq_work (this CPU, no rq lock)    driver poller
+ *   ----------------------------            -------------------------------    -------------
+ *   harvest: decision word of our slot      harvest, then                      RESULT -> slot's
+ *     (host memory) -> done[] table         nicsched_core_submit(staged)        decision word
+ *   watchdog: unanswered > stall timeout,     (posted MMIO writes)
+ *     or device not running -> stop
+ *   pickup: the task's answer in done[] -> task_struct::nic decision (tag, action, expiry)
+ *   stage: features of the task -> this CPU's staging buffer; ask for the irq_work
+ *
+ * Nothing on the hook side reads a register or calls a driver function that can: the decision
+ * word and the device state are host memory. Submission happens in the irq_work.
+ */
+#ifndef NSH_LOGIC_H
+#define NSH_LOGIC_H
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/sched.h>
+#include <linux/sched/nic.h>
+#include <linux/types.h>
+
+#include "nicsched_core.h"
+#include "nicsched_hook_policy.h"
+
+#define NSH_NS_PER_MS		1000000ULL
+#define NSH_TTL_NS		((u64)NSH_DECISION_TTL_MS * NSH_NS_PER_MS)
+#define NSH_STALL_NS		((u64)NSH_STALL_TIMEOUT_MS * NSH_NS_PER_MS)
+/* Answers kept per CPU until their task picks them up. */
+#define NSH_DONE_ENTRIES	64
+/* Latency histograms: bucket 0 < 1.024 us, bucket k in [2^(k+9), 2^(k+10)) ns, the last open. */
+#define NSH_HIST_BUCKETS	16
+/* Shared slot: consecutive unanswered requests that count as a stall. */
+#define NSH_SHARED_MISSES	8
+
+#define NSH_DONE_VALID		1ULL
+#define NSH_DONE_ACTION_SHIFT	8
+
+static_assert(NSH_NICE_LIMIT <= SCHED_NIC_NICE_MAX,
+	      "the policy header allows more than the kernel applies");
+static_assert(NSH_ACTIONS >= 1 && NSH_ACTIONS <= 256, "action index is one byte");
+
+enum nsh_state {
+	NSH_STATE_OFF = 0,	/* never armed */
+	NSH_STATE_ARMED = 1,
+	NSH_STATE_STOPPED = 2,	/* stopped; re-arms only when asked */
+};
+
+enum nsh_reason {
+	NSH_REASON_NONE = 0,
+	NSH_REASON_STALL,	/* the NIC missed the stall timeout */
+	NSH_REASON_DEVICE,	/* the device stopped or was removed (all-ones reads) */
+	NSH_REASON_KILL,	/* kill switch */
+	NSH_REASON_MISMATCH,	/* the device's policy hash is not this hook's */
+	NSH_REASON_UNLOAD,
+	NSH_NR_REASONS
+};
+
+enum nsh_counter {
+	NSH_C_STAGED,		/* requests staged by a hook */
+	NSH_C_OVERWRITTEN,	/* staged requests replaced before submission */
+	NSH_C_SUBMITTED,	/* doorbells written */
+	NSH_C_SUBMIT_BUSY,	/* the slot was still in flight: retried later */
+	NSH_C_SUBMIT_ERROR,	/* the driver refused the request (-EINVAL) */
+	NSH_C_COMPLETED,	/* answers to this CPU's requests */
+	NSH_C_INSTALLED,	/* decisions written into a task */
+	NSH_C_APPLIED_WAKEUP,	/* wakeups that found an adjustment to apply */
+	NSH_C_APPLIED_TICK,	/* ticks that found an adjustment to apply */
+	NSH_C_DROP_STALE,	/* answer came after the decision TTL */
+	NSH_C_DROP_WRONG_TAG,	/* a decision with another tag while ours was in flight */
+	NSH_C_DROP_RANGE,	/* action index outside the action table */
+	NSH_C_EXPIRED,		/* the task came back after its decision expired */
+	NSH_C_LOST,		/* the task's request was replaced or its answer evicted */
+	NSH_C_CLAMPED,		/* adjustment beyond +-NSH_NICE_LIMIT, clamped */
+	NSH_C_MISSED,		/* shared slot: request unanswered past the stall timeout */
+	NSH_C_FOREIGN,		/* shared slot: another CPU's answer */
+	NSH_NR_COUNTERS
+};
+
+struct nsh_stats {
+	u64 c[NSH_NR_COUNTERS];
+	u64 answer_hist[NSH_HIST_BUCKETS];	/* doorbell -> answer seen by the hook */
+	u64 decision_hist[NSH_HIST_BUCKETS];	/* features staged -> decision in the task */
+};
+
+/* Per-CPU state. Only its CPU writes it, with interrupts off; done[] is read by any CPU. */
+struct nsh_cpu {
+	int cpu;
+	unsigned int slot;	/* the driver slot this CPU submits on */
+	bool shared;		/* other CPUs submit on the slot too (more CPUs than slots) */
+	u32 next_id;
+
+	/* the staged request: the newest wins */
+	bool staged;
+	u32 staged_id;
+	u64 staged_ns;
+	u32 features[NICSCHED_INPUTS];
+
+	/* the request in flight */
+	bool busy;
+	u16 busy_tag;
+	u32 busy_id;
+	u64 busy_ns;		/* doorbell time */
+	u64 busy_staged_ns;
+	u32 seen_seq;		/* sequence of the slot's decision word last looked at */
+	u32 misses;
+
+	/* answers: (id << 32) | (action << NSH_DONE_ACTION_SHIFT) | NSH_DONE_VALID */
+	u64 done[NSH_DONE_ENTRIES];
+
+	struct nsh_stats stats;
+};
+
+struct nsh_ctx {
+	struct nicsched_core *core;
+	atomic_t state;		/* enum nsh_state */
+	atomic_t reason;	/* enum nsh_reason of the last stop */
+	atomic64_t stops[NSH_NR_REASONS];
+	atomic64_t arms;
+	/* Take the scheduler hooks out at once; any context (the kernel: sched_nic_stop()). */
+	void (*stop_hooks)(struct nsh_ctx *ctx);
+};
+
+/* The hook's words in task_struct::nic.data. */
+struct nsh_task {
+	u64 req_ns;		/* when the pending request was staged */
+	u32 req_id;		/* 0: no request pending */
+	s32 req_cpu;		/* the CPU whose done[] will hold the answer */
+	u64 prev[NSH_NR_DELTA];	/* counters at the previous request */
+};
+
+static_assert(sizeof(struct nsh_task) <= sizeof(((struct sched_nic_task *)0)->data),
+	      "the hook's per-task words do not fit task_struct::nic.data");
+
+static inline struct nsh_task *nsh_task(struct task_struct *p)
+{
+	return (struct nsh_task *)p->nic.data;
+}
+
+/* Provided by the environment: the kernel module (per-CPU data) or the harness. */
+struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *ctx, int cpu);
+
+/* Pure parts (also unit-tested one by one). */
+int nsh_clamp_nice(int nice);
+unsigned int nsh_hist_bucket(u64 ns);
+u16 nsh_tag(int cpu, u32 id);
+const char *nsh_reason_name(enum nsh_reason r);
+const char *nsh_counter_name(enum nsh_counter c);
+
+/* The hooks: rq lock held, interrupts off. Return true when the irq_work should run. */
+bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p, u64 now);
+bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *curr, u64 now);
+/* The irq_work: this CPU, interrupts off, no scheduler lock. */
+void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now);
+
+/* State machine. */
+bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why);
+int nsh_arm_check(struct nsh_ctx *ctx);
+void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot);
+void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c);
+void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS]);
+void nsh_set_shared(struct nsh_cpu *c, const unsigned int users[NICSCHED_SLOTS]);
+
+#endif /* NSH_LOGIC_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace compat for the hook's logic (kernel-hook/module/nsh_logic.c, unchanged). On top of
+ * the driver's compat (driver/userspace/compat.h: types, atomics, MMIO as Verilated bus
+ * transactions), it adds what the hook uses from the kernel:
+ *
+ *   fls64, S64_MAX, mul_u64_u32_shr, __maybe_unused   as in the kernel
+ *   struct task_struct   the fields the feature catalogue reads, task_nice(), and the
+ *                        task_struct::nic the scheduler patch adds (the series' own
+ *                        <linux/sched/nic.h>, extracted from the patch by build.sh)
+ *
+ * build.sh generates one <linux/X.h> shim per kernel header the hook and the driver core
+ * include; each includes this file.
+ */
+#ifndef NSH_COMPAT_H
+
+#include "compat.h"
+
+/*
+ * compat.h includes system headers that include <linux/...> shims before it defines its types;
+ * this file waits until compat.h is complete (nicsched_attr is defined right after its types).
+ */
+#ifdef nicsched_attr
+#define NSH_COMPAT_H
+
+#define __maybe_unused		nicsched_attr(__unused__)
+#define S64_MAX			((s64)(~0ULL >> 1))
+#define S64_MIN			(-S64_MAX - 1)
+#define U64_MAX			(~0ULL)
+
+static inline int fls64(u64 x)
+{
+	return x ? 64 - __builtin_clzll(x) : 0;
+}
+
+static inline u64 mul_u64_u32_shr(u64 a, u32 mul, unsigned int shift)
+{
+	return (u64)(((__uint128_t)a * mul) >> shift);
+}
+
+static inline void atomic64_set(atomic64_t *v, s64 i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+#include <linux/sched/nic.h>
+
+/* The fields the feature catalogue (codegen/spec/catalogue.ts) names, with the kernel's types. */
+struct task_struct {
+	int static_prio;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	unsigned int wakee_flips;
+	struct {
+		unsigned long long run_delay;
+	} sched_info;
+	struct {
+		u64 sum_exec_runtime;
+		u64 nr_migrations;
+		struct {
+			unsigned long util_avg;
+		} avg;
+	} se;
+	struct sched_nic_task nic;
+};
+
+static inline int task_nice(const struct task_struct *p)
+{
+	return p->static_prio - 120;
+}
+
+#endif /* nicsched_attr */
+#endif /* NSH_COMPAT_H */

@@ -1,0 +1,786 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nicsched_hook in userspace: the module's own logic (kernel-hook/module/nsh_logic.c) and the
+ * driver's own core (driver/core/nicsched_core.c), both unchanged, against the Verilated NIC of
+ * the policy (driver/userspace/nicsched_bus.cpp). Tasks are synthetic task_structs; time is a
+ * synthetic rq clock; the irq_work and the driver's poller are called where the kernel would run
+ * them.
+ *
+ *   nsh_harness xform      stdin "source raw lo hi" -> stdout the feature (catalogue transform)
+ *   nsh_harness features   stdin "<catalogue raw values> <previous delta counters>" -> features
+ *   nsh_harness unit       the pure parts: clamping, buckets, tags, the kernel's bounds
+ *   nsh_harness e2e [N]    N golden tasks through hook -> irq_work -> NIC -> poller -> hook,
+ *                          then expiry, stale, wrong tag, out of range, clamp, lost, mismatch,
+ *                          kill switch, stall fallback, all-ones
+ *   nsh_harness bench [N [fresh]]  N wakeups and N/4 ticks for callgrind (fresh: every
+ *                          wakeup is a task without a decision, so each one stages a request)
+ *
+ * Output: "check ok|FAIL <what>", "value <name> <number>", "golden <features...> <action>".
+ * The exit status is the number of failed checks (capped at 100).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nsh_logic.h"
+/* after nsh_logic.h: the compat headers include the bus header in the right order */
+#include "nicsched_bus.h"
+
+/* one CPU more than slots: CPU 0 and the last share slot 0, the others own theirs */
+#define NCPU		(NICSCHED_SLOTS + 1)
+#define EXCL		1	/* a CPU with a slot of its own */
+#define SHARED		0	/* a CPU sharing its slot */
+#define TICK_NS		4000000ULL	/* HZ=250 */
+#define T0		1000000000ULL
+
+static struct nicsched_core core;
+static struct device harness_dev = { .name = "nsh-harness" };
+static struct nsh_ctx ctx;
+static struct nsh_cpu cpus[NCPU];
+static int stop_hook_calls;
+static bool kernel_applies = true;	/* what sched_nic_stop() would turn off */
+static unsigned long hook_reads, hook_writes, submit_reads;
+static int failures;
+static u64 now = T0;
+
+struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *c, int cpu)
+{
+	return (unsigned int)cpu < NCPU ? &cpus[cpu] : NULL;
+}
+
+static void harness_stop_hooks(struct nsh_ctx *c)
+{
+	stop_hook_calls++;
+	kernel_applies = false;
+}
+
+static void expect_ok(bool ok, const char *what)
+{
+	printf("check %s %s\n", ok ? "ok" : "FAIL", what);
+	failures += !ok;
+}
+
+static void print_value(const char *name, long long v)
+{
+	printf("value %s %lld\n", name, v);
+}
+
+static u64 total(enum nsh_counter k)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < NCPU; i++)
+		sum += cpus[i].stats.c[k];
+	return sum;
+}
+
+/* ---- xorshift64*: reproducible synthetic task stats ------------------------------------- */
+
+static u64 rng = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dULL;
+}
+
+static u64 rnd_bits(int max_bits)
+{
+	int bits = (int)(rnd() % (unsigned int)(max_bits + 1));
+
+	return bits ? rnd() >> (64 - bits) : 0;
+}
+
+static void random_task(struct task_struct *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->static_prio = 100 + (int)(rnd() % 40);
+	p->nvcsw = rnd_bits(10);
+	p->nivcsw = rnd_bits(10);
+	p->wakee_flips = (unsigned int)rnd_bits(9);
+	p->sched_info.run_delay = rnd_bits(40);
+	p->se.sum_exec_runtime = rnd_bits(40);
+	p->se.nr_migrations = rnd_bits(8);
+	p->se.avg.util_avg = rnd() % 1025;
+}
+
+/* ---- the kernel's side, as the patch calls it ------------------------------------------- */
+
+static bool hook_wakeup(int cpu, struct task_struct *p)
+{
+	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
+	bool kick = nsh_on_wakeup(&ctx, &cpus[cpu], p, now);
+
+	hook_reads += nicsched_mmio_reads - r;
+	hook_writes += nicsched_mmio_writes - w;
+	return kick;
+}
+
+static bool hook_tick(int cpu, struct task_struct *curr)
+{
+	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
+	bool kick = nsh_on_tick(&ctx, &cpus[cpu], curr, now);
+
+	hook_reads += nicsched_mmio_reads - r;
+	hook_writes += nicsched_mmio_writes - w;
+	return kick;
+}
+
+static void irq_work(int cpu)
+{
+	unsigned long r = nicsched_mmio_reads;
+
+	nsh_submit(&ctx, &cpus[cpu], now);
+	submit_reads += nicsched_mmio_reads - r;
+}
+
+/* The driver's poller until nothing is in flight (or the device is gone). */
+static void poller(void)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		if (nicsched_core_poll(&core) <= 0)
+			return;
+}
+
+/* The adjustment CFS would apply to @p now (0 once the provider stopped). */
+static int kernel_adj(struct task_struct *p)
+{
+	return kernel_applies ? sched_nic_decision_adj(&p->nic, now) : 0;
+}
+
+static void arm(void)
+{
+	int i;
+
+	for (i = 0; i < NCPU; i++)
+		nsh_cpu_reset(&ctx, &cpus[i]);
+	atomic_set(&ctx.state, NSH_STATE_ARMED);
+	kernel_applies = true;
+}
+
+/* One request for @p on @cpu: wakeup (stage), irq_work (submit), poller (NIC answers). */
+static bool request(int cpu, struct task_struct *p)
+{
+	bool kick = hook_wakeup(cpu, p);
+
+	if (kick)
+		irq_work(cpu);
+	poller();
+	return kick;
+}
+
+/* The decision word of a slot, to inject faults the real driver never publishes. */
+static u64 word(unsigned int slot)
+{
+	return (u64)atomic64_read(&core.slot[slot].decision);
+}
+
+static void set_word(unsigned int slot, u64 w)
+{
+	atomic64_set(&core.slot[slot].decision, (s64)w);
+}
+
+#define WORD_TAG_SHIFT		8
+#define WORD_TAG_MASK		(0xffffULL << WORD_TAG_SHIFT)
+#define WORD_ACTION_MASK	0xffULL
+
+/* ---- e2e scenarios ---------------------------------------------------------------------- */
+
+static void scenario_golden(int n)
+{
+	struct task_struct p;
+	int i, k, cpu, wrong = 0, bad_expiry = 0;
+
+	for (i = 0; i < n; i++) {
+		cpu = i % NCPU;
+		random_task(&p);
+		now += 50000;
+		if (!request(cpu, &p)) {
+			wrong++;
+			continue;
+		}
+		now += 1000;
+		hook_wakeup(cpu, &p);
+		printf("golden");
+		for (k = 0; k < NSH_INPUTS; k++)
+			printf(" %d", NSH_IN_SIGNED ? (int)(s32)cpus[cpu].features[k] :
+			       (int)cpus[cpu].features[k]);
+		printf(" %u\n", p.nic.action);
+		if (p.nic.tag != cpus[cpu].staged_id ||
+		    p.nic.expires != nsh_task(&p)->req_ns + NSH_TTL_NS)
+			bad_expiry++;
+		if (kernel_adj(&p) != nsh_clamp_nice(nsh_actions[p.nic.action].nice))
+			wrong++;
+	}
+	print_value("golden_tasks", n);
+	expect_ok(wrong == 0,
+		  "every golden task got a decision, applied as its action's bounded nice");
+	expect_ok(bad_expiry == 0,
+		  "decisions carry the request's tag and expire one TTL after staging");
+	expect_ok(total(NSH_C_COMPLETED) == (u64)n, "one completion per request");
+}
+
+static void scenario_expiry(void)
+{
+	struct task_struct p;
+	u64 staged;
+	int adj;
+
+	random_task(&p);
+	now += TICK_NS;
+	request(EXCL, &p);
+	staged = nsh_task(&p)->req_ns;
+	now += 1000;
+	hook_wakeup(EXCL, &p);
+	adj = nsh_clamp_nice(nsh_actions[p.nic.action].nice);
+	now = staged + NSH_TTL_NS - 1;
+	expect_ok(kernel_adj(&p) == adj, "decision applies until its expiry");
+	now = staged + NSH_TTL_NS;
+	expect_ok(kernel_adj(&p) == 0, "decision expires after the TTL");
+	print_value("ttl_ns", (long long)NSH_TTL_NS);
+}
+
+static void scenario_expired_and_lost(void)
+{
+	struct task_struct a, b, other;
+	u64 expired0 = total(NSH_C_EXPIRED), lost0, over0;
+
+	/* a: answered and harvested, but a comes back after the TTL */
+	random_task(&a);
+	random_task(&other);
+	now += TICK_NS;
+	request(EXCL, &a);
+	now += 1000;
+	hook_tick(EXCL, &other);		/* harvests a's answer into the done table */
+	now += NSH_TTL_NS;
+	hook_wakeup(EXCL, &a);
+	expect_ok(total(NSH_C_EXPIRED) == expired0 + 1,
+		  "answer picked up after the TTL: expired, counted");
+	expect_ok(kernel_adj(&a) == 0, "an expired answer is not applied");
+	irq_work(EXCL);			/* flush what the hooks staged */
+	poller();
+
+	/* a's staged request is replaced by b's before the irq_work ran: a's is lost */
+	random_task(&a);
+	random_task(&b);
+	now += TICK_NS;
+	lost0 = total(NSH_C_LOST);
+	over0 = total(NSH_C_OVERWRITTEN);
+	hook_wakeup(EXCL, &a);
+	hook_wakeup(EXCL, &b);
+	irq_work(EXCL);
+	poller();
+	expect_ok(total(NSH_C_OVERWRITTEN) == over0 + 1, "a staged request replaced: counted");
+	now += NSH_TTL_NS;
+	hook_wakeup(EXCL, &a);
+	expect_ok(total(NSH_C_LOST) == lost0 + 1, "the replaced request's task: lost, counted");
+	irq_work(EXCL);
+	poller();
+}
+
+static void scenario_stale(void)
+{
+	struct task_struct p;
+	u64 stale0 = total(NSH_C_DROP_STALE);
+
+	random_task(&p);
+	now += TICK_NS;
+	request(EXCL, &p);			/* answered on the NIC, not yet seen by the hook */
+	now += NSH_TTL_NS;
+	hook_wakeup(EXCL, &p);
+	expect_ok(total(NSH_C_DROP_STALE) == stale0 + 1,
+		  "answer older than the TTL: dropped, counted");
+	expect_ok(kernel_adj(&p) == 0, "a stale answer is not applied");
+	expect_ok(atomic_read(&ctx.state) == NSH_STATE_ARMED, "a late answer is not a stall");
+}
+
+static void scenario_wrong_tag(void)
+{
+	struct task_struct p;
+	unsigned int slot = cpus[EXCL].slot;
+	u64 wrong0 = total(NSH_C_DROP_WRONG_TAG), w;
+
+	random_task(&p);
+	now += TICK_NS;
+	request(EXCL, &p);
+	w = word(slot);
+	/* the word shows another tag (a late answer to an older request) */
+	set_word(slot, (w & ~WORD_TAG_MASK) | ((w ^ 0x5a00ULL) & WORD_TAG_MASK));
+	now += 1000;
+	hook_wakeup(EXCL, &p);
+	expect_ok(total(NSH_C_DROP_WRONG_TAG) == wrong0 + 1,
+		  "decision with a wrong tag: dropped, counted");
+	expect_ok(p.nic.expires == 0, "a wrong-tag decision is not installed");
+	/* then ours arrives */
+	set_word(slot, w + (1ULL << 32));
+	now += 1000;
+	hook_wakeup(EXCL, &p);
+	expect_ok(p.nic.expires != 0, "the right answer after a wrong tag is installed");
+}
+
+static void scenario_out_of_range(void)
+{
+	struct task_struct p;
+	unsigned int slot = cpus[EXCL].slot;
+	u64 range0 = total(NSH_C_DROP_RANGE), w;
+
+	random_task(&p);
+	now += TICK_NS;
+	request(EXCL, &p);
+	w = word(slot);
+	set_word(slot, (w & ~WORD_ACTION_MASK) | 0xff);	/* action 255: no such action */
+	now += 1000;
+	hook_wakeup(EXCL, &p);
+	expect_ok(total(NSH_C_DROP_RANGE) == range0 + 1, "out-of-range action: dropped, counted");
+	expect_ok(p.nic.expires == 0, "an out-of-range action is not installed");
+}
+
+static void scenario_clamp(void)
+{
+	struct task_struct p;
+	unsigned int slot = cpus[EXCL].slot, k;
+	int big = -1;
+	u64 clamped0 = total(NSH_C_CLAMPED), w;
+
+	for (k = 0; k < NSH_ACTIONS; k++)
+		if (nsh_actions[k].nice != nsh_clamp_nice(nsh_actions[k].nice))
+			big = (int)k;
+	print_value("actions_beyond_limit", big >= 0);
+	if (big < 0)
+		return;
+	random_task(&p);
+	now += TICK_NS;
+	request(EXCL, &p);
+	w = word(slot);
+	set_word(slot, (w & ~WORD_ACTION_MASK) | (u64)big);
+	now += 1000;
+	hook_wakeup(EXCL, &p);
+	expect_ok(total(NSH_C_CLAMPED) == clamped0 + 1,
+		  "action beyond the nice limit: clamped, counted");
+	expect_ok(p.nic.nice == (nsh_actions[big].nice < 0 ? -NSH_NICE_LIMIT : NSH_NICE_LIMIT),
+		  "the clamped adjustment is the limit");
+	expect_ok(kernel_adj(&p) == p.nic.nice, "CFS applies the clamped adjustment");
+}
+
+static void scenario_deltas(void)
+{
+	struct task_struct p;
+	u32 first[NSH_INPUTS];
+
+	random_task(&p);
+	now += TICK_NS;
+	request(EXCL, &p);
+	memcpy(first, cpus[EXCL].features, sizeof(first));
+	/* the counters do not move: every delta feature of the next request is 0 */
+	now += NSH_TTL_NS;
+	hook_wakeup(EXCL, &p);
+	irq_work(EXCL);
+	poller();
+	expect_ok(nsh_task(&p)->prev[0] == p.sched_info.run_delay,
+		  "the previous request's counters are kept per task");
+	print_value("delta_first_wait", first[0]);
+}
+
+static void scenario_mismatch(void)
+{
+	u32 hash = core.policy_hash;
+
+	core.policy_hash = hash ^ 1;
+	expect_ok(nsh_arm_check(&ctx) == -EPROTO,
+		  "device with another policy hash: arming refused");
+	core.policy_hash = hash;
+	expect_ok(nsh_arm_check(&ctx) == 0, "matching device: arming allowed");
+}
+
+static void scenario_kill(void)
+{
+	struct task_struct p;
+	u64 staged0;
+
+	expect_ok(nsh_stop(&ctx, NSH_REASON_KILL), "kill switch stops an armed hook");
+	expect_ok(!nsh_stop(&ctx, NSH_REASON_KILL), "a second stop does nothing");
+	expect_ok(!kernel_applies && stop_hook_calls == 1, "the scheduler hooks went out once");
+	random_task(&p);
+	staged0 = total(NSH_C_STAGED);
+	now += TICK_NS;
+	expect_ok(!hook_wakeup(EXCL, &p) && !hook_tick(EXCL, &p) && total(NSH_C_STAGED) == staged0,
+		  "a stopped hook stages nothing");
+	arm();
+	expect_ok(request(EXCL, &p), "re-armed on request: requests flow again");
+}
+
+static void scenario_stall(void)
+{
+	struct task_struct p, q;
+	u64 submitted, deadline, t;
+	int ticks = 0, calls = stop_hook_calls;
+
+	/* the NIC stops answering: doorbells are refused while CONTROL.ENABLE = 0 */
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);
+	expect_ok(!cpus[EXCL].shared, "stall on a CPU that owns its slot");
+	random_task(&p);
+	random_task(&q);
+	now += TICK_NS;
+	hook_wakeup(EXCL, &p);
+	irq_work(EXCL);
+	submitted = now;
+	deadline = submitted + NSH_STALL_NS;
+	expect_ok(cpus[EXCL].busy, "request in flight on a silent NIC");
+	for (t = submitted + TICK_NS; t < submitted + 10 * TICK_NS; t += TICK_NS) {
+		now = t;
+		poller();
+		hook_tick(EXCL, &q);
+		ticks++;
+		if (atomic_read(&ctx.state) != NSH_STATE_ARMED)
+			break;
+	}
+	print_value("stall_detected_after_ns", (long long)(now - submitted));
+	print_value("stall_timeout_ns", (long long)NSH_STALL_NS);
+	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED &&
+		  atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "a stalled NIC stops the hook (stall)");
+	expect_ok(now >= deadline && now < deadline + TICK_NS,
+		  "stopped within one tick of the timeout");
+	expect_ok(stop_hook_calls == calls + 1 && !kernel_applies,
+		  "scheduler back to stock CFS, once");
+	expect_ok(atomic64_read(&ctx.stops[NSH_REASON_STALL]) == 1, "fallback counted");
+	for (t = 0; t < 100; t++) {
+		now += TICK_NS;
+		hook_tick(EXCL, &q);
+		hook_wakeup(1, &p);
+	}
+	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED, "no re-arm without asking");
+}
+
+/*
+ * CPU SHARED's slot is shared: an unanswered request is a miss (another CPU's answer may have
+ * replaced its own in the decision word), a stall only after NSH_SHARED_MISSES in a row.
+ */
+static void scenario_shared_miss(void)
+{
+	struct task_struct p, q;
+	u64 missed0 = total(NSH_C_MISSED);
+
+	expect_ok(cpus[SHARED].shared && cpus[NCPU - 1].shared && !cpus[EXCL].shared,
+		  "CPUs mapped to one slot are marked shared, the others not");
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);	/* the NIC stops answering */
+	random_task(&p);
+	random_task(&q);
+	now += TICK_NS;
+	hook_wakeup(SHARED, &p);
+	irq_work(SHARED);
+	expect_ok(cpus[SHARED].busy, "shared slot: request in flight");
+	now += NSH_STALL_NS;
+	hook_tick(SHARED, &q);
+	expect_ok(total(NSH_C_MISSED) == missed0 + 1 && atomic_read(&ctx.state) == NSH_STATE_ARMED,
+		  "shared slot: one unanswered request is a miss, counted, not a stall");
+}
+
+static void scenario_all_ones(void)
+{
+	struct task_struct p;
+
+	arm();
+	expect_ok(atomic_read(&ctx.state) == NSH_STATE_ARMED,
+		  "re-armed on request after the stall");
+	random_task(&p);
+	nicsched_bus_remove_after(0);	/* the link drops: reads return all ones */
+	poller();			/* reads RESULT of the slots still in flight */
+	expect_ok(nicsched_core_state(&core) == NICSCHED_CORE_REMOVED, "driver saw all-ones reads");
+	now += 1000;
+	hook_wakeup(EXCL, &p);
+	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED &&
+		  atomic_read(&ctx.reason) == NSH_REASON_DEVICE,
+		  "all-ones reads stop the hook (device)");
+	expect_ok(!kernel_applies, "scheduler back to stock CFS");
+}
+
+static int probe(void)
+{
+	struct nicsched_core_cfg cfg = { .timeout_ns = NSH_STALL_NS };
+	unsigned int users[NICSCHED_SLOTS] = { 0 };
+	int i, ret;
+
+	nicsched_bus_open();
+	ret = nicsched_core_init(&core, &harness_dev, (void __iomem *)NICSCHED_BUS_BASE,
+				 NICSCHED_BUS_SIZE, &cfg);
+	expect_ok(ret == 0, "driver core probed the Verilated NIC");
+	if (ret)
+		return ret;
+	ctx.core = &core;
+	ctx.stop_hooks = harness_stop_hooks;
+	for (i = 0; i < NCPU; i++) {
+		int slot = nicsched_core_claim_any(&core, i);
+
+		nsh_cpu_init(&cpus[i], i, slot >= 0 ? slot : nicsched_core_slot_for_cpu(i));
+	}
+	for (i = 0; i < NCPU; i++)
+		nsh_slot_users(&cpus[i], users);
+	for (i = 0; i < NCPU; i++)
+		nsh_set_shared(&cpus[i], users);
+	expect_ok(nsh_arm_check(&ctx) == 0, "policy hash of the NIC matches the hook's");
+	arm();
+	return 0;
+}
+
+static int run_e2e(int n)
+{
+	if (probe())
+		return 1;
+	scenario_golden(n);
+	scenario_expiry();
+	scenario_expired_and_lost();
+	scenario_stale();
+	scenario_wrong_tag();
+	scenario_out_of_range();
+	scenario_clamp();
+	scenario_deltas();
+	scenario_mismatch();
+	scenario_kill();
+	scenario_shared_miss();
+	scenario_stall();
+	scenario_all_ones();
+	print_value("hook_mmio_reads", (long long)hook_reads);
+	print_value("hook_mmio_writes", (long long)hook_writes);
+	print_value("submit_mmio_reads", (long long)submit_reads);
+	expect_ok(hook_reads == 0 && hook_writes == 0, "no MMIO at all in the scheduler hooks");
+	expect_ok(submit_reads == 0, "no MMIO read on the submit path");
+	return 0;
+}
+
+/* ---- unit: the pure parts --------------------------------------------------------------- */
+
+static void unit_clamp_and_buckets(void)
+{
+	int n, bad = 0;
+
+	for (n = -19; n <= 19; n++) {
+		int c = nsh_clamp_nice(n);
+
+		bad += c < -NSH_NICE_LIMIT || c > NSH_NICE_LIMIT ||
+		       (n >= -NSH_NICE_LIMIT && n <= NSH_NICE_LIMIT && c != n);
+	}
+	expect_ok(!bad, "nsh_clamp_nice keeps -limit..limit and clamps beyond");
+	expect_ok(nsh_hist_bucket(0) == 0 && nsh_hist_bucket(1023) == 0 &&
+		  nsh_hist_bucket(1024) == 1 && nsh_hist_bucket(2047) == 1 &&
+		  nsh_hist_bucket(~0ULL) == NSH_HIST_BUCKETS - 1,
+		  "histogram buckets are log2 of ns / 1024, the last open");
+	expect_ok(nsh_tag(3, 0x1234) == 0x0334 && nsh_tag(3, 0x1235) != nsh_tag(3, 0x1234) &&
+		  nsh_tag(4, 0x34) != nsh_tag(3, 0x34),
+		  "tags differ by request and by CPU");
+}
+
+static void unit_decision_adj(void)
+{
+	struct sched_nic_task t = { 0 };
+
+	expect_ok(sched_nic_decision_adj(&t, T0) == 0, "no decision: no adjustment");
+	t.expires = T0 + 10;
+	t.nice = -3;
+	expect_ok(sched_nic_decision_adj(&t, T0) == -3, "unexpired decision: its adjustment");
+	expect_ok(sched_nic_decision_adj(&t, T0 + 10) == 0, "at its expiry: none");
+	t.nice = 100;
+	expect_ok(sched_nic_decision_adj(&t, T0) == SCHED_NIC_NICE_MAX, "kernel clamps +");
+	t.nice = -100;
+	expect_ok(sched_nic_decision_adj(&t, T0) == -SCHED_NIC_NICE_MAX, "kernel clamps -");
+	t.expires = T0 + SCHED_NIC_TTL_MAX_NS + 1;
+	expect_ok(sched_nic_decision_adj(&t, T0) == 0, "expiry implausibly far ahead: ignored");
+	t.expires = T0 - 1;
+	expect_ok(sched_nic_decision_adj(&t, T0) == 0, "expired: none");
+}
+
+static void unit_place_bounds(void)
+{
+	const u64 lat = 6000000;
+	int i, bad = 0;
+
+	for (i = 0; i < 100000; i++) {
+		u64 minv = rnd();
+		u64 v = minv - lat / 2 + rnd() % (3 * lat);	/* where CFS may have placed it */
+		int adj = (int)(rnd() % (2 * SCHED_NIC_NICE_MAX + 1)) - SCHED_NIC_NICE_MAX;
+		u64 r = sched_nic_place_vruntime(v, minv, lat, adj);
+		s64 moved = (s64)(r - v);
+		s64 lag = (s64)(r - minv);
+
+		if (adj < 0)
+			bad += moved > 0 || (lag < -(s64)lat && moved != 0) ||
+			       -moved > (s64)(lat * -adj / (2 * SCHED_NIC_NICE_MAX));
+		else if (adj > 0)
+			bad += moved < 0 || (lag > (s64)lat / 2 && moved != 0) ||
+			       moved > (s64)(lat * adj / (2 * SCHED_NIC_NICE_MAX));
+		else
+			bad += moved != 0;
+	}
+	expect_ok(!bad,
+		  "wakeup placement: moved only as asked, at most adj/16 latency, in the envelope");
+	expect_ok(sched_nic_place_vruntime(T0, T0, lat, -SCHED_NIC_NICE_MAX) == T0 - lat / 2,
+		  "full boost from min_vruntime: half a latency earlier");
+	expect_ok(sched_nic_place_vruntime(T0 - lat / 2, T0, lat, -SCHED_NIC_NICE_MAX) == T0 - lat,
+		  "full boost of a gentle sleeper: the full sleeper credit, no more");
+	expect_ok(sched_nic_place_vruntime(T0, T0, lat, SCHED_NIC_NICE_MAX) == T0 + lat / 2,
+		  "full demotion: at most half a latency past min_vruntime");
+}
+
+static void unit_tick_vdelta(void)
+{
+	/* sched_prio_to_wmult[] of nice -3, 0, 2 (kernel/sched/core.c) */
+	const u32 wm_m3 = 2141034, wm_0 = 4194304, wm_p2 = 6557202;
+	const u64 exec = 4000000;
+
+	expect_ok(sched_nic_tick_vdelta(exec, wm_0, wm_0) == 0,
+		  "no adjustment: no vruntime change");
+	expect_ok(sched_nic_tick_vdelta(exec, wm_0, wm_m3) < 0, "boost: vruntime advances slower");
+	expect_ok(sched_nic_tick_vdelta(exec, wm_0, wm_p2) > 0,
+		  "demotion: vruntime advances faster");
+	expect_ok(exec + sched_nic_tick_vdelta(exec, wm_0, wm_m3) ==
+		  mul_u64_u32_shr(exec << 10, wm_m3, 32),
+		  "the tick counts runtime at the adjusted weight");
+	print_value("tick_vdelta_boost3_ns", sched_nic_tick_vdelta(exec, wm_0, wm_m3));
+	print_value("tick_vdelta_demote2_ns", sched_nic_tick_vdelta(exec, wm_0, wm_p2));
+}
+
+static int run_unit(void)
+{
+	unit_clamp_and_buckets();
+	unit_decision_adj();
+	unit_place_bounds();
+	unit_tick_vdelta();
+	return 0;
+}
+
+/* ---- stdin tools ------------------------------------------------------------------------ */
+
+static int source_id(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NSH_NR_SOURCES; i++)
+		if (!strcmp(nsh_source_names[i], name))
+			return i;
+	return -1;
+}
+
+static int run_xform(void)
+{
+	char name[64], raw[32];
+	int lo, hi, src;
+
+	while (scanf("%63s %31s %d %d", name, raw, &lo, &hi) == 4) {
+		src = source_id(name);
+		if (src < 0) {
+			fprintf(stderr, "unknown source %s\n", name);
+			return 1;
+		}
+		/* levels may be negative: their two's complement bit pattern */
+		printf("%d\n", nsh_xform_source(src, raw[0] == '-' ? (u64)strtoll(raw, NULL, 10) :
+						 strtoull(raw, NULL, 10), lo, hi));
+	}
+	return 0;
+}
+
+/*
+ * One task per line: run_delay sum_exec_runtime nvcsw nivcsw util_avg nr_migrations static_prio
+ * wakee_flips, then the task's NSH_NR_DELTA previous counters. Prints the policy's features.
+ */
+static int run_features(void)
+{
+	struct task_struct p;
+	struct nsh_sample cur;
+	unsigned long long v[8 + NSH_NR_DELTA];
+	u64 prev[NSH_NR_DELTA];
+	s32 f[NSH_INPUTS];
+	int i, k;
+
+	for (;;) {
+		for (i = 0; i < 8 + NSH_NR_DELTA; i++)
+			if (scanf("%llu", &v[i]) != 1)
+				return 0;
+		memset(&p, 0, sizeof(p));
+		p.sched_info.run_delay = v[0];
+		p.se.sum_exec_runtime = v[1];
+		p.nvcsw = v[2];
+		p.nivcsw = v[3];
+		p.se.avg.util_avg = v[4];
+		p.se.nr_migrations = v[5];
+		p.static_prio = (int)v[6];
+		p.wakee_flips = (unsigned int)v[7];
+		for (k = 0; k < NSH_NR_DELTA; k++)
+			prev[k] = v[8 + k];
+		nsh_sample_task(&p, &cur);
+		nsh_policy_features(&cur, prev, f);
+		for (k = 0; k < NSH_INPUTS; k++)
+			printf(k ? " %d" : "%d", f[k]);
+		printf("\n");
+	}
+}
+
+/* ---- bench: the hot path under callgrind ------------------------------------------------ */
+
+/* @fresh: every wakeup is a task without a decision (each one stages a request) */
+static int run_bench(int n, bool fresh)
+{
+	struct task_struct tasks[64];
+	int i;
+
+	if (probe())
+		return 1;
+	for (i = 0; i < 64; i++)
+		random_task(&tasks[i]);
+	for (i = 0; i < n; i++) {
+		int cpu = i % NICSCHED_SLOTS;
+		struct task_struct *p = &tasks[i % 64];
+
+		if (fresh)
+			random_task(p);
+		now += 20000;
+		if (hook_wakeup(cpu, p))
+			irq_work(cpu);
+		if (i % 4 == 3)
+			hook_tick(cpu, p);
+		if (i % 8 == 7)
+			poller();
+		p->se.sum_exec_runtime += 50000;
+		p->nvcsw++;
+	}
+	print_value("bench_wakeups", n);
+	print_value("bench_ticks", n / 4);
+	print_value("bench_submitted", (long long)total(NSH_C_SUBMITTED));
+	print_value("bench_installed", (long long)total(NSH_C_INSTALLED));
+	print_value("bench_applied_wakeup", (long long)total(NSH_C_APPLIED_WAKEUP));
+	print_value("hook_mmio_reads", (long long)hook_reads);
+	print_value("hook_mmio_writes", (long long)hook_writes);
+	expect_ok(atomic_read(&ctx.state) == NSH_STATE_ARMED, "the hook stayed armed");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int n = argc > 2 ? atoi(argv[2]) : 0;
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "xform"))
+		return run_xform();
+	if (!strcmp(cmd, "features"))
+		return run_features();
+	if (!strcmp(cmd, "unit")) {
+		ret = run_unit();
+	} else if (!strcmp(cmd, "e2e")) {
+		ret = run_e2e(n > 0 ? n : 500);
+	} else if (!strcmp(cmd, "bench")) {
+		ret = run_bench(n > 0 ? n : 4000, argc > 3 && !strcmp(argv[3], "fresh"));
+	} else {
+		fprintf(stderr, "usage: %s xform|features|unit|e2e [n]|bench [n [fresh]]\n",
+			argv[0]);
+		return 2;
+	}
+	print_value("failures", failures);
+	return ret ? ret : (failures > 100 ? 100 : failures);
+}
