@@ -129,16 +129,16 @@ end
 localparam SLOT_SHIFT = $clog2(NICSCHED_SLOT_STRIDE);
 localparam REL_BITS = SLOT_SHIFT + SLOT_BITS;
 localparam [31:0] SLOT_END_32 = {16'd0, NICSCHED_SLOT_BASE} + SLOTS*{16'd0, NICSCHED_SLOT_STRIDE};
-localparam [31:0] SCORE_END_32 = {16'd0, NICSCHED_SLOT_SCORE0} + 4*N_OUT;
-localparam [31:0] FEATURE_END_32 = {16'd0, NICSCHED_SLOT_FEATURE0} + 4*N_IN;
+localparam [31:0] N_IN_32 = N_IN;
+localparam [31:0] N_OUT_32 = N_OUT;
 localparam [15:0] SLOT_END = SLOT_END_32[15:0];
 localparam [REL_BITS-1:0] SLOT_BASE_REL = NICSCHED_SLOT_BASE[REL_BITS-1:0];
 localparam [SLOT_SHIFT-1:0] OFF_DOORBELL = NICSCHED_SLOT_DOORBELL[SLOT_SHIFT-1:0];
 localparam [SLOT_SHIFT-1:0] OFF_RESULT = NICSCHED_SLOT_RESULT[SLOT_SHIFT-1:0];
 localparam [SLOT_SHIFT-1:0] OFF_SCORE0 = NICSCHED_SLOT_SCORE0[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] OFF_SCORE_END = SCORE_END_32[SLOT_SHIFT-1:0];
 localparam [SLOT_SHIFT-1:0] OFF_FEATURE0 = NICSCHED_SLOT_FEATURE0[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] OFF_FEATURE_END = FEATURE_END_32[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] SCORE_COUNT = N_OUT_32[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] FEATURE_COUNT = N_IN_32[SLOT_SHIFT-1:0];
 
 localparam [2:0]
     FIELD_BAD = 3'd0,
@@ -155,12 +155,16 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
     reg [15:0] a;
     reg [REL_BITS-1:0] rel;
     reg [SLOT_SHIFT-1:0] off;
+    reg [SLOT_SHIFT-1:0] score_index;
+    reg [SLOT_SHIFT-1:0] feature_index;
     reg [SLOT_SHIFT-1:0] index;
     reg [2:0] field;
     begin
         a = {word[13:0], 2'b00};
         rel = a[REL_BITS-1:0] - SLOT_BASE_REL;
         off = rel[SLOT_SHIFT-1:0];
+        score_index = (off - OFF_SCORE0) >> 2;
+        feature_index = (off - OFF_FEATURE0) >> 2;
         index = {SLOT_SHIFT{1'b0}};
         field = FIELD_BAD;
         if ((word >> 14) != 0) begin
@@ -172,12 +176,12 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
                 field = FIELD_DOORBELL;
             end else if (off == OFF_RESULT) begin
                 field = FIELD_RESULT;
-            end else if (off >= OFF_SCORE0 && off < OFF_SCORE_END) begin
+            end else if (off >= OFF_SCORE0 && score_index < SCORE_COUNT) begin
                 field = FIELD_SCORE;
-                index = (off - OFF_SCORE0) >> 2;
-            end else if (off >= OFF_FEATURE0 && off < OFF_FEATURE_END) begin
+                index = score_index;
+            end else if (off >= OFF_FEATURE0 && feature_index < FEATURE_COUNT) begin
                 field = FIELD_FEATURE;
-                index = (off - OFF_FEATURE0) >> 2;
+                index = feature_index;
             end
         end
         decode = {field, rel[SLOT_SHIFT +: SLOT_BITS], index, a};
@@ -342,7 +346,6 @@ reg wr_control;
 reg [NICSCHED_ERROR_BITS-1:0] wr_error_clear;
 reg wr_doorbell;
 reg wr_feature;
-reg [IN_BITS-1:0] wr_feature_value;
 reg [NICSCHED_ERROR_BITS-1:0] wr_event;
 
 always @* begin
@@ -355,10 +358,6 @@ always @* begin
     wr_doorbell = 1'b0;
     wr_feature = 1'b0;
     wr_event = {NICSCHED_ERROR_BITS{1'b0}};
-
-    // RW: keep unstrobed byte lanes
-    wr_feature_value = (feature_reg[(wr_slot*N_IN + wr_index)*IN_BITS +: IN_BITS] & ~wr_mask[IN_BITS-1:0]) |
-        (w_data_reg[IN_BITS-1:0] & wr_mask[IN_BITS-1:0]);
 
     case (wr_field)
         FIELD_GLOBAL: begin
@@ -558,6 +557,8 @@ always @* begin
 end
 
 wire [1:0] error_count = {1'b0, |wr_event} + {1'b0, rd_event};
+integer k, i;
+
 wire [31:0] result_latency = now_reg - slot_stamp_reg[policy_out_meta*32 +: 32];
 
 always @(posedge clk) begin
@@ -584,8 +585,15 @@ always @(posedge clk) begin
         slot_stamp_reg[wr_slot*32 +: 32] <= now_reg;
     end
 
-    if (wr_feature) begin
-        feature_reg[(wr_slot*N_IN + wr_index)*IN_BITS +: IN_BITS] <= wr_feature_value;
+    // FEATURE (RW): strobed byte lanes only; each register merges with its own value
+    for (k = 0; k < SLOTS; k = k + 1) begin
+        for (i = 0; i < N_IN; i = i + 1) begin
+            if (wr_feature && wr_slot == k[SLOT_BITS-1:0] && wr_index == i[SLOT_SHIFT-1:0]) begin
+                feature_reg[(k*N_IN + i)*IN_BITS +: IN_BITS] <=
+                    (feature_reg[(k*N_IN + i)*IN_BITS +: IN_BITS] & ~wr_mask[IN_BITS-1:0]) |
+                    (w_data_reg[IN_BITS-1:0] & wr_mask[IN_BITS-1:0]);
+            end
+        end
     end
 
     // issue to the policy
@@ -623,8 +631,10 @@ always @(posedge clk) begin
         slot_res_tag_reg <= {SLOTS*TAG_BITS{1'b0}};
         slot_action_reg <= {SLOTS*ACTION_BITS{1'b0}};
         slot_stamp_reg <= {SLOTS*32{1'b0}};
-        feature_reg <= {SLOTS*N_IN*IN_BITS{1'b0}};
-        score_reg <= {SLOTS*N_OUT*OUT_BITS{1'b0}};
+        for (k = 0; k < SLOTS; k = k + 1) begin
+            feature_reg[k*N_IN*IN_BITS +: N_IN*IN_BITS] <= {N_IN*IN_BITS{1'b0}};
+            score_reg[k*N_OUT*OUT_BITS +: N_OUT*OUT_BITS] <= {N_OUT*OUT_BITS{1'b0}};
+        end
         rr_ptr_reg <= {SLOT_BITS{1'b0}};
     end
 

@@ -304,7 +304,9 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
             end
 
             always @(posedge clk) begin
-                prod_reg <= prod_resized;
+                if (st0_valid) begin
+                    prod_reg <= prod_resized;
+                end
             end
 
             assign tree[m*SUM_BITS +: SUM_BITS] = prod_reg;
@@ -323,7 +325,9 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
             if (l < LEVELS && l % LEVELS_PER_STAGE == 0) begin : pipe
                 reg [SUM_BITS-1:0] sum_reg;
                 always @(posedge clk) begin
-                    sum_reg <= a + b;
+                    if (ctl_valid_reg[l/LEVELS_PER_STAGE - 1]) begin
+                        sum_reg <= a + b;
+                    end
                 end
                 assign tree[(2*LEAVES - (2*LEAVES >> l) + k)*SUM_BITS +: SUM_BITS] = sum_reg;
             end else begin : comb

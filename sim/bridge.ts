@@ -43,6 +43,8 @@ export interface SimJob {
   policy: PolicyFacts;
   vectors: number[][];
   expected: Expected[];
+  /** Output width and signedness of every layer, to read nicsched_policy's l<k>_data wires. */
+  trace_layers: { units: number; bits: number; signed: boolean }[];
   fuzz?: { seed: number; ops: number };
 }
 
@@ -98,7 +100,8 @@ export function makeJob(policy: CompiledPolicy, vectors: number[][], fuzz?: SimJ
     const r = model.infer(v);
     return { action: r.action ?? 0, scores: r.scores };
   });
-  return { policy: policyFacts(policy), vectors, expected, ...(fuzz ? { fuzz } : {}) };
+  const traceLayers = policy.ir.layers.map((l) => ({ units: l.units, bits: l.output_format.bits, signed: l.output_format.signed }));
+  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, ...(fuzz ? { fuzz } : {}) };
 }
 
 /** Build directories live outside the clone, keyed by what they were built from. */

@@ -167,6 +167,12 @@ describe('nicsched_policy streaming: II and latency as predicted', () => {
       expect(r.results['ii']).toBe(policy.ir.timing.ii);
       expect(r.results['latency']).toBe(policy.ir.timing.latency - 1);
       expect(r.results['mismatches']).toBe(0);
+      // every layer's output, not only the scores, equals the golden trace
+      const traces = r.results['trace'] as Array<{ index: number; layers: number[][] }>;
+      expect(traces).toHaveLength(vectors.length);
+      const model = new GoldenModel(policy.ir);
+      const layerMismatches = traces.filter((t) => JSON.stringify(t.layers) !== JSON.stringify(model.trace(vectors[t.index]!).map((l) => l.output)));
+      expect(layerMismatches).toEqual([]);
     });
   }
 });

@@ -115,10 +115,7 @@ export async function simulate(policy: CompiledPolicy, opts: SimulateOptions, de
 
 /** Run one vector through nicsched_policy and compare every layer's output with the golden trace. */
 async function layerDiff(policy: CompiledPolicy, design: CompiledPolicy, input: number[], rtlDir: string, sim: Simulator): Promise<LayerDiff[]> {
-  const job = {
-    ...makeJob(policy, [input]),
-    trace_layers: policy.ir.layers.map((l) => ({ units: l.units, bits: l.output_format.bits, signed: l.output_format.signed })),
-  };
+  const job = makeJob(policy, [input]);
   const r = await runBench({ bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim, buildDir: buildDirFor(design, 'policy', sim), job, testcases: ['test_trace'] });
   const traced = (r.results['trace'] as Array<{ layers: Array<number[] | null> }> | undefined)?.[0]?.layers ?? [];
   return new GoldenModel(policy.ir).trace(input).map((t, k) => {
