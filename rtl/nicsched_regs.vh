@@ -82,14 +82,6 @@ localparam NICSCHED_RESULT_TAG_SHIFT                     = 8; // [23:8] tag of t
 localparam NICSCHED_RESULT_BUSY_BIT                      = 30; // an inference is pending or in flight
 localparam NICSCHED_RESULT_VALID_BIT                     = 31; // ACTION, TAG and SCORE hold a result
 
-// weights block: Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.
-localparam [15:0] NICSCHED_WEIGHTS_L0_WEIGHT0            = 16'h0000; // WO, element i at +4*i
-localparam [15:0] NICSCHED_WEIGHTS_L0_BIAS0              = 16'h0200; // WO, element i at +4*i
-localparam [15:0] NICSCHED_WEIGHTS_L1_WEIGHT0            = 16'h0240; // WO, element i at +4*i
-localparam [15:0] NICSCHED_WEIGHTS_L1_BIAS0              = 16'h0440; // WO, element i at +4*i
-localparam [15:0] NICSCHED_WEIGHTS_L2_WEIGHT0            = 16'h0460; // WO, element i at +4*i
-localparam [15:0] NICSCHED_WEIGHTS_L2_BIAS0              = 16'h04E0; // WO, element i at +4*i
-
 // Layout limits
 localparam NICSCHED_TAG_BITS                             = 16;
 localparam NICSCHED_MAX_SLOTS                            = 64;

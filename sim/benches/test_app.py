@@ -982,7 +982,7 @@ async def test_regmap(dut, rec):
     """Every register in the job's register model: reset value; RO writes ignored; RW honours
     wstrb; W1C clears only written bits; W1S; WO reads as documented; arrays at first/last element;
     addresses just outside arrays answer SLVERR."""
-    app = await setup(dut, rec)
+    app = await setup(dut, rec, raw=True)
     # global block: reset values, then access semantics
     for name, r in GLOBAL_REGS.items():
         rec.eq(await app.g(name), int(r["reset"]) & 0xFFFFFFFF, f"{name} reset value")
