@@ -123,7 +123,7 @@ module mqnic_app_block #(
 
     // ---- AXI-Lite, host -> application (PCIe BAR2): the nicsched register file
     parameter AXIL_APP_CTRL_DATA_WIDTH     = 32,
-    parameter AXIL_APP_CTRL_ADDR_WIDTH     = 16,
+    parameter AXIL_APP_CTRL_ADDR_WIDTH     = 24,
     parameter AXIL_APP_CTRL_STRB_WIDTH     = (AXIL_APP_CTRL_DATA_WIDTH/8),
 
     // ---- AXI-Lite, application -> NIC control registers
@@ -619,8 +619,9 @@ module mqnic_app_block #(
  * Configuration checks
  *
  * nicsched_app is a 32-bit AXI-Lite slave whose register map reaches past
- * 0x8000, so the application BAR needs AXIL_APP_CTRL_DATA_WIDTH = 32 and
- * AXIL_APP_CTRL_ADDR_WIDTH >= 16; APP_ID must be the value the policy was
+ * 0x8000 (and, from layout v2.0, to the weight bank at 0x20000), so the
+ * application BAR needs AXIL_APP_CTRL_DATA_WIDTH = 32 and
+ * AXIL_APP_CTRL_ADDR_WIDTH >= NICSCHED_ADDR_WIDTH (from the register model); APP_ID must be the value the policy was
  * built for. A wrong setting stops elaboration in every tool (Vivado,
  * Verilator, Icarus): the block below then instantiates a module that does
  * not exist, and its name says what is wrong.
@@ -631,6 +632,9 @@ generate
     end
     if (AXIL_APP_CTRL_ADDR_WIDTH < 16) begin : g_check_axil_addr_width
         nicsched_config_error_AXIL_APP_CTRL_ADDR_WIDTH_below_16 trap_inst ();
+    end
+    if (AXIL_APP_CTRL_ADDR_WIDTH < NICSCHED_ADDR_WIDTH) begin : g_check_axil_addr_width_model
+        nicsched_config_error_AXIL_APP_CTRL_ADDR_WIDTH_below_NICSCHED_ADDR_WIDTH trap_inst ();
     end
     if (APP_ID != NICSCHED_APP_ID) begin : g_check_app_id
         nicsched_config_error_APP_ID_differs_from_NICSCHED_APP_ID trap_inst ();
@@ -658,7 +662,10 @@ nicsched_app #(
     .HEAD_ARGMAX(NICSCHED_HEAD_ARGMAX),
     .POLICY_HASH(NICSCHED_POLICY_HASH),
     .LATENCY(NICSCHED_LATENCY),
-    .II(NICSCHED_II)
+    .II(NICSCHED_II),
+    .WEIGHTS_BASE(NICSCHED_WEIGHTS_BASE),
+    .WEIGHTS_WORDS(NICSCHED_WEIGHTS_WORDS),
+    .CFG_ADDR_BITS(NICSCHED_CFG_ADDR_BITS)
 )
 nicsched_app_inst (
     .clk(clk),

@@ -5,10 +5,19 @@
 /*
  * nicsched application core
  *
- * AXI-Lite register file (register map v1.0, rtl/nicsched_regs.vh), request
+ * AXI-Lite register file (register map v2.0, rtl/nicsched_regs.vh), request
  * slots, a round-robin arbiter in front of the generated nicsched_policy
- * datapath, result write-back (argmax head), counters and a result interrupt.
- * See docs/HARDWARE.md for the contract.
+ * datapath, result write-back (argmax head), counters, a result interrupt,
+ * and the runtime weight reload (issue 4): the `weights` block at
+ * WEIGHTS_BASE writes the policy's shadow weight bank; RELOAD.COMMIT swaps it
+ * in between inferences.  See docs/HARDWARE.md for the contract.
+ *
+ * Reload: COMMIT sets commit_reg.  Doorbells accepted while it is set are
+ * held (not issued); slots whose doorbell preceded COMMIT are still issued
+ * and finish on the old bank.  Once no non-held slot is busy (nothing pending
+ * or in flight for the old bank), the banks swap in one cycle, SHADOW_HASH is
+ * copied to POLICY_HASH, RELOADS increments, COMMIT clears and held slots are
+ * released.  No inference sees a mix of banks.
  *
  * AXI-Lite: the address and data of a write may arrive in any order or in
  * the same cycle; each is captured in a holding register, and the write is
@@ -37,7 +46,12 @@ module nicsched_app #
     parameter [31:0] POLICY_HASH = 32'h00000000,
     // compiler's predictions, reported in TIMING
     parameter LATENCY = 7,
-    parameter II = 1
+    parameter II = 1,
+    // shadow weight bank (the register model's `weights` block): byte base
+    // address, 32-bit words, word address bits of the policy's config port
+    parameter [31:0] WEIGHTS_BASE = 32'h00020000,
+    parameter WEIGHTS_WORDS = 1,
+    parameter CFG_ADDR_BITS = 1
 )
 (
     input  wire                        clk,
@@ -102,11 +116,48 @@ localparam [31:0] FORMAT_VALUE =
     ((OUT_SIGNED != 0 ? 32'd1 : 32'd0) << NICSCHED_FORMAT_OUT_SIGNED_BIT);
 
 /*
+ * Address decode
+ */
+localparam SLOT_SHIFT = $clog2(NICSCHED_SLOT_STRIDE);
+localparam REL_BITS = SLOT_SHIFT + SLOT_BITS;
+localparam [31:0] SLOT_END_32 = {16'd0, NICSCHED_SLOT_BASE} + SLOTS*{16'd0, NICSCHED_SLOT_STRIDE};
+localparam [31:0] N_IN_32 = N_IN;
+localparam [31:0] N_OUT_32 = N_OUT;
+localparam [15:0] SLOT_END = SLOT_END_32[15:0];
+localparam [REL_BITS-1:0] SLOT_BASE_REL = NICSCHED_SLOT_BASE[REL_BITS-1:0];
+localparam [SLOT_SHIFT-1:0] OFF_DOORBELL = NICSCHED_SLOT_DOORBELL[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] OFF_RESULT = NICSCHED_SLOT_RESULT[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] OFF_SCORE0 = NICSCHED_SLOT_SCORE0[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] OFF_FEATURE0 = NICSCHED_SLOT_FEATURE0[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] SCORE_COUNT = N_OUT_32[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] FEATURE_COUNT = N_IN_32[SLOT_SHIFT-1:0];
+localparam [SLOT_SHIFT-1:0] OFF_PACKED0 = NICSCHED_SLOT_FEATURES_PACKED0[SLOT_SHIFT-1:0];
+// FEATURES_PACKED: as many whole inputs per word as fit 32 bits
+localparam FPW = 32 / IN_BITS;
+localparam [31:0] PACKED_COUNT_32 = (N_IN + FPW - 1) / FPW;
+localparam [SLOT_SHIFT-1:0] PACKED_COUNT = PACKED_COUNT_32[SLOT_SHIFT-1:0];
+// weight bank, in 32-bit words
+localparam [31:0] WEIGHTS_WORD_BASE = WEIGHTS_BASE >> 2;
+localparam [31:0] WEIGHTS_WORD_END = (WEIGHTS_BASE >> 2) + WEIGHTS_WORDS;
+
+/*
  * Parameter checks
  */
 initial begin
-    if (AXIL_ADDR_WIDTH < 16) begin
-        $error("Error: AXIL_ADDR_WIDTH must be at least 16 (instance %m)");
+    if (AXIL_ADDR_WIDTH < 16 || AXIL_ADDR_WIDTH > 32) begin
+        $error("Error: AXIL_ADDR_WIDTH must be 16..32 (instance %m)");
+        $finish;
+    end
+    if (AXIL_ADDR_WIDTH < 32 && {32'd0, WEIGHTS_BASE} + 4*WEIGHTS_WORDS > (64'd1 << AXIL_ADDR_WIDTH)) begin
+        $error("Error: AXIL_ADDR_WIDTH too small to reach the weight bank (instance %m)");
+        $finish;
+    end
+    if (SLOT_END_32 > 32'h10000 || SLOT_END_32 > WEIGHTS_BASE) begin
+        $error("Error: slot block overlaps the weight bank or exceeds 64 KiB (instance %m)");
+        $finish;
+    end
+    if ((1 << CFG_ADDR_BITS) < WEIGHTS_WORDS) begin
+        $error("Error: CFG_ADDR_BITS too small for WEIGHTS_WORDS (instance %m)");
         $finish;
     end
     if (SLOTS < 1 || SLOTS > NICSCHED_MAX_SLOTS) begin
@@ -123,22 +174,6 @@ initial begin
     end
 end
 
-/*
- * Address decode
- */
-localparam SLOT_SHIFT = $clog2(NICSCHED_SLOT_STRIDE);
-localparam REL_BITS = SLOT_SHIFT + SLOT_BITS;
-localparam [31:0] SLOT_END_32 = {16'd0, NICSCHED_SLOT_BASE} + SLOTS*{16'd0, NICSCHED_SLOT_STRIDE};
-localparam [31:0] N_IN_32 = N_IN;
-localparam [31:0] N_OUT_32 = N_OUT;
-localparam [15:0] SLOT_END = SLOT_END_32[15:0];
-localparam [REL_BITS-1:0] SLOT_BASE_REL = NICSCHED_SLOT_BASE[REL_BITS-1:0];
-localparam [SLOT_SHIFT-1:0] OFF_DOORBELL = NICSCHED_SLOT_DOORBELL[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] OFF_RESULT = NICSCHED_SLOT_RESULT[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] OFF_SCORE0 = NICSCHED_SLOT_SCORE0[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] OFF_FEATURE0 = NICSCHED_SLOT_FEATURE0[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] SCORE_COUNT = N_OUT_32[SLOT_SHIFT-1:0];
-localparam [SLOT_SHIFT-1:0] FEATURE_COUNT = N_IN_32[SLOT_SHIFT-1:0];
 
 localparam [2:0]
     FIELD_BAD = 3'd0,
@@ -146,7 +181,9 @@ localparam [2:0]
     FIELD_DOORBELL = 3'd2,
     FIELD_RESULT = 3'd3,
     FIELD_SCORE = 3'd4,
-    FIELD_FEATURE = 3'd5;
+    FIELD_FEATURE = 3'd5,
+    FIELD_PACKED = 3'd6,
+    FIELD_WEIGHT = 3'd7;
 
 localparam DEC_BITS = 3 + SLOT_BITS + SLOT_SHIFT + 16;
 
@@ -157,18 +194,25 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
     reg [SLOT_SHIFT-1:0] off;
     reg [SLOT_SHIFT-1:0] score_index;
     reg [SLOT_SHIFT-1:0] feature_index;
+    reg [SLOT_SHIFT-1:0] packed_index;
     reg [SLOT_SHIFT-1:0] index;
     reg [2:0] field;
+    reg [31:0] word32;
     begin
+        word32 = 32'd0;
+        word32[WORD_BITS-1:0] = word;
         a = {word[13:0], 2'b00};
         rel = a[REL_BITS-1:0] - SLOT_BASE_REL;
         off = rel[SLOT_SHIFT-1:0];
         score_index = (off - OFF_SCORE0) >> 2;
         feature_index = (off - OFF_FEATURE0) >> 2;
+        packed_index = (off - OFF_PACKED0) >> 2;
         index = {SLOT_SHIFT{1'b0}};
         field = FIELD_BAD;
         if ((word >> 14) != 0) begin
-            field = FIELD_BAD;
+            if (word32 >= WEIGHTS_WORD_BASE && word32 < WEIGHTS_WORD_END) begin
+                field = FIELD_WEIGHT;
+            end
         end else if (a < NICSCHED_SLOT_BASE) begin
             field = FIELD_GLOBAL;
         end else if (a < SLOT_END) begin
@@ -182,6 +226,9 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
             end else if (off >= OFF_FEATURE0 && feature_index < FEATURE_COUNT) begin
                 field = FIELD_FEATURE;
                 index = feature_index;
+            end else if (off >= OFF_PACKED0 && packed_index < PACKED_COUNT) begin
+                field = FIELD_PACKED;
+                index = packed_index;
             end
         end
         decode = {field, rel[SLOT_SHIFT +: SLOT_BITS], index, a};
@@ -233,10 +280,17 @@ reg [31:0] errors_reg;
 reg [31:0] now_reg;
 reg irq_reg;
 
+// reload
+reg [31:0] policy_hash_reg;
+reg [31:0] shadow_hash_reg;
+reg [31:0] reloads_reg;
+reg commit_reg;
+
 // slots
 reg [SLOTS-1:0] slot_busy_reg;      // doorbell accepted, result not yet written
 reg [SLOTS-1:0] slot_pending_reg;   // doorbell accepted, not yet issued to the policy
 reg [SLOTS-1:0] slot_valid_reg;
+reg [SLOTS-1:0] slot_hold_reg;      // doorbell accepted while COMMIT pending: issued after the swap
 reg [SLOTS*TAG_BITS-1:0] slot_req_tag_reg;
 reg [SLOTS*TAG_BITS-1:0] slot_res_tag_reg;
 reg [SLOTS*ACTION_BITS-1:0] slot_action_reg;
@@ -262,11 +316,16 @@ reg [SLOT_BITS-1:0] grant;
 reg [SLOTS-1:0] pending_hi;
 integer n;
 
+wire [SLOTS-1:0] slot_ready = slot_pending_reg & ~slot_hold_reg;
+
+// swap the weight banks: COMMIT pending and nothing of the old bank pending or in flight
+wire swap = commit_reg && (slot_busy_reg & ~slot_hold_reg) == {SLOTS{1'b0}};
+
 always @* begin
-    pending_hi = slot_pending_reg & ({SLOTS{1'b1}} << rr_ptr_reg);
+    pending_hi = slot_ready & ({SLOTS{1'b1}} << rr_ptr_reg);
     grant = {SLOT_BITS{1'b0}};
     for (n = SLOTS-1; n >= 0; n = n - 1) begin
-        if (slot_pending_reg[n]) begin
+        if (slot_ready[n]) begin
             grant = n[SLOT_BITS-1:0];
         end
     end
@@ -277,7 +336,13 @@ always @* begin
     end
 end
 
-wire issue_valid = (|slot_pending_reg) && !soft_rst_reg;
+wire issue_valid = (|slot_ready) && !soft_rst_reg;
+
+// weight bank writes (the `weights` block)
+wire [31:0] aw_word32 = {{(32-WORD_BITS){1'b0}}, aw_word_reg};
+wire [31:0] cfg_word32 = aw_word32 - WEIGHTS_WORD_BASE;
+wire [31:0] cfg_word32_unused = cfg_word32;
+reg wr_weight;
 wire issue = issue_valid && policy_in_ready;
 
 nicsched_policy #(
@@ -292,7 +357,12 @@ policy_inst (
     .in_features(feature_reg[grant*N_IN*IN_BITS +: N_IN*IN_BITS]),
     .out_valid(policy_out_valid),
     .out_meta(policy_out_meta),
-    .out_scores(policy_out_scores)
+    .out_scores(policy_out_scores),
+    .cfg_rst(rst),
+    .cfg_wr_en(wr_weight),
+    .cfg_wr_addr(cfg_word32[CFG_ADDR_BITS-1:0]),
+    .cfg_wr_data(w_data_reg),
+    .cfg_swap(swap)
 );
 
 // result: action from the scores
@@ -340,12 +410,16 @@ reg [SLOT_BITS-1:0] wr_slot;
 reg [SLOT_SHIFT-1:0] wr_index;
 reg [15:0] wr_addr;
 reg [31:0] wr_mask;
-wire [15:0] wr_mask_unused = wr_mask[31:16];  // lanes 2-3 only matter for IN_BITS > 16
+wire [31:0] wr_mask_unused = wr_mask;  // lanes 2-3 only matter for wide or packed inputs
 reg wr_bad;
 reg wr_control;
 reg [NICSCHED_ERROR_BITS-1:0] wr_error_clear;
 reg wr_doorbell;
 reg wr_feature;
+reg wr_packed;
+wire [31:0] wr_index32 = {{(32-SLOT_SHIFT){1'b0}}, wr_index};
+reg wr_commit;
+reg wr_shadow_hash;
 reg [NICSCHED_ERROR_BITS-1:0] wr_event;
 
 always @* begin
@@ -357,6 +431,10 @@ always @* begin
     wr_error_clear = {NICSCHED_ERROR_BITS{1'b0}};
     wr_doorbell = 1'b0;
     wr_feature = 1'b0;
+    wr_packed = 1'b0;
+    wr_commit = 1'b0;
+    wr_shadow_hash = 1'b0;
+    wr_weight = 1'b0;
     wr_event = {NICSCHED_ERROR_BITS{1'b0}};
 
     case (wr_field)
@@ -372,8 +450,16 @@ always @* begin
                 NICSCHED_REG_LAT_LAST,
                 NICSCHED_REG_LAT_MAX,
                 NICSCHED_REG_ERRORS,
-                NICSCHED_REG_FORMAT: begin
+                NICSCHED_REG_FORMAT,
+                NICSCHED_REG_RELOADS: begin
                     // RO: ignored
+                end
+                NICSCHED_REG_RELOAD: begin
+                    // W1S: COMMIT is in byte lane 0
+                    wr_commit = w_strb_reg[0] && w_data_reg[NICSCHED_RELOAD_COMMIT_BIT];
+                end
+                NICSCHED_REG_SHADOW_HASH: begin
+                    wr_shadow_hash = 1'b1;
                 end
                 NICSCHED_REG_CONTROL: begin
                     // ENABLE and SOFT_RESET are in byte lane 0
@@ -410,6 +496,19 @@ always @* begin
                 end
             end
         end
+        FIELD_PACKED: begin
+            if (w_strb_reg != 0) begin
+                if (slot_busy_reg[wr_slot]) begin
+                    wr_event[NICSCHED_ERROR_FEATURE_BUSY_BIT] = 1'b1;
+                end else begin
+                    wr_packed = 1'b1;
+                end
+            end
+        end
+        FIELD_WEIGHT: begin
+            // WO, whole words (a write with no strobes is ignored)
+            wr_weight = w_strb_reg != 0;
+        end
         default: begin
             wr_bad = 1'b1;
         end
@@ -422,6 +521,10 @@ always @* begin
         wr_error_clear = {NICSCHED_ERROR_BITS{1'b0}};
         wr_doorbell = 1'b0;
         wr_feature = 1'b0;
+        wr_packed = 1'b0;
+        wr_commit = 1'b0;
+        wr_shadow_hash = 1'b0;
+        wr_weight = 1'b0;
         wr_event = {NICSCHED_ERROR_BITS{1'b0}};
     end
 end
@@ -437,6 +540,8 @@ reg [31:0] rd_data;
 reg rd_bad;
 reg [31:0] rd_feature;
 reg [31:0] rd_score;
+reg [31:0] rd_packed;
+integer pm;
 
 always @* begin
     {rd_field, rd_slot, rd_index, rd_addr} = decode(ar_word_reg);
@@ -446,6 +551,13 @@ always @* begin
     rd_score = {32{OUT_SIGNED != 0 ? score_reg[(rd_slot*N_OUT + rd_index)*OUT_BITS + OUT_BITS-1] : 1'b0}};
     rd_score[OUT_BITS-1:0] = score_reg[(rd_slot*N_OUT + rd_index)*OUT_BITS +: OUT_BITS];
 
+    rd_packed = 32'd0;
+    for (pm = 0; pm < FPW; pm = pm + 1) begin
+        if ({22'd0, rd_index}*FPW + pm < N_IN) begin
+            rd_packed[pm*IN_BITS +: IN_BITS] = feature_reg[(rd_slot*N_IN + rd_index*FPW + pm)*IN_BITS +: IN_BITS];
+        end
+    end
+
     rd_data = 32'd0;
     rd_bad = 1'b0;
 
@@ -454,7 +566,7 @@ always @* begin
             case (rd_addr)
                 NICSCHED_REG_ID: rd_data = NICSCHED_ID_VALUE;
                 NICSCHED_REG_VERSION: rd_data = NICSCHED_VERSION_VALUE;
-                NICSCHED_REG_POLICY_HASH: rd_data = POLICY_HASH;
+                NICSCHED_REG_POLICY_HASH: rd_data = policy_hash_reg;
                 NICSCHED_REG_CAPS: rd_data = CAPS_VALUE;
                 NICSCHED_REG_CONTROL: rd_data[NICSCHED_CONTROL_ENABLE_BIT] = enable_reg;
                 NICSCHED_REG_STATUS: begin
@@ -468,6 +580,9 @@ always @* begin
                 NICSCHED_REG_LAT_MAX: rd_data = lat_max_reg;
                 NICSCHED_REG_ERRORS: rd_data = errors_reg;
                 NICSCHED_REG_FORMAT: rd_data = FORMAT_VALUE;
+                NICSCHED_REG_RELOAD: rd_data[NICSCHED_RELOAD_COMMIT_BIT] = commit_reg;
+                NICSCHED_REG_SHADOW_HASH: rd_data = shadow_hash_reg;
+                NICSCHED_REG_RELOADS: rd_data = reloads_reg;
                 default: rd_bad = 1'b1;
             endcase
         end
@@ -485,6 +600,12 @@ always @* begin
         end
         FIELD_FEATURE: begin
             rd_data = rd_feature;
+        end
+        FIELD_PACKED: begin
+            rd_data = rd_packed;
+        end
+        FIELD_WEIGHT: begin
+            // WO: reads 0
         end
         default: begin
             rd_bad = 1'b1;
@@ -583,6 +704,7 @@ always @(posedge clk) begin
         slot_valid_reg[wr_slot] <= 1'b0;
         slot_req_tag_reg[wr_slot*TAG_BITS +: TAG_BITS] <= w_data_reg[TAG_BITS-1:0] & wr_mask[TAG_BITS-1:0];
         slot_stamp_reg[wr_slot*32 +: 32] <= now_reg;
+        slot_hold_reg[wr_slot] <= commit_reg;
     end
 
     // FEATURE (RW): strobed byte lanes only; each register merges with its own value
@@ -594,6 +716,30 @@ always @(posedge clk) begin
                     (w_data_reg[IN_BITS-1:0] & wr_mask[IN_BITS-1:0]);
             end
         end
+    end
+
+    // FEATURES_PACKED (RW): inputs whose bits lie wholly in strobed byte lanes
+    for (k = 0; k < SLOTS; k = k + 1) begin
+        for (i = 0; i < N_IN; i = i + 1) begin
+            if (wr_packed && wr_slot == k[SLOT_BITS-1:0] && wr_index32 == i / FPW
+                    && &wr_mask[(i % FPW)*IN_BITS +: IN_BITS]) begin
+                feature_reg[(k*N_IN + i)*IN_BITS +: IN_BITS] <= w_data_reg[(i % FPW)*IN_BITS +: IN_BITS];
+            end
+        end
+    end
+
+    // RELOAD (W1S), SHADOW_HASH (RW) and the swap
+    if (wr_shadow_hash) begin
+        shadow_hash_reg <= (shadow_hash_reg & ~wr_mask) | (w_data_reg & wr_mask);
+    end
+    if (wr_commit) begin
+        commit_reg <= 1'b1;
+    end
+    if (swap) begin
+        commit_reg <= 1'b0;
+        slot_hold_reg <= {SLOTS{1'b0}};
+        policy_hash_reg <= shadow_hash_reg;
+        reloads_reg <= reloads_reg + 1;
     end
 
     // issue to the policy
@@ -627,6 +773,7 @@ always @(posedge clk) begin
         slot_busy_reg <= {SLOTS{1'b0}};
         slot_pending_reg <= {SLOTS{1'b0}};
         slot_valid_reg <= {SLOTS{1'b0}};
+        slot_hold_reg <= {SLOTS{1'b0}};
         slot_req_tag_reg <= {SLOTS*TAG_BITS{1'b0}};
         slot_res_tag_reg <= {SLOTS*TAG_BITS{1'b0}};
         slot_action_reg <= {SLOTS*ACTION_BITS{1'b0}};
@@ -642,6 +789,10 @@ always @(posedge clk) begin
         enable_reg <= 1'b0;
         soft_rst_reg <= 1'b0;
         now_reg <= 32'd0;
+        policy_hash_reg <= POLICY_HASH;
+        shadow_hash_reg <= POLICY_HASH;
+        reloads_reg <= 32'd0;
+        commit_reg <= 1'b0;
     end
 end
 

@@ -5,7 +5,8 @@
 /*
  * nicsched dense layer
  *
- * Fixed-point fully connected layer with constant weights (DESIGN.md section 3):
+ * Fixed-point fully connected layer (DESIGN.md section 3); weights and biases
+ * are input ports (driven by nicsched_weight_bank, runtime reloadable):
  *
  *   acc[j] = sum_i x[i] * w[j][i] + b[j]              (ACC_BITS, two's complement)
  *   a[j]   = RELU ? max(acc[j], 0) : acc[j]
@@ -14,9 +15,14 @@
  *
  * Datapath: ceil(N_IN/REUSE) multipliers per output feed a binary adder tree.
  * The products are registered; the tree is registered every LEVELS_PER_STAGE
- * levels; the last stage adds the bias (with the rounding constant folded in),
- * or the running sum when REUSE > 1, then applies relu, requantize and
- * saturate, and registers the result.
+ * levels; the last stage adds the bias plus the rounding constant, or the
+ * running sum when REUSE > 1, then applies relu, requantize and saturate, and
+ * registers the result.
+ *
+ * weights and bias are sampled combinationally while an input is in the
+ * datapath (products at stage 0, bias at the last stage); they must stay
+ * constant from in_valid until out_valid (nicsched_app swaps the weight bank
+ * only when the datapath is empty).
  *
  * The tree works modulo 2^SUM_BITS (SUM_BITS >= ACC_BITS), so partial sums may
  * wrap; the final sum is exact because the accumulator never overflows.
@@ -53,15 +59,19 @@ module nicsched_dense #
     // multiplications per multiplier (initiation interval)
     parameter REUSE = 1,
     // sideband passed from input to output
-    parameter META_BITS = 8,
-    // w[j][i] at [(j*N_IN+i)*W_BITS +: W_BITS]
-    parameter [N_OUT*N_IN*W_BITS-1:0] WEIGHTS = 0,
-    // b[j] at [j*ACC_BITS +: ACC_BITS], two's complement, accumulator scale
-    parameter [N_OUT*ACC_BITS-1:0] BIAS = 0
+    parameter META_BITS = 8
 )
 (
     input  wire                       clk,
     input  wire                       rst,
+
+    /*
+     * Parameters (held constant while an input is in flight)
+     * w[j][i] at [(j*N_IN+i)*W_BITS +: W_BITS]
+     * b[j] at [j*ACC_BITS +: ACC_BITS], two's complement, accumulator scale
+     */
+    input  wire [N_OUT*N_IN*W_BITS-1:0] weights,
+    input  wire [N_OUT*ACC_BITS-1:0]  bias,
 
     /*
      * Input
@@ -104,15 +114,6 @@ localparam C_BITS = (V_BITS > OUT_BITS ? V_BITS : OUT_BITS) + 1;
 localparam PH_BITS = REUSE > 1 ? $clog2(REUSE) : 1;
 
 localparam [SUM_BITS-1:0] ROUND = SHIFT > 0 ? {{(SUM_BITS-1){1'b0}}, 1'b1} << SHIFT_R1 : {SUM_BITS{1'b0}};
-
-// b[jj] sign-extended to SUM_BITS plus the rounding constant 2^(SHIFT-1)
-function [SUM_BITS-1:0] bias_round(input integer jj);
-    begin
-        bias_round = {SUM_BITS{BIAS[jj*ACC_BITS + ACC_BITS-1]}};
-        bias_round[ACC_BITS-1:0] = BIAS[jj*ACC_BITS +: ACC_BITS];
-        bias_round = bias_round + ROUND;
-    end
-endfunction
 
 /*
  * Phase control (REUSE > 1: phase 0 uses in_data and accepts, phases
@@ -274,7 +275,7 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
 
             for (r = 0; r < REUSE; r = r + 1) begin : wsel
                 if (r*MULTS + m < N_IN) begin : used
-                    assign w_phase[r*W_BITS +: W_BITS] = WEIGHTS[(j*N_IN + r*MULTS + m)*W_BITS +: W_BITS];
+                    assign w_phase[r*W_BITS +: W_BITS] = weights[(j*N_IN + r*MULTS + m)*W_BITS +: W_BITS];
                 end else begin : pad
                     assign w_phase[r*W_BITS +: W_BITS] = {W_BITS{1'b0}};
                 end
@@ -338,8 +339,18 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
 
     wire [SUM_BITS-1:0] root = tree[(NODES-1)*SUM_BITS +: SUM_BITS];
 
-    // bias at accumulator scale plus rounding constant
-    localparam [SUM_BITS-1:0] BIAS_ROUND = bias_round(j);
+    // bias at accumulator scale, sign-extended, plus the rounding constant
+    // (added at run time: the bias is a register now, not a parameter)
+    wire [ACC_BITS-1:0] b_j = bias[j*ACC_BITS +: ACC_BITS];
+    wire [SUM_BITS-1:0] b_ext;
+
+    if (SUM_BITS > ACC_BITS) begin : bsext
+        assign b_ext = {{(SUM_BITS-ACC_BITS){b_j[ACC_BITS-1]}}, b_j};
+    end else begin : bsame
+        assign b_ext = b_j;
+    end
+
+    wire [SUM_BITS-1:0] bias_round = b_ext + ROUND;
 
     // last stage: sum, relu, requantize, saturate
     wire [SUM_BITS-1:0] sum;
@@ -348,7 +359,7 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
         reg [SUM_BITS-1:0] acc_reg;
 
         // first phase of an input: start from the bias instead of the running sum
-        assign sum = root + (reuse.first_pipe_reg[TREE_REGS] ? BIAS_ROUND : acc_reg);
+        assign sum = root + (reuse.first_pipe_reg[TREE_REGS] ? bias_round : acc_reg);
 
         always @(posedge clk) begin
             if (last_valid) begin
@@ -356,7 +367,7 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
             end
         end
     end else begin : direct
-        assign sum = root + BIAS_ROUND;
+        assign sum = root + bias_round;
     end
 
     reg [V_BITS-1:0] v;

@@ -14,6 +14,8 @@ import { policyHash32 } from '../codegen/ir/canonical.js';
 import type { CompiledPolicy } from '../codegen/ir/ir.js';
 import { outputFormat } from '../codegen/ir/ir.js';
 import { packagePath } from '../codegen/util/paths.js';
+import { regmapJson } from '../codegen/regmap/export-json.js';
+import { buildRegisterMap } from '../codegen/regmap/model.js';
 
 export type Simulator = 'verilator' | 'icarus';
 export type BenchName = 'app' | 'policy';
@@ -46,6 +48,10 @@ export interface SimJob {
   /** Output width and signedness of every layer, to read nicsched_policy's l<k>_data wires. */
   trace_layers: { units: number; bits: number; signed: boolean }[];
   fuzz?: { seed: number; ops: number };
+  /** The register model (regmap.json shape): the benches derive every address from it. */
+  regmap: object;
+  /** test_reload: the shadow-bank write sequence (reloadPlan) and the golden results after COMMIT. */
+  reload?: { writes: { address: number; value: number }[]; shadow_hash: number; expected_after_reload: Expected[] };
 }
 
 export interface BenchRequest {
@@ -101,7 +107,7 @@ export function makeJob(policy: CompiledPolicy, vectors: number[][], fuzz?: SimJ
     return { action: r.action ?? 0, scores: r.scores };
   });
   const traceLayers = policy.ir.layers.map((l) => ({ units: l.units, bits: l.output_format.bits, signed: l.output_format.signed }));
-  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, ...(fuzz ? { fuzz } : {}) };
+  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, regmap: regmapJson(buildRegisterMap(policy)), ...(fuzz ? { fuzz } : {}) };
 }
 
 /** Build directories live outside the clone, keyed by what they were built from. */

@@ -107,7 +107,7 @@ describe('every export carries the same offsets', () => {
     const mod = (await import(file)) as Record<string, any>;
     for (const b of json.blocks)
       for (const r of b.registers) expect(mod[b.name.toUpperCase()][r.name].offset).toBe(r.offset);
-    expect(mod['slotAddress'](3, 'FEATURE', 7)).toBe(0x1000 + 3 * 0x200 + 0x100 + 28);
+    expect(mod['slotAddress'](3, 'FEATURE', 7)).toBe(0x1000 + 3 * 0x400 + 0x100 + 28);
     const caps = json.blocks[0]!.registers.find((r) => r.name === 'CAPS')!.reset;
     expect(mod['decodeCaps'](caps)).toEqual({ inputs: 8, outputs: 4, slots: 4, flags: 0 });
     expect(mod['encodeCaps']({ inputs: 8, outputs: 4, slots: 4 })).toBe(caps);

@@ -49,6 +49,10 @@ export function exportC(map: RegisterMap): string {
         : define(`${PREFIX}_SLOT_${r.name}_ADDR(n)`, `(${PREFIX}_SLOT_BASE + (n) * ${PREFIX}_SLOT_STRIDE + ${offsetName(slot, r)})`),
     ),
   ];
+  const weights = map.blocks.find((b) => b.name === 'weights');
+  if (weights) {
+    out.push('', `/* ${weights.name} block: ${weights.description} */`, define(`${PREFIX}_WEIGHTS_BASE`, `${hex(weights.base)}U`), ...weights.registers.map((r) => define(offsetName(weights, r), hex(r.offset))));
+  }
   for (const reg of [...global.registers, ...slot.registers]) {
     const defines = fieldDefines(reg);
     if (defines.length > 0) out.push('', `/* ${reg.name} fields */`, ...defines);
@@ -59,8 +63,10 @@ export function exportC(map: RegisterMap): string {
       out.push(`_Static_assert(${offsetName(block, reg)} == ${hex(reg.offset)}, "${reg.name} offset");`);
     }
   }
-  const lastSlot = slot.registers.map((r) => addressOf(slot, r, (slot.count ?? 1) - 1, (r.count ?? 1) - 1)).reduce((a, b) => Math.max(a, b));
-  out.push(`_Static_assert(${PREFIX}_SLOT_FEATURE_ADDR(${PREFIX}_SLOTS - 1, ${PREFIX}_INPUTS - 1) == ${hex(lastSlot)}, "last register of the last slot");`);
+  const feature = slot.registers.find((r) => r.name === 'FEATURE');
+  if (!feature) throw new Error('register model without slot FEATURE');
+  const lastSlot = addressOf(slot, feature, (slot.count ?? 1) - 1, (feature.count ?? 1) - 1);
+  out.push(`_Static_assert(${PREFIX}_SLOT_FEATURE_ADDR(${PREFIX}_SLOTS - 1, ${PREFIX}_INPUTS - 1) == ${hex(lastSlot)}, "last FEATURE of the last slot");`);
   out.push(`_Static_assert(${PREFIX}_SLOT_FEATURE0 + 4 * ${PREFIX}_INPUTS <= ${PREFIX}_SLOT_STRIDE, "features fit in a slot");`);
   out.push('', '#endif /* NICSCHED_REGS_H */');
   return out.join('\n') + '\n';

@@ -41,7 +41,9 @@ export function exportVerilog(map: RegisterMap): string {
     `localparam [31:0] ${`${PREFIX}_ID_VALUE`.padEnd(38)} = 32'h${hex(map.constants.find((c) => c.name === 'ID_VALUE')!.value, 8)};`,
     `localparam [31:0] ${`${PREFIX}_VERSION_VALUE`.padEnd(38)} = 32'h${hex(version, 8)};`,
   ];
-  for (const block of map.blocks) {
+  // The weights block's layout depends on the policy's shapes: the generated nicsched_policy.v/.vh
+  // carry it (NICSCHED_WEIGHTS_BASE, per-layer bank word offsets); this file is policy-independent.
+  for (const block of map.blocks.filter((b) => b.name !== 'weights')) {
     out.push('', `// ${block.name} block: ${block.description}`);
     if (block.stride !== undefined) {
       out.push(offsetLine(`${PREFIX}_${block.name.toUpperCase()}_BASE`, block.base, `instance n at BASE + n*STRIDE`));

@@ -3,15 +3,17 @@
  * the IR. Every exporter (JSON, C, Verilog, TypeScript, Markdown, HTML) walks this model and
  * invents nothing; rtl/nicsched_regs.vh is the policy-independent part of the Verilog export.
  *
- * Layout v1.0 (docs/HARDWARE.md): a global block at 0x0000 and one block per request slot at
- * SLOT_BASE + n·SLOT_STRIDE. Registers are 32 bits, little-endian.
+ * Layout v2.0 (docs/HARDWARE.md): a global block at 0x0000, one block per request slot at
+ * SLOT_BASE + n·SLOT_STRIDE, and the shadow weight bank at WEIGHTS_BASE. Registers are 32 bits,
+ * little-endian.
  */
 
 import { APP_ID, REG_ID, REG_VERSION } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
 import { outputFormat, type CompiledPolicy } from '../ir/ir.js';
 
-export type Access = 'RO' | 'RW' | 'WO' | 'W1C';
+/** RO read-only; RW read-write; WO write-only (reads as `readsAs`); W1C write 1 to clear; W1S write 1 to set (hardware clears). */
+export type Access = 'RO' | 'RW' | 'WO' | 'W1C' | 'W1S';
 
 export interface Field {
   name: string;
@@ -59,15 +61,26 @@ export interface RegisterMap {
 /** Offsets fixed by layout v1.0, independent of the policy. */
 export const LAYOUT = {
   slotBase: 0x1000,
-  slotStride: 0x200,
+  slotStride: 0x400,
   scoreOffset: 0x080,
   featureOffset: 0x100,
+  packedOffset: 0x200,
+  weightsBase: 0x20000,
   maxSlots: 64,
   maxInputs: 64,
   maxOutputs: 32,
   tagBits: 16,
-  addrWidth: 16,
 } as const;
+
+/** Features per FEATURES_PACKED word: as many whole inputs as fit 32 bits. */
+export function featuresPerWord(inBits: number): number {
+  return Math.floor(32 / inBits);
+}
+
+/** 32-bit words one bias entry of this width takes in the weight bank (low word first). */
+export function biasWords(bits: number): number {
+  return Math.ceil(bits / 32);
+}
 
 const field = (name: string, lsb: number, width: number, description: string): Field => ({ name, lsb, width, description });
 
@@ -112,6 +125,12 @@ function globalBlock(policy: CompiledPolicy): Block {
         name: 'FORMAT', offset: 0x030, access: 'RO', reset: format >>> 0, description: 'Input and output number formats.',
         fields: [field('IN_BITS', 0, 8, 'input width'), field('IN_SIGNED', 8, 1, 'inputs are signed'), field('OUT_BITS', 16, 8, 'output width'), field('OUT_SIGNED', 24, 1, 'outputs are signed')],
       },
+      {
+        name: 'RELOAD', offset: 0x034, access: 'W1S', reset: 0, description: 'Weight reload.',
+        fields: [field('COMMIT', 0, 1, 'write 1: swap the shadow bank in between inferences; reads 1 until done')],
+      },
+      { name: 'SHADOW_HASH', offset: 0x038, access: 'RW', reset: policyHash32(policy.hash), description: 'POLICY_HASH the shadow bank holds; COMMIT copies it to POLICY_HASH.', fields: [] },
+      { name: 'RELOADS', offset: 0x03c, access: 'RO', reset: 0, description: 'Commits done (wraps).', fields: [] },
     ],
   };
 }
@@ -132,17 +151,45 @@ function slotBlock(policy: CompiledPolicy): Block {
       },
       { name: 'SCORE', offset: LAYOUT.scoreOffset, count: ir.outputs, stride: 4, access: 'RO', reset: 0, description: 'Last-layer output k, sign- or zero-extended.', fields: [] },
       { name: 'FEATURE', offset: LAYOUT.featureOffset, count: ir.features.length, stride: 4, access: 'RW', reset: 0, description: 'Input i (low input-width bits stored); ignored while BUSY.', fields: [] },
+      {
+        name: 'FEATURES_PACKED', offset: LAYOUT.packedOffset, count: Math.ceil(ir.features.length / featuresPerWord(ir.input_format.bits)), stride: 4, access: 'RW', reset: 0,
+        description: `The same inputs, ${featuresPerWord(ir.input_format.bits)} per word: input w·${featuresPerWord(ir.input_format.bits)}+m at bits [m·${ir.input_format.bits} +: ${ir.input_format.bits}]. A write updates the inputs whose bits lie in strobed bytes; ignored while BUSY.`,
+        fields: [],
+      },
     ],
   };
+}
+
+/** The shadow weight bank: every weight and bias of every layer, write-only, swapped in by RELOAD.COMMIT. */
+function weightsBlock(policy: CompiledPolicy): Block {
+  const registers: Register[] = [];
+  let offset = 0;
+  for (const l of policy.ir.layers) {
+    registers.push({ name: `L${l.index}_WEIGHT`, offset, count: l.units * l.inputs, stride: 4, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} weight [j][i] at element j·${l.inputs}+i, low ${l.weight_format.bits} bits (two's complement).`, fields: [] });
+    offset += 4 * l.units * l.inputs;
+    const words = biasWords(l.accumulator.bits);
+    registers.push({ name: `L${l.index}_BIAS`, offset, count: l.units, stride: 4 * words, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} bias [j], ${l.accumulator.bits}-bit two's complement at accumulator scale${words > 1 ? ', low word first' : ''}.`, fields: [] });
+    offset += 4 * words * l.units;
+  }
+  return { name: 'weights', base: LAYOUT.weightsBase, description: 'Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.', registers };
+}
+
+/** Address bits the slave must decode to reach every register. */
+function addressWidth(blocks: Block[]): number {
+  const end = blocks.reduce((max, b) => Math.max(max, ...b.registers.map((r) => addressOf(b, r, (b.count ?? 1) - 1, (r.count ?? 1) - 1) + (r.stride ?? 4))), 0);
+  let bits = 16;
+  while (2 ** bits < end) bits++;
+  return bits;
 }
 
 export function buildRegisterMap(policy: CompiledPolicy): RegisterMap {
   const { ir } = policy;
   const out = outputFormat(ir);
+  const blocks = [globalBlock(policy), slotBlock(policy), weightsBlock(policy)];
   return {
     version: { major: REG_VERSION >>> 16, minor: REG_VERSION & 0xffff },
-    addrWidth: LAYOUT.addrWidth,
-    blocks: [globalBlock(policy), slotBlock(policy)],
+    addrWidth: addressWidth(blocks),
+    blocks,
     constants: [
       { name: 'ID_VALUE', value: REG_ID, description: 'ID register value' },
       { name: 'VERSION_VALUE', value: REG_VERSION, description: 'VERSION register value' },
@@ -155,6 +202,7 @@ export function buildRegisterMap(policy: CompiledPolicy): RegisterMap {
       { name: 'OUT_BITS', value: out.bits, description: 'output width' },
       { name: 'TAG_BITS', value: LAYOUT.tagBits, description: 'doorbell tag width' },
       { name: 'LATENCY', value: ir.timing.latency, description: 'predicted doorbell-to-result cycles' },
+      { name: 'FEATURES_PER_WORD', value: featuresPerWord(ir.input_format.bits), description: 'inputs per FEATURES_PACKED word' },
     ],
   };
 }

@@ -145,7 +145,14 @@ def need_vectors(rec) -> bool:
 async def setup(dut):
     cyc = start_clock(dut)
     dut.in_valid.value = 0
+    # weight bank config port (layout v2.0): idle; cfg_rst loads the compiled weights
+    dut.cfg_wr_en.value = 0
+    dut.cfg_wr_addr.value = 0
+    dut.cfg_wr_data.value = 0
+    dut.cfg_swap.value = 0
+    dut.cfg_rst.value = 1
     await reset(dut)
+    dut.cfg_rst.value = 0
     return cyc, Stream(dut, cyc)
 
 

@@ -15,16 +15,35 @@ import type { Backend, EmittedFile } from '../backend.js';
 import { render } from '../templates.js';
 import { checkFits } from './fit.js';
 import { packedRows } from './verilog.js';
+import { biasWords, buildRegisterMap, LAYOUT } from '../../regmap/model.js';
 
 /** Library files in compile order (the include file first). */
-export const RTL_LIBRARY = ['nicsched_regs.vh', 'nicsched_argmax.v', 'nicsched_dense.v', 'nicsched_app.v', 'mqnic_app_block.v'];
+export const RTL_LIBRARY = ['nicsched_regs.vh', 'nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'mqnic_app_block.v'];
 export const RTL_GENERATED = ['nicsched_policy.vh', 'nicsched_policy.v', 'nicsched_top.v'];
 
 function bit(flag: boolean): number {
   return flag ? 1 : 0;
 }
 
-function layerData(ir: Ir, l: IrLayer) {
+/** Word offsets of each layer's weights and biases in the shadow bank (the register model's `weights` block). */
+function bankLayout(policy: CompiledPolicy) {
+  const map = buildRegisterMap(policy);
+  const block = map.blocks.find((b) => b.name === 'weights');
+  if (!block) throw new Error('register model has no weights block');
+  const word = (name: string) => {
+    const r = block.registers.find((x) => x.name === name);
+    if (!r) throw new Error(`register model has no ${name}`);
+    return r.offset / 4;
+  };
+  const last = block.registers[block.registers.length - 1];
+  if (!last) throw new Error('register model has an empty weights block');
+  const words = (last.offset + (last.count ?? 1) * (last.stride ?? 4)) / 4;
+  let cfgAddrBits = 1;
+  while (2 ** cfgAddrBits < words) cfgAddrBits++;
+  return { addrWidth: map.addrWidth, cfgAddrBits, words, weightWord: (k: number) => word(`L${k}_WEIGHT`), biasWord: (k: number) => word(`L${k}_BIAS`) };
+}
+
+function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
   const first = l.index === 0;
   const prev = `l${l.index - 1}`;
   return {
@@ -50,6 +69,12 @@ function layerData(ir: Ir, l: IrLayer) {
     reuse: ir.target.reuse,
     weightRows: packedRows(l.weights, l.weight_format.bits, (j) => `unit ${j}`),
     biasRows: packedRows([l.bias], l.accumulator.bits, () => 'bias'),
+    weightCount: l.units * l.inputs,
+    weightWord: bank.weightWord(l.index),
+    weightEnd: bank.weightWord(l.index) + l.units * l.inputs,
+    biasWord: bank.biasWord(l.index),
+    biasEnd: bank.biasWord(l.index) + l.units * biasWords(l.accumulator.bits),
+    cfgAddrBits: bank.cfgAddrBits,
     inValid: first ? 'in_valid' : `${prev}_valid`,
     inReady: first ? 'in_ready' : '',
     inMeta: first ? 'in_meta' : `${prev}_meta`,
@@ -60,8 +85,13 @@ function layerData(ir: Ir, l: IrLayer) {
 export function policyData(policy: CompiledPolicy, version: string) {
   const { ir } = policy;
   const out = outputFormat(ir);
+  const bank = bankLayout(policy);
   return {
     version,
+    addrWidth: bank.addrWidth,
+    cfgAddrBits: bank.cfgAddrBits,
+    bankWords: bank.words,
+    weightsBaseHex: LAYOUT.weightsBase.toString(16).padStart(8, '0'),
     name: ir.name,
     hash: policy.hash,
     hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
@@ -78,7 +108,7 @@ export function policyData(policy: CompiledPolicy, version: string) {
     outBits: out.bits,
     outSigned: bit(out.signed),
     headArgmax: bit(ir.head === 'argmax'),
-    layers: ir.layers.map((l) => layerData(ir, l)),
+    layers: ir.layers.map((l) => layerData(ir, l, bank)),
     lastIndex: ir.layers.length - 1,
   };
 }

@@ -1,0 +1,121 @@
+/**
+ * Reload plans: can a new policy be loaded into a card running another one without a new
+ * bitstream, and with which register writes? The hardware is fixed by the topology and the
+ * formats (widths, shifts, slots, reuse); only weights and biases live in the shadow bank.
+ */
+
+import { canonicalJson, policyHash32 } from '../ir/canonical.js';
+import type { CompiledPolicy, Ir, IrLayer } from '../ir/ir.js';
+import { addressOf, biasWords, buildRegisterMap, type Block, type RegisterMap } from './model.js';
+
+export interface RegisterWrite {
+  address: number;
+  value: number;
+  what: string;
+}
+
+export interface ReloadPlan {
+  compatible: boolean;
+  /** Why the new policy needs a new bitstream (empty when compatible). */
+  reasons: string[];
+  running_hash: string;
+  new_hash: string;
+  /** Shadow-bank writes, then SHADOW_HASH, then RELOAD.COMMIT. Empty when incompatible. */
+  writes: RegisterWrite[];
+}
+
+/** What the bitstream fixes, per policy: everything but weight and bias values. */
+function hardwareShape(ir: Ir): Record<string, unknown> {
+  return {
+    inputs: ir.features.length,
+    input_format: ir.input_format,
+    layers: ir.layers.length,
+    head: ir.head,
+    board: ir.target.board,
+    clock_mhz: ir.target.clock_mhz,
+    reuse: ir.target.reuse,
+    slots: ir.target.slots,
+  };
+}
+
+function layerShape(l: IrLayer): Record<string, unknown> {
+  return {
+    inputs: l.inputs,
+    units: l.units,
+    activation: l.activation,
+    weight_format: l.weight_format,
+    output_format: l.output_format,
+    accumulator_bits: l.accumulator.bits,
+    shift: l.shift,
+  };
+}
+
+function diffFields(a: Record<string, unknown>, b: Record<string, unknown>, prefix: string): string[] {
+  return Object.keys(a)
+    .filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k]))
+    .map((k) => `${prefix}${k} differs: running ${canonicalJson(a[k])}, new ${canonicalJson(b[k])}`);
+}
+
+function differences(running: Ir, next: Ir): string[] {
+  const top = diffFields(hardwareShape(running), hardwareShape(next), '');
+  if (running.layers.length !== next.layers.length) return top;
+  return [...top, ...running.layers.flatMap((l, k) => diffFields(layerShape(l), layerShape(next.layers[k]!), `layer ${k} `))];
+}
+
+function mask(bits: number): number {
+  return bits >= 32 ? 0xffffffff : (2 ** bits - 1);
+}
+
+/** Two's complement of `value` in `bits`, split into 32-bit words, low word first. */
+export function wordsOf(value: number, bits: number): number[] {
+  const modulus = 1n << BigInt(bits);
+  const raw = ((BigInt(value) % modulus) + modulus) % modulus;
+  return Array.from({ length: biasWords(bits) }, (_, w) => Number((raw >> BigInt(32 * w)) & 0xffffffffn));
+}
+
+function weightWrites(map: RegisterMap, ir: Ir): RegisterWrite[] {
+  const bank = map.blocks.find((b) => b.name === 'weights') as Block;
+  const writes: RegisterWrite[] = [];
+  for (const l of ir.layers) {
+    const weights = bank.registers.find((r) => r.name === `L${l.index}_WEIGHT`)!;
+    const bias = bank.registers.find((r) => r.name === `L${l.index}_BIAS`)!;
+    l.weights.forEach((row, j) =>
+      row.forEach((w, i) => {
+        const k = j * l.inputs + i;
+        writes.push({ address: addressOf(bank, weights, 0, k), value: (w & mask(l.weight_format.bits)) >>> 0, what: `${weights.name}[${k}] = ${w}` });
+      }),
+    );
+    l.bias.forEach((b, j) =>
+      wordsOf(b, l.accumulator.bits).forEach((word, w) => {
+        writes.push({ address: addressOf(bank, bias, 0, j) + 4 * w, value: word, what: `${bias.name}[${j}]${w > 0 ? `.word${w}` : ''} = ${b}` });
+      }),
+    );
+  }
+  return writes;
+}
+
+export function reloadPlan(running: CompiledPolicy, next: CompiledPolicy): ReloadPlan {
+  const reasons = differences(running.ir, next.ir);
+  const base = { running_hash: running.hash, new_hash: next.hash };
+  if (reasons.length > 0) return { compatible: false, reasons, ...base, writes: [] };
+  const map = buildRegisterMap(running);
+  const global = map.blocks.find((b) => b.name === 'global')!;
+  const reg = (name: string) => addressOf(global, global.registers.find((r) => r.name === name)!);
+  const writes = [
+    ...weightWrites(map, next.ir),
+    { address: reg('SHADOW_HASH'), value: policyHash32(next.hash), what: `SHADOW_HASH = ${next.hash.slice(0, 8)}` },
+    { address: reg('RELOAD'), value: 1, what: 'RELOAD.COMMIT' },
+  ];
+  return { compatible: true, reasons: [], ...base, writes };
+}
+
+export function formatPlan(plan: ReloadPlan): string {
+  if (!plan.compatible) {
+    return [`cannot reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
+  }
+  const hex = (v: number, d: number) => `0x${v.toString(16).padStart(d, '0')}`;
+  return [
+    `# reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: ${plan.writes.length} writes`,
+    ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`),
+  ].join('\n') + '\n';
+}
