@@ -20,7 +20,7 @@ import { buildDirFor, makeJob, runBench } from '../dist/sim/bridge.js';
 const root = new URL('..', import.meta.url).pathname;
 const files = process.argv.slice(2);
 const policies = files.length > 0 ? files : ['examples/tiny.yaml', 'examples/reference.yaml'].map((f) => join(root, f));
-const SOURCES = ['nicsched_argmax.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
+const SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
 
 function synthesize(rtl, top) {
   const script = join(rtl, 'synth.ys');
