@@ -143,6 +143,7 @@ localparam [31:0] WEIGHTS_WORD_END = (WEIGHTS_BASE >> 2) + WEIGHTS_WORDS;
 /*
  * Parameter checks
  */
+`ifndef SYNTHESIS // parameter checks for simulators and lint; yosys has no $error task
 initial begin
     if (AXIL_ADDR_WIDTH < 16 || AXIL_ADDR_WIDTH > 32) begin
         $error("Error: AXIL_ADDR_WIDTH must be 16..32 (instance %m)");
@@ -173,6 +174,7 @@ initial begin
         $finish;
     end
 end
+`endif
 
 
 localparam [2:0]

@@ -56,6 +56,7 @@ module nicsched_weight_bank #
 localparam WORDS = (WIDTH + 31) / 32;
 
 // check configuration
+`ifndef SYNTHESIS // parameter checks for simulators and lint; yosys has no $error task
 initial begin
     if (COUNT < 1 || WIDTH < 1) begin
         $error("Error: COUNT and WIDTH must be positive (instance %m)");
@@ -67,6 +68,7 @@ initial begin
         $finish;
     end
 end
+`endif
 
 reg [COUNT*WIDTH-1:0] shadow_reg;
 reg [COUNT*WIDTH-1:0] active_reg;
