@@ -1,6 +1,7 @@
 /**
- * The `nicsched` command line. Exit codes: 0 ok, 1 bad input (a located message on stderr),
- * 2 internal error. Every command takes --json for machine use.
+ * The `nicsched` command line. Exit codes (exit.ts): 0 ok, 1 bad input (a located message on
+ * stderr), 2 internal error, 3 a lab tool is missing (the exact commands were printed).
+ * Every command takes --json for machine use.
  */
 
 import { readFileSync } from 'node:fs';
@@ -17,12 +18,12 @@ import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
 import { summaryJson, summaryText } from './summary.js';
+import { COMMAND_MODULES } from './commands/index.js';
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit.js';
 import { FEATURE_SOURCES, describeTransform } from '../spec/catalogue.js';
 import { POLICY_SCHEMA } from '../spec/validate.js';
 
-export const EXIT_OK = 0;
-export const EXIT_INPUT = 1;
-export const EXIT_INTERNAL = 2;
+export { EXIT_OK, EXIT_INPUT, EXIT_INTERNAL, EXIT_TOOL_MISSING } from './exit.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
@@ -144,6 +145,8 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       for (const s of FEATURE_SOURCES) io.out(`${s.name.padEnd(20)} ${s.kind.padEnd(5)} ${describeTransform(s.transform).padEnd(34)} ${s.kernel}\n`);
     });
 
+  const ctx = { io, state, json: (value: unknown) => json(io, value) };
+  for (const register of COMMAND_MODULES) register(program, ctx);
   return program;
 }
 

@@ -1,0 +1,20 @@
+/**
+ * Commands that live in their own modules. Each module exports `register(program, ctx)`; main.ts
+ * calls every entry of COMMAND_MODULES after its built-in commands, in this order (the order of
+ * `nicsched --help`).
+ */
+
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+
+export interface CommandContext {
+  io: CliIo;
+  /** Set exitCode to report a non-zero exit without throwing (e.g. a check that failed). */
+  state: { exitCode: number };
+  /** Print a value as indented JSON on stdout. */
+  json(value: unknown): void;
+}
+
+export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
+
+export const COMMAND_MODULES: RegisterCommand[] = [];
