@@ -2,7 +2,7 @@
 # nicsched: install everything the build, the tests and the simulations need. Idempotent and fast
 # when already done; safe in CI (CI=true, root, no stdin).
 #
-#   1. Debian packages (apt-get, only when a tool is missing): iverilog, yosys, g++, make, perl,
+#   1. Debian packages (apt-get, only when a tool is missing): iverilog, yosys, tcl, g++, make, perl,
 #      ccache (Verilator runtime objects), liblz4-dev + zlib1g-dev (Verilator FST traces),
 #      python3-venv. Debian's own `verilator` (5.006) is NOT installed/used: cocotb 2.x needs
 #      >= 5.036, which comes from the PyPI wheel pinned in sim/requirements.txt.
@@ -46,6 +46,7 @@ command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v perl >/dev/null 2>&1 || need+=(perl)
 command -v ccache >/dev/null 2>&1 || need+=(ccache)   # caches the Verilator runtime objects across builds
+command -v tclsh >/dev/null 2>&1 || need+=(tcl)       # runs generated Vivado TCL against a recorder (nicsched build)
 [[ -f /usr/include/lz4.h ]] || need+=(liblz4-dev)         # Verilator FST traces (--waves x.fst)
 [[ -f /usr/include/zlib.h ]] || need+=(zlib1g-dev)
 command -v "$PY" >/dev/null 2>&1 || need+=(python3)
@@ -53,7 +54,7 @@ if [[ "${NICSCHED_SKIP_VENV:-0}" != 1 && ! -x .venv/bin/python ]]; then
   # Debian splits ensurepip out of the interpreter
   if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then need+=(python3-venv); fi
 fi
-if ((${#need[@]})); then apt_install "${need[@]}"; else log "system tools present (iverilog, yosys, g++, make, perl, ccache, $PY)"; fi
+if ((${#need[@]})); then apt_install "${need[@]}"; else log "system tools present (iverilog, yosys, g++, make, perl, ccache, tclsh, $PY)"; fi
 
 sha() { sha256sum "$@" | sha256sum | cut -c1-64; }
 
