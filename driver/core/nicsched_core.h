@@ -12,8 +12,9 @@
  *            any scheduler lock, and publishes each result into the slot's decision word.
  *   decision the hook reads the decision word from host memory: no register access.
  *
- * Register offsets, fields, the ID/VERSION values, the policy hash and the slot/input/output
- * counts come from nicsched_regs.h, generated from the policy by `nicsched regmap --format c`.
+ * Register offsets, fields, the ID/VERSION values, the policy hash, the slot/input/output
+ * counts and the map size (NICSCHED_MAP_SIZE: every register up to the end of the weights
+ * block) come from nicsched_regs.h, generated from the policy by `nicsched regmap --format c`.
  */
 #ifndef NICSCHED_CORE_H
 #define NICSCHED_CORE_H
@@ -25,9 +26,6 @@
 #include <linux/types.h>
 
 #include "nicsched_regs.h"
-
-/* Bytes of register window the map needs: the header block and every slot block. */
-#define NICSCHED_MAP_SIZE	(NICSCHED_SLOT_BASE + NICSCHED_SLOTS * NICSCHED_SLOT_STRIDE)
 
 /* core->state */
 enum nicsched_core_state {
