@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { cli, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
 
 const DRIVER = join(ROOT, 'driver');
@@ -193,8 +194,10 @@ function buildHarness(policy: string, rtlPolicy?: string): string {
   return r.stdout.trim().split('\n').pop()!;
 }
 
-function runHarness(dir: string, probeOnly = false): Run & { report: Report } {
-  const args = probeOnly ? ['--probe-only'] : ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv')];
+function runHarness(dir: string, probeOnly = false, reloadDir?: string): Run & { report: Report } {
+  const args = probeOnly
+    ? ['--probe-only']
+    : ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv'), ...(reloadDir ? ['--reload', reloadDir] : [])];
   const r = run(join(dir, 'nicsched_harness'), args, { timeout: 300_000 });
   return { ...r, report: parseReport(r.stdout) };
 }
@@ -203,16 +206,103 @@ function goldenCount(dir: string): number {
   return readFileSync(join(dir, 'golden/vectors.csv'), 'utf8').trim().split('\n').length - 1;
 }
 
+/** A generated constant of a policy's nicsched_regs.h. */
+async function regsConstant(policy: string, name: string): Promise<number> {
+  const r = await cli('regmap', policy, '--format', 'c');
+  const m = new RegExp(`#define NICSCHED_${name}\\s+(0x[0-9a-f]+|\\d+)U?\\b`).exec(r.stdout);
+  if (!m) throw new Error(`no NICSCHED_${name} in the regmap output`);
+  return Number(m[1]);
+}
+
+interface PlanJson {
+  compatible: boolean;
+  reasons: string[];
+  new_hash: string;
+  new_shape: number;
+  writes: Array<{ address: number; value: number; what: string }>;
+}
+
+async function reloadPlan(running: string, next: string): Promise<{ code: number; plan: PlanJson }> {
+  const r = await cli('reload-plan', running, next, '--json');
+  return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
+}
+
+/**
+ * A .words file for the harness from a compatible plan: policy hash, shape hash, count, then the
+ * weights-block words. The plan must be the shadow-bank image from word 0, then SHADOW_HASH and
+ * RELOAD.COMMIT (what the driver's reload writes itself).
+ */
+function wordsFile(plan: PlanJson): string {
+  expect(plan.compatible).toBe(true);
+  const bank = plan.writes.slice(0, -2);
+  expect(plan.writes.slice(-2).map((w) => w.what.split(' ')[0])).toEqual(['SHADOW_HASH', 'RELOAD.COMMIT']);
+  bank.forEach((w, i) => expect(w.address).toBe(0x20000 + 4 * i));
+  const hash = Number.parseInt(plan.new_hash.slice(0, 8), 16);
+  return [hash, plan.new_shape, bank.length, ...bank.map((w) => w.value)].map((v) => `0x${v.toString(16)}`).join('\n') + '\n';
+}
+
+interface ReloadFixture {
+  dir: string;
+  policyB: string;
+  policyC: string;
+  planAC: { code: number; plan: PlanJson };
+  hashB: number;
+}
+
+/**
+ * Policy B: the reference policy with layer 0's input columns reversed and the last layer's rows
+ * (and biases) rotated: the same hardware shape, other weights, other answers. Policy C: the
+ * reference with another layer-0 output format (other shifts): as many weight words, but a
+ * different bitstream. Writes the harness's --reload directory: to.words (B), back.words (A),
+ * wrong-shape.words (C), wrong-size.words (tiny) and expected.csv (B's golden answers to the
+ * harness's vectors).
+ */
+async function reloadFixture(harnessDir: string): Promise<ReloadFixture> {
+  const dir = tempDir('nicsched-reload-');
+  scratch.push(dir);
+  const ref = parseYaml(readFileSync(REFERENCE, 'utf8')) as { name: string; layers: Array<{ weights: number[][]; bias: number[]; output_format: { frac: number } }> };
+  const b = structuredClone(ref);
+  b.name = 'reference_b';
+  b.layers[0]!.weights = b.layers[0]!.weights.map((row) => [...row].reverse());
+  const last = b.layers[b.layers.length - 1]!;
+  last.weights = [...last.weights.slice(1), last.weights[0]!];
+  last.bias = [...last.bias.slice(1), last.bias[0]!];
+  const c = structuredClone(ref);
+  c.name = 'reference_c';
+  c.layers[0]!.output_format.frac -= 1;
+  const policyB = join(dir, 'b.yaml');
+  const policyC = join(dir, 'c.yaml');
+  writeFileSync(policyB, stringifyYaml(b));
+  writeFileSync(policyC, stringifyYaml(c));
+
+  const planAB = await reloadPlan(REFERENCE, policyB);
+  expect(planAB.code).toBe(0);
+  writeFileSync(join(dir, 'to.words'), wordsFile(planAB.plan));
+  writeFileSync(join(dir, 'back.words'), wordsFile((await reloadPlan(policyB, REFERENCE)).plan));
+  writeFileSync(join(dir, 'wrong-shape.words'), wordsFile((await reloadPlan(policyC, policyC)).plan));
+  writeFileSync(join(dir, 'wrong-size.words'), wordsFile((await reloadPlan(TINY, TINY)).plan));
+  const planAC = await reloadPlan(REFERENCE, policyC);
+
+  const predicted = await cli('predict', policyB, '-i', join(harnessDir, 'golden/vectors.csv'), '--json');
+  expect(predicted.code).toBe(0);
+  const results = (JSON.parse(predicted.stdout) as { results: Array<{ action: number; scores: number[] }> }).results;
+  const header = ['action', ...results[0]!.scores.map((_, k) => `score${k}`)].join(',');
+  writeFileSync(join(dir, 'expected.csv'), [header, ...results.map((r) => [r.action, ...r.scores].join(','))].join('\n') + '\n');
+  return { dir, policyB, policyC, planAC, hashB: Number.parseInt(planAB.plan.new_hash.slice(0, 8), 16) };
+}
+
 describe('driver in the loop: nicsched_core.c against the Verilated RTL (reference policy)', () => {
   let dir = '';
   let res: Run & { report: Report };
   let rep: Report;
+  let fixture: ReloadFixture;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = buildHarness(REFERENCE);
-    res = runHarness(dir);
+    fixture = await reloadFixture(dir);
+    res = runHarness(dir, false, fixture.dir);
     rep = res.report;
-  });
+  }, 600_000);
 
   it('runs to the end and passes its own checks', () => {
     expect(res.stderr).not.toContain('CHECK FAILED');
@@ -235,15 +325,70 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(num(rep, 'vectors', 'error')).toBe(0);
   });
 
-  it('submit path: posted writes only (0 reads), at most one per feature plus the doorbell', () => {
+  it('submit path: 3 posted writes per decision (2 FEATURES_PACKED words + DOORBELL), 0 reads', async () => {
+    expect(await regsConstant(REFERENCE, 'PACKED_WORDS')).toBe(2);
     expect(num(rep, 'mmio', 'reads')).toBe(0);
     expect(num(rep, 'mmio', 'thread_reads')).toBe(0);
-    expect(num(rep, 'mmio', 'max_writes')).toBe(8 + 1);
+    expect(num(rep, 'mmio', 'max_writes')).toBe(2 + 1);
     expect(num(rep, 'mmio', 'min_writes')).toBe(1);
-    expect(num(rep, 'mmio', 'writes_per_decision')).toBeLessThanOrEqual(9);
+    expect(num(rep, 'mmio', 'writes_per_decision')).toBeLessThanOrEqual(3);
+    expect(num(rep, 'mmio', 'writes_per_decision')).toBeGreaterThan(2.5);
     const patterns = new Map([...res.stdout.matchAll(/^mmio-pattern: name=(\S+) .*per_decision=(\S+)/gm)].map((m) => [m[1]!, Number(m[2])]));
-    expect(patterns.get('all-change')).toBe(9);
+    expect(patterns.get('all-change')).toBe(3);
     expect(patterns.get('unchanged')).toBeLessThan(1.1);
+    expect(num(rep, 'concurrent', 'writes_per_decision')).toBeLessThanOrEqual(3);
+  });
+
+  it('FEATURES_PACKED (driver) and FEATURE[i] (one write per input) give identical results', () => {
+    expect(rep.get('feature-views')).toEqual({
+      compared: '500',
+      packed_vs_feature_regs_differ: '0',
+      packed_readback_mismatches: '0',
+      golden_mismatches: '0',
+      packed_max_writes: '3',
+      feature_regs_writes: '9',
+      error: '0',
+    });
+  });
+
+  it('reload-plan: policy B has the reference shape, policy C does not (another bitstream)', () => {
+    expect(fixture.planAC.code).not.toBe(0);
+    expect(fixture.planAC.plan.compatible).toBe(false);
+    expect(fixture.planAC.plan.writes).toEqual([]);
+    expect(fixture.planAC.plan.reasons.join('\n')).toContain('layer 0 shift differs');
+  });
+
+  it('weight reload through the shadow bank: A before, policy B bit-exact after COMMIT, back to A', async () => {
+    const r = rep.get('reload')!;
+    const golden = goldenCount(dir);
+    const hashA = await policyHash(REFERENCE);
+    const hashB = `0x${fixture.hashB.toString(16).padStart(8, '0')}`;
+    expect(hashB).not.toBe(hashA);
+    expect(Number(r['words'])).toBe(await regsConstant(REFERENCE, 'WEIGHTS_WORDS'));
+    expect(r).toMatchObject({ hash_a: hashA, hash_b: hashB, a_before_mismatches: '0', to_b: '0', core_hash: hashB, card_hash: hashB, reloads: '1' });
+    // B answers differently from A on many vectors, so bit-exactness against B means something
+    expect(Number(r['answers_differ'])).toBeGreaterThanOrEqual(300);
+    expect(Number(r['b_compared'])).toBe(golden);
+    expect(r['b_mismatches']).toBe('0');
+    expect(r['before_reload_old_weights']).toBe('1');
+    // every weights-block word, SHADOW_HASH and COMMIT; reads only to wait for and check the swap
+    expect(Number(r['reload_writes'])).toBe(Number(r['words']) + 2);
+    expect(Number(r['reload_reads'])).toBeGreaterThanOrEqual(4);
+    expect(r).toMatchObject({ back_to_a: '0', back_hash: hashA, back_reloads: '2', a_back_mismatches: '0' });
+    expect(res.stderr).toContain(`reloaded weights: policy ${hashA} -> ${hashB} (reload 1)`);
+    expect(res.stderr).toContain(`reloaded weights: policy ${hashB} -> ${hashA} (reload 2)`);
+  });
+
+  it('weights for another bitstream are refused with a clear error and the card is untouched', async () => {
+    const r = rep.get('reload')!;
+    const shape = (p: string) => regsConstant(p, 'SHAPE_HASH_VALUE');
+    const hex = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
+    const [shapeA, shapeC] = [await shape(REFERENCE), await shape(fixture.policyC)];
+    expect(shapeC).not.toBe(shapeA);
+    expect(await shape(fixture.policyB)).toBe(shapeA);
+    expect(r).toMatchObject({ wrong_shape: '-71', wrong_size: '-22', refused_reloads: '0', refused_hash: await policyHash(REFERENCE), a_after_refusal_mismatches: '0' });
+    expect(res.stderr).toContain(`reload refused: weights for hardware shape ${hex(shapeC)}, the card's bitstream has shape ${hex(shapeA)}; a new bitstream is needed`);
+    expect(res.stderr).toContain(`reload refused: ${await regsConstant(TINY, 'WEIGHTS_WORDS')} weight words, the card's shadow bank holds ${r['words']}; a new bitstream is needed`);
   });
 
   it('API semantics: a busy slot refuses (-EBUSY, counted dropped), tag reuse and bad slots -EINVAL, claims exclusive', () => {
@@ -313,7 +458,8 @@ describe('driver in the loop: another shape (tiny: 2 inputs, 2 outputs, 2 slots)
     expect(num(r.report, 'vectors', 'compared')).toBe(goldenCount(dir));
     expect(num(r.report, 'vectors', 'mismatches')).toBe(0);
     expect(num(r.report, 'mmio', 'reads')).toBe(0);
-    expect(num(r.report, 'mmio', 'max_writes')).toBe(2 + 1);
+    expect(num(r.report, 'mmio', 'max_writes')).toBe(1 + 1); // one FEATURES_PACKED word + DOORBELL
+    expect(num(r.report, 'feature-views', 'packed_vs_feature_regs_differ')).toBe(0);
     expect(num(r.report, 'concurrent', 'mismatches')).toBe(0);
     expect(r.report.get('result')).toEqual({ status: 'PASS', failures: '0' });
   }, 600_000);

@@ -11,6 +11,7 @@
 import { APP_ID, REG_ID, REG_VERSION } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
 import { outputFormat, type CompiledPolicy } from '../ir/ir.js';
+import { shapeHash32 } from './shape.js';
 
 /** RO read-only; RW read-write; WO write-only (reads as `readsAs`); W1C write 1 to clear; W1S write 1 to set (hardware clears). */
 export type Access = 'RO' | 'RW' | 'WO' | 'W1C' | 'W1S';
@@ -174,9 +175,19 @@ function weightsBlock(policy: CompiledPolicy): Block {
   return { name: 'weights', base: LAYOUT.weightsBase, description: 'Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.', registers };
 }
 
+/** Bytes from address 0 to the end of the last register: the register window a host must map. */
+function mapEnd(blocks: Block[]): number {
+  return blocks.reduce((max, b) => Math.max(max, ...b.registers.map((r) => addressOf(b, r, (b.count ?? 1) - 1, (r.count ?? 1) - 1) + (r.stride ?? 4))), 0);
+}
+
+/** 32-bit words of the shadow weight bank (every weight, then every bias word, per layer). */
+function bankWords(block: Block): number {
+  return block.registers.reduce((max, r) => Math.max(max, (r.offset + (r.count ?? 1) * (r.stride ?? 4)) / 4), 0);
+}
+
 /** Address bits the slave must decode to reach every register. */
 function addressWidth(blocks: Block[]): number {
-  const end = blocks.reduce((max, b) => Math.max(max, ...b.registers.map((r) => addressOf(b, r, (b.count ?? 1) - 1, (r.count ?? 1) - 1) + (r.stride ?? 4))), 0);
+  const end = mapEnd(blocks);
   let bits = 16;
   while (2 ** bits < end) bits++;
   return bits;
@@ -185,7 +196,8 @@ function addressWidth(blocks: Block[]): number {
 export function buildRegisterMap(policy: CompiledPolicy): RegisterMap {
   const { ir } = policy;
   const out = outputFormat(ir);
-  const blocks = [globalBlock(policy), slotBlock(policy), weightsBlock(policy)];
+  const weights = weightsBlock(policy);
+  const blocks = [globalBlock(policy), slotBlock(policy), weights];
   return {
     version: { major: REG_VERSION >>> 16, minor: REG_VERSION & 0xffff },
     addrWidth: addressWidth(blocks),
@@ -203,6 +215,11 @@ export function buildRegisterMap(policy: CompiledPolicy): RegisterMap {
       { name: 'TAG_BITS', value: LAYOUT.tagBits, description: 'doorbell tag width' },
       { name: 'LATENCY', value: ir.timing.latency, description: 'predicted doorbell-to-result cycles' },
       { name: 'FEATURES_PER_WORD', value: featuresPerWord(ir.input_format.bits), description: 'inputs per FEATURES_PACKED word' },
+      { name: 'PACKED_WORDS', value: Math.ceil(ir.features.length / featuresPerWord(ir.input_format.bits)), description: 'FEATURES_PACKED words per slot' },
+      { name: 'WEIGHTS_WORDS', value: bankWords(weights), description: '32-bit words of the shadow weight bank' },
+      { name: 'SHAPE_HASH_VALUE', value: shapeHash32(ir), description: 'hash of the hardware shape: a reload needs weights of the same shape' },
+      { name: 'ADDR_WIDTH', value: addressWidth(blocks), description: 'address bits the register map decodes' },
+      { name: 'MAP_SIZE', value: mapEnd(blocks), description: 'bytes from 0 to the end of the last register (weights block included)' },
     ],
   };
 }

@@ -5,8 +5,9 @@
  */
 
 import { canonicalJson, policyHash32 } from '../ir/canonical.js';
-import type { CompiledPolicy, Ir, IrLayer } from '../ir/ir.js';
+import type { CompiledPolicy, Ir } from '../ir/ir.js';
 import { addressOf, biasWords, buildRegisterMap, type Block, type RegisterMap } from './model.js';
+import { hardwareShape, layerShape, shapeHash32 } from './shape.js';
 
 export interface RegisterWrite {
   address: number;
@@ -20,34 +21,11 @@ export interface ReloadPlan {
   reasons: string[];
   running_hash: string;
   new_hash: string;
+  /** Shape hashes (SHAPE_HASH_VALUE of each policy's register map): equal when compatible. */
+  running_shape: number;
+  new_shape: number;
   /** Shadow-bank writes, then SHADOW_HASH, then RELOAD.COMMIT. Empty when incompatible. */
   writes: RegisterWrite[];
-}
-
-/** What the bitstream fixes, per policy: everything but weight and bias values. */
-function hardwareShape(ir: Ir): Record<string, unknown> {
-  return {
-    inputs: ir.features.length,
-    input_format: ir.input_format,
-    layers: ir.layers.length,
-    head: ir.head,
-    board: ir.target.board,
-    clock_mhz: ir.target.clock_mhz,
-    reuse: ir.target.reuse,
-    slots: ir.target.slots,
-  };
-}
-
-function layerShape(l: IrLayer): Record<string, unknown> {
-  return {
-    inputs: l.inputs,
-    units: l.units,
-    activation: l.activation,
-    weight_format: l.weight_format,
-    output_format: l.output_format,
-    accumulator_bits: l.accumulator.bits,
-    shift: l.shift,
-  };
 }
 
 function diffFields(a: Record<string, unknown>, b: Record<string, unknown>, prefix: string): string[] {
@@ -96,7 +74,7 @@ function weightWrites(map: RegisterMap, ir: Ir): RegisterWrite[] {
 
 export function reloadPlan(running: CompiledPolicy, next: CompiledPolicy): ReloadPlan {
   const reasons = differences(running.ir, next.ir);
-  const base = { running_hash: running.hash, new_hash: next.hash };
+  const base = { running_hash: running.hash, new_hash: next.hash, running_shape: shapeHash32(running.ir), new_shape: shapeHash32(next.ir) };
   if (reasons.length > 0) return { compatible: false, reasons, ...base, writes: [] };
   const map = buildRegisterMap(running);
   const global = map.blocks.find((b) => b.name === 'global')!;

@@ -15,10 +15,12 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/io.h>
+#include <linux/kernel.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -28,6 +30,11 @@
 #define NICSCHED_ALL_ONES	0xffffffffU
 #define NICSCHED_IN_MASK	GENMASK(NICSCHED_IN_BITS - 1, 0)
 #define NICSCHED_READ_TRIES	16
+#define NICSCHED_FPW		NICSCHED_FEATURES_PER_WORD
+#define NICSCHED_SLOTS_END	(NICSCHED_SLOT_BASE + NICSCHED_SLOTS * NICSCHED_SLOT_STRIDE)
+#define NICSCHED_WEIGHTS_END	(NICSCHED_WEIGHTS_BASE + 4 * NICSCHED_WEIGHTS_WORDS)
+/* RELOAD polling while a COMMIT waits for the inferences in flight */
+#define NICSCHED_RELOAD_POLL_US	5
 
 /* (v & NICSCHED_<f>_MASK) >> NICSCHED_<f>_SHIFT, with the generated masks and shifts */
 #define NICSCHED_GET(v, f)	(((v) & NICSCHED_##f##_MASK) >> NICSCHED_##f##_SHIFT)
@@ -41,6 +48,10 @@ static_assert(NICSCHED_INPUTS >= 1 && NICSCHED_INPUTS <= 64, "inputs of layout v
 static_assert(NICSCHED_OUTPUTS >= 1 && NICSCHED_OUTPUTS <= 32, "outputs of layout v1");
 static_assert(NICSCHED_SLOTS >= 1 && NICSCHED_SLOTS <= 64, "slots of layout v1");
 static_assert(NICSCHED_IN_BITS >= 1 && NICSCHED_IN_BITS <= 32, "input width of layout v1");
+static_assert(NICSCHED_FPW * NICSCHED_IN_BITS <= 32 && NICSCHED_FPW >= 1, "packed inputs");
+static_assert(NICSCHED_PACKED_WORDS * NICSCHED_FPW >= NICSCHED_INPUTS, "packed words");
+static_assert(NICSCHED_MAP_SIZE >= NICSCHED_SLOTS_END, "the map covers every slot");
+static_assert(NICSCHED_MAP_SIZE >= NICSCHED_WEIGHTS_END, "the map covers the weights block");
 
 static u32 nicsched_rd(const struct nicsched_core *core, unsigned int off)
 {
@@ -336,19 +347,51 @@ EXPORT_SYMBOL_GPL(nicsched_core_slot_owner);
 
 /* ---- submit (hot path: posted writes only) -------------------------------------------------- */
 
-/* Write the FEATURE registers whose stored value changes. The slot is idle on the card. */
+/* FEATURES_PACKED word @w of @features: input w * FPW + m at bits [m * IN_BITS +: IN_BITS]. */
+static u32 nicsched_packed_word(const u32 *features, unsigned int w)
+{
+	unsigned int m, i;
+	u32 v = 0;
+
+	for (m = 0; m < NICSCHED_FPW; m++) {
+		i = w * NICSCHED_FPW + m;
+		if (i >= NICSCHED_INPUTS)
+			break;
+		v |= (features[i] & NICSCHED_IN_MASK) << (m * NICSCHED_IN_BITS);
+	}
+	return v;
+}
+
+/**
+ * nicsched_core_pack_features() - the FEATURES_PACKED words of a feature vector
+ * @features: NICSCHED_INPUTS features; the low NICSCHED_IN_BITS of each are used
+ * @words: NICSCHED_PACKED_WORDS words, filled in
+ *
+ * What nicsched_core_submit() writes; host memory only.
+ */
+void nicsched_core_pack_features(const u32 features[NICSCHED_INPUTS],
+				 u32 words[NICSCHED_PACKED_WORDS])
+{
+	unsigned int w;
+
+	for (w = 0; w < NICSCHED_PACKED_WORDS; w++)
+		words[w] = nicsched_packed_word(features, w);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_pack_features);
+
+/* Write the FEATURES_PACKED words whose stored value changes. The slot is idle on the card. */
 static void nicsched_write_features(struct nicsched_core *core, unsigned int n,
 				    struct nicsched_slot *s, const u32 *features)
 {
-	unsigned int i;
+	unsigned int w;
 
-	for (i = 0; i < NICSCHED_INPUTS; i++) {
-		u32 v = features[i] & NICSCHED_IN_MASK;
+	for (w = 0; w < NICSCHED_PACKED_WORDS; w++) {
+		u32 v = nicsched_packed_word(features, w);
 
-		if (v == s->shadow[i])
+		if (v == s->shadow[w])
 			continue;
-		nicsched_wr(core, NICSCHED_SLOT_FEATURE_ADDR(n, i), v);
-		s->shadow[i] = v;
+		nicsched_wr(core, NICSCHED_SLOT_FEATURES_PACKED_ADDR(n, w), v);
+		s->shadow[w] = v;
 	}
 }
 
@@ -370,8 +413,9 @@ static void nicsched_kick(struct nicsched_core *core)
  * @features: NICSCHED_INPUTS integer features; the low NICSCHED_IN_BITS of each are used
  * @tag: returned with the decision; must differ from the tag of the slot's last result
  *
- * Posted writes only: the FEATURE registers that changed since the slot's previous request,
- * then DOORBELL. No register read, no lock, no sleep; safe under the runqueue lock.
+ * Posted writes only: the FEATURES_PACKED words that changed since the slot's previous
+ * request (NICSCHED_FEATURES_PER_WORD inputs per word), then DOORBELL. No register read, no
+ * lock, no sleep; safe under the runqueue lock.
  *
  * Return: 0; -EBUSY (a request is still in flight on the slot: counted as dropped), -ENODEV
  * (device stopped or removed), -EINVAL (bad slot, or @tag equals the tag RESULT still holds).
@@ -714,6 +758,8 @@ int nicsched_core_read_hw(struct nicsched_core *core, struct nicsched_hw_counter
 	hw->errors = nicsched_rd(core, NICSCHED_REG_ERRORS);
 	hw->error_bits = nicsched_rd(core, NICSCHED_REG_ERROR);
 	hw->status = nicsched_rd(core, NICSCHED_REG_STATUS);
+	hw->reloads = nicsched_rd(core, NICSCHED_REG_RELOADS);
+	hw->policy_hash = nicsched_rd(core, NICSCHED_REG_POLICY_HASH);
 	if (nicsched_gone(core)) {
 		nicsched_removed(core, "ID");
 		memset(hw, 0, sizeof(*hw));
@@ -724,3 +770,163 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nicsched_core_read_hw);
+
+/* ---- weight reload (process context; never under a scheduler lock) ------------------------- */
+
+/**
+ * nicsched_core_reload_check() - may @w be loaded into this card?
+ * @core: the core
+ * @w: the new weights (@w->words is not read)
+ *
+ * The card's shape is fixed by its bitstream, which the probe matched with this build; weights
+ * made for another shape (other topology, formats, shifts or slots) need a new bitstream.
+ *
+ * Return: 0; -EINVAL (wrong word count) or -EPROTO (another hardware shape), with a dev_err.
+ */
+int nicsched_core_reload_check(const struct nicsched_core *core, const struct nicsched_weights *w)
+{
+	if (w->count != NICSCHED_WEIGHTS_WORDS) {
+		dev_err(core->dev,
+			"reload refused: %u weight words, the card's shadow bank holds %u; a new bitstream is needed\n",
+			w->count, NICSCHED_WEIGHTS_WORDS);
+		return -EINVAL;
+	}
+	if (w->shape_hash != NICSCHED_SHAPE_HASH_VALUE) {
+		dev_err(core->dev,
+			"reload refused: weights for hardware shape 0x%08x, the card's bitstream has shape 0x%08x; a new bitstream is needed\n",
+			w->shape_hash, NICSCHED_SHAPE_HASH_VALUE);
+		return -EPROTO;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_reload_check);
+
+/* Steps 1-3 of the reload protocol: shadow bank, SHADOW_HASH, COMMIT. */
+static int nicsched_reload_start(struct nicsched_core *core, const struct nicsched_weights *w,
+				 u32 *reloads)
+{
+	unsigned int i;
+	u32 pending;
+	int ret = 0;
+
+	rcu_read_lock();
+	if (atomic_read(&core->state) != NICSCHED_CORE_RUNNING) {
+		ret = -ENODEV;
+		goto out;
+	}
+	pending = nicsched_rd(core, NICSCHED_REG_RELOAD);
+	*reloads = nicsched_rd(core, NICSCHED_REG_RELOADS);
+	if (pending == NICSCHED_ALL_ONES && nicsched_gone(core)) {
+		nicsched_removed(core, "ID");
+		ret = -ENODEV;
+		goto out;
+	}
+	if (pending & NICSCHED_RELOAD_COMMIT_MASK) {
+		/* the shadow bank must not change until the previous COMMIT is done */
+		dev_err(core->dev, "reload refused: the previous COMMIT is still pending\n");
+		ret = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < NICSCHED_WEIGHTS_WORDS; i++)
+		nicsched_wr(core, NICSCHED_WEIGHTS_BASE + 4 * i, w->words[i]);
+	nicsched_wr(core, NICSCHED_REG_SHADOW_HASH, w->policy_hash);
+	nicsched_wr(core, NICSCHED_REG_RELOAD, NICSCHED_RELOAD_COMMIT_MASK);
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/* One read of @off while the core runs. Return: 0, or -ENODEV (stopped, or the card is gone). */
+static int nicsched_reload_read(struct nicsched_core *core, unsigned int off, u32 *val)
+{
+	int ret = 0;
+
+	rcu_read_lock();
+	if (atomic_read(&core->state) != NICSCHED_CORE_RUNNING) {
+		ret = -ENODEV;
+		goto out;
+	}
+	*val = nicsched_rd(core, off);
+	if (*val == NICSCHED_ALL_ONES && nicsched_gone(core)) {
+		nicsched_removed(core, "ID");
+		ret = -ENODEV;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Step 4: COMMIT reads 0 once the swap is done; then POLICY_HASH and RELOADS must agree. */
+static int nicsched_reload_finish(struct nicsched_core *core, const struct nicsched_weights *w,
+				  u32 reloads)
+{
+	u64 start = ktime_get_ns();
+	u32 commit, hash, done;
+	int ret;
+
+	for (;;) {
+		ret = nicsched_reload_read(core, NICSCHED_REG_RELOAD, &commit);
+		if (ret)
+			return ret;
+		if (!(commit & NICSCHED_RELOAD_COMMIT_MASK))
+			break;
+		if (ktime_get_ns() - start > core->cfg.timeout_ns) {
+			dev_err(core->dev, "reload: COMMIT still pending after %llu ns\n",
+				(unsigned long long)core->cfg.timeout_ns);
+			return -ETIMEDOUT;
+		}
+		usleep_range(NICSCHED_RELOAD_POLL_US, 2 * NICSCHED_RELOAD_POLL_US);
+	}
+	ret = nicsched_reload_read(core, NICSCHED_REG_POLICY_HASH, &hash);
+	if (!ret)
+		ret = nicsched_reload_read(core, NICSCHED_REG_RELOADS, &done);
+	if (ret)
+		return ret;
+	if (hash != w->policy_hash || done != reloads + 1) {
+		dev_err(core->dev,
+			"reload: after COMMIT POLICY_HASH 0x%08x RELOADS %u, expected 0x%08x and %u\n",
+			hash, done, w->policy_hash, reloads + 1);
+		return -EIO;
+	}
+	dev_info(core->dev, "reloaded weights: policy 0x%08x -> 0x%08x (reload %u)\n",
+		 core->policy_hash, hash, done);
+	WRITE_ONCE(core->policy_hash, hash);
+	return 0;
+}
+
+/**
+ * nicsched_core_reload() - load new weights through the shadow bank and swap them in
+ * @core: the core
+ * @w: the new policy's weights, hash and shape hash (`nicsched reload-plan`)
+ *
+ * The reload protocol of docs/HARDWARE.md: every word of the weights block into the shadow bank,
+ * SHADOW_HASH, RELOAD.COMMIT; then RELOAD is polled until COMMIT reads 0 and POLICY_HASH and
+ * RELOADS are checked. Submits may go on meanwhile: the card answers a doorbell written before
+ * the COMMIT with the old weights and one written after it with the new ones, never a mix.
+ *
+ * Process context only: this reads registers and sleeps, so never call it under a scheduler
+ * lock. One reload runs at a time. On success core->policy_hash is the new policy's.
+ *
+ * Return: 0; -EINVAL or -EPROTO (refused: see nicsched_core_reload_check(), the card is not
+ * touched), -EBUSY (another reload is running, or a previous COMMIT is still pending),
+ * -ENODEV (stopped or removed), -ETIMEDOUT (COMMIT did not complete within the request
+ * timeout) or -EIO (POLICY_HASH or RELOADS disagree after the swap).
+ */
+int nicsched_core_reload(struct nicsched_core *core, const struct nicsched_weights *w)
+{
+	u32 reloads = 0;
+	int ret;
+
+	might_sleep();
+	ret = nicsched_core_reload_check(core, w);
+	if (ret)
+		return ret;
+	if (atomic_cmpxchg(&core->reloading, 0, 1))
+		return -EBUSY;
+	ret = nicsched_reload_start(core, w, &reloads);
+	if (!ret)
+		ret = nicsched_reload_finish(core, w, reloads);
+	atomic_set_release(&core->reloading, 0);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_reload);

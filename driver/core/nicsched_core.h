@@ -6,14 +6,18 @@
  * source builds in userspace against the Verilated RTL (driver/userspace/compat.h).
  *
  * Model (docs/DRIVER.md):
- *   submit   posted writes only: the FEATURE registers that changed since the slot's last
+ *   submit   posted writes only: the FEATURES_PACKED words that changed since the slot's last
  *            request, then DOORBELL(tag). Never reads a register, never sleeps, never spins.
  *   poll     one poller (an hrtimer in the kernel) reads RESULT of the slots in flight, outside
  *            any scheduler lock, and publishes each result into the slot's decision word.
  *   decision the hook reads the decision word from host memory: no register access.
+ *   reload   process context only: new weights into the shadow bank, SHADOW_HASH, COMMIT, wait
+ *            for the swap, verify POLICY_HASH and RELOADS. Reads registers and sleeps.
  *
- * Register offsets, fields, the ID/VERSION values, the policy hash and the slot/input/output
- * counts come from nicsched_regs.h, generated from the policy by `nicsched regmap --format c`.
+ * Register offsets, fields, the ID/VERSION values, the policy and shape hashes, the slot/input/
+ * output counts, the weight bank size and the map size (NICSCHED_MAP_SIZE: every register up to
+ * the end of the weights block) come from nicsched_regs.h, generated from the policy by
+ * `nicsched regmap --format c`.
  */
 #ifndef NICSCHED_CORE_H
 #define NICSCHED_CORE_H
@@ -25,9 +29,6 @@
 #include <linux/types.h>
 
 #include "nicsched_regs.h"
-
-/* Bytes of register window the map needs: the header block and every slot block. */
-#define NICSCHED_MAP_SIZE	(NICSCHED_SLOT_BASE + NICSCHED_SLOTS * NICSCHED_SLOT_STRIDE)
 
 /* core->state */
 enum nicsched_core_state {
@@ -79,6 +80,19 @@ struct nicsched_hw_counters {
 	u32 errors;
 	u32 error_bits;
 	u32 status;
+	u32 reloads;		/* RELOADS: commits done */
+	u32 policy_hash;	/* POLICY_HASH: the policy in the active bank */
+};
+
+/*
+ * New weights for nicsched_core_reload(): the image of the weights block from word 0, as
+ * `nicsched reload-plan` writes it (every weight, then every bias word, per layer).
+ */
+struct nicsched_weights {
+	u32 policy_hash;	/* POLICY_HASH of the new policy: written to SHADOW_HASH */
+	u32 shape_hash;		/* its NICSCHED_SHAPE_HASH_VALUE: must equal this build's */
+	u32 count;		/* words at @words: must be NICSCHED_WEIGHTS_WORDS */
+	const u32 *words;
 };
 
 struct nicsched_core;
@@ -98,7 +112,7 @@ struct nicsched_slot {
 	u32 result_tag;		/* tag RESULT holds, or NICSCHED_NO_TAG */
 	u64 submit_ns;
 	bool timed_out;
-	u32 shadow[NICSCHED_INPUTS];	/* FEATURE register contents */
+	u32 shadow[NICSCHED_PACKED_WORDS];	/* FEATURES_PACKED register contents */
 
 	/* published by the poller */
 	atomic64_t decision;	/* [63:32] seq, [31] valid, [23:8] tag, [7:0] action */
@@ -119,10 +133,11 @@ struct nicsched_core {
 	atomic_t state;
 	atomic_t poll_armed;	/* the poller is scheduled or running */
 	atomic_t polling;	/* a poll pass is running (one poller at a time) */
+	atomic_t reloading;	/* a reload is running (one at a time) */
 	bool head_scores;
 	u32 id;
 	u32 version;
-	u32 policy_hash;
+	u32 policy_hash;	/* POLICY_HASH at probe, then after each reload */
 	u32 caps;
 	u32 timing;
 	atomic64_t surprise_removals;
@@ -153,6 +168,9 @@ bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
 bool nicsched_core_in_flight(const struct nicsched_core *core, unsigned int slot);
 int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slot,
 			      struct nicsched_result *res);
+/* The FEATURES_PACKED words submit writes for @features (NICSCHED_PACKED_WORDS of them). */
+void nicsched_core_pack_features(const u32 features[NICSCHED_INPUTS],
+				 u32 words[NICSCHED_PACKED_WORDS]);
 
 /* Completion: the single poller. */
 int nicsched_core_poll(struct nicsched_core *core);
@@ -161,5 +179,9 @@ bool nicsched_core_poll_again(struct nicsched_core *core, int busy);
 /* Observability. */
 void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_counters *c);
 int nicsched_core_read_hw(struct nicsched_core *core, struct nicsched_hw_counters *hw);
+
+/* Weight reload: process context only, never under a scheduler lock (reads registers, sleeps). */
+int nicsched_core_reload_check(const struct nicsched_core *core, const struct nicsched_weights *w);
+int nicsched_core_reload(struct nicsched_core *core, const struct nicsched_weights *w);
 
 #endif /* NICSCHED_CORE_H */

@@ -21,11 +21,14 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "nicsched_dev.h"
@@ -120,7 +123,7 @@ static long nicsched_ioc_info(struct nicsched_dev *ndev, void __user *arg)
 	struct nicsched_ioc_info info = {
 		.id = core->id,
 		.version = core->version,
-		.policy_hash = core->policy_hash,
+		.policy_hash = READ_ONCE(core->policy_hash),
 		.caps = core->caps,
 		.timing = core->timing,
 		.slots = NICSCHED_SLOTS,
@@ -128,6 +131,8 @@ static long nicsched_ioc_info(struct nicsched_dev *ndev, void __user *arg)
 		.outputs = NICSCHED_OUTPUTS,
 		.index = ndev->index,
 		.state = nicsched_core_state(core),
+		.shape_hash = NICSCHED_SHAPE_HASH_VALUE,
+		.weights_words = NICSCHED_WEIGHTS_WORDS,
 	};
 
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
@@ -189,7 +194,43 @@ static long nicsched_ioc_counters(struct nicsched_dev *ndev, void __user *arg)
 	out.hw_errors = hw.errors;
 	out.hw_error_bits = hw.error_bits;
 	out.hw_status = hw.status;
+	out.hw_reloads = hw.reloads;
+	out.hw_policy_hash = hw.policy_hash;
 	return copy_to_user(arg, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+/* Process context, no lock held: nicsched_core_reload() reads registers and sleeps. */
+static long nicsched_ioc_reload(struct nicsched_dev *ndev, void __user *arg)
+{
+	struct nicsched_ioc_reload req;
+	struct nicsched_hw_counters hw;
+	struct nicsched_weights w = {};
+	u32 *words;
+	int ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	w.policy_hash = req.policy_hash;
+	w.shape_hash = req.shape_hash;
+	w.count = req.words;
+	/* refuse a wrong count or shape before copying anything */
+	ret = nicsched_core_reload_check(&ndev->core, &w);
+	if (ret)
+		return ret;
+	words = vmemdup_user(u64_to_user_ptr(req.data),
+			     array_size(NICSCHED_WEIGHTS_WORDS, sizeof(*words)));
+	if (IS_ERR(words))
+		return PTR_ERR(words);
+	w.words = words;
+	ret = nicsched_core_reload(&ndev->core, &w);
+	kvfree(words);
+	if (ret)
+		return ret;
+	ret = nicsched_core_read_hw(&ndev->core, &hw);
+	if (ret)
+		return ret;
+	req.reloads = hw.reloads;
+	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
 static long nicsched_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -208,6 +249,8 @@ static long nicsched_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		return nicsched_ioc_result(ndev, uarg);
 	case NICSCHED_IOC_COUNTERS:
 		return nicsched_ioc_counters(ndev, uarg);
+	case NICSCHED_IOC_RELOAD:
+		return nicsched_ioc_reload(ndev, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -237,9 +280,9 @@ static int nicsched_counters_show(struct seq_file *m, void *unused)
 	seq_printf(m, "errors %llu\ntimeouts %llu\nsurprise_removals %llu\npolls %llu\n",
 		   c.errors, c.timeouts, c.surprise_removals, c.polls);
 	if (!nicsched_core_read_hw(&ndev->core, &hw))
-		seq_printf(m, "hw_inferences %u\nhw_lat_last %u\nhw_lat_max %u\nhw_errors %u\nhw_error_bits 0x%x\nhw_status 0x%x\n",
+		seq_printf(m, "hw_inferences %u\nhw_lat_last %u\nhw_lat_max %u\nhw_errors %u\nhw_error_bits 0x%x\nhw_status 0x%x\nhw_reloads %u\nhw_policy_hash 0x%08x\n",
 			   hw.inferences, hw.lat_last, hw.lat_max, hw.errors, hw.error_bits,
-			   hw.status);
+			   hw.status, hw.reloads, hw.policy_hash);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nicsched_counters);

@@ -5,9 +5,7 @@
  * The scheduler hook never goes through this interface: it calls the core API in kernel space.
  * These ioctls are for lab bring-up and tests. NICSCHED_IOC_RESULT reads the decision cache in
  * host memory (no register access); NICSCHED_IOC_COUNTERS also reads the card's counter
- * registers.
- *
- * Not here yet: weight reload (the register map has no shadow bank / COMMIT registers yet).
+ * registers; NICSCHED_IOC_RELOAD loads new weights through the card's shadow bank.
  */
 #ifndef _UAPI_NICSCHED_H
 #define _UAPI_NICSCHED_H
@@ -31,6 +29,8 @@ struct nicsched_ioc_info {
 	__u32 outputs;		/* scores per result */
 	__u32 index;		/* N of /dev/nicsched<N> */
 	__u32 state;		/* 1 running, 2 stopped, 3 removed (all-ones reads) */
+	__u32 shape_hash;	/* hardware shape of the driver's build: what reloads must match */
+	__u32 weights_words;	/* 32-bit words of the shadow weight bank */
 };
 
 /* NICSCHED_IOC_SUBMIT: posted writes of features[0 .. inputs-1], then DOORBELL with tag. */
@@ -66,6 +66,23 @@ struct nicsched_ioc_counters {
 	__u32 hw_errors;	/* ERRORS */
 	__u32 hw_error_bits;	/* ERROR */
 	__u32 hw_status;	/* STATUS */
+	__u32 hw_reloads;	/* RELOADS */
+	__u32 hw_policy_hash;	/* POLICY_HASH: the policy in the active bank */
+};
+
+/*
+ * NICSCHED_IOC_RELOAD: new weights for the same hardware shape (`nicsched reload-plan`): the
+ * words of the weights block from word 0 go to the shadow bank, policy_hash to SHADOW_HASH, then
+ * COMMIT; returns when the card swapped banks and POLICY_HASH/RELOADS agree. Refused with
+ * -EINVAL when words differs from weights_words of NICSCHED_IOC_INFO and with -EPROTO when
+ * shape_hash differs from its shape_hash (the weights need another bitstream).
+ */
+struct nicsched_ioc_reload {
+	__u32 policy_hash;	/* in: POLICY_HASH of the new policy */
+	__u32 shape_hash;	/* in: SHAPE_HASH_VALUE of the new policy */
+	__u32 words;		/* in: number of __u32 at data */
+	__u32 reloads;		/* out: RELOADS after the swap */
+	__u64 data;		/* in: user pointer to __u32[words] */
 };
 
 #define NICSCHED_IOC_MAGIC	'N'	/* 0x80-0x8f: free in ioctl-number.rst */
@@ -73,5 +90,6 @@ struct nicsched_ioc_counters {
 #define NICSCHED_IOC_SUBMIT	_IOW(NICSCHED_IOC_MAGIC, 0x81, struct nicsched_ioc_submit)
 #define NICSCHED_IOC_RESULT	_IOWR(NICSCHED_IOC_MAGIC, 0x82, struct nicsched_ioc_result)
 #define NICSCHED_IOC_COUNTERS	_IOR(NICSCHED_IOC_MAGIC, 0x83, struct nicsched_ioc_counters)
+#define NICSCHED_IOC_RELOAD	_IOWR(NICSCHED_IOC_MAGIC, 0x84, struct nicsched_ioc_reload)
 
 #endif /* _UAPI_NICSCHED_H */

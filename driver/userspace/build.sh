@@ -56,7 +56,7 @@ else
   rtl="$gen/rtl-policy/rtl"
   irjson="$gen/rtl-policy/ir.json"
 fi
-RTL_FILES=(nicsched_argmax.v nicsched_dense.v nicsched_app.v nicsched_policy.v nicsched_top.v)
+RTL_FILES=(nicsched_argmax.v nicsched_weight_bank.v nicsched_dense.v nicsched_app.v nicsched_policy.v nicsched_top.v)
 SOURCES=("$DRV/core/nicsched_core.c" "$DRV/core/nicsched_core.h" "$DRV/userspace/compat.h"
   "$DRV/userspace/compat.c" "$DRV/userspace/nicsched_bus.h" "$DRV/userspace/nicsched_bus.cpp"
   "$DRV/userspace/nicsched_test.c" "$DRV/userspace/build.sh")

@@ -10,6 +10,8 @@
  *   ktime_get_ns         simulated time of the model
  *   dev_err/dev_info     stderr
  *   rcu_read_lock        no-op: the tests never unmap while submitting
+ *   usleep_range         no-op: the model's clock only runs during bus transactions, so a wait
+ *                        loop advances by polling the register it waits for
  */
 #ifndef NICSCHED_COMPAT_H
 #define NICSCHED_COMPAT_H
@@ -158,6 +160,14 @@ void nicsched_dev_printk(const struct device *dev, const char *level, const char
 static inline u64 ktime_get_ns(void)
 {
 	return nicsched_bus_time_ns();
+}
+
+static inline void might_sleep(void)
+{
+}
+
+static inline void usleep_range(unsigned long min, unsigned long max)
+{
 }
 
 static inline void rcu_read_lock(void)

@@ -36,6 +36,7 @@ struct Bus {
     std::atomic<uint64_t> reads{0};
     std::atomic<uint64_t> writes{0};
     std::atomic<uint64_t> slverr{0};
+    uint32_t window = 0;        // bytes: 2^NICSCHED_ADDR_WIDTH of the C side's nicsched_regs.h
     int64_t remove_after = -1;  // transactions left before removal; -1: never
     bool removed = false;
 };
@@ -43,7 +44,7 @@ struct Bus {
 Bus *g_bus = nullptr;
 
 [[noreturn]] void fatal(const char *what, uint32_t addr) {
-    std::fprintf(stderr, "nicsched_bus: %s at 0x%04x after %llu cycles\n", what, addr,
+    std::fprintf(stderr, "nicsched_bus: %s at 0x%05x after %llu cycles\n", what, addr,
                  static_cast<unsigned long long>(g_bus ? g_bus->cycles.load() : 0));
     std::abort();
 }
@@ -129,8 +130,9 @@ uint32_t axil_read(Bus &b, uint32_t addr) {
 
 }  // namespace
 
-extern "C" void nicsched_bus_open(void) {
+extern "C" void nicsched_bus_open_window(__u32 size) {
     g_bus = new Bus;
+    g_bus->window = size;
     g_bus->ctx = std::make_unique<VerilatedContext>();
     g_bus->top = std::make_unique<Vnicsched_top>(g_bus->ctx.get(), "nicsched_top");
     Vnicsched_top &t = *g_bus->top;
@@ -160,7 +162,7 @@ extern "C" void nicsched_bus_close(void) {
 extern "C" __u32 nicsched_bus_read32(__u32 addr) {
     std::lock_guard<std::mutex> guard(g_bus->lock);
     g_bus->reads++;
-    if (addr >= NICSCHED_BUS_SIZE || (addr & 3))
+    if (addr >= g_bus->window || (addr & 3))
         fatal("read outside the window", addr);
     if (gone(*g_bus))
         return kAllOnes;
@@ -170,7 +172,7 @@ extern "C" __u32 nicsched_bus_read32(__u32 addr) {
 extern "C" void nicsched_bus_write32(__u32 addr, __u32 val) {
     std::lock_guard<std::mutex> guard(g_bus->lock);
     g_bus->writes++;
-    if (addr >= NICSCHED_BUS_SIZE || (addr & 3))
+    if (addr >= g_bus->window || (addr & 3))
         fatal("write outside the window", addr);
     if (gone(*g_bus))
         return;

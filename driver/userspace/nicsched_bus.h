@@ -15,8 +15,13 @@ extern "C" {
 
 /* The fake address the core's void __iomem *regs points at; offsets are relative to it. */
 #define NICSCHED_BUS_BASE	0x40000000UL
-/* AXI-Lite address width of nicsched_top: the window is 64 KiB. */
-#define NICSCHED_BUS_SIZE	0x10000U
+/*
+ * The window: 2^NICSCHED_ADDR_WIDTH bytes, the AXI-Lite address width the register model
+ * decodes and nicsched_top is generated with (weights block included). NICSCHED_ADDR_WIDTH comes
+ * from the generated nicsched_regs.h and BIT() from compat.h; the C side includes both before it
+ * uses these macros.
+ */
+#define NICSCHED_BUS_SIZE	((__u32)BIT(NICSCHED_ADDR_WIDTH))
 
 struct nicsched_bus_stats {
 	__u64 reads;		/* read transactions, including all-ones reads after removal */
@@ -25,8 +30,9 @@ struct nicsched_bus_stats {
 	__u64 slverr;	/* responses other than OKAY */
 };
 
-/* Build the model and hold reset for a few cycles. */
-void nicsched_bus_open(void);
+/* Build the model with a window of @size bytes and hold reset for a few cycles. */
+void nicsched_bus_open_window(__u32 size);
+#define nicsched_bus_open()	nicsched_bus_open_window(NICSCHED_BUS_SIZE)
 void nicsched_bus_close(void);
 
 __u32 nicsched_bus_read32(__u32 addr);

@@ -5,8 +5,14 @@
  * and the kick/re-arm protocol of nicsched_core_poll_again()); submitter threads use the hook's
  * API: claim a slot, submit, read the decision cache.
  *
- *   nicsched_harness --vectors golden/vectors.csv --expected golden/expected.csv
+ *   nicsched_harness --vectors golden/vectors.csv --expected golden/expected.csv [--reload DIR]
  *   nicsched_harness --probe-only
+ *
+ * --reload DIR: weight reload through the shadow bank. DIR holds to.words (policy B, same shape),
+ * back.words (this build's policy A), expected.csv (B's golden answers to the same vectors) and
+ * optionally wrong-shape.words and wrong-size.words (weights the driver must refuse). A .words
+ * file is whitespace-separated numbers: policy hash, shape hash, word count, then the words of
+ * the weights block from word 0 (test/driver.test.ts writes them from `nicsched reload-plan`).
  *
  * One "name: key=value ..." line per check on stdout (test/driver.test.ts and
  * bench/driver-mmio.mjs parse them), dev_*() messages on stderr, exit status 0 when every check
@@ -34,6 +40,10 @@
 #define SLOT_PATTERNS		(1 % NICSCHED_SLOTS)
 #define SLOT_SEMANTICS		(2 % NICSCHED_SLOTS)
 #define SLOT_LOST		(NICSCHED_SLOTS - 1)
+#define SLOT_VIEWS		SLOT_SEMANTICS
+#define VIEW_VECTORS		500		/* FEATURES_PACKED vs FEATURE[i] comparisons */
+#define RELOAD_CHECK_VECTORS	300		/* before, after a refusal, after reloading back */
+#define MAX_WEIGHT_WORDS	65536U
 
 struct vector {
 	u32 features[NICSCHED_INPUTS];
@@ -66,6 +76,8 @@ static struct nicsched_core core;
 static struct device harness_dev = { .name = "nicsched-harness" };
 static struct vector *vectors;
 static unsigned int n_vectors;
+static struct vector *reload_vectors;	/* policy B's answers to the same features */
+static unsigned int n_reload_vectors;
 static int failures;
 
 static sem_t kick_sem;
@@ -166,21 +178,27 @@ static FILE *open_csv(const char *path, char *line)
 	return f;
 }
 
-static int add_vector(const long *v, const long *e)
+struct vector_set {
+	struct vector **v;
+	unsigned int *n;
+	unsigned int cap;
+};
+
+static int add_vector(struct vector_set *set, const long *v, const long *e)
 {
-	static unsigned int cap;
 	struct vector *vec;
 	unsigned int i;
 
-	if (n_vectors == cap) {
-		struct vector *more = realloc(vectors, (cap ? 2 * cap : 1024) * sizeof(*vectors));
+	if (*set->n == set->cap) {
+		unsigned int cap = set->cap ? 2 * set->cap : 1024;
+		struct vector *more = realloc(*set->v, cap * sizeof(**set->v));
 
 		if (!more)
 			return -1;
-		vectors = more;
-		cap = cap ? 2 * cap : 1024;
+		*set->v = more;
+		set->cap = cap;
 	}
-	vec = &vectors[n_vectors++];
+	vec = &(*set->v)[(*set->n)++];
 	for (i = 0; i < NICSCHED_INPUTS; i++)
 		vec->features[i] = (u32)v[i];
 	vec->action = (int)e[0];
@@ -189,7 +207,7 @@ static int add_vector(const long *v, const long *e)
 	return 0;
 }
 
-static int load_vectors(const char *vpath, const char *epath)
+static int load_vectors(struct vector_set *set, const char *vpath, const char *epath)
 {
 	char vline[MAX_LINE], eline[MAX_LINE];
 	long v[NICSCHED_INPUTS], e[1 + NICSCHED_OUTPUTS];
@@ -205,10 +223,10 @@ static int load_vectors(const char *vpath, const char *epath)
 	while (fgets(vline, sizeof(vline), vf) && fgets(eline, sizeof(eline), ef)) {
 		if (parse_row(vline, v, NICSCHED_INPUTS) ||
 		    parse_row(eline, e, 1 + NICSCHED_OUTPUTS)) {
-			fprintf(stderr, "bad CSV row %u\n", n_vectors + 2);
+			fprintf(stderr, "bad CSV row %u\n", *set->n + 2);
 			goto close_e;
 		}
-		if (add_vector(v, e))
+		if (add_vector(set, v, e))
 			goto close_e;
 	}
 	ret = 0;
@@ -334,12 +352,11 @@ static bool matches(const struct nicsched_result *res, const struct vector *v, u
 	return true;
 }
 
-/* Submit features on a slot and wait for the decision. Return: 1 match, 0 mismatch, <0 error. */
-static int run_request(unsigned int slot, const u32 *features, const struct vector *expect,
-		       u16 tag, struct mmio_tally *t)
+/* Submit features on a slot and wait for its decision. Return: 0 or <0 error. */
+static int submit_wait(unsigned int slot, const u32 *features, u16 tag, struct mmio_tally *t,
+		       struct nicsched_result *res)
 {
 	struct nicsched_decision before;
-	struct nicsched_result res;
 	unsigned long w0, r0;
 	int ret;
 
@@ -350,7 +367,17 @@ static int run_request(unsigned int slot, const u32 *features, const struct vect
 	tally_submit(t, nicsched_mmio_writes - w0, nicsched_mmio_reads - r0);
 	if (ret)
 		return ret;
-	ret = wait_decision(slot, before.seq, &res);
+	return wait_decision(slot, before.seq, res);
+}
+
+/* Submit features on a slot and wait for the decision. Return: 1 match, 0 mismatch, <0 error. */
+static int run_request(unsigned int slot, const u32 *features, const struct vector *expect,
+		       u16 tag, struct mmio_tally *t)
+{
+	struct nicsched_result res;
+	int ret;
+
+	ret = submit_wait(slot, features, tag, t, &res);
 	if (ret)
 		return ret;
 	if (expect && !matches(&res, expect, tag)) {
@@ -695,6 +722,271 @@ static void phase_all_ones(void)
 	check(c.surprise_removals == 1 && !mismatches, "one surprise removal, no bad decision");
 }
 
+/* ---- FEATURES_PACKED (the driver) against FEATURE[i] (raw bus writes) ---------------------- */
+
+/*
+ * The same request through both views of the feature registers: the driver writes
+ * FEATURES_PACKED; then the harness writes each FEATURE[i] itself, reads FEATURES_PACKED back,
+ * rings the doorbell and reads RESULT and SCORE[k] itself. Both answers must be identical (and
+ * the golden one). The card's features then equal the driver's shadow again.
+ */
+static int raw_request(unsigned int slot, const u32 *features, u16 tag, u32 *readback,
+		       struct nicsched_result *res)
+{
+	u32 mask = (u32)GENMASK(NICSCHED_IN_BITS - 1, 0);
+	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+	unsigned int i, k;
+	u32 result;
+
+	for (i = 0; i < NICSCHED_INPUTS; i++)
+		nicsched_bus_write32(NICSCHED_SLOT_FEATURE_ADDR(slot, i), features[i] & mask);
+	for (i = 0; i < NICSCHED_PACKED_WORDS; i++)
+		readback[i] = nicsched_bus_read32(NICSCHED_SLOT_FEATURES_PACKED_ADDR(slot, i));
+	nicsched_bus_write32(NICSCHED_SLOT_DOORBELL_ADDR(slot), tag);
+	do {
+		result = nicsched_bus_read32(NICSCHED_SLOT_RESULT_ADDR(slot));
+		if (wall_ns() > deadline)
+			return -ETIMEDOUT;
+	} while (!(result & NICSCHED_RESULT_VALID_MASK) ||
+		 ((result & NICSCHED_RESULT_TAG_MASK) >> NICSCHED_RESULT_TAG_SHIFT) != tag);
+	memset(res, 0, sizeof(*res));
+	res->decision.valid = 1;
+	res->decision.tag = tag;
+	res->decision.action = (result & NICSCHED_RESULT_ACTION_MASK) >>
+			       NICSCHED_RESULT_ACTION_SHIFT;
+	for (k = 0; k < NICSCHED_OUTPUTS; k++)
+		res->scores[k] = (s32)nicsched_bus_read32(NICSCHED_SLOT_SCORE_ADDR(slot, k));
+	return 0;
+}
+
+static bool same_answer(const struct nicsched_result *a, const struct nicsched_result *b)
+{
+	return (core.head_scores || a->decision.action == b->decision.action) &&
+	       !memcmp(a->scores, b->scores, sizeof(a->scores));
+}
+
+static void phase_feature_views(void)
+{
+	unsigned long compared = 0, differ = 0, readback_bad = 0, golden_bad = 0;
+	struct mmio_tally t = { 0 };
+	unsigned int i, n = n_vectors < VIEW_VECTORS ? n_vectors : VIEW_VECTORS;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		struct nicsched_result packed, regs;
+		u32 words[NICSCHED_PACKED_WORDS], readback[NICSCHED_PACKED_WORDS];
+		u16 tag = (u16)(0x9000 + (i & 0xfff));
+
+		ret = submit_wait(SLOT_VIEWS, vectors[i].features, tag, &t, &packed);
+		if (ret)
+			break;
+		ret = raw_request(SLOT_VIEWS, vectors[i].features, (u16)(0xa000 + (i & 0xfff)),
+				  readback, &regs);
+		if (ret)
+			break;
+		nicsched_core_pack_features(vectors[i].features, words);
+		compared++;
+		differ += !same_answer(&packed, &regs);
+		readback_bad += !!memcmp(words, readback, sizeof(words));
+		golden_bad += !matches(&packed, &vectors[i], tag);
+	}
+	out_begin("feature-views");
+	out_u("compared", compared);
+	out_u("packed_vs_feature_regs_differ", differ);
+	out_u("packed_readback_mismatches", readback_bad);
+	out_u("golden_mismatches", golden_bad);
+	out_u("packed_max_writes", t.max_writes);
+	out_u("feature_regs_writes", NICSCHED_INPUTS + 1);
+	out_d("error", ret);
+	out_end();
+	check(!ret && compared == n && !differ && !readback_bad && !golden_bad,
+	      "FEATURES_PACKED and FEATURE[i] give identical results");
+}
+
+/* ---- weight reload through the shadow bank ------------------------------------------------- */
+
+struct words_file {
+	struct nicsched_weights w;
+	u32 *buf;
+	bool present;
+};
+
+/* A .words file: policy hash, shape hash, count, then count words. Return: 0, 1 absent, <0. */
+static int load_words(const char *dir, const char *name, struct words_file *f)
+{
+	unsigned long long v[3];
+	char path[MAX_LINE];
+	unsigned int i;
+	FILE *in;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	in = fopen(path, "r");
+	if (!in)
+		return 1;
+	if (fscanf(in, "%lli %lli %lli", &v[0], &v[1], &v[2]) != 3 || v[2] > MAX_WEIGHT_WORDS)
+		goto bad;
+	f->buf = calloc(v[2] ? v[2] : 1, sizeof(u32));
+	if (!f->buf)
+		goto bad;
+	for (i = 0; i < v[2]; i++) {
+		unsigned long long word;
+
+		if (fscanf(in, "%lli", &word) != 1 || word > 0xffffffffULL)
+			goto bad;
+		f->buf[i] = (u32)word;
+	}
+	fclose(in);
+	f->w.policy_hash = (u32)v[0];
+	f->w.shape_hash = (u32)v[1];
+	f->w.count = (u32)v[2];
+	f->w.words = f->buf;
+	f->present = true;
+	return 0;
+bad:
+	fprintf(stderr, "bad words file %s\n", path);
+	fclose(in);
+	free(f->buf);
+	f->buf = NULL;
+	return -1;
+}
+
+/* Requests on one slot against a set of expected answers. Return: mismatches, or <0 error. */
+static long check_vectors(unsigned int slot, const struct vector *expect, unsigned int n,
+			  u16 tag_base)
+{
+	struct mmio_tally t = { 0 };
+	unsigned int i;
+	long bad = 0;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = run_request(slot, vectors[i].features, &expect[i],
+				  (u16)(tag_base + (i & 0xfff)), &t);
+		if (ret < 0)
+			return ret;
+		bad += !ret;
+	}
+	return bad;
+}
+
+static unsigned int answers_differ(void)
+{
+	unsigned int i, differ = 0;
+
+	for (i = 0; i < n_vectors; i++)
+		differ += vectors[i].action != reload_vectors[i].action ||
+			  memcmp(vectors[i].scores, reload_vectors[i].scores,
+				 sizeof(vectors[i].scores));
+	return differ;
+}
+
+/* A vector A and B answer differently (for the request across the COMMIT), or 0. */
+static unsigned int first_difference(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_vectors; i++)
+		if (vectors[i].action != reload_vectors[i].action ||
+		    vectors[i].scores[0] != reload_vectors[i].scores[0])
+			return i;
+	return 0;
+}
+
+static void phase_reload(const char *dir)
+{
+	struct words_file to, back, bad_shape, bad_size;
+	struct nicsched_hw_counters hw0, hw1, hw2, hw3;
+	struct nicsched_result across = { 0 };
+	struct nicsched_decision before;
+	long a_before, a_refused, b_after, a_back;
+	int shape_rc = 1, size_rc = 1, to_rc, back_rc, across_rc, across_submit;
+	unsigned long w0, r0, reload_writes, reload_reads;
+	unsigned int k;
+	u32 hash_b;
+
+	if (load_words(dir, "to.words", &to) || load_words(dir, "back.words", &back) ||
+	    load_words(dir, "wrong-shape.words", &bad_shape) < 0 ||
+	    load_words(dir, "wrong-size.words", &bad_size) < 0 ||
+	    n_reload_vectors != n_vectors) {
+		check(0, "reload inputs");
+		return;
+	}
+	k = first_difference();
+	nicsched_core_read_hw(&core, &hw0);
+	a_before = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x1000);
+
+	/* refused: the card must not change */
+	if (bad_shape.present)
+		shape_rc = nicsched_core_reload(&core, &bad_shape.w);
+	if (bad_size.present)
+		size_rc = nicsched_core_reload(&core, &bad_size.w);
+	nicsched_core_read_hw(&core, &hw1);
+	a_refused = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x2000);
+
+	/* a request submitted before the reload is answered with the old weights */
+	nicsched_core_decision(&core, SLOT_VIEWS, &before);
+	pause_poller();
+	across_submit = nicsched_core_submit(&core, SLOT_VIEWS, vectors[k].features, 0x3fff);
+	w0 = nicsched_mmio_writes;
+	r0 = nicsched_mmio_reads;
+	to_rc = nicsched_core_reload(&core, &to.w);
+	reload_writes = nicsched_mmio_writes - w0;
+	reload_reads = nicsched_mmio_reads - r0;
+	resume_poller();
+	across_rc = across_submit ? across_submit : wait_decision(SLOT_VIEWS, before.seq, &across);
+	hash_b = core.policy_hash;
+	nicsched_core_read_hw(&core, &hw2);
+	b_after = check_vectors(SLOT_VIEWS, reload_vectors, n_vectors, 0x4000);
+
+	back_rc = nicsched_core_reload(&core, &back.w);
+	nicsched_core_read_hw(&core, &hw3);
+	a_back = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x5000);
+
+	out_begin("reload");
+	out_u("words", to.w.count);
+	out_x("hash_a", back.w.policy_hash);
+	out_x("hash_b", to.w.policy_hash);
+	out_u("answers_differ", answers_differ());
+	out_d("a_before_mismatches", a_before);
+	out_d("wrong_shape", shape_rc);
+	out_d("wrong_size", size_rc);
+	out_u("refused_reloads", hw1.reloads - hw0.reloads);
+	out_x("refused_hash", hw1.policy_hash);
+	out_d("a_after_refusal_mismatches", a_refused);
+	out_d("to_b", to_rc);
+	out_u("reload_writes", reload_writes);
+	out_u("reload_reads", reload_reads);
+	out_x("core_hash", hash_b);
+	out_x("card_hash", hw2.policy_hash);
+	out_u("reloads", hw2.reloads - hw0.reloads);
+	out_d("before_reload_old_weights", !across_rc && matches(&across, &vectors[k], 0x3fff));
+	out_u("b_compared", n_vectors);
+	out_d("b_mismatches", b_after);
+	out_d("back_to_a", back_rc);
+	out_x("back_hash", hw3.policy_hash);
+	out_u("back_reloads", hw3.reloads - hw0.reloads);
+	out_d("a_back_mismatches", a_back);
+	out_end();
+	check(!a_before && !a_refused && !b_after && !a_back, "bit-exact around the reloads");
+	check(answers_differ() > 0, "policies A and B answer differently");
+	check(!to_rc && hash_b == to.w.policy_hash && hw2.policy_hash == to.w.policy_hash &&
+	      hw2.reloads - hw0.reloads == 1, "reload to B");
+	check(!back_rc && core.policy_hash == back.w.policy_hash &&
+	      hw3.policy_hash == back.w.policy_hash && hw3.reloads - hw0.reloads == 2,
+	      "reload back to A");
+	check((!bad_shape.present || shape_rc == -EPROTO) &&
+	      (!bad_size.present || size_rc == -EINVAL) &&
+	      hw1.reloads == hw0.reloads && hw1.policy_hash == hw0.policy_hash,
+	      "incompatible weights refused, card untouched");
+	check(!across_rc && matches(&across, &vectors[k], 0x3fff),
+	      "a request submitted before the reload gets the old weights");
+	free(to.buf);
+	free(back.buf);
+	free(bad_shape.buf);
+	free(bad_size.buf);
+}
+
 static void print_counters(void)
 {
 	struct nicsched_bus_stats st;
@@ -722,13 +1014,16 @@ static void print_counters(void)
 
 static int print_usage(void)
 {
-	fputs("usage: nicsched_harness --vectors V.csv --expected E.csv | --probe-only\n", stderr);
+	fputs("usage: nicsched_harness --vectors V --expected E [--reload DIR] | --probe-only\n",
+	      stderr);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *vpath = NULL, *epath = NULL;
+	const char *vpath = NULL, *epath = NULL, *reload_dir = NULL;
+	struct vector_set set = { .v = &vectors, .n = &n_vectors };
+	struct vector_set reload_set = { .v = &reload_vectors, .n = &n_reload_vectors };
 	bool probe_only = false;
 	int i;
 
@@ -737,6 +1032,8 @@ int main(int argc, char **argv)
 			vpath = argv[++i];
 		else if (!strcmp(argv[i], "--expected") && i + 1 < argc)
 			epath = argv[++i];
+		else if (!strcmp(argv[i], "--reload") && i + 1 < argc)
+			reload_dir = argv[++i];
 		else if (!strcmp(argv[i], "--probe-only"))
 			probe_only = true;
 		else
@@ -751,9 +1048,18 @@ int main(int argc, char **argv)
 		nicsched_bus_close();
 		return 0;
 	}
-	if (load_vectors(vpath, epath) || n_vectors < 8) {
-		fprintf(stderr, "cannot load vectors\n");
+	if (load_vectors(&set, vpath, epath) || n_vectors < VIEW_VECTORS) {
+		fprintf(stderr, "cannot load vectors (at least %u)\n", VIEW_VECTORS);
 		return 1;
+	}
+	if (reload_dir) {
+		char path[MAX_LINE];
+
+		snprintf(path, sizeof(path), "%s/expected.csv", reload_dir);
+		if (load_vectors(&reload_set, vpath, path)) {
+			fprintf(stderr, "cannot load %s\n", path);
+			return 1;
+		}
 	}
 	out_begin("golden");
 	out_u("vectors", n_vectors);
@@ -768,6 +1074,9 @@ int main(int argc, char **argv)
 	phase_lost_doorbell();
 	phase_concurrent();
 	phase_hw_counters();
+	phase_feature_views();
+	if (reload_dir)
+		phase_reload(reload_dir);
 	phase_all_ones();
 	print_counters();
 	out_begin("result");
@@ -776,5 +1085,6 @@ int main(int argc, char **argv)
 	out_end();
 	nicsched_bus_close();
 	free(vectors);
+	free(reload_vectors);
 	return failures ? 1 : 0;
 }
