@@ -213,6 +213,7 @@ export function decodeModel(bytes: Uint8Array, file: string): OnnxModel {
   const type = model();
   let message: protobuf.Message;
   try {
+    checkWireTypes(type, protobuf.Reader.create(bytes), bytes.length);
     message = type.decode(bytes);
   } catch (err) {
     throw inputError(
@@ -222,4 +223,51 @@ export function decodeModel(bytes: Uint8Array, file: string): OnnxModel {
     );
   }
   return type.toObject(message, { longs: Number, arrays: true, defaults: false }) as OnnxModel;
+}
+
+const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
+const WIRE_LEN = 2;
+const WIRE_I32 = 5;
+
+function wireTypeOf(field: protobuf.Field): number {
+  if (field.resolvedType instanceof protobuf.Type) return WIRE_LEN;
+  switch (field.type) {
+    case 'float': return WIRE_I32;
+    case 'double': return WIRE_I64;
+    case 'string':
+    case 'bytes': return WIRE_LEN;
+    default: return WIRE_VARINT;
+  }
+}
+
+/**
+ * protobufjs's decoder trusts the wire type of a field it knows (a float read as a varint, say), so a
+ * corrupt byte can decode into plausible numbers. Walk the message tree first and refuse any known
+ * field whose wire type does not match its declaration (a packed repeated scalar may also be
+ * length-delimited); unknown fields are skipped, which throws on an invalid wire type.
+ */
+function checkWireTypes(type: protobuf.Type, reader: protobuf.Reader, end: number): void {
+  while (reader.pos < end) {
+    const at = reader.pos;
+    const tag = reader.uint32();
+    const wire = tag & 7;
+    const field = type.fieldsById[tag >>> 3];
+    if (!field) {
+      reader.skipType(wire);
+      continue;
+    }
+    const expected = wireTypeOf(field.resolve());
+    const packed = field.repeated && expected !== WIRE_LEN && wire === WIRE_LEN;
+    if (wire !== expected && !packed) throw new Error(`field ${field.name} (${tag >>> 3}) of ${type.name} has wire type ${wire}, not ${expected}, at offset ${at}`);
+    if (field.resolvedType instanceof protobuf.Type) {
+      const length = reader.uint32();
+      const stop = reader.pos + length;
+      if (stop > end) throw new Error(`index out of range: ${reader.pos} + ${length} > ${end}`);
+      checkWireTypes(field.resolvedType, reader, stop);
+    } else {
+      reader.skipType(wire);
+    }
+  }
+  if (reader.pos !== end) throw new Error(`a field runs past its message at offset ${reader.pos}`);
 }
