@@ -275,7 +275,6 @@ function flatten(walk: Walk, n: IndexedNode): void {
   const axis = raw < 0 ? raw + rank : raw;
   if (axis !== 1) fail(walk, n, `has axis=${raw}; only axis 1 (keep the batch axis) is supported`, 'flatten with axis=1');
   const width = walk.shape.slice(1).reduce<number>((a, d) => a * (d ?? 0), 1);
-  if (rank > 2) walk.open = false;
   advance(walk, n, [walk.shape[0] ?? null, width]);
 }
 
