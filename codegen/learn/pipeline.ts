@@ -11,7 +11,7 @@ import { inputError } from '../util/errors.js';
 import { sha256, type LoadedDataset } from './dataset.js';
 import { policyYaml } from './emit.js';
 import type { Template } from './template.js';
-import { DEFAULT_TRAIN, floatScores, quantizeLayers, splitRows, trainFloat, type TrainOptions } from './train.js';
+import { DEFAULT_TRAIN, floatScores, type FloatLayer, quantizeLayers, splitRows, trainFloat, type TrainOptions } from './train.js';
 
 export interface Agreement {
   rows: number;
@@ -22,6 +22,8 @@ export interface Agreement {
 
 export interface TrainResult {
   yaml: string;
+  /** The trained float parameters (before quantization), for checking the reported figures. */
+  floatLayers: FloatLayer[];
   heldOut: Agreement;
   trainSet: Agreement;
   seconds: number;
@@ -95,5 +97,5 @@ export async function trainPolicy(ds: LoadedDataset, t: Template, options: Parti
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const maxQuantError = Math.max(...quant.map((q) => q.maxError.weights));
   const clamped = quant.reduce((s, q) => s + q.clamped, 0);
-  return { yaml, heldOut, trainSet, seconds, maxQuantError, clamped };
+  return { yaml, floatLayers: layers, heldOut, trainSet, seconds, maxQuantError, clamped };
 }
