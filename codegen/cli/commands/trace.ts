@@ -35,6 +35,15 @@ async function traceCommand(ctx: CommandContext, opts: TraceOptions): Promise<vo
   const intervalMs = Math.round(positiveNumber(opts.interval, '--interval', 60_000));
   const listed = opts.pids !== undefined ? parsePidList(opts.pids) : [];
   let workload: WorkloadTask[] = [];
+  const stop = () => stopWorkload(workload);
+  const interrupted = () => {
+    stop();
+    process.exit(130);
+  };
+  // Children must not outlive the tracer: kill them on exit and on Ctrl-C / SIGTERM too.
+  process.once('exit', stop);
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     if (opts.workload !== undefined) workload = startWorkload(opts.workload);
     const pids = opts.pids === undefined && workload.length === 0 ? undefined : [...listed, ...workload.map((w) => w.pid)];
@@ -46,7 +55,10 @@ async function traceCommand(ctx: CommandContext, opts: TraceOptions): Promise<vo
     if (opts.json) ctx.json(summary);
     else ctx.io.out(`traced ${result.tasks} tasks, ${result.samples.length} samples (${durationS} s every ${intervalMs} ms) -> ${opts.output}\n`);
   } finally {
-    stopWorkload(workload);
+    stop();
+    process.off('exit', stop);
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }
 
