@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { register as registerImport } from './import.js';
+import { register as registerLearning } from './learn.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -18,4 +19,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export const COMMAND_MODULES: RegisterCommand[] = [registerImport];
+export const COMMAND_MODULES: RegisterCommand[] = [registerLearning, registerImport];

@@ -1,0 +1,150 @@
+/**
+ * dataset → train → quantize: label rules, data card, seeded reproducible training, the reported
+ * agreement recomputed with the golden model, located errors, and the committed reference policy
+ * rebuilt byte for byte from the committed trace.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { argmax, GoldenModel } from '../codegen/golden/model.js';
+import { readDataset, type DatasetRow } from '../codegen/learn/dataset.js';
+import { heuristicAction, outcomeAction } from '../codegen/learn/labels.js';
+import { trainPolicy } from '../codegen/learn/pipeline.js';
+import { loadTemplate } from '../codegen/learn/template.js';
+import { DEFAULT_TRAIN, floatScores, splitRows } from '../codegen/learn/train.js';
+import { compilePolicyText } from '../codegen/policy.js';
+import { REFERENCE, ROOT, cli, tempDir } from './helpers.js';
+
+/** Paths as scripts/learn-reference.sh writes them (relative to the repository root = vitest's cwd). */
+const rel = (p: string) => relative(process.cwd(), join(ROOT, p));
+const TEMPLATE = rel('examples/reference.template.yaml');
+const TRACE = rel('examples/traces/mixed-1.jsonl');
+const DATASET = rel('examples/traces/reference.data.jsonl');
+
+function subset(file: string, rows: number): string {
+  const lines = readFileSync(file, 'utf8').split('\n').slice(0, rows + 1);
+  const out = join(tempDir(), 'small.jsonl');
+  writeFileSync(out, lines.join('\n') + '\n');
+  return out;
+}
+
+describe('nicsched dataset', () => {
+  it('labels trace rows by the heuristic of their inputs and writes a data card', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'd.jsonl');
+    const r = await cli('dataset', TRACE, '--label', 'heuristic', '--spec', TEMPLATE, '-o', out);
+    expect(r.code).toBe(0);
+    const ds = readDataset(out);
+    const sources = ds.header.features.map((f) => f.source);
+    for (const row of ds.rows) {
+      const f = Object.fromEntries(sources.map((s, i) => [s, row.x[i]!]));
+      expect(ds.header.actions[row.y]).toBe(heuristicAction(f));
+    }
+    const card = JSON.parse(readFileSync(join(dir, 'd.card.json'), 'utf8')) as { rows: { total: number }; label_balance: Record<string, number>; traces: { host: string }[] };
+    expect(card.rows.total).toBe(ds.rows.length);
+    expect(Object.values(card.label_balance).reduce((a, b) => a + b, 0)).toBe(ds.rows.length);
+    expect(card.traces[0]!.host).toBe('vm'); // from the trace header, not this machine
+    expect(readFileSync(join(dir, 'd.card.md'), 'utf8')).toContain('## Label balance');
+  });
+
+  it('labels by the outcome of the next window of the same task', async () => {
+    const out = join(tempDir(), 'o.jsonl');
+    const r = await cli('dataset', TRACE, '--label', 'outcome', '--spec', TEMPLATE, '-o', out);
+    expect(r.code).toBe(0);
+    const ds = readDataset(out);
+    const trace = readFileSync(TRACE, 'utf8').split('\n');
+    const sampleAt = (src: string) => JSON.parse(trace[Number(src.split(':')[1]) - 1]!) as { tid: number; features: Record<string, number> };
+    const byLine = new Map(ds.rows.map((row) => [Number(row.src.split(':')[1]), row]));
+    let checked = 0;
+    for (const [line, row] of [...byLine].slice(0, 300)) {
+      const s = sampleAt(`x:${line}`);
+      const nextLine = trace.findIndex((t, k) => k + 1 > line && t !== '' && (JSON.parse(t) as { tid: number }).tid === s.tid) + 1;
+      const next = sampleAt(`x:${nextLine}`);
+      const sat = (f: Record<string, number>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Math.min(255, v)]));
+      expect(ds.header.actions[row.y]).toBe(outcomeAction(sat(s.features), sat(next.features)));
+      checked++;
+    }
+    expect(checked).toBe(300);
+    const r2 = await cli('dataset', TRACE, '--label', 'outcome', '--augment', '10', '-o', join(tempDir(), 'x.jsonl'));
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('--label heuristic');
+  });
+});
+
+describe('templates: located errors', () => {
+  it('refuses weights in a template, naming file:line and the pointer', async () => {
+    const text = readFileSync(TEMPLATE, 'utf8').replace('    activation: none\n', '    activation: none\n    bias: [0, 0, 0, 0]\n');
+    const file = join(tempDir(), 't.yaml');
+    writeFileSync(file, text);
+    const r = await cli('train', DATASET, '--spec', file, '-o', join(tempDir(), 'p.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${file}:30:5: /layers/2/bias: a training template's layers carry no "bias"`));
+  });
+
+  it('validates the rest like a policy (e.g. a bad activation)', () => {
+    const file = join(tempDir(), 't.yaml');
+    writeFileSync(file, readFileSync(TEMPLATE, 'utf8').replace('activation: none', 'activation: tanh'));
+    expect(() => loadTemplate(file)).toThrow(/t\.yaml:29:17: \/layers\/2\/activation/);
+  });
+
+  it('a dataset row with a bad label names file:line and /y; a mismatched template is refused', async () => {
+    const lines = readFileSync(DATASET, 'utf8').split('\n');
+    lines[4] = lines[4]!.replace(/"y":\d/, '"y":9');
+    const file = join(tempDir(), 'bad.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const r = await cli('train', file, '--spec', TEMPLATE, '-o', join(tempDir(), 'p.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:5:1: /y: "y" = 9 is not an action index in [0, 3]`);
+    const r2 = await cli('train', DATASET, '--spec', rel('examples/tiny.yaml'), '-o', join(tempDir(), 'p.yaml'));
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('/layers/0/weights');
+  });
+});
+
+describe('nicsched train', () => {
+  const small = subset(DATASET, 1500);
+
+  it('is deterministic for a seed; another seed gives other weights', async () => {
+    const dir = tempDir();
+    const run = async (seed: string, name: string) => {
+      const r = await cli('train', small, '--spec', TEMPLATE, '--seed', seed, '--epochs', '3', '--qat', '-o', join(dir, name));
+      expect(r.code).toBe(0);
+      return readFileSync(join(dir, name), 'utf8');
+    };
+    const a = await run('3', 'a.yaml');
+    const b = await run('3', 'b.yaml');
+    const c = await run('4', 'c.yaml');
+    expect(a).toBe(b);
+    const weights = (y: string) => y.split('\n').filter((l) => l.startsWith('      - ['));
+    expect(weights(c)).not.toEqual(weights(a));
+  });
+
+  it('reports the float vs quantized agreement the golden model recomputes', async () => {
+    const ds = readDataset(small);
+    const t = loadTemplate(TEMPLATE);
+    const result = await trainPolicy(ds, t, { seed: 5, epochs: 4, qat: true });
+    const model = new GoldenModel(compilePolicyText(result.yaml).ir);
+    const { test } = splitRows(ds.rows, DEFAULT_TRAIN.holdout, 5);
+    const agree = (rows: DatasetRow[]) => rows.filter((r) => argmax(floatScores(t.spec, result.floatLayers, r.x)) === model.inferAction(r.x)).length / rows.length;
+    expect(agree(test)).toBe(result.heldOut.float_vs_quantized);
+    expect(test.length).toBe(result.heldOut.rows);
+    expect(result.yaml).toContain(`float vs quantized ${(agree(test) * 100).toFixed(2)} %`);
+  });
+});
+
+describe('the reference policy', () => {
+  it('is rebuilt byte for byte from the committed trace (scripts/learn-reference.sh)', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'reference.data.jsonl');
+    const d = await cli('dataset', TRACE, '--label', 'heuristic', '--spec', TEMPLATE, '--augment', '6000', '--seed', '1', '-o', data);
+    expect(d.code).toBe(0);
+    expect(readFileSync(data, 'utf8')).toBe(readFileSync(DATASET, 'utf8'));
+    const out = join(dir, 'reference.yaml');
+    const t = await cli('train', DATASET, '--spec', TEMPLATE, '--seed', '7', '--epochs', '40', '--qat', '-o', out);
+    expect(t.code).toBe(0);
+    const committed = readFileSync(REFERENCE, 'utf8');
+    expect(readFileSync(out, 'utf8')).toBe(committed);
+    const heldOut = /held out .*: float vs quantized ([\d.]+) %/.exec(committed);
+    expect(Number(heldOut![1])).toBeGreaterThanOrEqual(99);
+  }, 120_000);
+});
