@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { register as registerEstimate } from './estimate.js';
+import { register as registerBuild } from './build.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -18,4 +19,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate];
+export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild];
