@@ -29,6 +29,8 @@ export class ToolMissingError extends Error {
     readonly tool: string,
     message: string,
     readonly commands: readonly string[],
+    /** The line printed before the commands. */
+    readonly heading = `run these where ${tool} is available:`,
   ) {
     super(message);
     this.name = 'ToolMissingError';

@@ -40,7 +40,7 @@ export const YOSYS_INSTALL = 'sudo apt-get install yosys';
 export function requireYosys(): string {
   const yosys = findTool('yosys');
   if (!yosys) {
-    throw new ToolMissingError('yosys', 'yosys is not installed (nicsched estimate synthesizes the generated RTL with yosys 0.23 or newer)', [YOSYS_INSTALL]);
+    throw new ToolMissingError('yosys', 'yosys is not installed (nicsched estimate synthesizes the generated RTL with yosys 0.23 or newer)', [YOSYS_INSTALL], 'install it (Debian/Ubuntu), then run the command again:');
   }
   return yosys;
 }

@@ -29,6 +29,6 @@ export function reportMissing(ctx: CommandContext, err: ToolMissingError, asJson
     return;
   }
   ctx.io.err(`error: ${err.message}\n`);
-  ctx.io.err(`run these where ${err.tool} is available:\n`);
+  ctx.io.err(`${err.heading}\n`);
   for (const command of err.commands) ctx.io.err(`  ${command}\n`);
 }
