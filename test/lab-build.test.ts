@@ -5,7 +5,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appCtrlAddrWidth, emitProject, regmapEnd } from '../codegen/fpga/project.js';
@@ -17,6 +17,8 @@ import { BOARDS, findBoard, type Board } from '../codegen/spec/boards.js';
 import { EXIT_TOOL_MISSING } from '../codegen/cli/exit.js';
 import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
 import { fakeCorundum, STOCK_IP, STOCK_SYN, STOCK_XDC } from './lab-corundum-fixture.js';
+import { bitFile, TIMING, UTILIZATION } from './lab-vivado-fixtures.js';
+import { BUILD_STAGES } from '../codegen/fpga/vivado.js';
 
 const RECORDER = join(ROOT, 'sim/tcl/vivado_recorder.tcl');
 /** PATH without any vivado, so the test means the same on a lab machine. */
@@ -196,5 +198,63 @@ describe('project parameters agree with the register map and the IR', () => {
     expect(text('nicsched_policy.vh').toLowerCase()).toContain(policy.hash.slice(0, 8));
     expect(manifest).toMatchObject({ policy_hash: policy.hash, app_id: '0x4E530001', board: 'au250', part: AU250.part, axil_app_ctrl_addr_width: width, user_id: `0x${policy.hash.slice(0, 8).toUpperCase()}` });
     expect(text('Makefile')).toContain(`FPGA_PART = ${AU250.part}\n`);
+  });
+});
+
+/**
+ * The Vivado-present path, with a stand-in `vivado` (a shell script, since there is no Vivado
+ * here): it prints build.tcl's stage markers and leaves the files a run would leave. This checks
+ * nicsched's side only: progress, the bitstream/UserID check, the report parsing.
+ */
+describe('nicsched build with a stand-in vivado', () => {
+  function fakeVivado(outputs: { bit?: Buffer; reports?: boolean }): string {
+    const dir = tempDir('nicsched-fake-vivado-');
+    if (outputs.bit) writeFileSync(join(dir, 'fpga.bit'), outputs.bit);
+    if (outputs.reports) {
+      writeFileSync(join(dir, 'fpga_utilization.rpt'), UTILIZATION);
+      writeFileSync(join(dir, 'fpga_timing_summary.rpt'), TIMING);
+    }
+    const script = join(dir, 'vivado');
+    const stages = BUILD_STAGES.map((s) => `echo "NICSCHED-STAGE ${s}"`).join('\n');
+    writeFileSync(script, `#!/bin/sh\n[ "$*" = "-mode batch -nojournal -log build.log -source build.tcl" ] || exit 9\n[ -f build.tcl ] || exit 8\necho "jobs $NICSCHED_JOBS board $CORUNDUM_BOARD" > args.txt\n${stages}\ncp ${dir}/*.bit ${dir}/*.rpt . 2>/dev/null\nexit 0\n`);
+    chmodSync(script, 0o755);
+    return script;
+  }
+
+  function bitFor(userId: string): Buffer {
+    return bitFile({ design: `fpga;UserID=0X${userId};Version=2022.2`, part: 'xcu250-figd2104-2-e', date: '2026/11/28', time: '04:00:00', data: Uint8Array.from([0xaa, 0x99, 0x55, 0x66]) });
+  }
+
+  const userId = () => loadPolicy(TINY).hash.slice(0, 8).toUpperCase();
+
+  it('reports progress by stage, then Vivado\'s utilization and timing, only with a bitstream carrying the UserID', async () => {
+    const { root, boardDir } = fakeCorundum(AU250);
+    const vivado = fakeVivado({ bit: bitFor(userId()), reports: true });
+    const r = await buildProject(TINY, AU250, ['--corundum', root, '--vivado', vivado, '--jobs', '6']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(1, 10)).toEqual(BUILD_STAGES.map((s, k) => `[${k + 1}/9] ${s}`));
+    expect(lines.slice(10)).toEqual([
+      `bitstream ${join(r.project, 'fpga.bit')} (UserID 0x${userId()}, xcu250-figd2104-2-e)`,
+      'utilization (Vivado, whole design): LUT 143271 (8.29%), FF 201559 (5.83%), BRAM tiles 400.5 (14.9%), DSP 296 (2.41%)',
+      'timing (Vivado): WNS 0.104 ns, WHS 0.01 ns, all constraints met',
+    ]);
+    expect(readFileSync(join(r.project, 'args.txt'), 'utf8')).toBe(`jobs 6 board ${boardDir}\n`);
+  });
+
+  it('no bitstream: exit 1, never success', async () => {
+    const { root } = fakeCorundum(AU250);
+    const r = await buildProject(TINY, AU250, ['--corundum', root, '--vivado', fakeVivado({ reports: true })]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: Vivado finished but wrote no ${join(r.project, 'fpga.bit')}; see ${join(r.project, 'build.log')}\n`);
+    expect(r.stdout).not.toContain('bitstream ');
+  });
+
+  it('a bitstream with another UserID: exit 1', async () => {
+    const { root } = fakeCorundum(AU250);
+    const r = await buildProject(TINY, AU250, ['--corundum', root, '--vivado', fakeVivado({ bit: bitFor('DEADBEEF'), reports: true })]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`header design "fpga;UserID=0XDEADBEEF;Version=2022.2" does not carry UserID=0x${userId()}`);
   });
 });

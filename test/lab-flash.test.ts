@@ -11,35 +11,7 @@ import { parseBitHeader } from '../codegen/fpga/bitfile.js';
 import { loadPolicy } from '../codegen/policy.js';
 import { InputError } from '../codegen/util/errors.js';
 import { cli, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
-
-interface BitFields {
-  design: string;
-  part: string;
-  date: string;
-  time: string;
-  data: Uint8Array;
-}
-
-function u16(n: number): number[] {
-  return [(n >> 8) & 0xff, n & 0xff];
-}
-
-function field(key: string, text: string): number[] {
-  const bytes = [...Buffer.from(text + '\0', 'latin1')];
-  return [key.charCodeAt(0), ...u16(bytes.length), ...bytes];
-}
-
-/** A .bit file per the documented layout: length 9 + magic, 0x0001, 'a'..'d' strings, 'e' + 4-byte length + data. */
-function bitFile(f: BitFields): Buffer {
-  const n = f.data.length;
-  return Buffer.from([
-    ...u16(9), 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x00,
-    ...u16(1),
-    ...field('a', f.design), ...field('b', f.part), ...field('c', f.date), ...field('d', f.time),
-    0x65, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff,
-    ...f.data,
-  ]);
-}
+import { bitFile, type BitFields } from './lab-vivado-fixtures.js';
 
 // The sync word and a few words of a configuration stream: content does not matter to the header.
 const DATA = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0xbb, 0x11, 0x22, 0x00, 0x44, 0xaa, 0x99, 0x55, 0x66]);

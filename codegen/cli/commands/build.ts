@@ -116,7 +116,14 @@ async function runBuild(ctx: CommandContext, file: string, opts: BuildOptions): 
     ctx.state.exitCode = EXIT_INPUT;
     return;
   }
-  const result = collectResults(projectDir, manifest);
+  let result: BuildResult;
+  try {
+    result = collectResults(projectDir, manifest);
+  } catch (err) {
+    ctx.io.err(`error: ${(err as Error).message}\n`);
+    ctx.state.exitCode = EXIT_INPUT;
+    return;
+  }
   if (opts.json) ctx.json({ status: 'built', ...result });
   else ctx.io.out(formatResult(result));
 }
