@@ -6,51 +6,21 @@
 //
 //   npm run build && node bench/rtl.mjs [policy.yaml ...]
 //
+// Synthesis is codegen/fpga/yosys.ts, the same code `nicsched estimate` runs (uncached here).
 // Needs scripts/setup.sh to have run (yosys, the venv). Takes a few minutes per policy (yosys).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitAll } from '../dist/codegen/backends/index.js';
 import { testVectors } from '../dist/codegen/golden/vectors.js';
 import { loadPolicy } from '../dist/codegen/policy.js';
 import { writeOutputDir } from '../dist/codegen/util/output.js';
+import { synthesize } from '../dist/codegen/fpga/yosys.js';
 import { buildDirFor, makeJob, runBench } from '../dist/sim/bridge.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const files = process.argv.slice(2);
 const policies = files.length > 0 ? files : ['examples/tiny.yaml', 'examples/reference.yaml'].map((f) => join(root, f));
-const SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
-
-function synthesize(rtl, top) {
-  const script = join(rtl, 'synth.ys');
-  writeFileSync(
-    script,
-    [
-      `read_verilog -I${rtl} ${SOURCES.map((s) => join(rtl, s)).join(' ')}`,
-      `synth_xilinx -family xcup -noiopad -flatten -top ${top}`,
-      `tee -o ${join(rtl, 'stat.txt')} stat`,
-      // Cut every path at flip-flops, DSP slices (registered inside), block RAMs and clock buffers,
-      // so ltp measures the deepest chain of LUT/CARRY/MUX cells between registers.
-      'delete t:FD* t:DSP48E2 t:RAMB* t:BUFG',
-      `tee -o ${join(rtl, 'ltp.txt')} ltp`,
-    ].join('\n') + '\n',
-  );
-  const r = spawnSync('yosys', ['-q', '-s', script], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`yosys failed:\n${r.stderr.slice(-3000)}`);
-  const stat = readFileSync(join(rtl, 'stat.txt'), 'utf8');
-  const count = (re) => [...stat.matchAll(re)].reduce((s, m) => s + Number(m[1]), 0);
-  const ltp = /Longest topological path in \S+ \(length=(\d+)\)/.exec(readFileSync(join(rtl, 'ltp.txt'), 'utf8'));
-  return {
-    lut: count(/^\s+LUT\d\s+(\d+)$/gm),
-    ff: count(/^\s+FD[A-Z]+\s+(\d+)$/gm),
-    dsp: count(/^\s+DSP48E\d\s+(\d+)$/gm),
-    bram: count(/^\s+RAMB\d+\S*\s+(\d+)$/gm),
-    carry: count(/^\s+CARRY\d\s+(\d+)$/gm),
-    ltp: ltp ? Number(ltp[1]) : null,
-  };
-}
-
 async function simulate(policy, rtl) {
   const vectors = testVectors(policy.ir, 5000, 1);
   const job = makeJob(policy, vectors, { seed: 1, ops: 0 });

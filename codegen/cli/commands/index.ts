@@ -8,6 +8,9 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { register as registerImport } from './import.js';
 import { register as registerLearning } from './learn.js';
+import { register as registerEstimate } from './estimate.js';
+import { register as registerBuild } from './build.js';
+import { register as registerFlash } from './flash.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -19,4 +22,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export const COMMAND_MODULES: RegisterCommand[] = [registerLearning, registerImport];
+export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport];

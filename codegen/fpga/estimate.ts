@@ -1,0 +1,95 @@
+/**
+ * `nicsched estimate`: what the generated app costs on a board. Resource counts come from yosys
+ * (an estimate: Vivado maps differently), latency and II from the IR, capacities from the board
+ * table. Every figure carries its source.
+ */
+
+import { emitRtl } from '../backends/rtl/rtl-backend.js';
+import type { CompiledPolicy } from '../ir/ir.js';
+import type { Board } from '../spec/boards.js';
+import { synthesizeCached, type YosysCounts } from './yosys.js';
+
+export const SOURCE_BOARD = 'board datasheet (codegen/spec/boards.ts)';
+export const SOURCE_IR = 'IR (codegen/ir/timing.ts)';
+
+export interface ResourceFigure {
+  resource: 'LUT' | 'FF' | 'DSP48E2' | 'BRAM' | 'CARRY8';
+  used: number;
+  /** Device total, or null when the board table has no figure for it. */
+  available: number | null;
+  percent: number | null;
+}
+
+export interface EstimateReport {
+  policy: string;
+  policy_hash: string;
+  board: string;
+  part: string;
+  top: string;
+  resources: ResourceFigure[];
+  ltp_cells: number | null;
+  latency_cycles: number;
+  latency_ns: number;
+  ii_cycles: number;
+  clock_mhz: number;
+  sources: { resources: string; capacity: string; timing: string };
+  cache: { key: string; hit: boolean };
+}
+
+function figure(resource: ResourceFigure['resource'], used: number, available: number | null): ResourceFigure {
+  return { resource, used, available, percent: available ? (100 * used) / available : null };
+}
+
+export function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
+  return [
+    figure('LUT', counts.lut, board.capacity.lut),
+    figure('FF', counts.ff, board.capacity.ff),
+    figure('DSP48E2', counts.dsp, board.capacity.dsp),
+    figure('BRAM', counts.bram, board.capacity.bram36),
+    figure('CARRY8', counts.carry, null),
+  ];
+}
+
+export function estimate(policy: CompiledPolicy, board: Board, cacheDir?: string): EstimateReport {
+  const rtl = emitRtl(policy);
+  const syn = synthesizeCached(rtl, 'nicsched_top', cacheDir);
+  const { timing, target } = policy.ir;
+  return {
+    policy: policy.ir.name,
+    policy_hash: policy.hash,
+    board: board.name,
+    part: board.part,
+    top: 'nicsched_top',
+    resources: resourceFigures(syn.counts, board),
+    ltp_cells: syn.counts.ltp,
+    latency_cycles: timing.latency,
+    latency_ns: (timing.latency * 1000) / target.clock_mhz,
+    ii_cycles: timing.ii,
+    clock_mhz: target.clock_mhz,
+    sources: { resources: `${syn.version}, synth_xilinx -family xcup -noiopad -flatten (estimate)`, capacity: SOURCE_BOARD, timing: SOURCE_IR },
+    cache: { key: syn.cacheKey, hit: syn.cached },
+  };
+}
+
+function percentText(p: number | null): string {
+  if (p === null) return '-';
+  return p < 0.01 && p > 0 ? '<0.01%' : `${p.toFixed(2)}%`;
+}
+
+export function formatEstimate(r: EstimateReport): string {
+  const lines = [
+    `estimate ${r.policy} (${r.policy_hash.slice(0, 16)}) on ${r.board} (${r.part}), top ${r.top}`,
+    '',
+    `${'resource'.padEnd(9)} ${'used'.padStart(8)} ${'available'.padStart(10)} ${'share'.padStart(8)}`,
+    ...r.resources.map((f) => `${f.resource.padEnd(9)} ${String(f.used).padStart(8)} ${(f.available === null ? '-' : String(f.available)).padStart(10)} ${percentText(f.percent).padStart(8)}`),
+    '',
+    `latency   ${r.latency_cycles} cycles (${r.latency_ns.toFixed(1)} ns at ${r.clock_mhz} MHz), doorbell to RESULT.VALID`,
+    `II        ${r.ii_cycles} cycle${r.ii_cycles === 1 ? '' : 's'}`,
+    `ltp       ${r.ltp_cells ?? '-'} cells (longest LUT/CARRY/MUX chain between registers)`,
+    '',
+    `sources: used, ltp = ${r.sources.resources}${r.cache.hit ? ' [cached]' : ''}`,
+    `         available = ${r.sources.capacity}; CARRY8 has no board figure`,
+    `         latency, II = ${r.sources.timing}`,
+  ];
+  return lines.join('\n') + '\n';
+}

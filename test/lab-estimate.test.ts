@@ -1,0 +1,122 @@
+/**
+ * `nicsched estimate` with the real yosys on every example policy: counts against the board, IR
+ * latency/II, the sources named, the content-keyed cache, and yosys missing (exit 3).
+ */
+
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { multipliers } from '../codegen/backends/rtl/fit.js';
+import { emitRtl } from '../codegen/backends/rtl/rtl-backend.js';
+import type { EstimateReport } from '../codegen/fpga/estimate.js';
+import { synthesisKey } from '../codegen/fpga/yosys.js';
+import { loadPolicy } from '../codegen/policy.js';
+import { findBoard } from '../codegen/spec/boards.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
+
+const EXAMPLE_FILES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'examples', f));
+const YOSYS_TIMEOUT = 900_000;
+
+const savedCache = process.env.NICSCHED_ESTIMATE_CACHE;
+afterEach(() => {
+  if (savedCache === undefined) delete process.env.NICSCHED_ESTIMATE_CACHE;
+  else process.env.NICSCHED_ESTIMATE_CACHE = savedCache;
+});
+
+async function estimateJson(...args: string[]): Promise<EstimateReport> {
+  const r = await cli('estimate', ...args, '--json');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as EstimateReport;
+}
+
+function checkReport(file: string, report: EstimateReport): void {
+  const policy = loadPolicy(file);
+  const board = findBoard(policy.ir.target.board)!;
+  expect(report.policy_hash).toBe(policy.hash);
+  expect(report.board).toBe(board.name);
+  expect(report.part).toBe(board.part);
+  const byName = Object.fromEntries(report.resources.map((r) => [r.resource, r]));
+  expect(byName.LUT!.used).toBeGreaterThan(100);
+  expect(byName.FF!.used).toBeGreaterThan(100);
+  // Every multiplier of the datapath is one DSP48E2 at most (fit.ts budgets one per multiplier).
+  expect(byName.DSP48E2!.used).toBeGreaterThan(0);
+  expect(byName.DSP48E2!.used).toBeLessThanOrEqual(multipliers(policy.ir));
+  expect(byName.LUT!.available).toBe(board.capacity.lut);
+  expect(byName.DSP48E2!.percent).toBeCloseTo((100 * byName.DSP48E2!.used) / board.capacity.dsp, 10);
+  expect(byName.CARRY8!.available).toBeNull();
+  expect(report.latency_cycles).toBe(policy.ir.timing.latency);
+  expect(report.ii_cycles).toBe(policy.ir.timing.ii);
+  expect(report.latency_ns).toBeCloseTo((policy.ir.timing.latency * 1000) / policy.ir.target.clock_mhz, 10);
+  expect(report.sources.resources).toMatch(/^Yosys \d+\.\d+.*synth_xilinx -family xcup -noiopad -flatten \(estimate\)$/);
+  expect(report.sources.capacity).toBe('board datasheet (codegen/spec/boards.ts)');
+  expect(report.sources.timing).toBe('IR (codegen/ir/timing.ts)');
+}
+
+// The shared cache (~/.cache/nicsched/estimate, or NICSCHED_ESTIMATE_CACHE) is what CI keeps between
+// runs; an entry is only ever yosys's own result for exactly this RTL and yosys version.
+describe('nicsched estimate on every example (shared cache)', () => {
+  it.each(EXAMPLE_FILES.map((f) => [f.split('/').pop()!, f] as const))('%s', async (_name, file) => {
+    checkReport(file, await estimateJson(file));
+  }, YOSYS_TIMEOUT);
+});
+
+describe('the cache', () => {
+  it('a fresh cache runs yosys, stores the result under its key, and the next run (any board) reads it', async () => {
+    const cache = tempDir('nicsched-estimate-cache-');
+    process.env.NICSCHED_ESTIMATE_CACHE = cache;
+    const first = await estimateJson(TINY);
+    checkReport(TINY, first);
+    expect(first.cache.hit).toBe(false);
+    expect(existsSync(join(cache, `${first.cache.key}.json`))).toBe(true);
+    const again = await estimateJson(TINY, '--board', 'au50');
+    expect(again.cache).toEqual({ key: first.cache.key, hit: true });
+    expect(again.resources.map((r) => r.used)).toEqual(first.resources.map((r) => r.used));
+    expect(again.resources[0]!.available).toBe(findBoard('au50')!.capacity.lut);
+  }, YOSYS_TIMEOUT);
+});
+
+describe('estimate details', () => {
+  it('the cache key follows the RTL content and the yosys version', () => {
+    const tiny = emitRtl(loadPolicy(TINY));
+    const reference = emitRtl(loadPolicy(REFERENCE));
+    const key = synthesisKey(tiny, 'nicsched_top', 'Yosys 0.23');
+    expect(synthesisKey(tiny, 'nicsched_top', 'Yosys 0.23')).toBe(key);
+    expect(synthesisKey(tiny, 'nicsched_top', 'Yosys 0.24')).not.toBe(key);
+    expect(synthesisKey(reference, 'nicsched_top', 'Yosys 0.23')).not.toBe(key);
+    const edited = tiny.map((f) => (f.path === 'rtl/nicsched_dense.v' ? { ...f, contents: f.contents + '\n' } : f));
+    expect(synthesisKey(edited, 'nicsched_top', 'Yosys 0.23')).not.toBe(key);
+  });
+
+  it('prints a table with each figure\'s source (cached run)', async () => {
+    const json = await estimateJson(TINY); // fills the default cache if needed
+    const r = await cli('estimate', TINY);
+    expect(r.code).toBe(0);
+    const lut = json.resources[0]!;
+    expect(r.stdout).toContain(`estimate tiny (${json.policy_hash.slice(0, 16)}) on au250 (xcu250-figd2104-2-e), top nicsched_top\n`);
+    expect(r.stdout).toContain(`LUT       ${String(lut.used).padStart(8)}    1728000 ${`${lut.percent!.toFixed(2)}%`.padStart(8)}\n`);
+    expect(r.stdout).toContain('latency   5 cycles (20.0 ns at 250 MHz), doorbell to RESULT.VALID\n');
+    expect(r.stdout).toContain('sources: used, ltp = Yosys 0.23');
+    expect(r.stdout).toContain('[cached]');
+    expect(r.stdout).toContain('available = board datasheet (codegen/spec/boards.ts)');
+  }, YOSYS_TIMEOUT);
+
+  it('yosys missing: exit 3 naming apt-get install yosys', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = tempDir('nicsched-empty-path-');
+    try {
+      const r = await cli('estimate', TINY);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('error: yosys is not installed (nicsched estimate synthesizes the generated RTL with yosys 0.23 or newer)\ninstall it (Debian/Ubuntu), then run the command again:\n  sudo apt-get install yosys\n');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('an unknown --board is bad input', async () => {
+    const r = await cli('estimate', TINY, '--board', 'u55c');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: unknown board "u55c" (--board) (fix: use one of au50, au200, au250, au280)\n');
+  });
+});
