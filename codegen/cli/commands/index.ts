@@ -6,6 +6,7 @@
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { register as registerEval } from './eval.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -17,4 +18,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export const COMMAND_MODULES: RegisterCommand[] = [];
+export const COMMAND_MODULES: RegisterCommand[] = [registerEval];
