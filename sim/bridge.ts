@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GoldenModel } from '../codegen/golden/model.js';
@@ -78,6 +78,7 @@ export interface BenchResult {
   results: Record<string, unknown>;
   cases: TestCaseResult[];
   log: string;
+  /** Removed after a passing run; kept (with job.json, results.xml, log.txt) after a failing one. */
   resultsFile: string;
 }
 
@@ -120,11 +121,17 @@ export function pythonPath(): string {
   return packagePath('.venv', 'bin', 'python');
 }
 
+let runCounter = 0;
+
 export async function runBench(req: BenchRequest): Promise<BenchResult> {
-  mkdirSync(req.buildDir, { recursive: true });
-  const tag = createHash('sha256').update(JSON.stringify([req.bench, req.testcases ?? [], req.seed ?? 0])).digest('hex').slice(0, 8);
-  const jobFile = join(req.buildDir, `job-${tag}.json`);
-  const resultsFile = join(req.buildDir, `results-${tag}.json`);
+  // Job, results and JUnit files are per call, in <build-dir>.runs/<tag>/: several runs (tests in
+  // parallel, other clones) may share a build dir, which run_bench.py locks while it builds and
+  // runs (and wipes before a rebuild). A passing run's files are removed; a failing run's stay.
+  const key = createHash('sha256').update(JSON.stringify([req.bench, req.testcases ?? [], req.seed ?? 0])).digest('hex').slice(0, 8);
+  const runDir = join(`${req.buildDir}.runs`, `${key}-${process.pid}-${++runCounter}`);
+  mkdirSync(runDir, { recursive: true });
+  const jobFile = join(runDir, 'job.json');
+  const resultsFile = join(runDir, 'results.json');
   writeFileSync(jobFile, JSON.stringify(req.job));
   const args = [
     packagePath('sim', 'run_bench.py'),
@@ -141,10 +148,11 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
   ];
   if (!existsSync(pythonPath())) throw new Error(`no simulation venv at ${pythonPath()}: run scripts/setup.sh`);
   const { code, log } = await run(pythonPath(), args);
-  writeFileSync(join(req.buildDir, `log-${tag}.txt`), log);
+  writeFileSync(join(runDir, 'log.txt'), log);
   const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
-  const xml = join(req.buildDir, 'results.xml');
+  const xml = join(runDir, 'results.xml');
   const cases = existsSync(xml) ? parseJunit(readFileSync(xml, 'utf8')) : [];
+  if (code === 0) rmSync(runDir, { recursive: true, force: true });
   return { exitCode: code, results, cases, log, resultsFile };
 }
 

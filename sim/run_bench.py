@@ -29,7 +29,7 @@ file beside it (.<build-dir name>.lock). Verilator builds make only the toplevel
 Run. The cocotb test module is sim/benches/test_<bench>.py. The job and results paths reach the
 tests as NICSCHED_JOB and NICSCHED_RESULTS (absolute), the simulator name as NICSCHED_SIM. The
 results JSON is deleted before the run (no stale sections); each test merges its own section into
-it when it finishes. cocotb's JUnit file is written to build-dir/results.xml. After the run this
+it when it finishes. cocotb's JUnit file is written next to --results (same name, .xml). After the run this
 script reconciles the two: a test that failed in results.xml (for example with an exception before
 it wrote its section) or that never ran is recorded as {"passed": false, ...}, and a "run"
 section is added: {"bench", "sim", "sim_version", "toplevel", "seed", "build_cached",
@@ -145,6 +145,8 @@ def build_key(args: argparse.Namespace, sources: list[Path], hdl_files: list[Pat
         "sim_version": tool_version(args.sim),
         "cocotb": cocotb.__version__,
         "python": sys.version,
+        # the simulator binary links cocotb's libraries from this venv by absolute path
+        "venv": os.path.realpath(sys.prefix),
         "toplevel": args.toplevel,
         "sources": [str(p) for p in sources],
         "rtl_dirs": [str(d) for d in args.rtl_dir],
@@ -348,7 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     if cached:
         log(f"build cached: {build_dir}")
     else:
-        stamp.unlink(missing_ok=True)
+        # a stale build (other sources, another clone's venv in make's .d files) must not leak in
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        build_dir.mkdir(parents=True)
         build_log = build_dir / "build.log"
         log(f"building {args.toplevel} with {args.sim} ({key['sim_version']}) in {build_dir}; log: {build_log}")
         try:
@@ -385,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- run ----
     results.unlink(missing_ok=True)
-    xml = build_dir / "results.xml"
+    xml = results.with_suffix(".xml")  # per run: other runs may share the build dir
     seed = args.seed
     if seed is None:
         seed = int((load_json(job).get("fuzz") or {}).get("seed", 1))

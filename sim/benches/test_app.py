@@ -674,6 +674,24 @@ async def test_protocol(dut, rec):
         rec.info["feature_busy_checked"] = False
     if VECTORS:
         app.compare(0, s, r, await app.read_scores(s), "feature-while-busy")
+    # FEATURES_PACKED while busy: ignored, ERROR.FEATURE_BUSY, the packed view is unchanged
+    if PACKED0 is not None:
+        await app.wr(GLOBAL["ERROR"], 0xF)
+        await app.set_features(s, vec)
+        packed_before = await app.rd(slot_addr(s, PACKED0))
+        m_db, m_irq, m_wr = app.mon.mark()
+        t1 = cocotb.start_soon(bus.write(slot_addr(s, DOORBELL), 0x4444))
+        t2 = cocotb.start_soon(bus.write(slot_addr(s, PACKED0), packed_before ^ 0x01010101))
+        await t1
+        await t2
+        r = await app.wait_result(s, 0x4444)
+        wr = app.mon.writes[m_wr:]
+        gap = wr[1][0] - wr[0][0] if len(wr) == 2 else None
+        rec.check(gap is not None and gap < LATENCY, f"FEATURES_PACKED write landed {gap} cycles into a {LATENCY}-cycle inference")
+        rec.check((await app.g("ERROR")) & ERR_FEAT_BUSY, "ERROR.FEATURE_BUSY after a FEATURES_PACKED write while BUSY")
+        rec.eq(await app.rd(slot_addr(s, PACKED0)), packed_before, "FEATURES_PACKED[0] unchanged by a write while BUSY")
+        if VECTORS:
+            app.compare(0, s, r, await app.read_scores(s), "packed-while-busy")
     # W1C with wstrb=0 does nothing
     err = await app.g("ERROR")
     await app.wr(GLOBAL["ERROR"], 0xFFFFFFFF, strb=0)
@@ -1118,18 +1136,22 @@ async def test_reload(dut, rec):
         i = (1 + s) % n
         await app.set_features(s, VECTORS[i])
         before[s] = i
-    for s, i in before.items():
-        await app.ring(s, tag_for(i))
-    await app.wr(reload_addr, 1)
-    commit_seen = (await app.g("RELOAD")) & 1
-    # a doorbell after COMMIT on the free slot (SLOTS > 1): policy B
+    # the free slot (SLOTS > 1) gets its features now; its doorbell goes right after COMMIT
     post = {}
     if SLOTS > 1:
         s = SLOTS - 1
         i = (SLOTS + 3) % n
         await app.set_features(s, VECTORS[i])
-        await app.ring(s, tag_for(i))
         post[s] = i
+    # The before doorbells, COMMIT and the post doorbell are queued at once: the AXI-Lite master
+    # issues them back to back, so COMMIT lands while policy A's inferences are in flight and the
+    # post doorbell lands while COMMIT is pending (it must be held until the swap).
+    writes = [cocotb.start_soon(app.ring(s, tag_for(i))) for s, i in before.items()]
+    writes.append(cocotb.start_soon(app.wr(reload_addr, 1)))
+    writes += [cocotb.start_soon(app.ring(s, tag_for(i))) for s, i in post.items()]
+    for w in writes:
+        await w
+    commit_seen = (await app.g("RELOAD")) & 1
     for s, i in before.items():
         r = await app.wait_result(s, tag_for(i))
         app.compare(i, s, r, await app.read_scores(s), "doorbell before COMMIT (policy A)")
@@ -1142,6 +1164,11 @@ async def test_reload(dut, rec):
     rec.eq(await app.g("RELOAD"), 0, "RELOAD.COMMIT cleared")
     rec.eq(await app.g("POLICY_HASH"), int(rl["shadow_hash"]) & 0xFFFFFFFF, "POLICY_HASH after COMMIT")
     rec.eq(await app.g("RELOADS"), 1, "RELOADS after COMMIT")
+    if post:
+        # the held doorbell completed last; its doorbell-to-result time includes the hold
+        lat_last = await app.g("LAT_LAST")
+        rec.check(lat_last > LATENCY, f"doorbell rung during a pending COMMIT was held: LAT_LAST {lat_last} "
+                                      f"> pipeline latency {LATENCY}")
     # policy B on every slot, a spread of vectors
     for j in range(min(n, 40)):
         s = j % SLOTS
