@@ -37,7 +37,7 @@ export function cycle(list: readonly Phase[]): () => Iterator<Phase> {
 }
 
 /** A fixed list of phases, then `rest` forever. */
-export function then(list: readonly Phase[], rest: () => Iterator<Phase>): () => Iterator<Phase> {
+export function followedBy(list: readonly Phase[], rest: () => Iterator<Phase>): () => Iterator<Phase> {
   return function* () {
     yield* list;
     const it = rest();
