@@ -11,6 +11,7 @@ import { register as registerLearning } from './learn.js';
 import { register as registerEstimate } from './estimate.js';
 import { register as registerBuild } from './build.js';
 import { register as registerFlash } from './flash.js';
+import { register as registerEval } from './eval.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -22,4 +23,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport];
+export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport, registerEval];
