@@ -11,6 +11,7 @@ import { compilePolicyText } from '../policy.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 import { InputError, inputError } from '../util/errors.js';
 import { FEATURE_SOURCE_NAMES } from '../spec/catalogue.js';
+import { DEFAULT_ACTIVATION_BITS, DEFAULT_INPUT_FORMAT, DEFAULT_WEIGHT_BITS } from './defaults.js';
 import { decodeModel, type OnnxModel } from './onnx-proto.js';
 import { extractNetwork, type FloatNetwork } from './onnx-graph.js';
 import { mergeFlags, parseCount, readTemplate, type Choices, type ImportFlags } from './overrides.js';
@@ -23,9 +24,7 @@ export interface ImportResult {
   network: FloatNetwork;
 }
 
-export const DEFAULT_INPUT_FORMAT = { bits: 8, frac: 0, signed: false } as const;
-export const DEFAULT_WEIGHT_BITS = 8;
-export const DEFAULT_ACTIVATION_BITS = 16;
+export { DEFAULT_INPUT_FORMAT, DEFAULT_WEIGHT_BITS, DEFAULT_ACTIVATION_BITS };
 
 export function importOnnx(file: string, flags: ImportFlags, outputName: string): ImportResult {
   const bytes = readModelBytes(file);

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { describeFormat } from '../../ir/format.js';
 import { writeFileAtomic } from '../../util/output.js';
-import { importOnnx, quantizationLines, DEFAULT_ACTIVATION_BITS, DEFAULT_WEIGHT_BITS } from '../../import/index.js';
+import { DEFAULT_ACTIVATION_BITS, DEFAULT_WEIGHT_BITS } from '../../import/defaults.js';
 import type { ImportFlags } from '../../import/overrides.js';
 import type { CommandContext } from './index.js';
 
@@ -35,7 +35,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--decision-ttl-ms <ms>', 'decision lifetime')
     .option('--stall-timeout-ms <ms>', 'stall timeout before the hook disables itself')
     .option('--json', 'machine-readable output')
-    .action((file: string, opts: Options) => {
+    .action(async (file: string, opts: Options) => {
+      // loaded on use: protobufjs is not needed by the other commands
+      const { importOnnx, quantizationLines } = await import('../../import/index.js');
       const r = importOnnx(file, opts, opts.output);
       writeFileAtomic(opts.output, r.text);
       if (opts.json) {

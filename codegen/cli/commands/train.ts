@@ -2,7 +2,6 @@
 
 import type { Command } from 'commander';
 import { readDataset } from '../../learn/dataset.js';
-import { describeAgreement, trainPolicy } from '../../learn/pipeline.js';
 import { loadTemplate } from '../../learn/template.js';
 import { inputError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/output.js';
@@ -28,6 +27,8 @@ async function trainCommand(ctx: CommandContext, datasetFile: string, opts: Trai
   const epochs = boundedInt(opts.epochs, '--epochs', 1, 10_000);
   const template = loadTemplate(opts.spec);
   const dataset = readDataset(datasetFile);
+  // loaded on use: tfjs takes longer to load than every other command needs to run
+  const { describeAgreement, trainPolicy } = await import('../../learn/pipeline.js');
   const result = await trainPolicy(dataset, template, { seed, epochs, qat: opts.qat === true });
   writeFileAtomic(opts.output, result.yaml);
   if (opts.json) return ctx.json({ output: opts.output, held_out: result.heldOut, training: result.trainSet, seconds: result.seconds, clamped: result.clamped });
