@@ -159,8 +159,8 @@ initial begin
         $error("Error: AXIL_ADDR_WIDTH too small to reach the weight bank (instance %m)");
         $finish;
     end
-    if (SLOT_END_32 > WEIGHTS_BASE) begin
-        $error("Error: slot block overlaps the weight bank (instance %m)");
+    if (SLOT_END_32 > WEIGHTS_BASE || WEIGHTS_BASE < (32'd1 << MAP_BITS)) begin
+        $error("Error: weight bank must start at or above 2^MAP_BITS, after the slot block (instance %m)");
         $finish;
     end
     if (AXIL_ADDR_WIDTH < 32 && {32'd0, SLOT_END_32} > (64'd1 << AXIL_ADDR_WIDTH)) begin
@@ -202,7 +202,7 @@ localparam DEC_BITS = 3 + SLOT_BITS + SLOT_SHIFT + 16;
 // word address -> {field, slot, index (SCORE k / FEATURE i), global register
 // byte address [15:0]}.  The global and slot blocks are decoded on MAP_BITS
 // byte address bits (nonzero bits above them never alias into the blocks),
-// the weight bank on the whole 32-bit word address.
+// the weight bank (above 2^MAP_BITS) on the whole 32-bit word address.
 function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
     reg [MAP_BITS-1:0] a;
     reg [REL_BITS-1:0] rel;
@@ -224,10 +224,10 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
         packed_index = (off - OFF_PACKED0) >> 2;
         index = {SLOT_SHIFT{1'b0}};
         field = FIELD_BAD;
-        if (word32 >= WEIGHTS_WORD_BASE && word32 < WEIGHTS_WORD_END) begin
-            field = FIELD_WEIGHT;
-        end else if ((word32 >> (MAP_BITS-2)) != 0) begin
-            field = FIELD_BAD;
+        if ((word32 >> (MAP_BITS-2)) != 0) begin
+            if (word32 >= WEIGHTS_WORD_BASE && word32 < WEIGHTS_WORD_END) begin
+                field = FIELD_WEIGHT;
+            end
         end else if (a < SLOT_BASE) begin
             field = FIELD_GLOBAL;
         end else if (a < SLOT_END) begin
