@@ -123,7 +123,13 @@ localparam REL_BITS = SLOT_SHIFT + SLOT_BITS;
 localparam [31:0] SLOT_END_32 = {16'd0, NICSCHED_SLOT_BASE} + SLOTS*{16'd0, NICSCHED_SLOT_STRIDE};
 localparam [31:0] N_IN_32 = N_IN;
 localparam [31:0] N_OUT_32 = N_OUT;
-localparam [15:0] SLOT_END = SLOT_END_32[15:0];
+// byte address bits that hold SLOT_END (the global and slot blocks): 16 up to
+// 59 slots, 17 for 60..64 (64 slots end at 0x11000); anything above is the
+// weight bank or unmapped
+localparam MAP_BITS = $clog2(SLOT_END_32 + 1) > 16 ? $clog2(SLOT_END_32 + 1) : 16;
+localparam [31:0] SLOT_BASE_32 = {16'd0, NICSCHED_SLOT_BASE};
+localparam [MAP_BITS-1:0] SLOT_BASE = SLOT_BASE_32[MAP_BITS-1:0];
+localparam [MAP_BITS-1:0] SLOT_END = SLOT_END_32[MAP_BITS-1:0];
 localparam [REL_BITS-1:0] SLOT_BASE_REL = NICSCHED_SLOT_BASE[REL_BITS-1:0];
 localparam [SLOT_SHIFT-1:0] OFF_DOORBELL = NICSCHED_SLOT_DOORBELL[SLOT_SHIFT-1:0];
 localparam [SLOT_SHIFT-1:0] OFF_RESULT = NICSCHED_SLOT_RESULT[SLOT_SHIFT-1:0];
@@ -153,8 +159,12 @@ initial begin
         $error("Error: AXIL_ADDR_WIDTH too small to reach the weight bank (instance %m)");
         $finish;
     end
-    if (SLOT_END_32 > 32'h10000 || SLOT_END_32 > WEIGHTS_BASE) begin
-        $error("Error: slot block overlaps the weight bank or exceeds 64 KiB (instance %m)");
+    if (SLOT_END_32 > WEIGHTS_BASE || WEIGHTS_BASE < (32'd1 << MAP_BITS)) begin
+        $error("Error: weight bank must start at or above 2^MAP_BITS, after the slot block (instance %m)");
+        $finish;
+    end
+    if (AXIL_ADDR_WIDTH < 32 && {32'd0, SLOT_END_32} > (64'd1 << AXIL_ADDR_WIDTH)) begin
+        $error("Error: AXIL_ADDR_WIDTH too small to reach the last slot (instance %m)");
         $finish;
     end
     if ((1 << CFG_ADDR_BITS) < WEIGHTS_WORDS) begin
@@ -189,9 +199,12 @@ localparam [2:0]
 
 localparam DEC_BITS = 3 + SLOT_BITS + SLOT_SHIFT + 16;
 
-// word address -> {field, slot, index (SCORE k / FEATURE i), byte address [15:0]}
+// word address -> {field, slot, index (SCORE k / FEATURE i), global register
+// byte address [15:0]}.  The global and slot blocks are decoded on MAP_BITS
+// byte address bits (nonzero bits above them never alias into the blocks),
+// the weight bank (above 2^MAP_BITS) on the whole 32-bit word address.
 function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
-    reg [15:0] a;
+    reg [MAP_BITS-1:0] a;
     reg [REL_BITS-1:0] rel;
     reg [SLOT_SHIFT-1:0] off;
     reg [SLOT_SHIFT-1:0] score_index;
@@ -203,7 +216,7 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
     begin
         word32 = 32'd0;
         word32[WORD_BITS-1:0] = word;
-        a = {word[13:0], 2'b00};
+        a = {word32[MAP_BITS-3:0], 2'b00};
         rel = a[REL_BITS-1:0] - SLOT_BASE_REL;
         off = rel[SLOT_SHIFT-1:0];
         score_index = (off - OFF_SCORE0) >> 2;
@@ -211,11 +224,11 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
         packed_index = (off - OFF_PACKED0) >> 2;
         index = {SLOT_SHIFT{1'b0}};
         field = FIELD_BAD;
-        if ((word >> 14) != 0) begin
+        if ((word32 >> (MAP_BITS-2)) != 0) begin
             if (word32 >= WEIGHTS_WORD_BASE && word32 < WEIGHTS_WORD_END) begin
                 field = FIELD_WEIGHT;
             end
-        end else if (a < NICSCHED_SLOT_BASE) begin
+        end else if (a < SLOT_BASE) begin
             field = FIELD_GLOBAL;
         end else if (a < SLOT_END) begin
             if (off == OFF_DOORBELL) begin
@@ -233,7 +246,7 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
                 index = packed_index;
             end
         end
-        decode = {field, rel[SLOT_SHIFT +: SLOT_BITS], index, a};
+        decode = {field, rel[SLOT_SHIFT +: SLOT_BITS], index, a[15:0]};
     end
 endfunction
 

@@ -42,6 +42,14 @@ function withReuse(file: string, reuse: number): CompiledPolicy {
   return compilePolicyText(JSON.stringify(doc));
 }
 
+/** The tiny policy with another slot count (same weights). */
+function withSlots(file: string, slots: number): CompiledPolicy {
+  const doc = parse(readFileSync(file, 'utf8')) as { name: string; target: { slots: number } };
+  doc.name = `${doc.name}_slots${slots}`;
+  doc.target.slots = slots;
+  return compilePolicyText(JSON.stringify(doc));
+}
+
 const LIB = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v'];
 
 describe('verilator --lint-only -Wall is clean', () => {
@@ -63,6 +71,18 @@ describe('verilator --lint-only -Wall is clean', () => {
     expect(r.output).not.toMatch(/%(Warning|Error)/);
     expect(r.status).toBe(0);
   });
+
+  // 0x1000 + SLOTS × 0x400: 60 slots end at 0x10000, 64 at 0x11000 (the decode is wider than 16 bits)
+  for (const slots of [60, 61, 64]) {
+    it(`tiny with ${slots} slots: nicsched_top and mqnic_app_block`, () => {
+      const rtl = compileTo(withSlots(TINY, slots));
+      for (const top of ['nicsched_top', 'mqnic_app_block']) {
+        const r = verilator(['--lint-only', '-Wall', `-I${rtl}`, '--top-module', top, ...[...LIB, 'nicsched_policy.v', `${top}.v`].map((f) => join(rtl, f))]);
+        expect(r.output).not.toMatch(/%(Warning|Error)/);
+        expect(r.status).toBe(0);
+      }
+    });
+  }
 
   it('icarus accepts the same sources', () => {
     const rtl = compileTo(loadPolicy(REFERENCE));
@@ -146,6 +166,41 @@ for (const sim of SIMS) {
         const lat = result.results['latency'] as { measured: number; lat_last: number };
         expect(lat.measured).toBe(policy.ir.timing.latency);
         expect(lat.lat_last).toBe(policy.ir.timing.latency);
+      });
+    }
+  });
+}
+
+/** The bench tests the slot count matters to; the 2- and 4-slot examples run every test above. */
+const SLOT_CASES = ['test_back_to_back', 'test_bad_address', 'test_header', 'test_regmap', 'test_vectors'];
+
+for (const sim of SIMS) {
+  describe(`${sim}: up to 64 slots (the register model's limit; slots end at 0x1000 + SLOTS × 0x400)`, () => {
+    for (const slots of sim === 'verilator' ? [60, 61, 64] : [64]) {
+      it(`tiny with ${slots} slots: every slot works, the addresses after the last slot answer SLVERR`, async () => {
+        const policy = withSlots(TINY, slots);
+        const vectors = testVectors(policy.ir, 300, 13);
+        const r = await runBench({
+          bench: 'app', rtlDirs: [compileTo(policy)], toplevel: 'nicsched_top', sim,
+          buildDir: buildDirFor(policy, 'app', sim), job: makeJob(policy, vectors, { seed: 5, ops: 0 }),
+          testcases: SLOT_CASES,
+        });
+        expect(failedCases(r)).toEqual([]);
+        expect(r.cases.map((c) => c.name).sort()).toEqual([...SLOT_CASES].sort());
+        expect(r.exitCode).toBe(0);
+        expectBitExact(policy, vectors, r);
+        const h = r.results['header'] as { caps: number };
+        expect((h.caps >>> 16) & 0xff).toBe(slots);
+        // every slot carried inferences in test_vectors
+        const used = new Set((r.results['vectors'] as { slot: number }[]).map((v) => v.slot));
+        expect(used.size).toBe(slots);
+        // the first word after the last slot, and the gap up to the weight bank (0x20000), are unmapped
+        const end = 0x1000 + slots * 0x400;
+        const bad = ((r.results['tests'] as Record<string, { bad_addresses: string[] }>)['test_bad_address']!.bad_addresses).map((a) => Number.parseInt(a, 16));
+        expect(bad).toContain(end);
+        expect(bad).toContain(0x1fffc);
+        expect(bad).toContain(((end + 0x20000) / 2) & ~3);
+        expect(bad).toContain(end + 0x1000);
       });
     }
   });

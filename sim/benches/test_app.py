@@ -536,8 +536,15 @@ def bad_addresses(addr_width: int) -> list[int]:
              slot_addr(0, SCORE0 + 4 * N_OUT), slot_addr(0, FEATURE0 + 4 * N_IN), slot_addr(SLOTS - 1, 0x1FC),
              slot_addr(SLOTS, DOORBELL), slot_addr(SLOTS, RESULT), slot_addr(SLOTS, FEATURE0),
              slot_addr(64, DOORBELL), top, top & ~0xFFF]
+    # past the last slot, and mapped addresses plus 64 KiB / 128 KiB (a decode narrower than the
+    # map would alias them onto ID, slot 0 or the last slot)
+    slot_end = slot_addr(SLOTS, 0)
+    cands += [slot_end + 0x1000, 0x10000 + GLOBAL["ID"], 0x10000 + slot_addr(0, RESULT),
+              0x10000 + slot_addr(0, FEATURE0), 0x20000 + slot_addr(0, DOORBELL),
+              0x20000 + slot_addr(SLOTS - 1, RESULT)]
     if WEIGHTS_BASE is not None:
-        cands += [WEIGHTS_BASE - 4, WEIGHTS_END]
+        # the gap between the slot block and the weight bank
+        cands += [WEIGHTS_BASE - 4, WEIGHTS_END, ((slot_end + WEIGHTS_BASE) // 2) & ~3, WEIGHTS_BASE - 0x1000]
     out = []
     for a in cands:
         if 0 <= a <= top and classify(a) is None and a not in out:
@@ -1081,7 +1088,8 @@ async def test_regmap(dut, rec):
                         rec.eq(await app.rd(a), _pack(want), f"slot{s}.FEATURES_PACKED[{w}] after a lane-0 write")
             # ignored (FEATURE_BUSY) while BUSY is covered by test_protocol for FEATURE; here once for PACKED
     # just outside the arrays and blocks
-    outside = [slot_addr(0, SCORE0 - 4), slot_addr(0, SCORE0 + 4 * N_OUT), slot_addr(0, FEATURE0 + 4 * N_IN)]
+    outside = [slot_addr(0, SCORE0 - 4), slot_addr(0, SCORE0 + 4 * N_OUT), slot_addr(0, FEATURE0 + 4 * N_IN),
+               slot_addr(SLOTS, DOORBELL)]
     if PACKED0 is not None:
         outside.append(slot_addr(SLOTS - 1, PACKED0 + 4 * PACKED_COUNT))
     if WEIGHTS_BASE is not None:
