@@ -118,20 +118,23 @@ describe('nicsched eval', () => {
     ]);
   });
 
-  it('a bad trace line is a located error, exit 1', async () => {
+  it('a bad trace line is a located error, exit 1 (the trace reader of codegen/trace/read.ts)', async () => {
     const lines = traceText(2).split('\n');
     lines[2] = '{"type":"sample","t_ns":"soon"}';
-    lines[4] = '{not json';
     const trace = writeTemp('bad.jsonl', lines.join('\n'));
     const r = await cli('eval', REFERENCE, '--workload', trace, '-o', join(tempDir(), 'r'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${trace}:3:1: /t_ns: t_ns must be a number, found "soon"`);
-    expect(r.stderr).toMatch(new RegExp(`${trace.replace(/[.]/g, '\\.')}:5:1: not JSON`));
-    expect(() => traceWorkload('{"type":"sample"}\n', 'x.jsonl')).toThrow(/x\.jsonl:1:1: \/type: the first line must be the header/);
+    expect(r.stderr).toContain(`${trace}:3:1: /t_ns: "t_ns" must be an integer, got "soon"`);
+    lines[2] = '{not json';
+    const notJson = writeTemp('bad2.jsonl', lines.join('\n'));
+    expect((await cli('eval', REFERENCE, '--workload', notJson, '-o', join(tempDir(), 'r'))).stderr).toMatch(new RegExp(`${notJson.replace(/[.]/g, '\\.')}:3:1: not valid JSON`));
+    expect(() => traceWorkload('{"type":"sample"}\n', 'x.jsonl')).toThrow(/x\.jsonl:1:1: \/type: the first line must be the trace header/);
     const back = [JSON.stringify(HEADER), JSON.stringify(sample(10, 1, 5, 0, 0)), JSON.stringify(sample(5, 1, 6, 0, 0))].join('\n');
-    expect(() => traceWorkload(back, 'y.jsonl')).toThrow(/y\.jsonl:3:1: \/t_ns: t_ns 5 goes back in time/);
+    expect(() => traceWorkload(back, 'y.jsonl')).toThrow(/y\.jsonl:3:1: \/t_ns: samples must be ordered by t_ns/);
     const down = [JSON.stringify(HEADER), JSON.stringify(sample(0, 1, 5, 0, 0)), JSON.stringify(sample(10, 1, 4, 0, 0))].join('\n');
-    expect(() => traceWorkload(down, 'z.jsonl')).toThrow(InputError);
+    expect(() => traceWorkload(down, 'z.jsonl')).toThrow(/z\.jsonl:3:1: \/raw: task 1: a cumulative counter went down since line 2/);
+    const noExec = [JSON.stringify(HEADER), JSON.stringify({ ...sample(0, 1, 5, 0, 0), raw: { ...(sample(0, 1, 5, 0, 0) as { raw: object }).raw, exec_ns: null } })].join('\n');
+    expect(() => traceWorkload(noExec, 'n.jsonl')).toThrow(/n\.jsonl:2:1: \/raw\/exec_ns: raw.exec_ns is null/);
   });
 
   it('rejects bad options with a message', async () => {

@@ -13,9 +13,9 @@
  * half a CPU is interactive, the rest batch.
  */
 
-import { readFileSync } from 'node:fs';
-import { inputError, InputError, type Diagnostic } from '../util/errors.js';
-import { TRACE_FORMAT_VERSION, type RawCounters } from '../trace/format.js';
+import { inputError } from '../util/errors.js';
+import type { TraceSample } from '../trace/format.js';
+import { parseTrace, readTrace, type Trace } from '../trace/read.js';
 import type { Phase, TaskClass, TaskTemplate, Workload } from './workload.js';
 
 interface Sample {
@@ -30,93 +30,27 @@ interface Sample {
   nice: number;
 }
 
-const COUNTER_FIELDS: (keyof RawCounters)[] = ['wait_ns', 'exec_ns', 'nvcsw', 'nivcsw', 'util_avg', 'nr_migrations', 'nice', 'wakee_flips'];
-
+/** A recorded workload from a trace file; the trace is read and checked by codegen/trace/read.ts. */
 export function readTraceWorkload(file: string): Workload {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read the trace: ${(err as Error).message}`, { file });
-  }
-  return traceWorkload(text, file);
+  return workloadOf(readTrace(file));
 }
 
 export function traceWorkload(text: string, file: string): Workload {
-  const lines = text.split('\n');
-  const diags: Diagnostic[] = [];
-  const samples: Sample[] = [];
-  let header = false;
-  lines.forEach((raw, i) => {
-    if (raw.trim() === '') return;
-    const loc = { file, line: i + 1, col: 1 };
-    try {
-      const obj = parseLine(raw, loc);
-      if (!header) {
-        checkHeader(obj, loc);
-        header = true;
-        return;
-      }
-      samples.push(checkSample(obj, loc, samples[samples.length - 1]));
-    } catch (err) {
-      if (err instanceof InputError) diags.push(...err.diagnostics);
-      else throw err;
-    }
-  });
-  if (!header && diags.length === 0) diags.push({ file, message: 'the trace is empty: it needs a header line and samples', hint: 'record one with `nicsched trace`' });
-  if (diags.length) throw new InputError(diags.slice(0, 20));
-  return buildWorkload(samples, file);
+  return workloadOf(parseTrace(text, file));
 }
 
-function parseLine(raw: string, loc: { file: string; line: number; col: number }): Record<string, unknown> {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(raw);
-  } catch (err) {
-    throw inputError(`not JSON: ${(err as Error).message}`, loc, 'each line is one JSON object (JSON Lines)');
-  }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw inputError('a trace line must be a JSON object', loc);
-  return obj as Record<string, unknown>;
+function workloadOf(trace: Trace): Workload {
+  const samples = trace.samples.map((s, i) => evalSample(s, trace.lines[i]!, trace.file));
+  return buildWorkload(samples, trace.file);
 }
 
-function checkHeader(o: Record<string, unknown>, loc: { file: string; line: number }): void {
-  if (o.type !== 'header') throw inputError(`the first line must be the header ({"type":"header",...}), found type ${JSON.stringify(o.type)}`, { ...loc, pointer: '/type' });
-  if (o.version !== TRACE_FORMAT_VERSION) throw inputError(`trace format version ${JSON.stringify(o.version)} is not supported (expected ${TRACE_FORMAT_VERSION})`, { ...loc, pointer: '/version' });
-}
-
-function num(o: Record<string, unknown>, key: string, loc: { file: string; line: number }, pointer: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError(`${key} must be a number, found ${JSON.stringify(v)}`, { ...loc, pointer });
-  return v;
-}
-
-function checkSample(o: Record<string, unknown>, loc: { file: string; line: number }, prev: Sample | undefined): Sample {
-  if (o.type !== 'sample') throw inputError(`expected a sample line, found type ${JSON.stringify(o.type)}`, { ...loc, pointer: '/type' });
-  const t = num(o, 't_ns', loc, '/t_ns');
-  if (t < 0) throw inputError('t_ns must not be negative', { ...loc, pointer: '/t_ns' });
-  if (prev && t < prev.t) throw inputError(`t_ns ${t} goes back in time (previous sample: ${prev.t} at line ${prev.line})`, { ...loc, pointer: '/t_ns' }, 'samples are ordered by t_ns');
-  const tid = num(o, 'tid', loc, '/tid');
-  const raw = o.raw;
-  if (typeof raw !== 'object' || raw === null) throw inputError('raw must be an object of counters', { ...loc, pointer: '/raw' });
-  const r = raw as Record<string, unknown>;
-  for (const k of COUNTER_FIELDS) {
-    const v = r[k];
-    if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw inputError(`raw.${k} must be a number or null, found ${JSON.stringify(v)}`, { ...loc, pointer: `/raw/${k}` });
-  }
-  if (typeof r.exec_ns !== 'number') throw inputError('raw.exec_ns is null: eval needs the CPU time of every task', { ...loc, pointer: '/raw/exec_ns' });
-  const nice = typeof r.nice === 'number' ? r.nice : 0;
-  if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw inputError(`raw.nice ${nice} is outside [-20, 19]`, { ...loc, pointer: '/raw/nice' });
-  return {
-    line: loc.line,
-    t,
-    tid,
-    comm: typeof o.comm === 'string' ? o.comm : String(tid),
-    cls: typeof o.class === 'string' ? o.class : undefined,
-    exec: r.exec_ns,
-    wait: typeof r.wait_ns === 'number' ? r.wait_ns : 0,
-    nvcsw: typeof r.nvcsw === 'number' ? r.nvcsw : 0,
-    nice,
-  };
+/** What eval needs beyond a valid trace: every task's CPU time, and a nice value in range. */
+function evalSample(s: TraceSample, line: number, file: string): Sample {
+  const loc = { file, line, col: 1 };
+  if (s.raw.exec_ns === null) throw inputError('raw.exec_ns is null: eval needs the CPU time of every task', { ...loc, pointer: '/raw/exec_ns' }, 'trace on a kernel with schedstat');
+  const nice = s.raw.nice ?? 0;
+  if (nice < -20 || nice > 19) throw inputError(`raw.nice ${nice} is outside [-20, 19]`, { ...loc, pointer: '/raw/nice' });
+  return { line, t: s.t_ns, tid: s.tid, comm: s.comm, cls: s.class, exec: s.raw.exec_ns, wait: s.raw.wait_ns ?? 0, nvcsw: s.raw.nvcsw ?? 0, nice };
 }
 
 interface Interval {
