@@ -464,3 +464,40 @@ describe('driver in the loop: another shape (tiny: 2 inputs, 2 outputs, 2 slots)
     expect(r.report.get('result')).toEqual({ status: 'PASS', failures: '0' });
   }, 600_000);
 });
+
+describe('nicschedctl (driver/userspace/nicschedctl.c): the bring-up tool for the ioctls', () => {
+  const dir = tempDir('nicschedctl-');
+  const tool = join(dir, 'nicschedctl');
+
+  it('builds with -Wall -Wextra -Werror against the uapi header', () => {
+    const r = run('gcc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-o', tool, join(DRIVER, 'userspace/nicschedctl.c')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('reload-plan --words writes the .words file that nicschedctl and the harness read', async () => {
+    const words = join(dir, 'self.words');
+    const r = await cli('reload-plan', REFERENCE, REFERENCE, '--words', words, '--json');
+    expect(r.code).toBe(0);
+    expect(readFileSync(words, 'utf8')).toBe(wordsFile(JSON.parse(r.stdout) as PlanJson));
+  });
+
+  it('says what is wrong: usage, no device, not a nicsched device, a malformed .words file', () => {
+    expect(run(tool, []).status).toBe(2);
+    expect(run(tool, ['frobnicate']).status).toBe(2);
+    const missing = run(tool, ['-d', join(dir, 'nicsched9'), 'info']);
+    expect([missing.status, missing.stderr]).toEqual([1, `${join(dir, 'nicsched9')}: No such file or directory (is nicsched.ko loaded? root?)\n`]);
+    const notOurs = run(tool, ['-d', '/dev/null', 'counters']);
+    expect([notOurs.status, notOurs.stderr]).toEqual([1, '/dev/null: NICSCHED_IOC_COUNTERS: Inappropriate ioctl for device\n']);
+    // a good file is parsed completely; only then is the device asked (and /dev/null refuses)
+    const good = run(tool, ['-d', '/dev/null', 'reload', join(dir, 'self.words')]);
+    expect([good.status, good.stderr]).toEqual([1, '/dev/null: NICSCHED_IOC_INFO: Inappropriate ioctl for device (not a nicsched device?)\n']);
+    const lines = readFileSync(join(dir, 'self.words'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'short.words'), lines.slice(0, -1).join('\n'));
+    expect(run(tool, ['-d', '/dev/null', 'reload', join(dir, 'short.words')]).stderr).toContain(`short.words: number ${lines.length}: missing, the file ends early`);
+    writeFileSync(join(dir, 'bad.words'), [...lines.slice(0, 4), 'zz', ...lines.slice(5)].join('\n'));
+    expect(run(tool, ['-d', '/dev/null', 'reload', join(dir, 'bad.words')]).stderr).toContain('bad.words: number 5: "zz" is not a 32-bit number');
+    writeFileSync(join(dir, 'long.words'), [...lines, '0x1'].join('\n'));
+    expect(run(tool, ['-d', '/dev/null', 'reload', join(dir, 'long.words')]).stderr).toContain('long.words: more numbers than the word count');
+  });
+});

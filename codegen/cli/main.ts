@@ -12,7 +12,7 @@ import { InputError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
 import { writeFileAtomic, writeOutputDir } from '../util/output.js';
 import { exportRegmap, REGMAP_FORMATS, type RegmapFormat } from '../regmap/index.js';
-import { formatPlan, reloadPlan } from '../regmap/reload.js';
+import { formatPlan, planWords, reloadPlan } from '../regmap/reload.js';
 import { runCsim, type CsimOptions } from './csim.js';
 import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
@@ -123,9 +123,11 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .description('can <new-policy> be loaded into a card running <running-policy> without a new bitstream? print the register writes')
     .argument('<running-policy>', 'the policy the bitstream was built from')
     .argument('<new-policy>', 'the policy to load')
+    .option('--words <file>', 'also write the weights as a .words file for `nicschedctl reload` (driver/userspace)')
     .option('--json', 'machine-readable output')
-    .action((runningFile: string, nextFile: string, opts: { json?: boolean }) => {
+    .action((runningFile: string, nextFile: string, opts: { json?: boolean; words?: string }) => {
       const plan = reloadPlan(loadPolicy(runningFile), loadPolicy(nextFile));
+      if (opts.words && plan.compatible) writeFileAtomic(opts.words, planWords(plan));
       if (opts.json) json(io, plan);
       else io.out(formatPlan(plan));
       if (!plan.compatible) state.exitCode = EXIT_INPUT;

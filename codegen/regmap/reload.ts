@@ -87,6 +87,22 @@ export function reloadPlan(running: CompiledPolicy, next: CompiledPolicy): Reloa
   return { compatible: true, reasons: [], ...base, writes };
 }
 
+/**
+ * The reload as a `.words` file, the input of `nicschedctl reload` (NICSCHED_IOC_RELOAD) and of the
+ * driver harness: policy hash (32 bits), shape hash, word count, then the weights block from word
+ * 0, one hex number per line. The driver writes SHADOW_HASH and COMMIT itself.
+ */
+export function planWords(plan: ReloadPlan): string {
+  if (!plan.compatible) throw new Error('planWords: the plan is not compatible');
+  const bank = plan.writes.slice(0, -2);
+  const base = bank[0]?.address ?? 0;
+  bank.forEach((w, i) => {
+    if (w.address !== base + 4 * i) throw new Error(`planWords: shadow write ${i} at 0x${w.address.toString(16)} is not contiguous`);
+  });
+  const header = [policyHash32(plan.new_hash), plan.new_shape, bank.length];
+  return [...header, ...bank.map((w) => w.value)].map((v) => `0x${(v >>> 0).toString(16)}`).join('\n') + '\n';
+}
+
 export function formatPlan(plan: ReloadPlan): string {
   if (!plan.compatible) {
     return [`cannot reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
