@@ -48,7 +48,7 @@ export interface Dataset {
 
 /**
  * The synthetic generator "uniform-v1": every catalogue source uniform over a documented range
- * (the ranges fit-reference.ts used), clamped to the input format; seeded xorshift32
+ * (the ranges the first, hand-fitted reference policy used), clamped to the input format; seeded xorshift32
  * (golden/vectors.ts Rng), so a (seed, rows) pair names the same rows everywhere.
  */
 export const UNIFORM_V1_MAX: Readonly<Record<string, number>> = {
