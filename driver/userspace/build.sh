@@ -21,7 +21,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DRV="$ROOT/driver"
-die() { echo "build.sh: $*" >&2; exit 1; }
+# shellcheck source=harness.sh
+source "$DRV/userspace/harness.sh"
 
 POLICY=""
 RTL_POLICY=""
@@ -36,16 +37,7 @@ done
 POLICY="$(realpath "$POLICY")"
 RTL_POLICY="$(realpath "${RTL_POLICY:-$POLICY}")"
 
-# shellcheck source=../../scripts/sim-env.sh
-source "$ROOT/scripts/sim-env.sh" >/dev/null || die "no simulation environment: run scripts/setup.sh"
-[[ -f "$ROOT/dist/codegen/cli/main.js" ]] || die "dist/ missing: run npx tsc -p tsconfig.json"
-CACHE="${NICSCHED_CACHE:-$HOME/.cache/nicsched}/driver-harness"
-mkdir -p "$CACHE"
-
-gen="$(mktemp -d "$CACHE/.gen.XXXXXX")"
-tmp=""
-trap 'rm -rf "$gen" ${tmp:+"$tmp"}' EXIT
-nicsched() { node "$ROOT/bin/nicsched.js" "$@" >/dev/null; }
+harness_init driver-harness
 nicsched regmap "$POLICY" --format c -o "$gen/nicsched_regs.h"
 nicsched compile "$POLICY" -o "$gen/policy"
 if [[ "$RTL_POLICY" == "$POLICY" ]]; then
@@ -56,20 +48,15 @@ else
   rtl="$gen/rtl-policy/rtl"
   irjson="$gen/rtl-policy/ir.json"
 fi
-RTL_FILES=(nicsched_argmax.v nicsched_weight_bank.v nicsched_dense.v nicsched_app.v nicsched_policy.v nicsched_top.v)
-SOURCES=("$DRV/core/nicsched_core.c" "$DRV/core/nicsched_core.h" "$DRV/userspace/compat.h"
-  "$DRV/userspace/compat.c" "$DRV/userspace/nicsched_bus.h" "$DRV/userspace/nicsched_bus.cpp"
-  "$DRV/userspace/nicsched_test.c" "$DRV/userspace/build.sh")
+C_FILES=("$DRV/core/nicsched_core.c" "$DRV/userspace/compat.c" "$DRV/userspace/nicsched_test.c")
+SOURCES=("${C_FILES[@]}" "$DRV/core/nicsched_core.h" "$DRV/userspace/compat.h" "$DRV/userspace/build.sh")
 clock_mhz="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).ir.target.clock_mhz)' "$irjson")"
 
 key="$( {
   cat "$gen/nicsched_regs.h" "$gen/policy/golden/vectors.csv" "$gen/policy/golden/expected.csv"
-  for f in "${RTL_FILES[@]}" nicsched_policy.vh nicsched_regs.vh; do cat "$rtl/$f"; done
+  harness_rtl_inputs "$rtl"
   cat "${SOURCES[@]}"
   echo "$clock_mhz"
-  verilator --version
-  gcc --version | head -1
-  g++ --version | head -1
 } | sha256sum | cut -c1-16)"
 out="$CACHE/$key"
 if [[ -x "$out/nicsched_harness" ]]; then
@@ -91,32 +78,15 @@ for h in $(grep -ho '^#include <linux/[a-z_]*\.h>' "$DRV/core/nicsched_core.c" "
     "$h" "$h" > "$tmp/shim/linux/$h"
 done
 
-# the kernel's W=1 warning set, as errors
-CWARN=(-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-  -Wno-type-limits -Wmissing-prototypes -Wmissing-declarations -Wold-style-definition -Werror)
 CINC=(-I"$tmp/include" -I"$tmp/shim" -I"$DRV/userspace" -I"$DRV/core")
-for c in "$DRV/core/nicsched_core.c" "$DRV/userspace/compat.c" "$DRV/userspace/nicsched_test.c"; do
-  gcc -std=gnu11 -O2 -g -pthread "${CWARN[@]}" "${CINC[@]}" -c "$c" -o "$tmp/obj/$(basename "${c%.c}").o"
-done
-
-rtl_paths=()
-for f in "${RTL_FILES[@]}"; do rtl_paths+=("$rtl/$f"); done
-verilator --cc --build --exe -j 2 -O3 --x-assign fast --x-initial fast \
-  --top-module nicsched_top -Mdir "$tmp/obj/verilated" -I"$rtl" \
-  -CFLAGS "-O2 -I$DRV/userspace -DNICSCHED_CLOCK_MHZ=$clock_mhz" -LDFLAGS -pthread \
-  -o nicsched_harness \
-  "${rtl_paths[@]}" "$DRV/userspace/nicsched_bus.cpp" \
-  "$tmp/obj/nicsched_core.o" "$tmp/obj/compat.o" "$tmp/obj/nicsched_test.o" >"$tmp/verilator.log" 2>&1 \
-  || { tail -40 "$tmp/verilator.log" >&2; die "verilator build failed"; }
-mv "$tmp/obj/verilated/nicsched_harness" "$tmp/nicsched_harness"
-rm -rf "$tmp/obj/verilated"
+harness_compile "$tmp" "${C_FILES[@]}"
+objs=()
+for c in "${C_FILES[@]}"; do objs+=("$tmp/obj/$(basename "${c%.c}").o"); done
+harness_link "$tmp" "$rtl" "$clock_mhz" nicsched_harness "${objs[@]}"
 {
   echo "policy=$POLICY"
   echo "rtl_policy=$RTL_POLICY"
   echo "clock_mhz=$clock_mhz"
   echo "verilator=$(verilator --version)"
 } > "$tmp/info"
-rm -rf "$out"
-mv "$tmp" "$out"
-tmp=""
-echo "$out"
+harness_publish "$tmp" "$out"

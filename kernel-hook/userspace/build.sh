@@ -21,7 +21,8 @@ US="$ROOT/kernel-hook/userspace"
 MOD="$ROOT/kernel-hook/module"
 DRV="$ROOT/driver"
 PATCHES="$ROOT/kernel-hook/patches/linux-6.1"
-die() { echo "build.sh: $*" >&2; exit 1; }
+# shellcheck source=../../driver/userspace/harness.sh
+source "$DRV/userspace/harness.sh"
 
 POLICY=""
 while (($#)); do
@@ -33,16 +34,7 @@ done
 [[ -n "$POLICY" ]] || die "--policy is required"
 POLICY="$(realpath "$POLICY")"
 
-# shellcheck source=../../scripts/sim-env.sh
-source "$ROOT/scripts/sim-env.sh" >/dev/null || die "no simulation environment: run scripts/setup.sh"
-[[ -f "$ROOT/dist/codegen/cli/main.js" ]] || die "dist/ missing: run npx tsc -p tsconfig.json"
-CACHE="${NICSCHED_CACHE:-$HOME/.cache/nicsched}/hook-harness"
-mkdir -p "$CACHE"
-
-gen="$(mktemp -d "$CACHE/.gen.XXXXXX")"
-tmp=""
-trap 'rm -rf "$gen" ${tmp:+"$tmp"}' EXIT
-nicsched() { node "$ROOT/bin/nicsched.js" "$@" >/dev/null; }
+harness_init hook-harness
 nicsched regmap "$POLICY" --format c -o "$gen/nicsched_regs.h"
 nicsched compile "$POLICY" -o "$gen/policy"
 rtl="$gen/policy/rtl"
@@ -55,18 +47,14 @@ mapfile -t patches < <(find "$PATCHES" -maxdepth 1 -name '*.patch' | LC_ALL=C so
 (cd "$gen/kinc" && git apply --include='include/linux/sched/nic.h' "${patches[@]}") \
   || die "cannot extract include/linux/sched/nic.h from the series"
 
-RTL_FILES=(nicsched_argmax.v nicsched_dense.v nicsched_app.v nicsched_policy.v nicsched_top.v)
 C_FILES=("$MOD/nsh_logic.c" "$DRV/core/nicsched_core.c" "$DRV/userspace/compat.c" "$US/nsh_harness.c")
 SOURCES=("${C_FILES[@]}" "$MOD/nsh_logic.h" "$MOD/nsh_xform.h" "$DRV/core/nicsched_core.h"
-  "$DRV/userspace/compat.h" "$DRV/userspace/nicsched_bus.h" "$DRV/userspace/nicsched_bus.cpp"
-  "$US/nsh_compat.h" "$US/build.sh")
+  "$DRV/userspace/compat.h" "$US/nsh_compat.h" "$US/build.sh")
 key="$( {
   cat "$gen/nicsched_regs.h" "$gen/policy/hook/nicsched_hook_policy.h" "$gen/kinc/include/linux/sched/nic.h"
-  for f in "${RTL_FILES[@]}" nicsched_policy.vh nicsched_regs.vh; do cat "$rtl/$f"; done
+  harness_rtl_inputs "$rtl"
   cat "${SOURCES[@]}"
   echo "$clock_mhz"
-  verilator --version
-  gcc --version | head -1
 } | sha256sum | cut -c1-16)"
 out="$CACHE/$key"
 if [[ -x "$out/nsh_harness" ]]; then
@@ -91,32 +79,15 @@ for h in $(cat "${C_FILES[@]}" "$MOD/nsh_logic.h" "$MOD/nsh_xform.h" "$DRV/core/
     "$h" "$h" > "$tmp/shim/linux/$h"
 done
 
-# the kernel's W=1 warning set, as errors
-CWARN=(-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-  -Wno-type-limits -Wmissing-prototypes -Wmissing-declarations -Wold-style-definition -Werror)
 CINC=(-I"$tmp/shim" -I"$tmp/include" -I"$US" -I"$MOD" -I"$DRV/userspace" -I"$DRV/core")
-for c in "${C_FILES[@]}"; do
-  gcc -std=gnu11 -O2 -g -pthread "${CWARN[@]}" "${CINC[@]}" -c "$c" -o "$tmp/obj/$(basename "${c%.c}").o"
-done
-
-rtl_paths=()
-for f in "${RTL_FILES[@]}"; do rtl_paths+=("$rtl/$f"); done
+harness_compile "$tmp" "${C_FILES[@]}"
 objs=()
 for c in "${C_FILES[@]}"; do objs+=("$tmp/obj/$(basename "${c%.c}").o"); done
-verilator --cc --build --exe -j 2 -O3 --x-assign fast --x-initial fast \
-  --top-module nicsched_top -Mdir "$tmp/obj/verilated" -I"$rtl" \
-  -CFLAGS "-O2 -I$DRV/userspace -DNICSCHED_CLOCK_MHZ=$clock_mhz" -LDFLAGS -pthread \
-  -o nsh_harness "${rtl_paths[@]}" "$DRV/userspace/nicsched_bus.cpp" "${objs[@]}" \
-  >"$tmp/verilator.log" 2>&1 || { tail -40 "$tmp/verilator.log" >&2; die "verilator build failed"; }
-mv "$tmp/obj/verilated/nsh_harness" "$tmp/nsh_harness"
-rm -rf "$tmp/obj/verilated"
+harness_link "$tmp" "$rtl" "$clock_mhz" nsh_harness "${objs[@]}"
 {
   echo "policy=$POLICY"
   echo "clock_mhz=$clock_mhz"
   echo "verilator=$(verilator --version)"
   echo "patches=$(printf '%s ' "${patches[@]##*/}")"
 } > "$tmp/info"
-rm -rf "$out"
-mv "$tmp" "$out"
-tmp=""
-echo "$out"
+harness_publish "$tmp" "$out"
