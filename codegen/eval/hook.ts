@@ -10,7 +10,8 @@
  * pickup at the task's next hook, TTL from staging, the stall watchdog, shared slots — is the C.
  */
 
-import { featureValue, findSource, type FeatureSource } from '../spec/catalogue.js';
+import { findSource, type FeatureSource } from '../spec/catalogue.js';
+import { inputsFromRaw } from '../golden/inputs.js';
 import type { Ir } from '../ir/ir.js';
 
 /* ---- include/linux/sched/nic.h ------------------------------------------------------------ */
@@ -185,7 +186,6 @@ export class HookModule {
   constructor(
     private readonly ir: Ir,
     private readonly infer: Infer,
-    private readonly inputRange: { min: number; max: number },
     private readonly sample: SampleTask,
     private readonly scheduleAnswer: ScheduleAnswer,
     private readonly opts: HookOptions,
@@ -379,15 +379,18 @@ export class HookModule {
     c.c.staged++;
   }
 
-  /** nsh_policy_features(): the catalogue transform of each feature, saturated to the input format. */
+  /**
+   * nsh_policy_features(): the delta (u64, as the kernel subtracts) or the level of each source,
+   * then the golden model's input path (catalogue transform, saturation to the input format).
+   */
   policyFeatures(cur: ReadonlyMap<string, bigint>, prev: ReadonlyMap<string, bigint>): number[] {
-    const { min, max } = this.inputRange;
-    return this.features.map(({ source }) => {
-      const raw = cur.get(source.name);
-      if (raw === undefined) throw new Error(`the simulator does not maintain the counter of ${source.name}`);
-      const x = source.kind === 'delta' ? (raw - (prev.get(source.name) ?? 0n)) & U64 : raw;
-      return featureValue(source, x, min, max);
-    });
+    const raw: Record<string, bigint> = {};
+    for (const { source } of this.features) {
+      const value = cur.get(source.name);
+      if (value === undefined) throw new Error(`the simulator does not maintain the counter of ${source.name}`);
+      raw[source.name] = source.kind === 'delta' ? (value - (prev.get(source.name) ?? 0n)) & U64 : value;
+    }
+    return inputsFromRaw(this.ir, raw);
   }
 }
 

@@ -27,7 +27,7 @@ export interface EvalResult {
 
 export function policyHook(policy: CompiledPolicy, nicLatencyNs: number): PolicyHook {
   const model = new GoldenModel(policy.ir);
-  return { ir: policy.ir, infer: (f) => model.inferAction(f), inputRange: model.inputRange, nicLatencyNs };
+  return { ir: policy.ir, infer: (f) => model.inferAction(f), nicLatencyNs };
 }
 
 export function runEval(policy: CompiledPolicy, workload: Workload, o: EvalOptions): EvalResult {

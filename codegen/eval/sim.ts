@@ -40,7 +40,6 @@ import type { Ir } from '../ir/ir.js';
 export interface PolicyHook {
   ir: Ir;
   infer: Infer;
-  inputRange: { min: number; max: number };
   nicLatencyNs: number;
 }
 
@@ -255,7 +254,7 @@ class Simulator {
   }
 
   private makeHook(p: PolicyHook): HookModule {
-    return new HookModule(p.ir, p.infer, p.inputRange, (task) => rawCounters(task as Task, this.now), (at, slot) => this.q.push({ at, kind: 'answer', cpu: slot, task: null, gen: 0 }), {
+    return new HookModule(p.ir, p.infer, (task) => rawCounters(task as Task, this.now), (at, slot) => this.q.push({ at, kind: 'answer', cpu: slot, task: null, gen: 0 }), {
       nicLatencyNs: p.nicLatencyNs,
       cpus: this.opts.cpus,
     });
