@@ -8,14 +8,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { emitAll } from '../codegen/backends/index.js';
-import { testVectors } from '../codegen/golden/vectors.js';
-import { GoldenModel } from '../codegen/golden/model.js';
-import type { CompiledPolicy } from '../codegen/ir/ir.js';
-import { compilePolicyText, loadPolicy } from '../codegen/policy.js';
-import { writeOutputDir } from '../codegen/util/output.js';
-import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../sim/bridge.js';
-import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from './helpers.js';
+import { emitAll } from '../../codegen/backends/index.js';
+import { testVectors } from '../../codegen/golden/vectors.js';
+import { GoldenModel } from '../../codegen/golden/model.js';
+import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
+import { writeOutputDir } from '../../codegen/util/output.js';
+import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
 
 const VERILATOR_ROOT = (() => {
   const r = spawnSync('bash', ['-c', 'source scripts/sim-env.sh && echo "$VERILATOR_ROOT"'], { cwd: ROOT, encoding: 'utf8' });

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../codegen/policy.js';
-import { ROOT, tempDir } from './helpers.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { ROOT, tempDir } from '../helpers.js';
 
 interface EvalVariant {
   wakeups: number;

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../codegen/policy.js';
-import { exportRegmap, REGMAP_FORMATS } from '../codegen/regmap/index.js';
-import { regmapJson } from '../codegen/regmap/export-json.js';
-import { buildRegisterMap } from '../codegen/regmap/model.js';
-import { cli, EXAMPLES, REFERENCE, ROOT, tempDir } from './helpers.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { exportRegmap, REGMAP_FORMATS } from '../../codegen/regmap/index.js';
+import { regmapJson } from '../../codegen/regmap/export-json.js';
+import { buildRegisterMap } from '../../codegen/regmap/model.js';
+import { cli, EXAMPLES, REFERENCE, ROOT, tempDir } from '../helpers.js';
 
 interface JsonField { name: string; lsb: number; width: number; mask: number }
 interface JsonRegister { name: string; symbol: string; offset: number; address: number; access: string; reset: number; count?: number; stride?: number; fields: JsonField[] }

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, GoldenModel } from '../codegen/golden/model.js';
-import { refInfer, refRange, refRequantize } from '../codegen/golden/reference.js';
-import { testVectors } from '../codegen/golden/vectors.js';
-import { formatRange, requantize, roundHalfEven, quantizeValue, type Format } from '../codegen/ir/format.js';
-import { loadPolicy } from '../codegen/policy.js';
-import { EXAMPLES, TINY } from './helpers.js';
+import { argmax, GoldenModel } from '../../codegen/golden/model.js';
+import { refInfer, refRange, refRequantize } from '../../codegen/golden/reference.js';
+import { testVectors } from '../../codegen/golden/vectors.js';
+import { formatRange, requantize, roundHalfEven, quantizeValue, type Format } from '../../codegen/ir/format.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { EXAMPLES, TINY } from '../helpers.js';
 
 const formatArb: fc.Arbitrary<Format> = fc.record({
   bits: fc.integer({ min: 1, max: 16 }),

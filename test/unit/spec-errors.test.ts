@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tempDir, TINY, writeTemp } from './helpers.js';
+import { cli, tempDir, TINY, writeTemp } from '../helpers.js';
 
 const tiny = readFileSync(TINY, 'utf8');
 

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { cli, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
 
 const DRIVER = join(ROOT, 'driver');
 const MQNIC_DIR = process.env['MQNIC_DIR'] ?? '';

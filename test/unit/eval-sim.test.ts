@@ -6,13 +6,13 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { calcDeltaFair, cfsTunables, schedSlice, wakeupGran, wmultOf } from '../codegen/eval/cfs.js';
-import { schedNicPlaceVruntime, schedNicTickVdelta } from '../codegen/eval/hook.js';
-import { interactiveLatenciesNs, percentile, variantMetrics } from '../codegen/eval/metrics.js';
-import { policyHook } from '../codegen/eval/run.js';
-import { simulate, type AdjustEvent, type SimResult } from '../codegen/eval/sim.js';
-import { hog, mixedWorkload, followedBy, type Phase, type TaskTemplate, type Workload } from '../codegen/eval/workload.js';
-import { compilePolicyText } from '../codegen/policy.js';
+import { calcDeltaFair, cfsTunables, schedSlice, wakeupGran, wmultOf } from '../../codegen/eval/cfs.js';
+import { schedNicPlaceVruntime, schedNicTickVdelta } from '../../codegen/eval/hook.js';
+import { interactiveLatenciesNs, percentile, variantMetrics } from '../../codegen/eval/metrics.js';
+import { policyHook } from '../../codegen/eval/run.js';
+import { simulate, type AdjustEvent, type SimResult } from '../../codegen/eval/sim.js';
+import { hog, mixedWorkload, followedBy, type Phase, type TaskTemplate, type Workload } from '../../codegen/eval/workload.js';
+import { compilePolicyText } from '../../codegen/policy.js';
 
 const MS = 1_000_000;
 

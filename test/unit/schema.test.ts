@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BOARD_NAMES } from '../codegen/spec/boards.js';
-import { FEATURE_SOURCE_NAMES, FEATURE_SOURCES, applyTransform, featureValue } from '../codegen/spec/catalogue.js';
-import { LIMITS } from '../codegen/spec/limits.js';
-import { POLICY_SCHEMA } from '../codegen/spec/validate.js';
-import { EXAMPLES } from './helpers.js';
+import { BOARD_NAMES } from '../../codegen/spec/boards.js';
+import { FEATURE_SOURCE_NAMES, FEATURE_SOURCES, applyTransform, featureValue } from '../../codegen/spec/catalogue.js';
+import { LIMITS } from '../../codegen/spec/limits.js';
+import { POLICY_SCHEMA } from '../../codegen/spec/validate.js';
+import { EXAMPLES } from '../helpers.js';
 
 const schema = POLICY_SCHEMA as unknown as { properties: Record<string, any>; $defs: Record<string, any> };
 

@@ -8,17 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { emitAll } from '../codegen/backends/index.js';
-import { GoldenModel } from '../codegen/golden/model.js';
-import { testVectors } from '../codegen/golden/vectors.js';
-import { policyHash32 } from '../codegen/ir/canonical.js';
-import type { CompiledPolicy } from '../codegen/ir/ir.js';
-import { compilePolicyText, loadPolicy } from '../codegen/policy.js';
-import { reloadPlan } from '../codegen/regmap/reload.js';
-import { writeOutputDir } from '../codegen/util/output.js';
-import { buildDirFor, makeJob, runBench, type Simulator } from '../sim/bridge.js';
+import { emitAll } from '../../codegen/backends/index.js';
+import { GoldenModel } from '../../codegen/golden/model.js';
+import { testVectors } from '../../codegen/golden/vectors.js';
+import { policyHash32 } from '../../codegen/ir/canonical.js';
+import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
+import { reloadPlan } from '../../codegen/regmap/reload.js';
+import { writeOutputDir } from '../../codegen/util/output.js';
+import { buildDirFor, makeJob, runBench, type Simulator } from '../../sim/bridge.js';
 import { join } from 'node:path';
-import { cli, REFERENCE, tempDir, TINY, writeTemp } from './helpers.js';
+import { cli, REFERENCE, tempDir, TINY, writeTemp } from '../helpers.js';
 
 interface LayerDoc { weights: number[][]; bias: number[]; weight_format: { bits: number; signed: boolean } }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { canonicalJson } from '../codegen/ir/canonical.js';
-import { compilePolicyText, loadPolicy } from '../codegen/policy.js';
-import { REFERENCE, TINY } from './helpers.js';
+import { canonicalJson } from '../../codegen/ir/canonical.js';
+import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
+import { REFERENCE, TINY } from '../helpers.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cdfPlot, el, escapeXml, stackedBarPlot } from '../codegen/eval/svg.js';
-import { traceWorkload } from '../codegen/eval/trace-workload.js';
-import { InputError } from '../codegen/util/errors.js';
-import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from './helpers.js';
+import { cdfPlot, el, escapeXml, stackedBarPlot } from '../../codegen/eval/svg.js';
+import { traceWorkload } from '../../codegen/eval/trace-workload.js';
+import { InputError } from '../../codegen/util/errors.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
 
 const PYTHON = join(ROOT, '.venv/bin/python');
 

@@ -11,16 +11,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { emitAll } from '../codegen/backends/index.js';
-import { emitHls, hlsData, HLS_LIBRARY, renderHls } from '../codegen/backends/hls/hls-backend.js';
-import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport } from '../codegen/cli/csim.js';
-import { testVectors, Rng } from '../codegen/golden/vectors.js';
-import { biasFormat } from '../codegen/ir/accumulator.js';
-import { formatRange, requantize, type Format } from '../codegen/ir/format.js';
-import type { CompiledPolicy } from '../codegen/ir/ir.js';
-import { compilePolicyText, loadPolicy } from '../codegen/policy.js';
-import { writeOutputDir } from '../codegen/util/output.js';
-import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY, writeTemp } from './helpers.js';
+import { emitAll } from '../../codegen/backends/index.js';
+import { emitHls, hlsData, HLS_LIBRARY, renderHls } from '../../codegen/backends/hls/hls-backend.js';
+import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport } from '../../codegen/cli/csim.js';
+import { testVectors, Rng } from '../../codegen/golden/vectors.js';
+import { biasFormat } from '../../codegen/ir/accumulator.js';
+import { formatRange, requantize, type Format } from '../../codegen/ir/format.js';
+import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
+import { writeOutputDir } from '../../codegen/util/output.js';
+import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
 
 const CSIM_TIMEOUT = 180_000;
 

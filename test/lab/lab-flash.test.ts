@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseBitHeader } from '../codegen/fpga/bitfile.js';
-import { loadPolicy } from '../codegen/policy.js';
-import { InputError } from '../codegen/util/errors.js';
-import { cli, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
-import { bitFile, type BitFields } from './lab-vivado-fixtures.js';
+import { parseBitHeader } from '../../codegen/fpga/bitfile.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { InputError } from '../../codegen/util/errors.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { bitFile, type BitFields } from './vivado-fixtures.js';
 
 // The sync word and a few words of a configuration stream: content does not matter to the header.
 const DATA = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0xbb, 0x11, 0x22, 0x00, 0x44, 0xaa, 0x99, 0x55, 0x66]);

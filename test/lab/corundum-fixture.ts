@@ -7,8 +7,8 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Board } from '../codegen/spec/boards.js';
-import { tempDir } from './helpers.js';
+import type { Board } from '../../codegen/spec/boards.js';
+import { tempDir } from '../helpers.js';
 
 export const STOCK_SYN = ['rtl/fpga_board.v', 'rtl/fpga_core.v', 'rtl/common/mqnic_core_pcie_us.v', 'lib/axi/rtl/axil_reg_if.v'];
 export const STOCK_XDC = ['fpga_board.xdc', 'boot.xdc', '../../../common/syn/vivado/mqnic_port.tcl'];

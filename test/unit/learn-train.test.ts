@@ -6,14 +6,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argmax, GoldenModel } from '../codegen/golden/model.js';
-import { readDataset, type DatasetRow } from '../codegen/learn/dataset.js';
-import { heuristicAction, outcomeAction } from '../codegen/learn/labels.js';
-import { trainPolicy } from '../codegen/learn/pipeline.js';
-import { loadTemplate } from '../codegen/learn/template.js';
-import { DEFAULT_TRAIN, floatScores, splitRows } from '../codegen/learn/train.js';
-import { compilePolicyText } from '../codegen/policy.js';
-import { REFERENCE, ROOT, cli, tempDir } from './helpers.js';
+import { argmax, GoldenModel } from '../../codegen/golden/model.js';
+import { readDataset, type DatasetRow } from '../../codegen/learn/dataset.js';
+import { heuristicAction, outcomeAction } from '../../codegen/learn/labels.js';
+import { trainPolicy } from '../../codegen/learn/pipeline.js';
+import { loadTemplate } from '../../codegen/learn/template.js';
+import { DEFAULT_TRAIN, floatScores, splitRows } from '../../codegen/learn/train.js';
+import { compilePolicyText } from '../../codegen/policy.js';
+import { REFERENCE, ROOT, cli, tempDir } from '../helpers.js';
 
 /** Paths as scripts/learn-reference.sh writes them (relative to the repository root = vitest's cwd). */
 const rel = (p: string) => relative(process.cwd(), join(ROOT, p));

@@ -6,13 +6,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { multipliers } from '../codegen/backends/rtl/fit.js';
-import { emitRtl } from '../codegen/backends/rtl/rtl-backend.js';
-import type { EstimateReport } from '../codegen/fpga/estimate.js';
-import { synthesisKey } from '../codegen/fpga/yosys.js';
-import { loadPolicy } from '../codegen/policy.js';
-import { findBoard } from '../codegen/spec/boards.js';
-import { cli, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
+import { multipliers } from '../../codegen/backends/rtl/fit.js';
+import { emitRtl } from '../../codegen/backends/rtl/rtl-backend.js';
+import type { EstimateReport } from '../../codegen/fpga/estimate.js';
+import { synthesisKey } from '../../codegen/fpga/yosys.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { findBoard } from '../../codegen/spec/boards.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
 
 // every example policy (training templates carry no weights)
 const EXAMPLE_FILES = readdirSync(join(ROOT, 'examples'))

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Rng } from '../codegen/golden/vectors.js';
-import { compilePolicyText } from '../codegen/policy.js';
-import { InputError } from '../codegen/util/errors.js';
-import { REFERENCE, TINY } from './helpers.js';
+import { Rng } from '../../codegen/golden/vectors.js';
+import { compilePolicyText } from '../../codegen/policy.js';
+import { InputError } from '../../codegen/util/errors.js';
+import { REFERENCE, TINY } from '../helpers.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -4,9 +4,9 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { parseTimingSummary, parseUtilization } from '../codegen/fpga/vivado-reports.js';
-import { parseYosysStat } from '../codegen/fpga/yosys.js';
-import { TIMING, TIMING_FAILED, UTILIZATION, UTILIZATION_OLD } from './lab-vivado-fixtures.js';
+import { parseTimingSummary, parseUtilization } from '../../codegen/fpga/vivado-reports.js';
+import { parseYosysStat } from '../../codegen/fpga/yosys.js';
+import { TIMING, TIMING_FAILED, UTILIZATION, UTILIZATION_OLD } from './vivado-fixtures.js';
 
 describe('report_utilization parser', () => {
   it('reads LUT, FF, CARRY8, BRAM tiles and DSPs by column name', () => {

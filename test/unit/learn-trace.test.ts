@@ -6,15 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inputsFromFeatures, inputsFromRaw } from '../codegen/golden/inputs.js';
-import { loadPolicy } from '../codegen/policy.js';
-import { FEATURE_SOURCES, applyTransform } from '../codegen/spec/catalogue.js';
-import { rawField } from '../codegen/trace/features.js';
-import type { TraceSample } from '../codegen/trace/format.js';
-import { parseStat } from '../codegen/trace/proc.js';
-import { parseTrace, readTrace } from '../codegen/trace/read.js';
-import { runSampler } from '../codegen/trace/sampler.js';
-import { REFERENCE, cli, tempDir } from './helpers.js';
+import { inputsFromFeatures, inputsFromRaw } from '../../codegen/golden/inputs.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { FEATURE_SOURCES, applyTransform } from '../../codegen/spec/catalogue.js';
+import { rawField } from '../../codegen/trace/features.js';
+import type { TraceSample } from '../../codegen/trace/format.js';
+import { parseStat } from '../../codegen/trace/proc.js';
+import { parseTrace, readTrace } from '../../codegen/trace/read.js';
+import { runSampler } from '../../codegen/trace/sampler.js';
+import { REFERENCE, ROOT, cli, tempDir } from '../helpers.js';
 
 /** A child that sleeps 20 ms and spins ~5 ms, forever: it both runs and blocks in every window. */
 function sleeperSpinner(): ChildProcess {
@@ -127,7 +127,7 @@ describe('nicsched trace (CLI)', () => {
 });
 
 describe('reading traces: located errors', () => {
-  const committed = readFileSync(new URL('../examples/traces/mixed-1.jsonl', import.meta.url), 'utf8').split('\n').slice(0, 20);
+  const committed = readFileSync(join(ROOT, 'examples/traces/mixed-1.jsonl'), 'utf8').split('\n').slice(0, 20);
 
   function broken(edit: (lines: string[]) => void): string {
     const lines = [...committed];

@@ -8,17 +8,17 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appCtrlAddrWidth, emitProject, regmapEnd } from '../codegen/fpga/project.js';
-import { policyHash32 } from '../codegen/ir/canonical.js';
-import { APP_ID } from '../codegen/ir/constants.js';
-import { loadPolicy } from '../codegen/policy.js';
-import { buildRegisterMap } from '../codegen/regmap/model.js';
-import { BOARDS, findBoard, type Board } from '../codegen/spec/boards.js';
-import { EXIT_TOOL_MISSING } from '../codegen/cli/exit.js';
-import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY } from './helpers.js';
-import { fakeCorundum, STOCK_IP, STOCK_SYN, STOCK_XDC } from './lab-corundum-fixture.js';
-import { bitFile, TIMING, UTILIZATION } from './lab-vivado-fixtures.js';
-import { BUILD_STAGES } from '../codegen/fpga/vivado.js';
+import { appCtrlAddrWidth, emitProject, regmapEnd } from '../../codegen/fpga/project.js';
+import { policyHash32 } from '../../codegen/ir/canonical.js';
+import { APP_ID } from '../../codegen/ir/constants.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { buildRegisterMap } from '../../codegen/regmap/model.js';
+import { BOARDS, findBoard, type Board } from '../../codegen/spec/boards.js';
+import { EXIT_TOOL_MISSING } from '../../codegen/cli/exit.js';
+import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { fakeCorundum, STOCK_IP, STOCK_SYN, STOCK_XDC } from './corundum-fixture.js';
+import { bitFile, TIMING, UTILIZATION } from './vivado-fixtures.js';
+import { BUILD_STAGES } from '../../codegen/fpga/vivado.js';
 
 const RECORDER = join(ROOT, 'sim/tcl/vivado_recorder.tcl');
 /** PATH without any vivado, so the test means the same on a lab machine. */

@@ -3,9 +3,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { GoldenModel } from '../codegen/golden/model.js';
-import { loadPolicy } from '../codegen/policy.js';
-import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from './helpers.js';
+import { GoldenModel } from '../../codegen/golden/model.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
 
 describe('nicsched check', () => {
   it('prints shapes, formats, accumulator widths and the hash', async () => {
