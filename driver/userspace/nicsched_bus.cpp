@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "Vnicsched_top.h"
 #include "verilated.h"
@@ -36,7 +37,12 @@ struct Bus {
     std::atomic<uint64_t> reads{0};
     std::atomic<uint64_t> writes{0};
     std::atomic<uint64_t> slverr{0};
+    std::atomic<uint64_t> masked{0};
     uint32_t window = 0;        // bytes: 2^NICSCHED_ADDR_WIDTH of the C side's nicsched_regs.h
+    nicsched_bus_layout layout{};
+    std::vector<uint64_t> doorbell_cycle;  // per slot: the cycle of its last DOORBELL write
+    nicsched_bus_fault fault = NICSCHED_BUS_HEALTHY;
+    uint64_t slow_cycles = 0;
     int64_t remove_after = -1;  // transactions left before removal; -1: never
     bool removed = false;
 };
@@ -69,6 +75,27 @@ bool gone(Bus &b) {
             b.remove_after--;
     }
     return b.removed;
+}
+
+// The slot whose register @reg (DOORBELL or RESULT offset) @addr is, or -1.
+int slot_of(const Bus &b, uint32_t addr, uint32_t reg) {
+    const nicsched_bus_layout &l = b.layout;
+    if (addr < l.slot_base || !l.slot_stride)
+        return -1;
+    const uint32_t n = (addr - l.slot_base) / l.slot_stride;
+    if (n >= l.slots || (addr - l.slot_base) % l.slot_stride != reg)
+        return -1;
+    return static_cast<int>(n);
+}
+
+// What the host sees of RESULT of slot @n under the current fault.
+uint32_t faulty_result(Bus &b, unsigned n, uint32_t result) {
+    const bool hide = b.fault == NICSCHED_BUS_STALL ||
+                      (b.fault == NICSCHED_BUS_SLOW && b.cycles.load() - b.doorbell_cycle[n] < b.slow_cycles);
+    if (!hide)
+        return result;
+    b.masked++;
+    return (result & ~b.layout.result_valid) | b.layout.result_busy;
 }
 
 void axil_write(Bus &b, uint32_t addr, uint32_t data) {
@@ -130,9 +157,11 @@ uint32_t axil_read(Bus &b, uint32_t addr) {
 
 }  // namespace
 
-extern "C" void nicsched_bus_open_window(__u32 size) {
+extern "C" void nicsched_bus_open_layout(__u32 size, const struct nicsched_bus_layout *layout) {
     g_bus = new Bus;
     g_bus->window = size;
+    g_bus->layout = *layout;
+    g_bus->doorbell_cycle.assign(layout->slots, 0);
     g_bus->ctx = std::make_unique<VerilatedContext>();
     g_bus->top = std::make_unique<Vnicsched_top>(g_bus->ctx.get(), "nicsched_top");
     Vnicsched_top &t = *g_bus->top;
@@ -166,7 +195,9 @@ extern "C" __u32 nicsched_bus_read32(__u32 addr) {
         fatal("read outside the window", addr);
     if (gone(*g_bus))
         return kAllOnes;
-    return axil_read(*g_bus, addr);
+    const uint32_t data = axil_read(*g_bus, addr);
+    const int slot = slot_of(*g_bus, addr, g_bus->layout.result);
+    return slot < 0 ? data : faulty_result(*g_bus, static_cast<unsigned>(slot), data);
 }
 
 extern "C" void nicsched_bus_write32(__u32 addr, __u32 val) {
@@ -177,6 +208,9 @@ extern "C" void nicsched_bus_write32(__u32 addr, __u32 val) {
     if (gone(*g_bus))
         return;
     axil_write(*g_bus, addr, val);
+    const int slot = slot_of(*g_bus, addr, g_bus->layout.doorbell);
+    if (slot >= 0)
+        g_bus->doorbell_cycle[static_cast<unsigned>(slot)] = g_bus->cycles.load();
 }
 
 extern "C" void nicsched_bus_remove_after(__s64 transactions) {
@@ -185,6 +219,12 @@ extern "C" void nicsched_bus_remove_after(__s64 transactions) {
     g_bus->removed = transactions == 0;
     if (transactions < 0)
         g_bus->removed = false;
+}
+
+extern "C" void nicsched_bus_set_fault(enum nicsched_bus_fault fault, __u64 cycles) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    g_bus->fault = fault;
+    g_bus->slow_cycles = cycles;
 }
 
 extern "C" __u64 nicsched_bus_time_ns(void) {
@@ -196,4 +236,5 @@ extern "C" void nicsched_bus_get_stats(struct nicsched_bus_stats *st) {
     st->writes = g_bus->writes.load();
     st->cycles = g_bus->cycles.load();
     st->slverr = g_bus->slverr.load();
+    st->masked = g_bus->masked.load();
 }

@@ -28,11 +28,38 @@ struct nicsched_bus_stats {
 	__u64 writes;	/* write transactions, including dropped ones after removal */
 	__u64 cycles;	/* clock cycles simulated */
 	__u64 slverr;	/* responses other than OKAY */
+	__u64 masked;	/* RESULT reads a fault turned into BUSY */
 };
 
+/*
+ * Where the slots' DOORBELL and RESULT registers are, for the faults below. The C side fills it
+ * from the generated nicsched_regs.h with NICSCHED_BUS_LAYOUT.
+ */
+struct nicsched_bus_layout {
+	__u32 slot_base;	/* slot 0's block */
+	__u32 slot_stride;
+	__u32 slots;
+	__u32 doorbell;		/* DOORBELL's offset in a slot block */
+	__u32 result;		/* RESULT's offset in a slot block */
+	__u32 result_valid;	/* RESULT.VALID */
+	__u32 result_busy;	/* RESULT.BUSY */
+};
+
+#define NICSCHED_BUS_LAYOUT {						\
+	.slot_base = NICSCHED_SLOT_BASE,				\
+	.slot_stride = NICSCHED_SLOT_STRIDE,				\
+	.slots = NICSCHED_SLOTS,					\
+	.doorbell = NICSCHED_SLOT_DOORBELL,				\
+	.result = NICSCHED_SLOT_RESULT,					\
+	.result_valid = NICSCHED_RESULT_VALID_MASK,			\
+	.result_busy = NICSCHED_RESULT_BUSY_MASK,			\
+}
+
 /* Build the model with a window of @size bytes and hold reset for a few cycles. */
-void nicsched_bus_open_window(__u32 size);
-#define nicsched_bus_open()	nicsched_bus_open_window(NICSCHED_BUS_SIZE)
+void nicsched_bus_open_layout(__u32 size, const struct nicsched_bus_layout *layout);
+#define nicsched_bus_open()						\
+	nicsched_bus_open_layout(NICSCHED_BUS_SIZE,			\
+				 &(const struct nicsched_bus_layout)NICSCHED_BUS_LAYOUT)
 void nicsched_bus_close(void);
 
 __u32 nicsched_bus_read32(__u32 addr);
@@ -43,6 +70,23 @@ void nicsched_bus_write32(__u32 addr, __u32 val);
  * writes are dropped, as on a PCIe link that went down. A negative value reconnects.
  */
 void nicsched_bus_remove_after(__s64 transactions);
+
+/*
+ * A sick card, as the host sees it (the RTL itself stays healthy):
+ *   HEALTHY  every read returns what the RTL answers
+ *   STALL    the card takes doorbells but never answers: every slot's RESULT reads BUSY, never
+ *            VALID (the RTL still computes; its answers stay invisible)
+ *   SLOW     a slot's RESULT reads BUSY, not VALID, until @cycles clock cycles after its last
+ *            DOORBELL write, then shows the RTL's answer
+ * Surprise removal is nicsched_bus_remove_after() above.
+ */
+enum nicsched_bus_fault {
+	NICSCHED_BUS_HEALTHY = 0,
+	NICSCHED_BUS_STALL = 1,
+	NICSCHED_BUS_SLOW = 2,
+};
+
+void nicsched_bus_set_fault(enum nicsched_bus_fault fault, __u64 cycles);
 
 /* Simulated time: cycles at the policy's target clock. */
 __u64 nicsched_bus_time_ns(void);
