@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The test command (README): set up what the tests need, build the CLI, run every test.
+# Each test group builds what it needs first (its vitest globalSetup, with progress lines
+# "[prebuild <group>] ..."); the run's JSON report goes to out/test-report.json
+# (node scripts/test-timings.mjs prints the per-file times from it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json
-npx vitest run "$@"
+mkdir -p out
+npx vitest run --reporter=default --reporter=json --outputFile.json=out/test-report.json "$@"

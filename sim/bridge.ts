@@ -121,6 +121,26 @@ export function pythonPath(): string {
   return packagePath('.venv', 'bin', 'python');
 }
 
+/** A bench build, without a run: what a prebuild phase needs to warm the cache. */
+export type BenchBuild = Pick<BenchRequest, 'bench' | 'rtlDirs' | 'toplevel' | 'sim' | 'buildDir'>;
+
+/** Build a bench's simulator (or find it cached). Resolves to the build log; rejects when it fails. */
+export async function buildBench(req: BenchBuild): Promise<{ cached: boolean; log: string }> {
+  if (!existsSync(pythonPath())) throw new Error(`no simulation venv at ${pythonPath()}: run scripts/setup.sh`);
+  const args = [
+    packagePath('sim', 'run_bench.py'),
+    '--bench', req.bench,
+    ...req.rtlDirs.flatMap((d) => ['--rtl-dir', d]),
+    '--toplevel', req.toplevel,
+    '--sim', req.sim,
+    '--build-dir', req.buildDir,
+    '--build-only',
+  ];
+  const { code, log } = await run(pythonPath(), args);
+  if (code !== 0) throw new Error(`building ${req.toplevel} (${req.bench}, ${req.sim}) failed (exit ${code}):\n${log.slice(-3000)}`);
+  return { cached: /build cached/.test(log), log };
+}
+
 let runCounter = 0;
 
 export async function runBench(req: BenchRequest): Promise<BenchResult> {

@@ -4,7 +4,7 @@
     run_bench.py --bench app|policy --rtl-dir DIR [--rtl-dir DIR2 ...] --toplevel NAME
                  --sim verilator|icarus --build-dir DIR --job job.json --results results.json
                  [--testcase NAME ...] [--waves FILE] [--all-sources] [--build-arg ARG ...]
-                 [--seed N] [--clean] [--verilator-public-all] [--list]
+                 [--seed N] [--clean] [--verilator-public-all] [--list] [--build-only]
 
 Run it with the venv's interpreter: `.venv/bin/python sim/run_bench.py ...` (it sets
 VERILATOR_ROOT and PATH itself, exactly like scripts/sim-env.sh, so sourcing that file first is
@@ -18,8 +18,11 @@ toplevel are compiled, so files such as rtl/mqnic_app_block.v (which needs Corun
 the way. --all-sources compiles every .v/.sv file of every --rtl-dir instead.
 
 Build cache. build-dir/.nicsched-build.json records a hash of everything that affects the build
-(simulator and its version, cocotb version, toplevel, the contents of every .v/.sv/.vh/.svh file in
-the --rtl-dirs, build args, waves on/off). When it matches and the simulator binary exists, the
+(simulator and its version, cocotb version, toplevel, the names relative to their --rtl-dir and the
+contents of every .v/.sv/.vh/.svh file in the --rtl-dirs, build args, waves on/off); the directories'
+own paths are not part of it, so a design compiled again into a new directory is still cached.
+--build-only builds (or finds the build cached) and exits without a job: the test suite's prebuild
+phase uses it. When it matches and the simulator binary exists, the
 build step is skipped; otherwise Verilator rebuilds incrementally (make reuses the runtime
 objects; with ccache installed, OBJCACHE=ccache shares them across build dirs) and Icarus
 recompiles. --clean wipes build-dir first. Runs on the same build-dir are serialized with a lock
@@ -63,7 +66,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BENCH_DIR = HERE / "benches"
 TOOLS_DIR = HERE / "tools"
-CACHE_SCHEMA = 3  # bump when the build recipe below changes
+CACHE_SCHEMA = 4  # bump when the build recipe below changes
 HDL_EXTS = (".v", ".sv", ".vh", ".svh")
 TIMESCALE = ("1ns", "1ps")
 
@@ -134,11 +137,19 @@ def collect(rtl_dirs: list[Path], toplevel: str, all_sources: bool) -> tuple[lis
 
 
 def build_key(args: argparse.Namespace, sources: list[Path], hdl_files: list[Path], build_args: list[str]) -> dict:
+    """What the build depends on: file names relative to their --rtl-dir and contents, never the
+    directories themselves, so the same design compiled into another directory (each test run
+    compiles into a temporary one) finds its build cached."""
     import cocotb
+
+    def portable(text: str) -> str:
+        for i, d in enumerate(args.rtl_dir):
+            text = text.replace(str(d), f"<rtl-dir {i}>")
+        return text
 
     h = hashlib.sha256()
     for p in hdl_files:
-        h.update(str(p).encode() + b"\0" + p.read_bytes() + b"\0")
+        h.update(portable(str(p)).encode() + b"\0" + p.read_bytes() + b"\0")
     return {
         "schema": CACHE_SCHEMA,
         "sim": args.sim,
@@ -148,9 +159,9 @@ def build_key(args: argparse.Namespace, sources: list[Path], hdl_files: list[Pat
         # the simulator binary links cocotb's libraries from this venv by absolute path
         "venv": os.path.realpath(sys.prefix),
         "toplevel": args.toplevel,
-        "sources": [str(p) for p in sources],
-        "rtl_dirs": [str(d) for d in args.rtl_dir],
-        "build_args": build_args,
+        "sources": [portable(str(p)) for p in sources],
+        "rtl_dirs": len(args.rtl_dir),
+        "build_args": [portable(a) for a in build_args],
         "waves": bool(args.waves),
         "verilator": {"make_vars": VERILATOR_MAKE_VARS,
                       "public": "flat-rw" if args.verilator_public_all else VERILATOR_PUBLIC_TOP}
@@ -265,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--toplevel", required=True)
     ap.add_argument("--sim", required=True, choices=["verilator", "icarus"])
     ap.add_argument("--build-dir", required=True, type=Path)
-    ap.add_argument("--job", required=True, type=Path)
-    ap.add_argument("--results", required=True, type=Path)
+    ap.add_argument("--job", type=Path, help="required unless --build-only")
+    ap.add_argument("--results", type=Path, help="required unless --build-only")
     ap.add_argument("--testcase", action="append", default=[], help="repeatable; default: all tests of the bench")
     ap.add_argument("--waves", type=Path, default=None, help="trace file to write (.vcd or .fst)")
     ap.add_argument("--all-sources", action="store_true", help="compile every .v/.sv in the --rtl-dirs")
@@ -276,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verilator-public-all", action="store_true",
                     help="keep cocotb's --public-flat-rw (every internal signal visible; much slower build)")
     ap.add_argument("--list", action="store_true", help="print the bench's test names and exit")
+    ap.add_argument("--build-only", action="store_true",
+                    help="build (or find cached) and exit: no job, no run (a prebuild phase warms the cache)")
     args = ap.parse_args(argv)
+    if not args.build_only and (args.job is None or args.results is None):
+        ap.error("--job and --results are required unless --build-only")
 
     module = BENCH_DIR / f"test_{args.bench}.py"
     all_tests = list_tests(module)
@@ -297,10 +312,14 @@ def main(argv: list[str] | None = None) -> int:
             log(f"--rtl-dir {d} is not a directory")
             return 2
     args.rtl_dir = rtl_dirs
-    job = args.job.resolve()
-    if not job.is_file():
-        log(f"--job {job} does not exist")
-        return 2
+    if args.build_only:
+        # no run: a throwaway results file only receives a build failure's report
+        args.results = args.build_dir.resolve().parent / f".{args.build_dir.name}.build-only.json"
+    else:
+        job = args.job.resolve()
+        if not job.is_file():
+            log(f"--job {job} does not exist")
+            return 2
     results = args.results.resolve()
     results.parent.mkdir(parents=True, exist_ok=True)
     build_dir = args.build_dir.resolve()
@@ -387,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         write_json(stamp, key)
     build_s = time.monotonic() - t0
     warnings = load_json(stamp).get("warnings", [])
+    if args.build_only:
+        log(f"build {build_s:.1f}s{' (cached)' if cached else ''}: {build_dir}")
+        return 0
 
     # ---- run ----
     results.unlink(missing_ok=True)

@@ -107,10 +107,10 @@ interface ProcessResult {
   seconds: number;
 }
 
-function run(cmd: string, args: string[], cwd: string): Promise<ProcessResult> {
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<ProcessResult> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -120,11 +120,24 @@ function run(cmd: string, args: string[], cwd: string): Promise<ProcessResult> {
   });
 }
 
+/**
+ * g++ through ccache when it is installed (scripts/setup.sh installs it): every csim build happens
+ * in a new temporary directory, so paths are made relative to it (CCACHE_BASEDIR) and the
+ * directory is left out of the hash; the same sources and flags then hit the cache, warnings
+ * included.
+ */
+function compilerFor(workDir: string): { cmd: string; prefix: string[]; env: NodeJS.ProcessEnv } {
+  const ccache = spawnSync('ccache', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!ccache) return { cmd: 'g++', prefix: [], env: process.env };
+  return { cmd: 'ccache', prefix: ['g++'], env: { ...process.env, CCACHE_BASEDIR: workDir, CCACHE_NOHASHDIR: 'true' } };
+}
+
 /** Compile the two sources in parallel, then link. Any warning is an error (-Werror). */
 export async function buildTestbench(hlsDir: string, build: CsimBuild = {}): Promise<{ exe: string; command: string; warnings: string; seconds: number }> {
   const flags = [...(build.sanitize ? SANITIZE_FLAGS : CXX_FLAGS), '-isystem', apTypesDir(), '-I', hlsDir];
   const start = performance.now();
-  const compiled = await Promise.all(TB_SOURCES.map((src) => run('g++', [...flags, '-c', src, '-o', `${src}.o`], hlsDir)));
+  const gxx = compilerFor(hlsDir);
+  const compiled = await Promise.all(TB_SOURCES.map((src) => run(gxx.cmd, [...gxx.prefix, ...flags, '-c', src, '-o', `${src}.o`], hlsDir, gxx.env)));
   const link = compiled.every((c) => c.code === 0) ? await run('g++', [...flags, ...TB_SOURCES.map((s) => `${s}.o`), '-o', 'nicsched_tb'], hlsDir) : undefined;
   const warnings = [...compiled, ...(link ? [link] : [])].map((c) => c.stderr).join('');
   if (!link || link.code !== 0) throw new Error(`g++ failed to build the HLS testbench in ${hlsDir}:\n${warnings.slice(0, 8000)}`);

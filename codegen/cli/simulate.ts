@@ -96,15 +96,16 @@ export async function simulate(policy: CompiledPolicy, opts: SimulateOptions, de
   const vectors = chooseVectors(policy, opts);
   const rtlDir = compileDesign(design, opts.sim);
   const job = makeJob(policy, vectors);
+  // the builds are of the design's RTL, so they live in the design's build directories
   const app = await runBench({
     bench: 'app', rtlDirs: [rtlDir], toplevel: 'nicsched_top', sim: opts.sim,
-    buildDir: buildDirFor(policy, 'app', opts.sim), job,
+    buildDir: buildDirFor(design, 'app', opts.sim), job,
     testcases: ['test_header', 'test_vectors', 'test_latency'],
     ...(opts.waves ? { waves: opts.waves } : {}),
   });
   const stream = await runBench({
     bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim: opts.sim,
-    buildDir: buildDirFor(policy, 'policy', opts.sim), job, testcases: ['test_stream'],
+    buildDir: buildDirFor(design, 'policy', opts.sim), job, testcases: ['test_stream'],
   });
   const result = report(policy, opts.sim, vectors, app, stream);
   if (result.first_failure) {

@@ -8,17 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { emitAll } from '../../codegen/backends/index.js';
 import { GoldenModel } from '../../codegen/golden/model.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { policyHash32 } from '../../codegen/ir/canonical.js';
 import type { CompiledPolicy } from '../../codegen/ir/ir.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { reloadPlan } from '../../codegen/regmap/reload.js';
-import { writeOutputDir } from '../../codegen/util/output.js';
-import { buildDirFor, makeJob, runBench, type Simulator } from '../../sim/bridge.js';
-import { join } from 'node:path';
+import { buildDirFor, makeJob, runBench } from '../../sim/bridge.js';
 import { cli, REFERENCE, tempDir, TINY, writeTemp } from '../helpers.js';
+import { compileTo, SIMS } from './designs.js';
 
 interface LayerDoc { weights: number[][]; bias: number[]; weight_format: { bits: number; signed: boolean } }
 
@@ -39,13 +37,6 @@ function perturbedDoc(file: string): Record<string, unknown> {
   return doc as unknown as Record<string, unknown>;
 }
 
-function compileTo(policy: CompiledPolicy): string {
-  const dir = join(tempDir(), 'out');
-  writeOutputDir(dir, emitAll(policy), policy.hash);
-  return join(dir, 'rtl');
-}
-
-const SIMS: Simulator[] = ['verilator', 'icarus'];
 
 for (const sim of SIMS) {
   describe(`${sim}: runtime weight reload`, () => {

@@ -8,14 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { emitAll } from '../../codegen/backends/index.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { GoldenModel } from '../../codegen/golden/model.js';
 import type { CompiledPolicy } from '../../codegen/ir/ir.js';
-import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
-import { writeOutputDir } from '../../codegen/util/output.js';
-import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
+import { loadPolicy } from '../../codegen/policy.js';
+import { buildDirFor, makeJob, runBench, type BenchResult } from '../../sim/bridge.js';
 import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
+import { compileTo, SIMS, tinyWithOtherWeights, withReuse, withSlots } from './designs.js';
 
 const VERILATOR_ROOT = (() => {
   const r = spawnSync('bash', ['-c', 'source scripts/sim-env.sh && echo "$VERILATOR_ROOT"'], { cwd: ROOT, encoding: 'utf8' });
@@ -26,28 +25,6 @@ function verilator(args: string[]): { status: number | null; output: string } {
   const env = { ...process.env, VERILATOR_ROOT, PATH: `${join(ROOT, 'sim/tools')}:${VERILATOR_ROOT}/bin:${join(ROOT, '.venv/bin')}:${process.env['PATH']}` };
   const r = spawnSync('verilator', args, { env, encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
-
-function compileTo(policy: CompiledPolicy): string {
-  const dir = join(tempDir(), 'out');
-  writeOutputDir(dir, emitAll(policy), policy.hash);
-  return join(dir, 'rtl');
-}
-
-/** The reference policy with another reuse factor (same weights). */
-function withReuse(file: string, reuse: number): CompiledPolicy {
-  const doc = parse(readFileSync(file, 'utf8')) as { name: string; target: { reuse: number } };
-  doc.name = `${doc.name}_reuse${reuse}`;
-  doc.target.reuse = reuse;
-  return compilePolicyText(JSON.stringify(doc));
-}
-
-/** The tiny policy with another slot count (same weights). */
-function withSlots(file: string, slots: number): CompiledPolicy {
-  const doc = parse(readFileSync(file, 'utf8')) as { name: string; target: { slots: number } };
-  doc.name = `${doc.name}_slots${slots}`;
-  doc.target.slots = slots;
-  return compilePolicyText(JSON.stringify(doc));
 }
 
 const LIB = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v'];
@@ -116,7 +93,6 @@ function expectBitExact(policy: CompiledPolicy, vectors: number[][], r: BenchRes
   expect(mismatches).toBe(0);
 }
 
-const SIMS: Simulator[] = ['verilator', 'icarus'];
 /** test_reload needs a second policy: test/reload.test.ts. */
 const APP_CASES = ['test_back_to_back', 'test_bad_address', 'test_fuzz', 'test_header', 'test_latency', 'test_protocol', 'test_regmap', 'test_reset_midflight', 'test_vectors'];
 
@@ -285,10 +261,8 @@ describe('a policy that does not fit is refused at compile time', () => {
 describe('a mismatch is caught and explained layer by layer', () => {
   it('simulating RTL built from other weights fails with the first differing layer', async () => {
     const policy = loadPolicy(TINY);
-    const doc = parse(readFileSync(TINY, 'utf8')) as { layers: { weights: number[][] }[] };
-    doc.layers[1]!.weights[0]![0] = 2; // layer 1 differs; layer 0 is the same
-    const wrong = compilePolicyText(JSON.stringify(doc));
-    const { simulate, formatReport } = await import('../codegen/cli/simulate.js');
+    const wrong = tinyWithOtherWeights(); // layer 1 differs; layer 0 is the same
+    const { simulate, formatReport } = await import('../../codegen/cli/simulate.js');
     const report = await simulate(policy, { count: 50, seed: 1, sim: 'verilator' }, wrong);
     expect(report.ok).toBe(false);
     expect(report.failed).toBeGreaterThan(0);

@@ -1,0 +1,28 @@
+/**
+ * globalSetup of test/lab: yosys synthesis of every example policy into the shared estimate cache
+ * (what `nicsched estimate` reads), before the tests start. The test that proves a fresh cache
+ * runs yosys still runs it, on the tiny policy, in its own empty cache.
+ */
+
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, ROOT } from '../helpers.js';
+import { prebuild } from '../prebuild.js';
+
+const EXAMPLES = readdirSync(join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.yaml') && !f.endsWith('.template.yaml'))
+  .map((f) => join(ROOT, 'examples', f));
+
+export default async function setup(): Promise<void> {
+  await prebuild(
+    'lab',
+    EXAMPLES.map((file) => ({
+      label: `yosys synth_xilinx ${file.split('/').pop()}`,
+      run: async () => {
+        const r = await cli('estimate', file, '--json');
+        if (r.code !== 0) throw new Error(r.stderr);
+        return (JSON.parse(r.stdout) as { cache: { hit: boolean } }).cache.hit ? 'cached' : 'built';
+      },
+    })),
+  );
+}

@@ -1,0 +1,19 @@
+/** globalSetup of test/sim: every simulated design built (or found cached) before the tests run. */
+
+import { buildBench } from '../../sim/bridge.js';
+import { prebuild } from '../prebuild.js';
+import { benchBuild, DESIGNS } from './designs.js';
+
+export default async function setup(): Promise<void> {
+  await prebuild(
+    'sim',
+    DESIGNS.map((d) => {
+      const policy = d.policy();
+      return {
+        label: `${d.bench} ${policy.ir.name} (${policy.hash.slice(0, 8)}) ${d.sim}`,
+        run: async () => ((await buildBench(benchBuild(policy, d.bench, d.sim))).cached ? 'cached' : 'built'),
+      };
+    }),
+    2,
+  );
+}
