@@ -4,12 +4,11 @@
  * Every command takes --json for machine use.
  */
 
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { emitAll } from '../backends/index.js';
 import { loadPolicy } from '../policy.js';
 import { InputError } from '../util/errors.js';
-import { packagePath } from '../util/paths.js';
+import { packageVersion } from '../util/paths.js';
 import { writeFileAtomic, writeOutputDir } from '../util/output.js';
 import { exportRegmap, REGMAP_FORMATS, type RegmapFormat } from '../regmap/index.js';
 import { formatPlan, planWords, reloadPlan } from '../regmap/reload.js';
@@ -25,11 +24,6 @@ import { POLICY_SCHEMA } from '../spec/validate.js';
 
 export { EXIT_OK, EXIT_INPUT, EXIT_INTERNAL, EXIT_TOOL_MISSING } from './exit.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 function json(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n');
 }
@@ -37,7 +31,7 @@ function json(io: CliIo, value: unknown): void {
 function buildProgram(io: CliIo, state: { exitCode: number }): Command {
   const program = new Command('nicsched')
     .description('Compile MLP scheduling policies for FPGA NICs: golden model, RTL, HLS, register map, driver and scheduler hook.')
-    .version(version())
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 

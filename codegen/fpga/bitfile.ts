@@ -7,6 +7,7 @@
  */
 
 import { inputError } from '../util/errors.js';
+import { hex } from '../util/hex.js';
 
 export const BIT_MAGIC = Uint8Array.from([0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x00]);
 
@@ -25,8 +26,6 @@ export interface BitHeader {
 
 const STRING_FIELDS: Record<string, keyof Pick<BitHeader, 'design' | 'part' | 'date' | 'time'>> = { a: 'design', b: 'part', c: 'date', d: 'time' };
 const FIELD_NAMES: Record<string, string> = { a: 'design name', b: 'part', c: 'date', d: 'time', e: 'bitstream length' };
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 class Reader {
   offset = 0;

@@ -12,6 +12,7 @@ import { policyHash32 } from '../ir/canonical.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 import type { Board } from '../spec/boards.js';
 import { inputError } from '../util/errors.js';
+import { hexUpper } from '../util/hex.js';
 import type { BitHeader } from './bitfile.js';
 import { MANIFEST_FILE, type BuildManifest } from './project.js';
 
@@ -19,7 +20,7 @@ export type FlashMethod = { kind: 'jtag'; hwServer: string } | { kind: 'pcie'; d
 
 export const JTAG_TCL = 'nicsched_program.tcl';
 
-const hex8 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
+const hex8 = (n: number) => hexUpper(n, 8);
 
 /** `xcu250-figd2104-2-e` and `xcu250` (or `u250…` without the xc) name the same device. */
 export function partMatches(headerPart: string, board: Board): boolean {

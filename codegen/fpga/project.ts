@@ -13,7 +13,6 @@
  * Pure: returns files; the CLI writes them.
  */
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EmittedFile } from '../backends/backend.js';
 import { emitRtl, RTL_GENERATED, RTL_LIBRARY } from '../backends/rtl/rtl-backend.js';
@@ -23,7 +22,8 @@ import { policyHash32 } from '../ir/canonical.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 import { addressOf, buildRegisterMap } from '../regmap/model.js';
 import type { Board } from '../spec/boards.js';
-import { packagePath } from '../util/paths.js';
+import { hex, hexUpper } from '../util/hex.js';
+import { packageVersion } from '../util/paths.js';
 
 export const MANIFEST_FILE = 'nicsched-build.json';
 export const APP_RTL_DIR = 'app/nicsched/rtl';
@@ -70,20 +70,18 @@ export function appCtrlAddrWidth(policy: CompiledPolicy): number {
   return buildRegisterMap(policy).addrWidth;
 }
 
-const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
-
 export function buildManifest(policy: CompiledPolicy, board: Board): BuildManifest {
   return {
     format: 'nicsched-build',
     version: 1,
     policy: policy.ir.name,
     policy_hash: policy.hash,
-    user_id: `0x${hex8(policyHash32(policy.hash))}`,
-    app_id: `0x${hex8(APP_ID)}`,
+    user_id: hexUpper(policyHash32(policy.hash), 8),
+    app_id: hexUpper(APP_ID, 8),
     board: board.name,
     part: board.part,
     axil_app_ctrl_addr_width: appCtrlAddrWidth(policy),
-    regmap_end: `0x${regmapEnd(policy).toString(16)}`,
+    regmap_end: hex(regmapEnd(policy)),
     project: projectDirName(board),
     stock_project: stockProject(board),
     bitstream: BITSTREAM_FILE,
@@ -97,10 +95,6 @@ export function synthesisSources(): string[] {
 
 export function includeSources(): string[] {
   return [...RTL_LIBRARY, ...RTL_GENERATED].filter((n) => n.endsWith('.vh')).map((n) => `${APP_RTL_DIR}/${n}`);
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 export interface ProjectOptions {

@@ -13,7 +13,7 @@ import { InputError, inputError } from '../util/errors.js';
 import { FEATURE_SOURCE_NAMES } from '../spec/catalogue.js';
 import { DEFAULT_ACTIVATION_BITS, DEFAULT_INPUT_FORMAT, DEFAULT_WEIGHT_BITS } from './defaults.js';
 import { decodeModel, type OnnxModel } from './onnx-proto.js';
-import { extractNetwork, type FloatNetwork } from './onnx-graph.js';
+import { extractNetwork, networkShape, type FloatNetwork } from './onnx-graph.js';
 import { mergeFlags, parseCount, readTemplate, type Choices, type ImportFlags } from './overrides.js';
 import { buildSpec, headerLines, quantizationLines, specYaml, type PolicyChoices, type SourceInfo } from './policy.js';
 
@@ -120,4 +120,4 @@ function compileChecked(text: string, file: string, template: string | undefined
   }
 }
 
-export { quantizationLines };
+export { networkShape, quantizationLines };

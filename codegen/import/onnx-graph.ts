@@ -34,6 +34,11 @@ export interface FloatNetwork {
   layers: FloatLayer[];
 }
 
+/** "8 -> 16 -> 4": the network's widths, input first. */
+export function networkShape(net: FloatNetwork): string {
+  return [net.inputWidth, ...net.layers.map((l) => l.units)].join(' -> ');
+}
+
 export const SUPPORTED_OPS = 'Gemm, MatMul+Add, Relu, Flatten (Identity and Reshape only as no-ops on [N, k])';
 const OPS = new Set(['Gemm', 'MatMul', 'Add', 'Relu', 'Flatten', 'Identity', 'Reshape']);
 const KNOWN_ATTRIBUTES: Record<string, string[]> = {

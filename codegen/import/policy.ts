@@ -8,7 +8,7 @@ import { describeFormat, type Format } from '../ir/format.js';
 import type { Head, Spec, SpecAction, SpecFeature, SpecHook, SpecLayer, SpecTarget } from '../spec/types.js';
 import type { QuantizationReport } from '../ir/ir.js';
 import { chooseFormats } from './formats.js';
-import type { FloatNetwork } from './onnx-graph.js';
+import { networkShape, type FloatNetwork } from './onnx-graph.js';
 
 /** Formats a template may set per layer; everything else of a layer comes from the model. */
 export interface LayerOverride {
@@ -64,12 +64,11 @@ export function buildSpec(net: FloatNetwork, choices: PolicyChoices): Spec {
 }
 
 export function headerLines(src: SourceInfo, net: FloatNetwork): string[] {
-  const shape = [net.inputWidth, ...net.layers.map((l) => l.units)].join(' -> ');
   return [
     `Imported by \`nicsched import\` from ${src.file}`,
     `sha256 ${src.sha256}`,
     `producer ${src.producer}; ONNX IR version ${src.irVersion ?? '?'}; opset ai.onnx ${src.opset ?? '?'}`,
-    `network ${shape}; layers from nodes: ${net.layers.map((l) => l.nodes.join('+')).join(' | ')}`,
+    `network ${networkShape(net)}; layers from nodes: ${net.layers.map((l) => l.nodes.join('+')).join(' | ')}`,
     'Weights and biases are the model\'s floats; `quantize: true` lets the compiler round them (roundHalfEven).',
     'Default formats: docs/IMPORT.md. Edit the formats here or pass --spec-overrides to change them.',
   ];

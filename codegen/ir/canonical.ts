@@ -5,6 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { hexDigits } from '../util/hex.js';
 import type { Ir } from './ir.js';
 
 export function canonicalJson(value: unknown): string {
@@ -31,4 +32,9 @@ export function policyHash(ir: Ir): string {
 /** The first 32 bits of the policy hash, as the POLICY_HASH register holds them. */
 export function policyHash32(hash: string): number {
   return Number.parseInt(hash.slice(0, 8), 16);
+}
+
+/** The same 32 bits as 8 lower-case hex digits, as generated headers print them. */
+export function policyHash32Hex(hash: string): string {
+  return hexDigits(policyHash32(hash), 8);
 }

@@ -101,6 +101,11 @@ export interface CompiledPolicy {
   quantization: QuantizationReport[];
 }
 
+/** "8-16-8-4 MLP, head argmax": the network's widths, input first, and its head. */
+export function networkSummary(ir: Ir): string {
+  return `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}`;
+}
+
 export function outputFormat(ir: Ir): Format {
   const last = ir.layers[ir.layers.length - 1];
   if (!last) throw new Error('IR has no layers');

@@ -4,10 +4,12 @@
  */
 
 import { addressOf, fieldMask, type Register, type RegisterMap } from './model.js';
+import { hex } from '../util/hex.js';
 import { fieldBase, flagName, offsetName, PREFIX } from './names.js';
 
-function hex(v: number): string {
-  return `0x${(v >>> 0).toString(16).padStart(v > 0xffff ? 8 : 3, '0')}`;
+/** Offsets with 3 digits, 32-bit values with 8. */
+function cHex(v: number): string {
+  return hex(v, v > 0xffff ? 8 : 3);
 }
 
 function define(name: string, value: string): string {
@@ -17,8 +19,8 @@ function define(name: string, value: string): string {
 function fieldDefines(reg: Register): string[] {
   return reg.fields.flatMap((f) => [
     define(`${fieldBase(reg, f)}_SHIFT`, String(f.lsb)),
-    define(`${fieldBase(reg, f)}_MASK`, `${hex(fieldMask(f))}U`),
-    ...(f.flags ?? []).map((flag) => define(flagName(reg, flag), `${hex((1 << (f.lsb + flag.bit)) >>> 0)}U`)),
+    define(`${fieldBase(reg, f)}_MASK`, `${cHex(fieldMask(f))}U`),
+    ...(f.flags ?? []).map((flag) => define(flagName(reg, flag), `${cHex((1 << (f.lsb + flag.bit)) >>> 0)}U`)),
   ]);
 }
 
@@ -32,15 +34,15 @@ export function exportC(map: RegisterMap): string {
     '#define NICSCHED_REGS_H',
     '',
     '/* Constants of this build */',
-    ...map.constants.map((c) => define(`${PREFIX}_${c.name}`, c.value > 0xffff ? `${hex(c.value)}U` : String(c.value))),
+    ...map.constants.map((c) => define(`${PREFIX}_${c.name}`, c.value > 0xffff ? `${cHex(c.value)}U` : String(c.value))),
     '',
     `/* ${global.name} block: ${global.description} */`,
-    ...global.registers.map((r) => define(offsetName(global, r), hex(r.offset))),
+    ...global.registers.map((r) => define(offsetName(global, r), cHex(r.offset))),
     '',
     `/* ${slot.name} block: ${slot.description} */`,
-    define(`${PREFIX}_SLOT_BASE`, hex(slot.base)),
-    define(`${PREFIX}_SLOT_STRIDE`, hex(slot.stride ?? 0)),
-    ...slot.registers.map((r) => define(offsetName(slot, r), hex(r.offset))),
+    define(`${PREFIX}_SLOT_BASE`, cHex(slot.base)),
+    define(`${PREFIX}_SLOT_STRIDE`, cHex(slot.stride ?? 0)),
+    ...slot.registers.map((r) => define(offsetName(slot, r), cHex(r.offset))),
     '',
     '/* Absolute addresses of slot n (and element i) */',
     ...slot.registers.map((r) =>
@@ -51,7 +53,7 @@ export function exportC(map: RegisterMap): string {
   ];
   const weights = map.blocks.find((b) => b.name === 'weights');
   if (weights) {
-    out.push('', `/* ${weights.name} block: ${weights.description} */`, define(`${PREFIX}_WEIGHTS_BASE`, `${hex(weights.base)}U`), ...weights.registers.map((r) => define(offsetName(weights, r), hex(r.offset))));
+    out.push('', `/* ${weights.name} block: ${weights.description} */`, define(`${PREFIX}_WEIGHTS_BASE`, `${cHex(weights.base)}U`), ...weights.registers.map((r) => define(offsetName(weights, r), cHex(r.offset))));
   }
   for (const reg of [...global.registers, ...slot.registers]) {
     const defines = fieldDefines(reg);
@@ -60,13 +62,13 @@ export function exportC(map: RegisterMap): string {
   out.push('', '/* Layout checks */');
   for (const block of map.blocks) {
     for (const reg of block.registers) {
-      out.push(`_Static_assert(${offsetName(block, reg)} == ${hex(reg.offset)}, "${reg.name} offset");`);
+      out.push(`_Static_assert(${offsetName(block, reg)} == ${cHex(reg.offset)}, "${reg.name} offset");`);
     }
   }
   const feature = slot.registers.find((r) => r.name === 'FEATURE');
   if (!feature) throw new Error('register model without slot FEATURE');
   const lastSlot = addressOf(slot, feature, (slot.count ?? 1) - 1, (feature.count ?? 1) - 1);
-  out.push(`_Static_assert(${PREFIX}_SLOT_FEATURE_ADDR(${PREFIX}_SLOTS - 1, ${PREFIX}_INPUTS - 1) == ${hex(lastSlot)}, "last FEATURE of the last slot");`);
+  out.push(`_Static_assert(${PREFIX}_SLOT_FEATURE_ADDR(${PREFIX}_SLOTS - 1, ${PREFIX}_INPUTS - 1) == ${cHex(lastSlot)}, "last FEATURE of the last slot");`);
   out.push(`_Static_assert(${PREFIX}_SLOT_FEATURE0 + 4 * ${PREFIX}_INPUTS <= ${PREFIX}_SLOT_STRIDE, "features fit in a slot");`);
   out.push('', '#endif /* NICSCHED_REGS_H */');
   return out.join('\n') + '\n';

@@ -1,10 +1,11 @@
 /** Markdown and HTML exports: a table per block, like PeakRDL's HTML, from the same model. */
 
 import { addressOf, type Block, type Register, type RegisterMap } from './model.js';
+import { hexUpper } from '../util/hex.js';
 import { offsetName } from './names.js';
 
 function hex(v: number, digits = 3): string {
-  return `0x${(v >>> 0).toString(16).toUpperCase().padStart(digits, '0')}`;
+  return hexUpper(v, digits);
 }
 
 function fieldText(r: Register): string[] {

@@ -5,18 +5,15 @@
  */
 
 import { LAYOUT, type Register, type RegisterMap } from './model.js';
+import { hexDigits } from '../util/hex.js';
 import { fieldPositionName, flagName, implementedBits, offsetName, PREFIX } from './names.js';
-
-function hex(v: number, digits: number): string {
-  return v.toString(16).toUpperCase().padStart(digits, '0');
-}
 
 function line(name: string, value: string, comment = ''): string {
   return `localparam ${name.padEnd(45)} = ${value};${comment ? ` // ${comment}` : ''}`;
 }
 
 function offsetLine(name: string, offset: number, comment: string): string {
-  return `localparam [15:0] ${name.padEnd(38)} = 16'h${hex(offset, 4)};${comment ? ` // ${comment}` : ''}`;
+  return `localparam [15:0] ${name.padEnd(38)} = 16'h${hexDigits(offset, 4, true)};${comment ? ` // ${comment}` : ''}`;
 }
 
 function fieldLines(reg: Register): string[] {
@@ -38,8 +35,8 @@ export function exportVerilog(map: RegisterMap): string {
     '',
     '/* verilator lint_off UNUSEDPARAM */',
     '',
-    `localparam [31:0] ${`${PREFIX}_ID_VALUE`.padEnd(38)} = 32'h${hex(map.constants.find((c) => c.name === 'ID_VALUE')!.value, 8)};`,
-    `localparam [31:0] ${`${PREFIX}_VERSION_VALUE`.padEnd(38)} = 32'h${hex(version, 8)};`,
+    `localparam [31:0] ${`${PREFIX}_ID_VALUE`.padEnd(38)} = 32'h${hexDigits(map.constants.find((c) => c.name === 'ID_VALUE')!.value, 8, true)};`,
+    `localparam [31:0] ${`${PREFIX}_VERSION_VALUE`.padEnd(38)} = 32'h${hexDigits(version, 8, true)};`,
   ];
   // The weights block's layout depends on the policy's shapes: the generated nicsched_policy.v/.vh
   // carry it (NICSCHED_WEIGHTS_BASE, per-layer bank word offsets); this file is policy-independent.

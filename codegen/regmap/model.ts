@@ -11,6 +11,7 @@
 import { APP_ID, REG_ID, REG_VERSION } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
 import { outputFormat, type CompiledPolicy } from '../ir/ir.js';
+import { indexBits } from '../util/bits.js';
 import { shapeHash32 } from './shape.js';
 
 /** RO read-only; RW read-write; WO write-only (reads as `readsAs`); W1C write 1 to clear; W1S write 1 to set (hardware clears). */
@@ -187,10 +188,7 @@ function bankWords(block: Block): number {
 
 /** Address bits the slave must decode to reach every register. */
 function addressWidth(blocks: Block[]): number {
-  const end = mapEnd(blocks);
-  let bits = 16;
-  while (2 ** bits < end) bits++;
-  return bits;
+  return indexBits(mapEnd(blocks), 16);
 }
 
 export function buildRegisterMap(policy: CompiledPolicy): RegisterMap {

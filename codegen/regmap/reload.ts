@@ -7,6 +7,7 @@
 import { canonicalJson, policyHash32 } from '../ir/canonical.js';
 import type { CompiledPolicy, Ir } from '../ir/ir.js';
 import { addressOf, biasWords, buildRegisterMap, type Block, type RegisterMap } from './model.js';
+import { hex } from '../util/hex.js';
 import { hardwareShape, layerShape, shapeHash32 } from './shape.js';
 
 export interface RegisterWrite {
@@ -97,17 +98,16 @@ export function planWords(plan: ReloadPlan): string {
   const bank = plan.writes.slice(0, -2);
   const base = bank[0]?.address ?? 0;
   bank.forEach((w, i) => {
-    if (w.address !== base + 4 * i) throw new Error(`planWords: shadow write ${i} at 0x${w.address.toString(16)} is not contiguous`);
+    if (w.address !== base + 4 * i) throw new Error(`planWords: shadow write ${i} at ${hex(w.address)} is not contiguous`);
   });
   const header = [policyHash32(plan.new_hash), plan.new_shape, bank.length];
-  return [...header, ...bank.map((w) => w.value)].map((v) => `0x${(v >>> 0).toString(16)}`).join('\n') + '\n';
+  return [...header, ...bank.map((w) => w.value)].map((v) => hex(v)).join('\n') + '\n';
 }
 
 export function formatPlan(plan: ReloadPlan): string {
   if (!plan.compatible) {
     return [`cannot reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
   }
-  const hex = (v: number, d: number) => `0x${v.toString(16).padStart(d, '0')}`;
   return [
     `# reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: ${plan.writes.length} writes`,
     ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`),

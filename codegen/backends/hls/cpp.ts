@@ -29,13 +29,6 @@ export function realLiteral(q: number, frac: number): string {
   return /[.e]/.test(text) ? text : `${text}.0`;
 }
 
-/** Bits for an index 0 … count−1 (at least 1). */
-export function indexBits(count: number): number {
-  let bits = 1;
-  while (2 ** bits < count) bits++;
-  return bits;
-}
-
 /** Clock period in ns for create_clock: 250 MHz → "4", 300 MHz → "3.333". */
 export function clockPeriodNs(mhz: number): string {
   return String(Number((1000 / mhz).toFixed(3)));

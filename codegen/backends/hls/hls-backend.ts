@@ -10,13 +10,14 @@
 
 import { readFileSync } from 'node:fs';
 import { describeFormat } from '../../ir/format.js';
-import { policyHash32 } from '../../ir/canonical.js';
-import type { CompiledPolicy, Ir, IrLayer } from '../../ir/ir.js';
+import { policyHash32Hex } from '../../ir/canonical.js';
+import { networkSummary, type CompiledPolicy, type Ir, type IrLayer } from '../../ir/ir.js';
 import { inputError } from '../../util/errors.js';
-import { packagePath } from '../../util/paths.js';
+import { indexBits } from '../../util/bits.js';
+import { packagePath, packageVersion } from '../../util/paths.js';
 import type { Backend, EmittedFile } from '../backend.js';
 import { render } from '../templates.js';
-import { clockPeriodNs, fixedType, indexBits, realLiteral } from './cpp.js';
+import { clockPeriodNs, fixedType, realLiteral } from './cpp.js';
 
 /** The hand-written library, copied into <out>/hls/. */
 export const HLS_LIBRARY = ['nicsched_types.h', 'nicsched_activation.h', 'nicsched_dense.h', 'nicsched_argmax.h', 'nicsched_testbench.h'];
@@ -123,10 +124,6 @@ function layerData(ir: Ir, l: IrLayer): HlsLayerData {
   };
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-}
-
 export function hlsData(policy: CompiledPolicy): HlsData {
   const { ir } = policy;
   checkRepresentable(ir, policy.file);
@@ -135,8 +132,8 @@ export function hlsData(policy: CompiledPolicy): HlsData {
     version: packageVersion(),
     name: ir.name,
     hash: policy.hash,
-    hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
-    summary: `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}, reuse ${ir.target.reuse}`,
+    hash32: policyHash32Hex(policy.hash),
+    summary: `${networkSummary(ir)}, reuse ${ir.target.reuse}`,
     features: ir.features.length,
     outputs: ir.outputs,
     headArgmax: ir.head === 'argmax',

@@ -13,12 +13,11 @@
  * `hookData` prepares everything the template lays out; `renderHook` turns it into the file.
  */
 
-import { readFileSync } from 'node:fs';
 import { describeFormat, formatRange } from '../../ir/format.js';
-import { policyHash32 } from '../../ir/canonical.js';
+import { policyHash32Hex } from '../../ir/canonical.js';
 import type { CompiledPolicy } from '../../ir/ir.js';
 import { FEATURE_SOURCES, describeTransform, type FeatureSource, type Transform } from '../../spec/catalogue.js';
-import { packagePath } from '../../util/paths.js';
+import { packageVersion } from '../../util/paths.js';
 import type { Backend, EmittedFile } from '../backend.js';
 import { render } from '../templates.js';
 
@@ -159,10 +158,6 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-}
-
 export function hookData(policy: CompiledPolicy): HookData {
   const { ir } = policy;
   const sources = sourceData(FEATURE_SOURCES);
@@ -191,7 +186,7 @@ export function hookData(policy: CompiledPolicy): HookData {
     version: packageVersion(),
     name: ir.name,
     hash: policy.hash,
-    hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
+    hash32: policyHash32Hex(policy.hash),
     inputs: ir.features.length,
     inFormat: describeFormat(ir.input_format),
     inMin: range.min,

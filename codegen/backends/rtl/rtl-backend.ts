@@ -7,10 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { describeFormat } from '../../ir/format.js';
 import { APP_ID } from '../../ir/constants.js';
-import { policyHash32 } from '../../ir/canonical.js';
+import { policyHash32Hex } from '../../ir/canonical.js';
 import type { CompiledPolicy, Ir, IrLayer } from '../../ir/ir.js';
-import { outputFormat } from '../../ir/ir.js';
-import { packagePath } from '../../util/paths.js';
+import { networkSummary, outputFormat } from '../../ir/ir.js';
+import { indexBits } from '../../util/bits.js';
+import { hexDigits } from '../../util/hex.js';
+import { packagePath, packageVersion } from '../../util/paths.js';
 import type { Backend, EmittedFile } from '../backend.js';
 import { render } from '../templates.js';
 import { checkFits } from './fit.js';
@@ -38,9 +40,7 @@ function bankLayout(policy: CompiledPolicy) {
   const last = block.registers[block.registers.length - 1];
   if (!last) throw new Error('register model has an empty weights block');
   const words = (last.offset + (last.count ?? 1) * (last.stride ?? 4)) / 4;
-  let cfgAddrBits = 1;
-  while (2 ** cfgAddrBits < words) cfgAddrBits++;
-  return { addrWidth: map.addrWidth, cfgAddrBits, words, weightWord: (k: number) => word(`L${k}_WEIGHT`), biasWord: (k: number) => word(`L${k}_BIAS`) };
+  return { addrWidth: map.addrWidth, cfgAddrBits: indexBits(words), words, weightWord: (k: number) => word(`L${k}_WEIGHT`), biasWord: (k: number) => word(`L${k}_BIAS`) };
 }
 
 function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
@@ -91,12 +91,12 @@ export function policyData(policy: CompiledPolicy, version: string) {
     addrWidth: bank.addrWidth,
     cfgAddrBits: bank.cfgAddrBits,
     bankWords: bank.words,
-    weightsBaseHex: LAYOUT.weightsBase.toString(16).padStart(8, '0'),
+    weightsBaseHex: hexDigits(LAYOUT.weightsBase, 8),
     name: ir.name,
     hash: policy.hash,
-    hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
-    appId: APP_ID.toString(16).padStart(8, '0'),
-    summary: `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}, ${ir.target.slots} slots`,
+    hash32: policyHash32Hex(policy.hash),
+    appId: hexDigits(APP_ID, 8),
+    summary: `${networkSummary(ir)}, ${ir.target.slots} slots`,
     latency: ir.timing.latency,
     layerLatencies: ir.timing.layer_latency.join(' + '),
     ii: ir.timing.ii,
@@ -111,10 +111,6 @@ export function policyData(policy: CompiledPolicy, version: string) {
     layers: ir.layers.map((l) => layerData(ir, l, bank)),
     lastIndex: ir.layers.length - 1,
   };
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function emitRtl(policy: CompiledPolicy): EmittedFile[] {

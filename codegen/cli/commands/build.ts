@@ -16,6 +16,7 @@ import type { CompiledPolicy } from '../../ir/ir.js';
 import { loadPolicy } from '../../policy.js';
 import type { Board } from '../../spec/boards.js';
 import { inputError } from '../../util/errors.js';
+import { hexUpper } from '../../util/hex.js';
 import { writeOutputDir } from '../../util/output.js';
 import { EXIT_INPUT } from '../exit.js';
 import type { CommandContext } from './index.js';
@@ -75,7 +76,7 @@ function collectResults(projectDir: string, manifest: BuildManifest): BuildResul
   const bitstream = join(projectDir, BITSTREAM_FILE);
   if (!existsSync(bitstream)) throw new Error(`Vivado finished but wrote no ${bitstream}; see ${join(projectDir, 'build.log')}`);
   const header = parseBitHeader(readFileSync(bitstream), bitstream);
-  if (header.userId === null || `0x${header.userId.toString(16).toUpperCase().padStart(8, '0')}` !== manifest.user_id) {
+  if (header.userId === null || hexUpper(header.userId, 8) !== manifest.user_id) {
     throw new Error(`${bitstream}: header design "${header.design}" does not carry UserID=${manifest.user_id}`);
   }
   const utilization = parseUtilization(readFileSync(join(projectDir, 'fpga_utilization.rpt'), 'utf8'));

@@ -37,7 +37,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: Options) => {
       // loaded on use: protobufjs is not needed by the other commands
-      const { importOnnx, quantizationLines } = await import('../../import/index.js');
+      const { importOnnx, networkShape, quantizationLines } = await import('../../import/index.js');
       const r = importOnnx(file, opts, opts.output);
       writeFileAtomic(opts.output, r.text);
       if (opts.json) {
@@ -51,8 +51,7 @@ export function register(program: Command, ctx: CommandContext): void {
         });
         return;
       }
-      const shape = [r.network.inputWidth, ...r.network.layers.map((l) => l.units)].join(' -> ');
-      ctx.io.out(`imported ${file} (${r.source.producer}, opset ${r.source.opset ?? '?'}) -> ${opts.output}: ${shape}, policy hash ${r.policy.hash.slice(0, 16)}\n`);
+      ctx.io.out(`imported ${file} (${r.source.producer}, opset ${r.source.opset ?? '?'}) -> ${opts.output}: ${networkShape(r.network)}, policy hash ${r.policy.hash.slice(0, 16)}\n`);
       for (const line of quantizationLines(r.policy.quantization)) ctx.io.out(`  ${line}\n`);
     });
 }
