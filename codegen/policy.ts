@@ -1,6 +1,6 @@
 /** The front end in one call: policy file → validated spec → IR → hash. */
 
-import { canonicalJson, policyHash } from './ir/canonical.js';
+import { policyHash } from './ir/canonical.js';
 import type { CompiledPolicy } from './ir/ir.js';
 import { lower } from './ir/lower.js';
 import { parsePolicyText, readPolicyFile, type PolicySource } from './spec/source.js';
@@ -18,10 +18,4 @@ export function loadPolicy(file: string): CompiledPolicy {
 
 export function compilePolicyText(text: string, file = '<policy>'): CompiledPolicy {
   return compileSource(parsePolicyText(text, file));
-}
-
-/** ir.json: the canonical IR wrapped with its hash, pretty-printed with sorted keys. */
-export function irJson(policy: CompiledPolicy): string {
-  const doc = { format: 'nicsched-ir', policy_hash: policy.hash, ir: JSON.parse(canonicalJson(policy.ir)) as unknown };
-  return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -4,12 +4,9 @@
  */
 
 import type { CompiledPolicy } from '../ir/ir.js';
+import type { EmittedFile } from '../util/output.js';
 
-export interface EmittedFile {
-  /** Relative to the output directory, with forward slashes. */
-  path: string;
-  contents: string;
-}
+export type { EmittedFile };
 
 export interface Backend {
   name: string;

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { emitHls } from '../backends/hls/hls-backend.js';
 import { GoldenModel } from '../golden/model.js';
 import { testVectors } from '../golden/vectors.js';

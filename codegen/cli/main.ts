@@ -17,7 +17,7 @@ import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
 import { summaryJson, summaryText } from './summary.js';
-import { COMMAND_MODULES } from './commands/index.js';
+import { COMMAND_MODULES } from './command-modules.js';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit.js';
 import { FEATURE_SOURCES, describeTransform } from '../spec/catalogue.js';
 import { POLICY_SCHEMA } from '../spec/validate.js';

@@ -1,7 +1,7 @@
 /** `nicsched predict`: the golden model over a CSV of input vectors. */
 
 import { readFileSync } from 'node:fs';
-import { formatRange } from '../ir/format.js';
+import { formatRange } from '../numeric/format.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 import { GoldenModel, type LayerTrace } from '../golden/model.js';
 import { formatIntCsv, parseIntCsv, type IntTable } from '../util/csv.js';

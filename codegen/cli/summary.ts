@@ -1,6 +1,6 @@
 /** Human and JSON summaries of a compiled policy (`nicsched check`). */
 
-import { describeFormat } from '../ir/format.js';
+import { describeFormat } from '../numeric/format.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 
 export function summaryJson(policy: CompiledPolicy): object {

@@ -14,7 +14,7 @@
  */
 
 import { resolve } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { emitRtl, RTL_GENERATED, RTL_LIBRARY } from '../backends/rtl/rtl-backend.js';
 import { render } from '../backends/templates.js';
 import { APP_ID } from '../ir/constants.js';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { findTool, ToolMissingError } from './tools.js';
 
 /** Sources yosys reads, in order (the include files are found through -I). */

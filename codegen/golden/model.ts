@@ -7,7 +7,7 @@
  * in IEEE doubles. golden/reference.ts is an independent BigInt formulation the tests compare with.
  */
 
-import { formatRange, requantize, type Format } from '../ir/format.js';
+import { formatRange, requantize, type Format } from '../numeric/format.js';
 import type { Ir, IrLayer } from '../ir/ir.js';
 import { LIMITS } from '../spec/limits.js';
 

@@ -4,7 +4,7 @@
  */
 
 import type { Ir } from '../ir/ir.js';
-import { formatRange } from '../ir/format.js';
+import { formatRange } from '../numeric/format.js';
 import { GoldenModel } from './model.js';
 
 /** xorshift32: tiny, seeded, identical in TypeScript, Python and C. */

@@ -11,8 +11,8 @@
  * Both rules only look at the weights and the input format, never at data.
  */
 
-import { formatRange, type Format } from '../ir/format.js';
-import { biasFormat } from '../ir/accumulator.js';
+import { formatRange, type Format } from '../numeric/format.js';
+import { biasFormat } from '../numeric/accumulator.js';
 import { LIMITS } from '../spec/limits.js';
 import type { FloatLayer } from './onnx-graph.js';
 

@@ -6,7 +6,7 @@
 
 import { readPolicyFile, locate, type PolicySource } from '../spec/source.js';
 import { FEATURE_SOURCE_NAMES } from '../spec/catalogue.js';
-import type { Format } from '../ir/format.js';
+import type { Format } from '../numeric/format.js';
 import type { Head, HookPoint, SpecAction, SpecFeature, SpecHook, SpecTarget } from '../spec/types.js';
 import { inputError, toPointer } from '../util/errors.js';
 import type { LayerOverride } from './policy.js';

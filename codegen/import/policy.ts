@@ -4,7 +4,7 @@
  */
 
 import { Document, isMap, isScalar, visit } from 'yaml';
-import { describeFormat, type Format } from '../ir/format.js';
+import { describeFormat, type Format } from '../numeric/format.js';
 import type { Head, Spec, SpecAction, SpecFeature, SpecHook, SpecLayer, SpecTarget } from '../spec/types.js';
 import type { QuantizationReport } from '../ir/ir.js';
 import { chooseFormats } from './formats.js';

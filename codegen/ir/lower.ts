@@ -7,9 +7,9 @@
 import { findBoard } from '../spec/boards.js';
 import { LIMITS } from '../spec/limits.js';
 import { DEFAULT_HOOK, DEFAULT_TARGET, type Spec, type SpecLayer } from '../spec/types.js';
-import { accumulatorFor, biasFormat } from './accumulator.js';
+import { accumulatorFor, biasFormat } from '../numeric/accumulator.js';
 import { inputError, toPointer } from '../util/errors.js';
-import { formatRange, quantizeValue, type Format } from './format.js';
+import { formatRange, quantizeValue, type Format } from '../numeric/format.js';
 import { IR_VERSION, type Ir, type IrLayer, type QuantizationReport } from './ir.js';
 import { predictTiming } from './timing.js';
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Rng } from '../golden/vectors.js';
-import { formatRange, type Format } from '../ir/format.js';
+import { formatRange, type Format } from '../numeric/format.js';
 import type { Spec } from '../spec/types.js';
 import type { Trace } from '../trace/read.js';
 import type { TraceSample } from '../trace/format.js';

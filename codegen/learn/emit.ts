@@ -1,6 +1,6 @@
 /** Writing a trained policy: the template's fields in spec order, the quantized integers, a header comment. */
 
-import type { Format } from '../ir/format.js';
+import type { Format } from '../numeric/format.js';
 import type { Spec } from '../spec/types.js';
 import type { QuantLayer } from './train.js';
 

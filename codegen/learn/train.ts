@@ -12,8 +12,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { biasFormat } from '../ir/accumulator.js';
-import { formatRange, type Format } from '../ir/format.js';
+import { biasFormat } from '../numeric/accumulator.js';
+import { formatRange, type Format } from '../numeric/format.js';
 import { quantizeTensor } from '../ir/lower.js';
 import { Rng } from '../golden/vectors.js';
 import type { Spec, SpecLayer } from '../spec/types.js';

@@ -1,6 +1,5 @@
-/** The register-map exports by format name (`nicsched regmap --format …`) and the `regmap` backend. */
+/** The register-map exports by format name (`nicsched regmap --format …`). */
 
-import type { Backend } from '../backends/backend.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 import { exportC } from './export-c.js';
 import { exportHtml, exportMarkdown } from './export-docs.js';
@@ -23,12 +22,3 @@ export type RegmapFormat = keyof typeof REGMAP_FORMATS;
 export function exportRegmap(policy: CompiledPolicy, format: RegmapFormat): string {
   return REGMAP_FORMATS[format].emit(buildRegisterMap(policy));
 }
-
-export const regmapBackend: Backend = {
-  name: 'regmap',
-  description: 'regmap/: regmap.json, nicsched_regs.h, nicsched_regs.vh, nicsched_regs.ts, regmap.md, regmap.html',
-  emit(policy) {
-    const map = buildRegisterMap(policy);
-    return Object.values(REGMAP_FORMATS).map((f) => ({ path: `regmap/${f.file}`, contents: f.emit(map) }));
-  },
-};

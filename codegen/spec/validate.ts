@@ -7,11 +7,11 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { isScalar, visit } from 'yaml';
 import schema from '../schema/policy-v1.schema.json' with { type: 'json' };
-import { fits, formatRange, describeFormat, type Format } from '../ir/format.js';
+import { fits, formatRange, describeFormat, type Format } from '../numeric/format.js';
 import { InputError, toPointer, fromPointer, type Diagnostic } from '../util/errors.js';
 import { FEATURE_SOURCE_NAMES } from './catalogue.js';
 import { LIMITS } from './limits.js';
-import { biasFormat } from '../ir/accumulator.js';
+import { biasFormat } from '../numeric/accumulator.js';
 import { locate, type PolicySource } from './source.js';
 import type { Spec, SpecLayer } from './types.js';
 

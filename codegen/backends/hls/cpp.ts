@@ -1,6 +1,6 @@
 /** C++ spellings for the HLS backend: ap_fixed types for IR formats, exact real literals. */
 
-import type { Format } from '../../ir/format.js';
+import type { Format } from '../../numeric/format.js';
 
 /** How an ap_fixed rounds (quantization mode) and overflows: the defaults, or §3's requantize. */
 export type FixedModes = 'exact' | 'requantize';

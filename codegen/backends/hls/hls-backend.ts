@@ -9,13 +9,14 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { describeFormat } from '../../ir/format.js';
+import { describeFormat } from '../../numeric/format.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
 import { networkSummary, type CompiledPolicy, type Ir, type IrLayer } from '../../ir/ir.js';
 import { inputError } from '../../util/errors.js';
 import { indexBits } from '../../util/bits.js';
 import { packagePath, packageVersion } from '../../util/paths.js';
-import type { Backend, EmittedFile } from '../backend.js';
+import type { EmittedFile } from '../../util/output.js';
+import type { Backend } from '../backend.js';
 import { render } from '../templates.js';
 import { clockPeriodNs, fixedType, realLiteral } from './cpp.js';
 

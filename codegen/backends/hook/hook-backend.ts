@@ -13,12 +13,13 @@
  * `hookData` prepares everything the template lays out; `renderHook` turns it into the file.
  */
 
-import { describeFormat, formatRange } from '../../ir/format.js';
+import { describeFormat, formatRange } from '../../numeric/format.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
 import type { CompiledPolicy } from '../../ir/ir.js';
 import { FEATURE_SOURCES, describeTransform, type FeatureSource, type Transform } from '../../spec/catalogue.js';
 import { packageVersion } from '../../util/paths.js';
-import type { Backend, EmittedFile } from '../backend.js';
+import type { EmittedFile } from '../../util/output.js';
+import type { Backend } from '../backend.js';
 import { render } from '../templates.js';
 
 export const HOOK_HEADER = 'hook/nicsched_hook_policy.h';

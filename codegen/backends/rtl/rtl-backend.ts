@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { describeFormat } from '../../ir/format.js';
+import { describeFormat } from '../../numeric/format.js';
 import { APP_ID } from '../../ir/constants.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
 import type { CompiledPolicy, Ir, IrLayer } from '../../ir/ir.js';
@@ -13,7 +13,8 @@ import { networkSummary, outputFormat } from '../../ir/ir.js';
 import { indexBits } from '../../util/bits.js';
 import { hexDigits } from '../../util/hex.js';
 import { packagePath, packageVersion } from '../../util/paths.js';
-import type { Backend, EmittedFile } from '../backend.js';
+import type { EmittedFile } from '../../util/output.js';
+import type { Backend } from '../backend.js';
 import { render } from '../templates.js';
 import { checkFits } from './fit.js';
 import { packedRows } from './verilog.js';

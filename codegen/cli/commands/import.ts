@@ -1,7 +1,7 @@
 /** `nicsched import <model.onnx> -o policy.yaml`: ONNX MLP → policy spec (docs/IMPORT.md). */
 
 import type { Command } from 'commander';
-import { describeFormat } from '../../ir/format.js';
+import { describeFormat } from '../../numeric/format.js';
 import { writeFileAtomic } from '../../util/output.js';
 import { DEFAULT_ACTIVATION_BITS, DEFAULT_WEIGHT_BITS } from '../../import/defaults.js';
 import type { ImportFlags } from '../../import/overrides.js';
