@@ -12,10 +12,10 @@ import { packageVersion } from '../util/paths.js';
 import { writeFileAtomic, writeOutputDir } from '../util/output.js';
 import { exportRegmap, REGMAP_FORMATS, type RegmapFormat } from '../regmap/index.js';
 import { formatPlan, planWords, reloadPlan } from '../regmap/reload.js';
-import { runCsim, type CsimOptions } from './csim.js';
+import { csim, formatCsimReport, type CsimOptions } from '../verify/csim.js';
 import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
-import { runSimulate, type SimulateOptions } from './simulate.js';
+import { formatReport, simulate, type SimulateOptions } from '../verify/simulate.js';
 import { summaryJson, summaryText } from './summary.js';
 import { COMMAND_MODULES } from './command-modules.js';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit.js';
@@ -83,8 +83,11 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--waves <file>', 'record waveforms (.fst or .vcd)')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: SimulateOptions) => {
-      const ok = await runSimulate(io, loadPolicy(file), opts);
-      if (!ok) state.exitCode = EXIT_INPUT;
+      const policy = loadPolicy(file);
+      const report = await simulate(policy, opts);
+      if (opts.json) json(io, report);
+      else io.out(formatReport(report, policy, policy.ir.target.clock_mhz));
+      if (!report.ok) state.exitCode = EXIT_INPUT;
     });
 
   program
@@ -108,8 +111,11 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--seed <n>', 'seed of the random vectors', (v) => Number(v), 1)
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: CsimOptions) => {
-      const ok = await runCsim(io, loadPolicy(file), opts);
-      if (!ok) state.exitCode = EXIT_INPUT;
+      const policy = loadPolicy(file);
+      const report = await csim(policy, opts);
+      if (opts.json) json(io, report);
+      else io.out(formatCsimReport(report, policy));
+      if (!report.ok) state.exitCode = EXIT_INPUT;
     });
 
   program

@@ -51,8 +51,8 @@ function checkPart({ header, board, bitFile }: FlashChecks): void {
   throw inputError(`bitstream is for part ${header.part}, but --board ${board.name} is ${board.part}`, { file: bitFile }, `flash a bitstream built with nicsched build --board ${board.name}, or pass the board it was built for`);
 }
 
-function checkPolicy({ header, bitFile, policy }: FlashChecks): void {
-  if (!policy) return;
+/** The bitstream's UserID must be the first 32 bits of the policy hash (`nicsched build` and `flash`). */
+export function checkUserId(header: BitHeader, bitFile: string, policy: CompiledPolicy): void {
   const expected = policyHash32(policy.hash);
   if (header.userId === null) {
     throw inputError(`bitstream header carries no UserID (design "${header.design}"), so it cannot be matched to policy ${policy.ir.name}`, { file: bitFile }, 'build it with nicsched build, which sets BITSTREAM.CONFIG.USERID to the policy hash');
@@ -76,7 +76,7 @@ function checkManifest({ header, board, policy, manifest }: FlashChecks): void {
 /** Every refusal is an InputError (exit 1) naming the file and the fix. */
 export function checkFlash(checks: FlashChecks): void {
   checkPart(checks);
-  checkPolicy(checks);
+  if (checks.policy) checkUserId(checks.header, checks.bitFile, checks.policy);
   checkManifest(checks);
 }
 

@@ -255,6 +255,6 @@ describe('nicsched build with a stand-in vivado', () => {
     const { root } = fakeCorundum(AU250);
     const r = await buildProject(TINY, AU250, ['--corundum', root, '--vivado', fakeVivado({ bit: bitFor('DEADBEEF'), reports: true })]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`header design "fpga;UserID=0XDEADBEEF;Version=2022.2" does not carry UserID=0x${userId()}`);
+    expect(r.stderr).toContain(`bitstream UserID 0xDEADBEEF is not policy tiny's hash 0x${userId()}`);
   });
 });

@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { emitAll } from '../../codegen/backends/index.js';
 import { emitHls, hlsData, HLS_LIBRARY, renderHls } from '../../codegen/backends/hls/hls-backend.js';
-import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport } from '../../codegen/cli/csim.js';
+import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport } from '../../codegen/verify/csim.js';
 import { testVectors, Rng } from '../../codegen/golden/vectors.js';
 import { biasFormat } from '../../codegen/numeric/accumulator.js';
 import { formatRange, requantize, type Format } from '../../codegen/numeric/format.js';

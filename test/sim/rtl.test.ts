@@ -288,7 +288,7 @@ describe('a mismatch is caught and explained layer by layer', () => {
     const doc = parse(readFileSync(TINY, 'utf8')) as { layers: { weights: number[][] }[] };
     doc.layers[1]!.weights[0]![0] = 2; // layer 1 differs; layer 0 is the same
     const wrong = compilePolicyText(JSON.stringify(doc));
-    const { simulate, formatReport } = await import('../codegen/cli/simulate.js');
+    const { simulate, formatReport } = await import('../../codegen/verify/simulate.js');
     const report = await simulate(policy, { count: 50, seed: 1, sim: 'verilator' }, wrong);
     expect(report.ok).toBe(false);
     expect(report.failed).toBeGreaterThan(0);

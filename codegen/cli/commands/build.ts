@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseBitHeader } from '../../fpga/bitfile.js';
+import { checkUserId } from '../../fpga/flash.js';
 import { BITSTREAM_FILE, buildManifest, corundumBoardDir, emitProject, projectDirName, stockProject, type BuildManifest } from '../../fpga/project.js';
 import { findTool, ToolMissingError } from '../../fpga/tools.js';
 import { BUILD_STAGES, buildCommand, runVivadoBuild } from '../../fpga/vivado.js';
@@ -16,7 +17,6 @@ import type { CompiledPolicy } from '../../ir/ir.js';
 import { loadPolicy } from '../../policy.js';
 import type { Board } from '../../spec/boards.js';
 import { inputError } from '../../util/errors.js';
-import { hexUpper } from '../../util/hex.js';
 import { writeOutputDir } from '../../util/output.js';
 import { EXIT_INPUT } from '../exit.js';
 import type { CommandContext } from './index.js';
@@ -72,13 +72,10 @@ interface BuildResult {
 }
 
 /** After Vivado: a bitstream must exist and carry the policy's UserID; then the reports are read. */
-function collectResults(projectDir: string, manifest: BuildManifest): BuildResult {
+function collectResults(projectDir: string, policy: CompiledPolicy, manifest: BuildManifest): BuildResult {
   const bitstream = join(projectDir, BITSTREAM_FILE);
   if (!existsSync(bitstream)) throw new Error(`Vivado finished but wrote no ${bitstream}; see ${join(projectDir, 'build.log')}`);
-  const header = parseBitHeader(readFileSync(bitstream), bitstream);
-  if (header.userId === null || hexUpper(header.userId, 8) !== manifest.user_id) {
-    throw new Error(`${bitstream}: header design "${header.design}" does not carry UserID=${manifest.user_id}`);
-  }
+  checkUserId(parseBitHeader(readFileSync(bitstream), bitstream), bitstream, policy);
   const utilization = parseUtilization(readFileSync(join(projectDir, 'fpga_utilization.rpt'), 'utf8'));
   const timing = parseTimingSummary(readFileSync(join(projectDir, 'fpga_timing_summary.rpt'), 'utf8'));
   return { manifest, bitstream, utilization, timing };
@@ -119,7 +116,7 @@ async function runBuild(ctx: CommandContext, file: string, opts: BuildOptions): 
   }
   let result: BuildResult;
   try {
-    result = collectResults(projectDir, manifest);
+    result = collectResults(projectDir, policy, manifest);
   } catch (err) {
     ctx.io.err(`error: ${(err as Error).message}\n`);
     ctx.state.exitCode = EXIT_INPUT;

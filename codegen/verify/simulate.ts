@@ -1,5 +1,5 @@
 /**
- * `nicsched simulate`: compile the policy's RTL, run it in Verilator or Icarus through the cocotb
+ * The RTL verifier (`nicsched simulate`): compile the policy's RTL, run it in Verilator or Icarus through the cocotb
  * benches, and compare every result with the golden model. The report gives vectors passed and
  * failed, the measured latency and II against the IR's prediction, and, on a mismatch, the first
  * failing vector with the golden model's per-layer trace.
@@ -9,17 +9,11 @@ import { join } from 'node:path';
 import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
 import { emitAll } from '../backends/index.js';
 import { GoldenModel } from '../golden/model.js';
-import { testVectors } from '../golden/vectors.js';
 import type { CompiledPolicy } from '../ir/ir.js';
-import { inputError } from '../util/errors.js';
 import { writeOutputDir } from '../util/output.js';
-import type { CliIo } from './io.js';
-import { readVectors } from './predict.js';
+import { chooseVectors, type VectorChoice } from './vectors.js';
 
-export interface SimulateOptions {
-  vectors?: string;
-  count: number;
-  seed: number;
+export interface SimulateOptions extends VectorChoice {
   sim: Simulator;
   waves?: string;
   json?: boolean;
@@ -58,12 +52,6 @@ export interface SimulateReport {
     layers?: LayerDiff[];
   };
   ok: boolean;
-}
-
-function chooseVectors(policy: CompiledPolicy, opts: SimulateOptions): number[][] {
-  if (opts.vectors) return readVectors(policy, opts.vectors);
-  if (!Number.isInteger(opts.count) || opts.count < 0) throw inputError(`--count must be a non-negative integer, got ${opts.count}`);
-  return testVectors(policy.ir, opts.count, opts.seed);
 }
 
 function compileDesign(policy: CompiledPolicy, sim: Simulator): string {
@@ -172,11 +160,4 @@ export function formatReport(r: SimulateReport, policy: CompiledPolicy, clockMhz
   for (const t of r.bench_tests.filter((c) => !c.passed && c.message)) lines.push(`  ${t.name}: ${t.message}`);
   lines.push(r.ok ? '  result    PASS' : '  result    FAIL');
   return lines.join('\n') + '\n';
-}
-
-export async function runSimulate(io: CliIo, policy: CompiledPolicy, opts: SimulateOptions): Promise<boolean> {
-  const r = await simulate(policy, opts);
-  if (opts.json) io.out(JSON.stringify(r, null, 2) + '\n');
-  else io.out(formatReport(r, policy, policy.ir.target.clock_mhz));
-  return r.ok;
 }

@@ -1,5 +1,5 @@
 /**
- * `nicsched csim`: C simulation of the HLS backend's output without Xilinx tools. The generated
+ * The HLS verifier (`nicsched csim`): C simulation of the HLS backend's output without Xilinx tools. The generated
  * project goes to a temporary directory with the vectors and the golden model's answers; g++
  * builds the testbench against the real ap_int/ap_fixed headers (scripts/setup-hls.sh) with
  * -Wall -Wextra -Werror; the testbench compares every result bit for bit, and the results file it
@@ -13,19 +13,14 @@ import { join } from 'node:path';
 import type { EmittedFile } from '../util/output.js';
 import { emitHls } from '../backends/hls/hls-backend.js';
 import { GoldenModel } from '../golden/model.js';
-import { testVectors } from '../golden/vectors.js';
 import type { CompiledPolicy } from '../ir/ir.js';
 import { formatIntCsv, parseIntCsv } from '../util/csv.js';
 import { inputError } from '../util/errors.js';
 import { writeOutputDir } from '../util/output.js';
 import { packagePath } from '../util/paths.js';
-import type { CliIo } from './io.js';
-import { readVectors } from './predict.js';
+import { chooseVectors, type VectorChoice } from './vectors.js';
 
-export interface CsimOptions {
-  vectors?: string;
-  count: number;
-  seed: number;
+export interface CsimOptions extends VectorChoice {
   json?: boolean;
 }
 
@@ -204,13 +199,6 @@ export async function csimVectors(policy: CompiledPolicy, vectors: number[][], b
   }
 }
 
-function chooseVectors(policy: CompiledPolicy, opts: CsimOptions): number[][] {
-  if (opts.vectors) return readVectors(policy, opts.vectors);
-  if (!Number.isInteger(opts.count) || opts.count < 0) throw inputError(`--count must be a non-negative integer, got ${opts.count}`);
-  if (!Number.isInteger(opts.seed) || opts.seed < 0) throw inputError(`--seed must be a non-negative integer, got ${opts.seed}`);
-  return testVectors(policy.ir, opts.count, opts.seed);
-}
-
 export async function csim(policy: CompiledPolicy, opts: CsimOptions, build: CsimBuild = {}): Promise<CsimReport> {
   return csimVectors(policy, chooseVectors(policy, opts), build);
 }
@@ -238,11 +226,4 @@ export function formatCsimReport(r: CsimReport, policy: CompiledPolicy): string 
   if (r.work_dir) lines.push(`  work dir  ${r.work_dir}`);
   lines.push(r.ok ? '  result    PASS' : '  result    FAIL');
   return lines.join('\n') + '\n';
-}
-
-export async function runCsim(io: CliIo, policy: CompiledPolicy, opts: CsimOptions): Promise<boolean> {
-  const r = await csim(policy, opts);
-  if (opts.json) io.out(JSON.stringify(r, null, 2) + '\n');
-  else io.out(formatCsimReport(r, policy));
-  return r.ok;
 }
