@@ -11,11 +11,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GoldenModel } from '../codegen/golden/model.js';
 import { policyHash32 } from '../codegen/ir/canonical.js';
-import type { CompiledPolicy } from '../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../codegen/compiled.js';
 import { outputFormat } from '../codegen/ir/ir.js';
 import { packagePath } from '../codegen/util/paths.js';
 import { regmapJson } from '../codegen/regmap/export-json.js';
-import { buildRegisterMap } from '../codegen/regmap/model.js';
 
 export type Simulator = 'verilator' | 'icarus';
 export type BenchName = 'app' | 'policy';
@@ -108,7 +107,7 @@ export function makeJob(policy: CompiledPolicy, vectors: number[][], fuzz?: SimJ
     return { action: r.action ?? 0, scores: r.scores };
   });
   const traceLayers = policy.ir.layers.map((l) => ({ units: l.units, bits: l.output_format.bits, signed: l.output_format.signed }));
-  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, regmap: regmapJson(buildRegisterMap(policy)), ...(fuzz ? { fuzz } : {}) };
+  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, regmap: regmapJson(policy.regmap), ...(fuzz ? { fuzz } : {}) };
 }
 
 /** Build directories live outside the clone, keyed by what they were built from. */

@@ -3,7 +3,7 @@
  * the disk; the CLI writes everything at once (util/output.ts).
  */
 
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { EmittedFile } from '../util/output.js';
 
 export type { EmittedFile };

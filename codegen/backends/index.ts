@@ -8,7 +8,7 @@ import { hlsBackend } from './hls/hls-backend.js';
 import { hookBackend } from './hook/hook-backend.js';
 import { rtlBackend } from './rtl/rtl-backend.js';
 import { regmapBackend } from './regmap-backend.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 
 export const BACKENDS: readonly Backend[] = [irBackend, goldenBackend, regmapBackend, rtlBackend, hlsBackend, hookBackend];
 

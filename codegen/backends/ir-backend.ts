@@ -1,7 +1,7 @@
 /** ir.json: the canonical IR wrapped with its hash, pretty-printed with sorted keys. */
 
 import { canonicalJson } from '../ir/canonical.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Backend } from './backend.js';
 
 export function irJson(policy: CompiledPolicy): string {

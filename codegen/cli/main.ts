@@ -97,7 +97,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .addOption(new Option('--format <format>', 'output format').choices(Object.keys(REGMAP_FORMATS)).default('md'))
     .option('-o, --output <file>', 'write here instead of stdout')
     .action((file: string, opts: { format: RegmapFormat; output?: string }) => {
-      const text = exportRegmap(loadPolicy(file), opts.format);
+      const text = exportRegmap(loadPolicy(file).regmap, opts.format);
       if (opts.output) writeFileAtomic(opts.output, text);
       else io.out(text);
     });

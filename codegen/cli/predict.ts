@@ -1,6 +1,6 @@
 /** `nicsched predict`: the golden model over a CSV of input vectors. */
 
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { GoldenModel, type LayerTrace } from '../golden/model.js';
 import { formatIntCsv } from '../util/csv.js';
 import { readVectors } from '../verify/vectors.js';

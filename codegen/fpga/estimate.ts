@@ -5,7 +5,7 @@
  */
 
 import { emitRtl } from '../backends/rtl/rtl-backend.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { synthesizeCached, type YosysCounts } from './yosys.js';
 

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { render } from '../backends/templates.js';
 import { APP_ID } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { inputError } from '../util/errors.js';
 import { hexUpper } from '../util/hex.js';

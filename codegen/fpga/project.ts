@@ -19,8 +19,7 @@ import { emitRtl, RTL_GENERATED, RTL_LIBRARY } from '../backends/rtl/rtl-backend
 import { render } from '../backends/templates.js';
 import { APP_ID } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
-import type { CompiledPolicy } from '../ir/ir.js';
-import { addressOf, buildRegisterMap } from '../regmap/model.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { hex, hexUpper } from '../util/hex.js';
 import { packageVersion } from '../util/paths.js';
@@ -55,33 +54,18 @@ export interface BuildManifest {
   bitstream: string;
 }
 
-/** End of the register map (one past the last register, weights block included). */
-export function regmapEnd(policy: CompiledPolicy): number {
-  const map = buildRegisterMap(policy);
-  let end = 0;
-  for (const block of map.blocks) {
-    for (const r of block.registers) end = Math.max(end, addressOf(block, r, (block.count ?? 1) - 1, (r.count ?? 1) - 1) + 4);
-  }
-  return end;
-}
-
-/** AXIL_APP_CTRL_ADDR_WIDTH: the register model's address width (it covers the weights block). */
-export function appCtrlAddrWidth(policy: CompiledPolicy): number {
-  return buildRegisterMap(policy).addrWidth;
-}
-
 export function buildManifest(policy: CompiledPolicy, board: Board): BuildManifest {
   return {
     format: 'nicsched-build',
     version: 1,
     policy: policy.ir.name,
     policy_hash: policy.hash,
-    user_id: hexUpper(policyHash32(policy.hash), 8),
-    app_id: hexUpper(APP_ID, 8),
+    user_id: hexUpper(policy.regmap.figures.policyHashValue, 8),
+    app_id: hexUpper(policy.regmap.figures.appId, 8),
     board: board.name,
     part: board.part,
-    axil_app_ctrl_addr_width: appCtrlAddrWidth(policy),
-    regmap_end: hex(regmapEnd(policy)),
+    axil_app_ctrl_addr_width: policy.regmap.figures.addrWidth,
+    regmap_end: hex(policy.regmap.figures.mapSize),
     project: projectDirName(board),
     stock_project: stockProject(board),
     bitstream: BITSTREAM_FILE,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compilePolicyText } from '../policy.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { InputError, inputError } from '../util/errors.js';
 import { FEATURE_SOURCE_NAMES } from '../spec/catalogue.js';
 import { DEFAULT_ACTIVATION_BITS, DEFAULT_INPUT_FORMAT, DEFAULT_WEIGHT_BITS } from './defaults.js';

@@ -87,7 +87,8 @@ export interface QuantizationReport {
   clamped: number;
 }
 
-export interface CompiledPolicy {
+/** A lowered policy: the IR with its hash. codegen/compiled.ts's CompiledPolicy adds the models built from it. */
+export interface LoweredPolicy {
   /** The policy file it came from, for located errors in later stages. */
   file?: string;
   ir: Ir;
@@ -95,6 +96,12 @@ export interface CompiledPolicy {
   hash: string;
   quantization: QuantizationReport[];
 }
+
+/**
+ * @deprecated The name codegen/eval/run.ts still imports from here; everything else takes
+ * CompiledPolicy from codegen/compiled.ts (which extends this). Remove once eval imports that one.
+ */
+export type CompiledPolicy = LoweredPolicy;
 
 /** "8-16-8-4 MLP, head argmax": the network's widths, input first, and its head. */
 export function networkSummary(ir: Ir): string {

@@ -35,7 +35,7 @@ export function exportVerilog(map: RegisterMap): string {
     '',
     '/* verilator lint_off UNUSEDPARAM */',
     '',
-    `localparam [31:0] ${`${PREFIX}_ID_VALUE`.padEnd(38)} = 32'h${hexDigits(map.constants.find((c) => c.name === 'ID_VALUE')!.value, 8, true)};`,
+    `localparam [31:0] ${`${PREFIX}_ID_VALUE`.padEnd(38)} = 32'h${hexDigits(map.figures.idValue, 8, true)};`,
     `localparam [31:0] ${`${PREFIX}_VERSION_VALUE`.padEnd(38)} = 32'h${hexDigits(version, 8, true)};`,
   ];
   // The weights block's layout depends on the policy's shapes: the generated nicsched_policy.v/.vh

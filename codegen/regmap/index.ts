@@ -1,12 +1,11 @@
 /** The register-map exports by format name (`nicsched regmap --format …`). */
 
-import type { CompiledPolicy } from '../ir/ir.js';
 import { exportC } from './export-c.js';
 import { exportHtml, exportMarkdown } from './export-docs.js';
 import { exportJson } from './export-json.js';
 import { exportTs } from './export-ts.js';
 import { exportVerilog } from './export-verilog.js';
-import { buildRegisterMap, type RegisterMap } from './model.js';
+import type { RegisterMap } from './model.js';
 
 export const REGMAP_FORMATS = {
   json: { file: 'regmap.json', emit: exportJson },
@@ -19,6 +18,6 @@ export const REGMAP_FORMATS = {
 
 export type RegmapFormat = keyof typeof REGMAP_FORMATS;
 
-export function exportRegmap(policy: CompiledPolicy, format: RegmapFormat): string {
-  return REGMAP_FORMATS[format].emit(buildRegisterMap(policy));
+export function exportRegmap(map: RegisterMap, format: RegmapFormat): string {
+  return REGMAP_FORMATS[format].emit(map);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { EmittedFile } from '../util/output.js';
 import { emitHls } from '../backends/hls/hls-backend.js';
 import { GoldenModel } from '../golden/model.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { formatIntCsv, parseIntCsv } from '../util/csv.js';
 import { inputError } from '../util/errors.js';
 import { writeOutputDir } from '../util/output.js';

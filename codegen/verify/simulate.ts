@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
 import { emitAll } from '../backends/index.js';
 import { GoldenModel } from '../golden/model.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { writeOutputDir } from '../util/output.js';
 import { chooseVectors, type VectorChoice } from './vectors.js';
 

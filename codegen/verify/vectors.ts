@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { testVectors } from '../golden/vectors.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { formatRange } from '../numeric/format.js';
 import { parseIntCsv, type IntTable } from '../util/csv.js';
 import { inputError } from '../util/errors.js';

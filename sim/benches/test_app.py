@@ -83,7 +83,7 @@ FUZZ_SEED = int(FUZZ.get("seed", 1))
 FUZZ_OPS = int(FUZZ.get("ops", 2000))
 
 # Every address comes from the register model the TS side put in the job
-# (codegen/regmap/export-json.ts regmapJson(buildRegisterMap(policy))).
+# (codegen/regmap/export-json.ts regmapJson(policy.regmap)).
 REGMAP = JOB["regmap"]
 BLOCKS = {b["name"]: b for b in REGMAP["blocks"]}
 

@@ -17,7 +17,7 @@ import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport }
 import { testVectors, Rng } from '../../codegen/golden/vectors.js';
 import { biasFormat } from '../../codegen/numeric/accumulator.js';
 import { formatRange, requantize, type Format } from '../../codegen/numeric/format.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { writeOutputDir } from '../../codegen/util/output.js';
 import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';

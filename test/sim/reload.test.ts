@@ -12,7 +12,7 @@ import { emitAll } from '../../codegen/backends/index.js';
 import { GoldenModel } from '../../codegen/golden/model.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { policyHash32 } from '../../codegen/ir/canonical.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { reloadPlan } from '../../codegen/regmap/reload.js';
 import { writeOutputDir } from '../../codegen/util/output.js';

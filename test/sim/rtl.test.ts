@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { emitAll } from '../../codegen/backends/index.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { GoldenModel } from '../../codegen/golden/model.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { writeOutputDir } from '../../codegen/util/output.js';
 import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';

@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { describeFormat } from '../../numeric/format.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
-import { networkSummary, type CompiledPolicy, type Ir, type IrLayer } from '../../ir/ir.js';
+import { networkSummary, type Ir, type IrLayer } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { inputError } from '../../util/errors.js';
 import { indexBits } from '../../util/bits.js';
 import { packagePath, packageVersion } from '../../util/paths.js';

@@ -15,7 +15,7 @@
 
 import { describeFormat, formatRange } from '../../numeric/format.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
-import type { CompiledPolicy } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { FEATURE_SOURCES, describeTransform, type FeatureSource, type Transform } from '../../spec/catalogue.js';
 import { packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';

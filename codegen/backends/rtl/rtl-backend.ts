@@ -6,11 +6,10 @@
 
 import { readFileSync } from 'node:fs';
 import { describeFormat } from '../../numeric/format.js';
-import { APP_ID } from '../../ir/constants.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
-import type { CompiledPolicy, Ir, IrLayer } from '../../ir/ir.js';
+import type { Ir, IrLayer } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { networkSummary, outputFormat } from '../../ir/ir.js';
-import { indexBits } from '../../util/bits.js';
 import { hexDigits } from '../../util/hex.js';
 import { packagePath, packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
@@ -18,7 +17,7 @@ import type { Backend } from '../backend.js';
 import { render } from '../templates.js';
 import { checkFits } from './fit.js';
 import { packedRows } from './verilog.js';
-import { biasWords, buildRegisterMap, LAYOUT } from '../../regmap/model.js';
+import type { WeightBank } from '../../regmap/model.js';
 
 /** Library files in compile order (the include file first). */
 export const RTL_LIBRARY = ['nicsched_regs.vh', 'nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'mqnic_app_block.v'];
@@ -28,23 +27,8 @@ function bit(flag: boolean): number {
   return flag ? 1 : 0;
 }
 
-/** Word offsets of each layer's weights and biases in the shadow bank (the register model's `weights` block). */
-function bankLayout(policy: CompiledPolicy) {
-  const map = buildRegisterMap(policy);
-  const block = map.blocks.find((b) => b.name === 'weights');
-  if (!block) throw new Error('register model has no weights block');
-  const word = (name: string) => {
-    const r = block.registers.find((x) => x.name === name);
-    if (!r) throw new Error(`register model has no ${name}`);
-    return r.offset / 4;
-  };
-  const last = block.registers[block.registers.length - 1];
-  if (!last) throw new Error('register model has an empty weights block');
-  const words = (last.offset + (last.count ?? 1) * (last.stride ?? 4)) / 4;
-  return { addrWidth: map.addrWidth, cfgAddrBits: indexBits(words), words, weightWord: (k: number) => word(`L${k}_WEIGHT`), biasWord: (k: number) => word(`L${k}_BIAS`) };
-}
-
-function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
+function layerData(ir: Ir, l: IrLayer, bank: WeightBank) {
+  const at = bank.layers[l.index]!;
   const first = l.index === 0;
   const prev = `l${l.index - 1}`;
   return {
@@ -70,12 +54,12 @@ function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
     reuse: ir.target.reuse,
     weightRows: packedRows(l.weights, l.weight_format.bits, (j) => `unit ${j}`),
     biasRows: packedRows([l.bias], l.accumulator.bits, () => 'bias'),
-    weightCount: l.units * l.inputs,
-    weightWord: bank.weightWord(l.index),
-    weightEnd: bank.weightWord(l.index) + l.units * l.inputs,
-    biasWord: bank.biasWord(l.index),
-    biasEnd: bank.biasWord(l.index) + l.units * biasWords(l.accumulator.bits),
-    cfgAddrBits: bank.cfgAddrBits,
+    weightCount: at.weightCount,
+    weightWord: at.weightWord,
+    weightEnd: at.weightWord + at.weightCount,
+    biasWord: at.biasWord,
+    biasEnd: at.biasWord + at.biasCount * at.wordsPerBias,
+    cfgAddrBits: bank.addrBits,
     inValid: first ? 'in_valid' : `${prev}_valid`,
     inReady: first ? 'in_ready' : '',
     inMeta: first ? 'in_meta' : `${prev}_meta`,
@@ -86,17 +70,17 @@ function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
 export function policyData(policy: CompiledPolicy, version: string) {
   const { ir } = policy;
   const out = outputFormat(ir);
-  const bank = bankLayout(policy);
+  const { figures, weightBank: bank } = policy.regmap;
   return {
     version,
-    addrWidth: bank.addrWidth,
-    cfgAddrBits: bank.cfgAddrBits,
+    addrWidth: figures.addrWidth,
+    cfgAddrBits: bank.addrBits,
     bankWords: bank.words,
-    weightsBaseHex: hexDigits(LAYOUT.weightsBase, 8),
+    weightsBaseHex: hexDigits(bank.base, 8),
     name: ir.name,
     hash: policy.hash,
     hash32: policyHash32Hex(policy.hash),
-    appId: hexDigits(APP_ID, 8),
+    appId: hexDigits(figures.appId, 8),
     summary: `${networkSummary(ir)}, ${ir.target.slots} slots`,
     latency: ir.timing.latency,
     layerLatencies: ir.timing.layer_latency.join(' + '),

@@ -13,7 +13,7 @@ import { BITSTREAM_FILE, buildManifest, corundumBoardDir, emitProject, projectDi
 import { findTool, ToolMissingError } from '../../fpga/tools.js';
 import { BUILD_STAGES, buildCommand, runVivadoBuild } from '../../fpga/vivado.js';
 import { parseTimingSummary, parseUtilization } from '../../fpga/vivado-reports.js';
-import type { CompiledPolicy } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { loadPolicy } from '../../policy.js';
 import type { Board } from '../../spec/boards.js';
 import { inputError } from '../../util/errors.js';

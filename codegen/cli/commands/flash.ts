@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { parseBitHeader, type BitHeader } from '../../fpga/bitfile.js';
 import { checkFlash, flashPlan, formatCommand, readManifest, XRT_WARNING, type FlashMethod, type FlashPlan } from '../../fpga/flash.js';
 import { findTool, ToolMissingError } from '../../fpga/tools.js';
-import type { CompiledPolicy } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { loadPolicy } from '../../policy.js';
 import type { Board } from '../../spec/boards.js';
 import { APP_ID } from '../../ir/constants.js';
