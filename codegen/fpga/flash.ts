@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { render } from '../backends/templates.js';
+import { render } from '../util/templates.js';
 import { APP_ID } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
 import type { CompiledPolicy } from '../compiled.js';

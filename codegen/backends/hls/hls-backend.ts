@@ -18,7 +18,7 @@ import { indexBits } from '../../util/bits.js';
 import { packagePath, packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
 import type { Backend } from '../backend.js';
-import { render } from '../templates.js';
+import { render } from '../../util/templates.js';
 import { clockPeriodNs, fixedType, realLiteral } from './cpp.js';
 
 /** The hand-written library, copied into <out>/hls/. */

@@ -20,7 +20,7 @@ import { FEATURE_SOURCES, describeTransform, type FeatureSource, type Transform 
 import { packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
 import type { Backend } from '../backend.js';
-import { render } from '../templates.js';
+import { render } from '../../util/templates.js';
 
 export const HOOK_HEADER = 'hook/nicsched_hook_policy.h';
 

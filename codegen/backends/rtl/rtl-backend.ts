@@ -14,7 +14,7 @@ import { hexDigits } from '../../util/hex.js';
 import { packagePath, packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
 import type { Backend } from '../backend.js';
-import { render } from '../templates.js';
+import { render } from '../../util/templates.js';
 import { checkFits } from './fit.js';
 import { packedRows } from './verilog.js';
 import type { WeightBank } from '../../regmap/model.js';
