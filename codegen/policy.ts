@@ -9,7 +9,7 @@ import { validateSpec } from './spec/validate.js';
 
 export function compileSource(src: PolicySource): CompiledPolicy {
   const spec = validateSpec(src);
-  const { ir, quantization } = lower(spec, src.file);
+  const { ir, quantization } = lower(spec);
   const hash = policyHash(ir);
   return { file: src.file, ir, hash, quantization, regmap: buildRegisterMap(ir, hash) };
 }

@@ -13,7 +13,6 @@ import { describeFormat } from '../../numeric/format.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
 import { networkSummary, type Ir, type IrLayer } from '../../ir/ir.js';
 import type { CompiledPolicy } from '../../compiled.js';
-import { inputError } from '../../util/errors.js';
 import { indexBits } from '../../util/bits.js';
 import { packagePath, packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
@@ -34,7 +33,7 @@ export const HLS_GENERATED: ReadonlyArray<{ path: string; template: string }> = 
   { path: 'README.md', template: 'hls/README.md.hbs' },
 ];
 
-/** to_raw() returns long long: the accumulator's integers must fit one (the IR allows ≤ 48 bits). */
+/** to_raw() returns long long: the accumulator's integers must fit one (validation allows ≤ 48 bits). */
 const MAX_RAW_BITS = 63;
 
 export interface HlsLayerData {
@@ -87,11 +86,10 @@ export interface HlsData {
   headers: string[];
 }
 
-function checkRepresentable(ir: Ir, file?: string): void {
+/** An invariant validation keeps (LIMITS.maxAccBits < MAX_RAW_BITS), asserted where it matters. */
+function assertRepresentable(ir: Ir): void {
   for (const l of ir.layers) {
-    if (l.accumulator.bits > MAX_RAW_BITS) {
-      throw inputError(`layer ${l.index}: a ${l.accumulator.bits}-bit accumulator does not fit the HLS testbench's 64-bit integers`, { file, pointer: `/layers/${l.index}` }, 'use narrower formats or fewer inputs');
-    }
+    if (l.accumulator.bits > MAX_RAW_BITS) throw new Error(`layer ${l.index}: a ${l.accumulator.bits}-bit accumulator passed validation but does not fit the testbench's 64-bit integers`);
   }
 }
 
@@ -128,7 +126,7 @@ function layerData(ir: Ir, l: IrLayer): HlsLayerData {
 
 export function hlsData(policy: CompiledPolicy): HlsData {
   const { ir } = policy;
-  checkRepresentable(ir, policy.file);
+  assertRepresentable(ir);
   const layers = ir.layers.map((l) => layerData(ir, l));
   return {
     version: packageVersion(),

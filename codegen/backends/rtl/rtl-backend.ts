@@ -15,7 +15,6 @@ import { packagePath, packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
 import type { Backend } from '../backend.js';
 import { render } from '../../util/templates.js';
-import { checkFits } from './fit.js';
 import { packedRows } from './verilog.js';
 import type { WeightBank } from '../../regmap/model.js';
 
@@ -99,7 +98,6 @@ export function policyData(policy: CompiledPolicy, version: string) {
 }
 
 export function emitRtl(policy: CompiledPolicy): EmittedFile[] {
-  checkFits(policy.ir, policy.file);
   const data = policyData(policy, packageVersion());
   const generated: EmittedFile[] = [
     { path: 'rtl/nicsched_policy.vh', contents: render('rtl/nicsched_policy.vh.hbs', data) },
