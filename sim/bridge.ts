@@ -17,7 +17,7 @@ import { packagePath } from '../codegen/util/paths.js';
 import { regmapJson } from '../codegen/regmap/export-json.js';
 
 export type Simulator = 'verilator' | 'icarus';
-export type BenchName = 'app' | 'policy';
+export type BenchName = 'app' | 'policy' | 'dense';
 
 export interface PolicyFacts {
   inputs: number;
@@ -53,13 +53,15 @@ export interface SimJob {
   reload?: { writes: { address: number; value: number }[]; shadow_hash: number; expected_after_reload: Expected[] };
 }
 
-export interface BenchRequest {
+export interface BenchRequest<Job extends object = SimJob> {
   bench: BenchName;
   rtlDirs: string[];
   toplevel: string;
   sim: Simulator;
   buildDir: string;
-  job: SimJob;
+  job: Job;
+  /** Toplevel parameters set at build time (run_bench.py --param NAME=VALUE). */
+  parameters?: Readonly<Record<string, number>>;
   testcases?: string[];
   waves?: string;
   seed?: number;
@@ -122,7 +124,7 @@ export function pythonPath(): string {
 
 let runCounter = 0;
 
-export async function runBench(req: BenchRequest): Promise<BenchResult> {
+export async function runBench<Job extends object>(req: BenchRequest<Job>): Promise<BenchResult> {
   // Job, results and JUnit files are per call, in <build-dir>.runs/<tag>/: several runs (tests in
   // parallel, other clones) may share a build dir, which run_bench.py locks while it builds and
   // runs (and wipes before a rebuild). A passing run's files are removed; a failing run's stay.
@@ -142,6 +144,7 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     '--job', jobFile,
     '--results', resultsFile,
     ...(req.testcases ?? []).flatMap((t) => ['--testcase', t]),
+    ...Object.entries(req.parameters ?? {}).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
     ...(req.waves ? ['--waves', req.waves] : []),
     ...(req.seed !== undefined ? ['--seed', String(req.seed)] : []),
   ];
