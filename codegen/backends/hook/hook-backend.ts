@@ -17,18 +17,13 @@ import { describeFormat, formatRange } from '../../numeric/format.js';
 import { policyHash32Hex } from '../../ir/canonical.js';
 import type { CompiledPolicy } from '../../compiled.js';
 import { FEATURE_SOURCES, describeTransform, type FeatureSource, type Transform } from '../../spec/catalogue.js';
+import { HOOK_NICE_LIMIT, hookAdjustment } from '../../spec/limits.js';
 import { packageVersion } from '../../util/paths.js';
 import type { EmittedFile } from '../../util/output.js';
 import type { Backend } from '../backend.js';
 import { render } from '../../util/templates.js';
 
 export const HOOK_HEADER = 'hook/nicsched_hook_policy.h';
-
-/**
- * The most nice levels the module lets a decision ask for; the kernel patch's SCHED_NIC_NICE_MAX
- * (include/linux/sched/nic.h) is the same bound, and the module checks the two agree at build time.
- */
-export const HOOK_NICE_LIMIT = 8;
 
 export interface HookSourceData {
   name: string;
@@ -180,7 +175,7 @@ export function hookData(policy: CompiledPolicy): HookData {
   // head = scores has no actions: decisions carry action 0, which the hook treats as "keep".
   const table = ir.head === 'argmax' ? ir.actions : [{ name: 'keep', nice: 0 }];
   const actions = table.map((a, index) => {
-    const adj = Math.max(-HOOK_NICE_LIMIT, Math.min(HOOK_NICE_LIMIT, a.nice));
+    const adj = hookAdjustment(a.nice);
     return { index, name: a.name, nice: a.nice, adj, clamped: adj !== a.nice, last: index === table.length - 1 };
   });
   return {
