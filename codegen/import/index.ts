@@ -15,7 +15,8 @@ import { DEFAULT_ACTIVATION_BITS, DEFAULT_INPUT_FORMAT, DEFAULT_WEIGHT_BITS } fr
 import { decodeModel, type OnnxModel } from './onnx-proto.js';
 import { extractNetwork, networkShape, type FloatNetwork } from './onnx-graph.js';
 import { mergeFlags, parseCount, readTemplate, type Choices, type ImportFlags } from './overrides.js';
-import { buildSpec, headerLines, quantizationLines, specYaml, type PolicyChoices, type SourceInfo } from './policy.js';
+import { specYaml } from '../spec/write.js';
+import { buildSpec, headerLines, quantizationLines, type PolicyChoices, type SourceInfo } from './policy.js';
 
 export interface ImportResult {
   text: string;

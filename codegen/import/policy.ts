@@ -3,7 +3,6 @@
  * policy spec with `quantize: true` layers, written as YAML with a header naming its source.
  */
 
-import { Document, isMap, isScalar, visit } from 'yaml';
 import { describeFormat, type Format } from '../numeric/format.js';
 import type { Head, Spec, SpecAction, SpecFeature, SpecHook, SpecLayer, SpecTarget } from '../spec/types.js';
 import type { QuantizationReport } from '../ir/ir.js';
@@ -76,23 +75,6 @@ export function headerLines(src: SourceInfo, net: FloatNetwork): string[] {
 
 export function quantizationLines(report: QuantizationReport[]): string[] {
   return report.map((r) => `layer ${r.layer} ${r.tensor.padEnd(7)} max |error| ${r.max_abs_error.toPrecision(3)}${r.clamped ? `, ${r.clamped} clamped` : ''}`);
-}
-
-/** YAML with number lists and small mappings in flow style, one weight row per line. */
-export function specYaml(spec: Spec, header: string[]): string {
-  const doc = new Document(spec);
-  visit(doc, {
-    Seq(_, node) {
-      if (node.items.every((i) => isScalar(i))) node.flow = true;
-    },
-    Map(_, node) {
-      if (node.items.every((p) => isScalar(p.value))) node.flow = true;
-    },
-  });
-  const root = doc.contents;
-  if (isMap(root)) root.flow = false;
-  doc.commentBefore = header.map((l) => ` ${l}`).join('\n');
-  return doc.toString({ lineWidth: 0 });
 }
 
 export function describeLayers(spec: Spec): string[] {
