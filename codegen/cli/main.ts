@@ -86,7 +86,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const policy = loadPolicy(file);
       const report = await simulate(policy, opts);
       if (opts.json) json(io, report);
-      else io.out(formatReport(report, policy, policy.ir.target.clock_mhz));
+      else io.out(formatReport(report, policy.ir.target.clock_mhz));
       if (!report.ok) state.exitCode = EXIT_INPUT;
     });
 

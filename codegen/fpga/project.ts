@@ -17,8 +17,6 @@ import { resolve } from 'node:path';
 import type { EmittedFile } from '../util/output.js';
 import { emitRtl, RTL_GENERATED, RTL_LIBRARY } from '../backends/rtl/rtl-backend.js';
 import { render } from '../util/templates.js';
-import { APP_ID } from '../ir/constants.js';
-import { policyHash32 } from '../ir/canonical.js';
 import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { hex, hexUpper } from '../util/hex.js';

@@ -174,12 +174,6 @@ function featureRanges(ds: Dataset): DataCard['feature_ranges'] {
   );
 }
 
-function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const it of items) out[key(it)] = (out[key(it)] ?? 0) + 1;
-  return out;
-}
-
 export function dataCard(ds: Dataset, file: string, text: string): DataCard {
   const actions = ds.header.actions;
   const synthetic = ds.rows.filter((r) => r.src === 'synthetic').length;

@@ -19,7 +19,7 @@ export function readPolicyFile(file: string): PolicySource {
 }
 
 function readBytes(file: string): Uint8Array {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(file).isDirectory();
   } catch (err) {

@@ -139,7 +139,7 @@ function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], app
   };
 }
 
-export function formatReport(r: SimulateReport, policy: CompiledPolicy, clockMhz: number): string {
+export function formatReport(r: SimulateReport, clockMhz: number): string {
   const ns = (cycles: number | null) => (cycles === null ? 'n/a' : `${((cycles * 1000) / clockMhz).toFixed(1)} ns`);
   const lines = [
     `simulate ${r.policy} (${r.policy_hash.slice(0, 16)}) in ${r.simulator}`,

@@ -19,7 +19,11 @@ function slots(doc: Json): Array<{ parent: Json[] | { [k: string]: Json }; key: 
   const out: Array<{ parent: Json[] | { [k: string]: Json }; key: string | number }> = [];
   const walk = (v: Json) => {
     if (Array.isArray(v)) v.forEach((x, i) => (out.push({ parent: v, key: i }), walk(x)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push({ parent: v, key: k }), walk(x);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        out.push({ parent: v, key: k });
+        walk(x);
+      }
   };
   walk(doc);
   return out;
@@ -67,7 +71,7 @@ describe('fuzz: mutated specs give a located error or a valid IR, never a crash'
         expect(policy.hash).toMatch(/^[0-9a-f]{64}$/);
         valid++;
       } catch (err) {
-        if (!(err instanceof InputError)) throw new Error(`mutation ${k} crashed: ${String(err)}\n${text.slice(0, 2000)}`);
+        if (!(err instanceof InputError)) throw new Error(`mutation ${k} crashed: ${String(err)}\n${text.slice(0, 2000)}`, { cause: err });
         for (const d of err.diagnostics) {
           expect(d.file).toBe('fuzz.yaml');
           expect(d.line !== undefined || d.pointer !== undefined).toBe(true);
