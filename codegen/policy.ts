@@ -7,7 +7,7 @@ import { buildRegisterMap } from './regmap/model.js';
 import { parsePolicyText, readPolicyFile, type PolicySource } from './spec/source.js';
 import { validateSpec } from './spec/validate.js';
 
-export function compileSource(src: PolicySource): CompiledPolicy {
+function compileSource(src: PolicySource): CompiledPolicy {
   const spec = validateSpec(src);
   const { ir, quantization } = lower(spec);
   const hash = policyHash(ir);

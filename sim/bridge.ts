@@ -83,7 +83,7 @@ export interface BenchResult {
   resultsFile: string;
 }
 
-export function policyFacts(policy: CompiledPolicy): PolicyFacts {
+function policyFacts(policy: CompiledPolicy): PolicyFacts {
   const { ir } = policy;
   const out = outputFormat(ir);
   return {
@@ -170,7 +170,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; log: string }
 }
 
 /** cocotb's JUnit XML: one <testcase name=…> per test, with a <failure> child when it failed. */
-export function parseJunit(xml: string): TestCaseResult[] {
+function parseJunit(xml: string): TestCaseResult[] {
   const cases: TestCaseResult[] = [];
   const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
   for (const m of xml.matchAll(re)) {

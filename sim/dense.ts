@@ -64,7 +64,7 @@ export interface DenseJob {
   cases: DenseCase[];
 }
 
-export const DENSE_SETS_FILE = packagePath('sim', 'dense-sets.json');
+const DENSE_SETS_FILE = packagePath('sim', 'dense-sets.json');
 
 export function loadDenseSets(): DenseSet[] {
   return JSON.parse(readFileSync(DENSE_SETS_FILE, 'utf8')) as DenseSet[];
@@ -121,7 +121,7 @@ function uniform(rng: Rng, f: { min: number; max: number }): number {
  * unit's accumulator walks through a rounding tie (or, for shift ≤ 0, through the saturation edge)
  * one step at a time.
  */
-export function denseCases(set: DenseSet, seed: number): DenseCase[] {
+function denseCases(set: DenseSet, seed: number): DenseCase[] {
   const { policy, layer } = denseLayer(set);
   const { ir } = policy;
   const rng = new Rng(seed);

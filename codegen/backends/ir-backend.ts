@@ -4,7 +4,7 @@ import { canonicalJson } from '../ir/canonical.js';
 import type { CompiledPolicy } from '../compiled.js';
 import type { Backend } from './backend.js';
 
-export function irJson(policy: CompiledPolicy): string {
+function irJson(policy: CompiledPolicy): string {
   const doc = { format: 'nicsched-ir', policy_hash: policy.hash, ir: JSON.parse(canonicalJson(policy.ir)) as unknown };
   return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -9,8 +9,8 @@ import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { synthesizeCached, type YosysCounts } from './yosys.js';
 
-export const SOURCE_BOARD = 'board datasheet (codegen/spec/boards.ts)';
-export const SOURCE_IR = 'IR (codegen/ir/timing.ts)';
+const SOURCE_BOARD = 'board datasheet (codegen/spec/boards.ts)';
+const SOURCE_IR = 'IR (codegen/ir/timing.ts)';
 
 export interface ResourceFigure {
   resource: 'LUT' | 'FF' | 'DSP48E2' | 'BRAM' | 'CARRY8';
@@ -40,7 +40,7 @@ function figure(resource: ResourceFigure['resource'], used: number, available: n
   return { resource, used, available, percent: available ? (100 * used) / available : null };
 }
 
-export function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
+function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
   return [
     figure('LUT', counts.lut, board.capacity.lut),
     figure('FF', counts.ff, board.capacity.ff),

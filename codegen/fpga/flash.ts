@@ -18,12 +18,12 @@ import { MANIFEST_FILE, type BuildManifest } from './project.js';
 
 export type FlashMethod = { kind: 'jtag'; hwServer: string } | { kind: 'pcie'; device: string };
 
-export const JTAG_TCL = 'nicsched_program.tcl';
+const JTAG_TCL = 'nicsched_program.tcl';
 
 const hex8 = (n: number) => hexUpper(n, 8);
 
 /** `xcu250-figd2104-2-e` and `xcu250` (or `u250…` without the xc) name the same device. */
-export function partMatches(headerPart: string, board: Board): boolean {
+function partMatches(headerPart: string, board: Board): boolean {
   const device = (p: string) => p.toLowerCase().replace(/^xc/, '').split('-')[0];
   return device(headerPart) === device(board.part);
 }
@@ -80,7 +80,7 @@ export function checkFlash(checks: FlashChecks): void {
   checkManifest(checks);
 }
 
-export function jtagTcl(bitFile: string, board: Board, hwServer: string): string {
+function jtagTcl(bitFile: string, board: Board, hwServer: string): string {
   // A TCL word in braces: no substitution inside, so any path is taken literally.
   if (/[{}\\]/.test(bitFile)) throw inputError('the .bit path contains a brace or backslash, which the programming TCL cannot quote', { file: bitFile }, 'move or rename the file');
   return render('fpga/program_jtag.tcl.hbs', { bitBraced: `{${bitFile}}`, hwServer, hwDevice: `${board.device}_0` });

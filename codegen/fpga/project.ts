@@ -23,7 +23,7 @@ import { hex, hexUpper } from '../util/hex.js';
 import { packageVersion } from '../util/paths.js';
 
 export const MANIFEST_FILE = 'nicsched-build.json';
-export const APP_RTL_DIR = 'app/nicsched/rtl';
+const APP_RTL_DIR = 'app/nicsched/rtl';
 export const BITSTREAM_FILE = 'fpga.bit';
 
 /** Corundum's 100G board project directory names (fpga/mqnic/Alveo/fpga_100g/fpga_AU250 …). */
@@ -71,11 +71,11 @@ export function buildManifest(policy: CompiledPolicy, board: Board): BuildManife
 }
 
 /** Files Vivado synthesizes (the simulation top nicsched_top.v is not one of them). */
-export function synthesisSources(): string[] {
+function synthesisSources(): string[] {
   return [...RTL_LIBRARY, ...RTL_GENERATED].filter((n) => n.endsWith('.v') && n !== 'nicsched_top.v').map((n) => `${APP_RTL_DIR}/${n}`);
 }
 
-export function includeSources(): string[] {
+function includeSources(): string[] {
   return [...RTL_LIBRARY, ...RTL_GENERATED].filter((n) => n.endsWith('.vh')).map((n) => `${APP_RTL_DIR}/${n}`);
 }
 

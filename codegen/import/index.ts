@@ -100,7 +100,7 @@ function bitsFlag(text: string | undefined, flag: string, fallback: number): num
 }
 
 /** A policy name from the file name: lower case, [a-z0-9_], starting with a letter. */
-export function defaultName(file: string): string {
+function defaultName(file: string): string {
   const stem = basename(file).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
   const name = /^[a-z]/.test(stem) ? stem : `model_${stem}`;
   return name.slice(0, 32).replace(/_+$/, '') || 'model';

@@ -39,7 +39,7 @@ export function networkShape(net: FloatNetwork): string {
   return [net.inputWidth, ...net.layers.map((l) => l.units)].join(' -> ');
 }
 
-export const SUPPORTED_OPS = 'Gemm, MatMul+Add, Relu, Flatten (Identity and Reshape only as no-ops on [N, k])';
+const SUPPORTED_OPS = 'Gemm, MatMul+Add, Relu, Flatten (Identity and Reshape only as no-ops on [N, k])';
 const OPS = new Set(['Gemm', 'MatMul', 'Add', 'Relu', 'Flatten', 'Identity', 'Reshape']);
 const KNOWN_ATTRIBUTES: Record<string, string[]> = {
   Gemm: ['alpha', 'beta', 'transA', 'transB', 'broadcast'],
@@ -72,7 +72,7 @@ class Walk {
   }
 }
 
-export function describeNode(n: IndexedNode): string {
+function describeNode(n: IndexedNode): string {
   return `graph node ${n.index} (${n.node.name ? `"${n.node.name}"` : 'unnamed'})`;
 }
 

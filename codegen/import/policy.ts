@@ -3,7 +3,7 @@
  * policy spec with `quantize: true` layers, written as YAML with a header naming its source.
  */
 
-import { describeFormat, type Format } from '../numeric/format.js';
+import type { Format } from '../numeric/format.js';
 import type { Head, Spec, SpecAction, SpecFeature, SpecHook, SpecLayer, SpecTarget } from '../spec/types.js';
 import type { QuantizationReport } from '../ir/ir.js';
 import { chooseFormats } from './formats.js';
@@ -75,8 +75,4 @@ export function headerLines(src: SourceInfo, net: FloatNetwork): string[] {
 
 export function quantizationLines(report: QuantizationReport[]): string[] {
   return report.map((r) => `layer ${r.layer} ${r.tensor.padEnd(7)} max |error| ${r.max_abs_error.toPrecision(3)}${r.clamped ? `, ${r.clamped} clamped` : ''}`);
-}
-
-export function describeLayers(spec: Spec): string[] {
-  return spec.layers.map((l, k) => `layer ${k}: ${l.weights[0]?.length ?? 0} -> ${l.units} ${l.activation.padEnd(4)} w ${describeFormat(l.weight_format)} out ${describeFormat(l.output_format)}`);
 }

@@ -7,7 +7,7 @@ import { clog2 } from '../util/bits.js';
 import type { IrTiming } from './ir.js';
 
 /** Adder-tree levels between pipeline registers (a 16-input tree is one stage at 250 MHz). */
-export const DEFAULT_LEVELS_PER_STAGE = 4;
+const DEFAULT_LEVELS_PER_STAGE = 4;
 
 /**
  * Cycles from in_valid to out_valid of one nicsched_dense instance: REUSE cycles of multiplies

@@ -17,7 +17,7 @@ import type { TraceSample } from '../trace/format.js';
 import { inputError } from '../util/errors.js';
 import { actionIndex, heuristicAction, outcomeAction, type ActionName, type Features, type LabelRule } from './labels.js';
 
-export const DATASET_FORMAT_VERSION = 1;
+const DATASET_FORMAT_VERSION = 1;
 
 export interface DatasetHeader {
   type: 'dataset';
@@ -51,7 +51,7 @@ export interface Dataset {
  * (the ranges the first, hand-fitted reference policy used), clamped to the input format; seeded xorshift32
  * (golden/vectors.ts Rng), so a (seed, rows) pair names the same rows everywhere.
  */
-export const UNIFORM_V1_MAX: Readonly<Record<string, number>> = {
+const UNIFORM_V1_MAX: Readonly<Record<string, number>> = {
   wait_ns_log2: 30,
   exec_ns_log2: 30,
   nvcsw_delta: 32,
@@ -111,7 +111,7 @@ function traceRows(spec: Spec, trace: Trace, rule: LabelRule, ds: Dataset): void
   });
 }
 
-export function syntheticRows(spec: Spec, count: number, seed: number): DatasetRow[] {
+function syntheticRows(spec: Spec, count: number, seed: number): DatasetRow[] {
   const rng = new Rng(seed);
   return Array.from({ length: count }, () => {
     const raw = Object.fromEntries(spec.features.map((f) => [f.source, rng.int(0, UNIFORM_V1_MAX[f.source] ?? 255)]));
@@ -277,7 +277,7 @@ export interface LoadedDataset {
   rows: DatasetRow[];
 }
 
-export function parseDataset(text: string, file: string): LoadedDataset {
+function parseDataset(text: string, file: string): LoadedDataset {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const parse = (t: string, line: number): unknown => {

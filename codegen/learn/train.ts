@@ -30,14 +30,14 @@ export interface TrainOptions {
 }
 
 /** --qat fine-tuning epochs as a share of the float epochs (at a tenth of the learning rate). */
-export const QAT_SHARE = 0.5;
+const QAT_SHARE = 0.5;
 
 /**
  * The loss sees the scores times 0.5 (a softmax temperature of 2), so the model needs twice the
  * score margin for the same loss. Wider margins survive the 1/16 output resolution of the
  * quantized scores: float vs quantized agreement rose from ~98.2 % to ~99.0 % on the reference data.
  */
-export const LOGIT_SCALE = 0.5;
+const LOGIT_SCALE = 0.5;
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { holdout: 0.2, batch: 64, learningRate: 0.01 };
 
@@ -97,7 +97,7 @@ export function geometry(spec: Spec): LayerGeometry[] {
 // --- seeded helpers ---------------------------------------------------------------------------------
 
 /** Fisher–Yates with the seeded xorshift32. */
-export function seededShuffle<T>(items: readonly T[], rng: Rng): T[] {
+function seededShuffle<T>(items: readonly T[], rng: Rng): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.int(0, i);

@@ -17,7 +17,7 @@ export interface Accumulator extends Format {
   max: number;
 }
 
-export function productSumRange(inputs: number, inFormat: Format, weightFormat: Format): { min: number; max: number } {
+function productSumRange(inputs: number, inFormat: Format, weightFormat: Format): { min: number; max: number } {
   const x = formatRange(inFormat);
   const w = formatRange(weightFormat);
   const corners = [x.min * w.min, x.min * w.max, x.max * w.min, x.max * w.max];

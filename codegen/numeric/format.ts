@@ -28,7 +28,7 @@ export function fits(value: number, f: Format): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
 
-export function saturate(value: number, f: Format): number {
+function saturate(value: number, f: Format): number {
   const { min, max } = formatRange(f);
   return value < min ? min : value > max ? max : value;
 }

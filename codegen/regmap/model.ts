@@ -148,7 +148,7 @@ const CONSTANTS = [
 export type ConstantName = (typeof CONSTANTS)[number]['name'];
 
 /** Offsets fixed by layout v1.0, independent of the policy; the maxima are the spec's (spec/limits.ts). */
-export const LAYOUT = {
+const LAYOUT = {
   slotBase: 0x1000,
   slotStride: 0x400,
   scoreOffset: 0x080,
@@ -162,7 +162,7 @@ export const LAYOUT = {
 } as const;
 
 /** Features per FEATURES_PACKED word: as many whole inputs as fit 32 bits. */
-export function featuresPerWord(inBits: number): number {
+function featuresPerWord(inBits: number): number {
   return Math.floor(32 / inBits);
 }
 
@@ -174,7 +174,7 @@ export function biasWords(bits: number): number {
 const field = (name: string, lsb: number, width: number, description: string): Field => ({ name, lsb, width, description });
 
 /** A register value from its fields: `values` by field name (missing fields are 0). */
-export function packFields(fields: readonly Field[], values: Readonly<Record<string, number>>): number {
+function packFields(fields: readonly Field[], values: Readonly<Record<string, number>>): number {
   return fields.reduce((word, f) => {
     const v = values[f.name] ?? 0;
     if (!Number.isInteger(v) || v < 0 || v >= 2 ** f.width) throw new Error(`register field ${f.name} cannot hold ${v} in ${f.width} bits`);

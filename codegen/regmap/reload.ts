@@ -46,7 +46,7 @@ function mask(bits: number): number {
 }
 
 /** Two's complement of `value` in `bits`, split into 32-bit words, low word first. */
-export function wordsOf(value: number, bits: number): number[] {
+function wordsOf(value: number, bits: number): number[] {
   const modulus = 1n << BigInt(bits);
   const raw = ((BigInt(value) % modulus) + modulus) % modulus;
   return Array.from({ length: biasWords(bits) }, (_, w) => Number((raw >> BigInt(32 * w)) & 0xffffffffn));

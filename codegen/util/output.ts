@@ -15,7 +15,7 @@ export interface EmittedFile {
   contents: string;
 }
 
-export const STAMP_FILE = '.nicsched-output';
+const STAMP_FILE = '.nicsched-output';
 
 export function writeOutputDir(dir: string, files: readonly EmittedFile[], stamp: string): void {
   const target = resolve(dir);

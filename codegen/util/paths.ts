@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 let root: string | undefined;
 
 /** The directory holding package.json, found by walking up from this module. */
-export function packageRoot(): string {
+function packageRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);

@@ -68,7 +68,7 @@ export const CXX_FLAGS = ['-std=c++14', '-O2', '-Wall', '-Wextra', '-Werror'];
  * leave undefined when bits leave the type and C++20 defines (modular). Building it as C++20 keeps
  * every UBSan check on for our code without tripping over that vendor idiom.
  */
-export const SANITIZE_FLAGS = ['-std=c++20', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=undefined,address', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
+const SANITIZE_FLAGS = ['-std=c++20', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=undefined,address', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
 const TB_SOURCES = ['nicsched_policy.cpp', 'nicsched_tb.cpp'];
 
@@ -116,7 +116,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<ProcessResult> {
 }
 
 /** Compile the two sources in parallel, then link. Any warning is an error (-Werror). */
-export async function buildTestbench(hlsDir: string, build: CsimBuild = {}): Promise<{ exe: string; command: string; warnings: string; seconds: number }> {
+async function buildTestbench(hlsDir: string, build: CsimBuild = {}): Promise<{ exe: string; command: string; warnings: string; seconds: number }> {
   const flags = [...(build.sanitize ? SANITIZE_FLAGS : CXX_FLAGS), '-isystem', apTypesDir(), '-I', hlsDir];
   const start = performance.now();
   const compiled = await Promise.all(TB_SOURCES.map((src) => run('g++', [...flags, '-c', src, '-o', `${src}.o`], hlsDir)));

@@ -24,7 +24,7 @@ import { clockPeriodNs, fixedType, realLiteral } from './cpp.js';
 export const HLS_LIBRARY = ['nicsched_types.h', 'nicsched_activation.h', 'nicsched_dense.h', 'nicsched_argmax.h', 'nicsched_testbench.h'];
 
 /** What the backend generates into <out>/hls/, with the template of each. */
-export const HLS_GENERATED: ReadonlyArray<{ path: string; template: string }> = [
+const HLS_GENERATED: ReadonlyArray<{ path: string; template: string }> = [
   { path: 'nicsched_policy.h', template: 'hls/nicsched_policy.h.hbs' },
   { path: 'nicsched_weights.h', template: 'hls/nicsched_weights.h.hbs' },
   { path: 'nicsched_policy.cpp', template: 'hls/nicsched_policy.cpp.hbs' },

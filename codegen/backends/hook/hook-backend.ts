@@ -23,7 +23,7 @@ import type { EmittedFile } from '../../util/output.js';
 import type { Backend } from '../backend.js';
 import { render } from '../../util/templates.js';
 
-export const HOOK_HEADER = 'hook/nicsched_hook_policy.h';
+const HOOK_HEADER = 'hook/nicsched_hook_policy.h';
 
 export interface HookSourceData {
   name: string;
@@ -209,7 +209,7 @@ export function renderHook(data: HookData): EmittedFile[] {
   return [{ path: HOOK_HEADER, contents: render('hook/nicsched_hook_policy.h.hbs', data) }];
 }
 
-export function emitHook(policy: CompiledPolicy): EmittedFile[] {
+function emitHook(policy: CompiledPolicy): EmittedFile[] {
   return renderHook(hookData(policy));
 }
 

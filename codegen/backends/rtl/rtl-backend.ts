@@ -66,7 +66,7 @@ function layerData(ir: Ir, l: IrLayer, bank: WeightBank) {
   };
 }
 
-export function policyData(policy: CompiledPolicy, version: string) {
+function policyData(policy: CompiledPolicy, version: string) {
   const { ir } = policy;
   const out = outputFormat(ir);
   const { figures, weightBank: bank } = policy.regmap;

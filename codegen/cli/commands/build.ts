@@ -32,7 +32,7 @@ interface BuildOptions {
 }
 
 /** The commands the lab runs: regenerate with --corundum/--vivado, or run build.tcl by hand. */
-export function labCommands(policyFile: string, board: Board, opts: BuildOptions): string[] {
+function labCommands(policyFile: string, board: Board, opts: BuildOptions): string[] {
   const projectDir = join(resolve(opts.output), projectDirName(board));
   const corundum = opts.corundum ? resolve(opts.corundum) : '<corundum>';
   const boardDir = opts.corundum ? corundumBoardDir(corundum) : `${corundum}/fpga/mqnic/Alveo/fpga_100g`;
