@@ -139,12 +139,23 @@ function denseCases(set: DenseSet, seed: number): DenseCase[] {
   const smallBias = () => Array.from({ length: nOut }, () => uniform(rng, { min: Math.max(biasRange.min, x.min * w.max * 2), max: Math.min(biasRange.max, x.max * w.max * 2) }));
 
   const cases = [make('random', randomWeights(), smallBias(), randomInputs(300))];
-  cases.push(make('random_full_bias', randomWeights(), Array.from({ length: nOut }, () => uniform(rng, biasRange)), randomInputs(100)));
+  cases.push(
+    make(
+      'random_full_bias',
+      randomWeights(),
+      Array.from({ length: nOut }, () => uniform(rng, biasRange)),
+      randomInputs(100),
+    ),
+  );
 
   const ends = [x.min, x.max];
   const cornerInputs = [Array<number>(nIn).fill(x.min), Array<number>(nIn).fill(x.max), ...Array.from({ length: 6 }, () => Array.from({ length: nIn }, () => ends[rng.int(0, 1)]!))];
   const cornerWeights = Array.from({ length: nOut }, (_, j) => Array.from({ length: nIn }, (_, i) => (j % 2 === 0 ? w.max : (i + j) % 2 === 0 ? w.min : w.max)));
-  for (const [name, bias] of [['corners_bias_min', biasRange.min], ['corners_bias_0', 0], ['corners_bias_max', biasRange.max]] as const) {
+  for (const [name, bias] of [
+    ['corners_bias_min', biasRange.min],
+    ['corners_bias_0', 0],
+    ['corners_bias_max', biasRange.max],
+  ] as const) {
     cases.push(make(name, cornerWeights, Array<number>(nOut).fill(bias), cornerInputs));
   }
 

@@ -31,20 +31,14 @@ function blockPrefix(block: Block): string {
 /** BASE (when not at 0), STRIDE (block arrays) and every register's offset. */
 function blockDefines(block: Block): Define[] {
   const p = blockPrefix(block);
-  return [
-    ...(block.base !== 0 ? [{ name: `${p}_BASE`, value: cValue(block.base) }] : []),
-    ...(block.stride !== undefined ? [{ name: `${p}_STRIDE`, value: cHex(block.stride) }] : []),
-    ...block.registers.map((r) => ({ name: offsetName(block, r), value: cHex(r.offset) })),
-  ];
+  return [...(block.base !== 0 ? [{ name: `${p}_BASE`, value: cValue(block.base) }] : []), ...(block.stride !== undefined ? [{ name: `${p}_STRIDE`, value: cHex(block.stride) }] : []), ...block.registers.map((r) => ({ name: offsetName(block, r), value: cHex(r.offset) }))];
 }
 
 /** ADDR(n) or ADDR(n, i) macros: the absolute address of a register in block instance n. */
 function addressMacros(block: Block): Define[] {
   const p = blockPrefix(block);
   return block.registers.map((r) =>
-    r.count !== undefined
-      ? { name: `${p}_${r.name}_ADDR(n, i)`, value: `(${p}_BASE + (n) * ${p}_STRIDE + ${offsetName(block, r)} + (i) * ${r.stride})` }
-      : { name: `${p}_${r.name}_ADDR(n)`, value: `(${p}_BASE + (n) * ${p}_STRIDE + ${offsetName(block, r)})` },
+    r.count !== undefined ? { name: `${p}_${r.name}_ADDR(n, i)`, value: `(${p}_BASE + (n) * ${p}_STRIDE + ${offsetName(block, r)} + (i) * ${r.stride})` } : { name: `${p}_${r.name}_ADDR(n)`, value: `(${p}_BASE + (n) * ${p}_STRIDE + ${offsetName(block, r)})` },
   );
 }
 

@@ -42,7 +42,7 @@ function differences(running: Ir, next: Ir): string[] {
 }
 
 function mask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : (2 ** bits - 1);
+  return bits >= 32 ? 0xffffffff : 2 ** bits - 1;
 }
 
 /** Two's complement of `value` in `bits`, split into 32-bit words, low word first. */
@@ -82,11 +82,7 @@ export function reloadPlan(running: ReloadSide, next: ReloadSide): ReloadPlan {
   if (reasons.length > 0) return { compatible: false, reasons, ...base, writes: [] };
   const global = blockOf(running.regmap, 'global');
   const reg = (name: string) => addressOf(global, registerOf(global, name));
-  const writes = [
-    ...weightWrites(running.regmap.weightBank, next.ir),
-    { address: reg('SHADOW_HASH'), value: policyHash32(next.hash), what: `SHADOW_HASH = ${next.hash.slice(0, 8)}` },
-    { address: reg('RELOAD'), value: 1, what: 'RELOAD.COMMIT' },
-  ];
+  const writes = [...weightWrites(running.regmap.weightBank, next.ir), { address: reg('SHADOW_HASH'), value: policyHash32(next.hash), what: `SHADOW_HASH = ${next.hash.slice(0, 8)}` }, { address: reg('RELOAD'), value: 1, what: 'RELOAD.COMMIT' }];
   return { compatible: true, reasons: [], ...base, writes };
 }
 
@@ -110,8 +106,5 @@ export function formatPlan(plan: ReloadPlan): string {
   if (!plan.compatible) {
     return [`cannot reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
   }
-  return [
-    `# reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: ${plan.writes.length} writes`,
-    ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`),
-  ].join('\n') + '\n';
+  return [`# reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: ${plan.writes.length} writes`, ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`)].join('\n') + '\n';
 }

@@ -169,11 +169,7 @@ export async function csimVectors(policy: CompiledPolicy, vectors: number[][], b
   const work = mkdtempSync(join(tmpdir(), `nicsched-csim-${policy.ir.name}-`));
   const out = join(work, 'out');
   const headers = csvHeaders(policy);
-  writeOutputDir(out, [
-    ...files,
-    { path: 'golden/vectors.csv', contents: formatIntCsv(headers.features, vectors) },
-    { path: 'golden/expected.csv', contents: formatIntCsv(headers.results, expectedRows(policy, vectors)) },
-  ], `${policy.hash}\n`);
+  writeOutputDir(out, [...files, { path: 'golden/vectors.csv', contents: formatIntCsv(headers.features, vectors) }, { path: 'golden/expected.csv', contents: formatIntCsv(headers.results, expectedRows(policy, vectors)) }], `${policy.hash}\n`);
   const hlsDir = join(out, 'hls');
   try {
     const tb = await buildTestbench(hlsDir, build);

@@ -85,14 +85,23 @@ export async function simulate(policy: CompiledPolicy, opts: SimulateOptions, de
   const rtlDir = compileDesign(design, opts.sim);
   const job = makeJob(policy, vectors);
   const app = await runBench({
-    bench: 'app', rtlDirs: [rtlDir], toplevel: 'nicsched_top', sim: opts.sim,
-    buildDir: buildDirFor(policy, 'app', opts.sim), job,
+    bench: 'app',
+    rtlDirs: [rtlDir],
+    toplevel: 'nicsched_top',
+    sim: opts.sim,
+    buildDir: buildDirFor(policy, 'app', opts.sim),
+    job,
     testcases: ['test_header', 'test_vectors', 'test_latency'],
     ...(opts.waves ? { waves: opts.waves } : {}),
   });
   const stream = await runBench({
-    bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim: opts.sim,
-    buildDir: buildDirFor(policy, 'policy', opts.sim), job, testcases: ['test_stream'],
+    bench: 'policy',
+    rtlDirs: [rtlDir],
+    toplevel: 'nicsched_policy',
+    sim: opts.sim,
+    buildDir: buildDirFor(policy, 'policy', opts.sim),
+    job,
+    testcases: ['test_stream'],
   });
   const result = report(policy, opts.sim, vectors, app, stream);
   if (result.first_failure) {
@@ -122,9 +131,7 @@ function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], app
   const latency = numberOrNull((app.results['latency'] as { measured?: unknown } | undefined)?.measured);
   const ii = numberOrNull(stream.results['ii']);
   const benchTests = [...app.cases, ...stream.cases];
-  const ok =
-    comparison.failed === 0 && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 &&
-    latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
+  const ok = comparison.failed === 0 && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 && latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
   if (benchTests.length === 0) throw new Error(`the simulation produced no results:\n${app.log.slice(-4000)}\n${stream.log.slice(-4000)}`);
   return {
     policy: policy.ir.name,

@@ -11,8 +11,7 @@ import { FEATURE_SOURCE_NAMES } from '../../codegen/spec/catalogue.js';
 import { BOARD_NAMES } from '../../codegen/spec/boards.js';
 import { cli, tempDir, writeTemp } from '../helpers.js';
 
-const formatArb = (signed?: boolean) =>
-  fc.record({ bits: fc.integer({ min: 1, max: 16 }), frac: fc.integer({ min: -8, max: 24 }), signed: signed === undefined ? fc.boolean() : fc.constant(signed) });
+const formatArb = (signed?: boolean) => fc.record({ bits: fc.integer({ min: 1, max: 16 }), frac: fc.integer({ min: -8, max: 24 }), signed: signed === undefined ? fc.boolean() : fc.constant(signed) });
 
 /** A spec that passes the schema and the shape checks, with sizes and formats from anywhere in the limits. */
 const specArb = fc

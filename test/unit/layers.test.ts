@@ -10,19 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 
 /** Areas from the bottom up; an area may import its own modules and those of lower rows. */
-const LAYERS: string[][] = [
-  ['util', 'schema'],
-  ['numeric'],
-  ['spec'],
-  ['ir'],
-  ['regmap'],
-  ['compiled'],
-  ['policy', 'golden', 'trace'],
-  ['backends'],
-  ['fpga', 'import', 'learn', 'eval', 'sim'],
-  ['verify'],
-  ['cli'],
-];
+const LAYERS: string[][] = [['util', 'schema'], ['numeric'], ['spec'], ['ir'], ['regmap'], ['compiled'], ['policy', 'golden', 'trace'], ['backends'], ['fpga', 'import', 'learn', 'eval', 'sim'], ['verify'], ['cli']];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -34,7 +22,12 @@ function sourceFiles(dir: string): string[] {
 
 /** Repository-relative module → the modules it imports (static, type-only, re-exports, dynamic). */
 function importGraph(): Map<string, string[]> {
-  const files = [...sourceFiles(join(ROOT, 'codegen')), ...readdirSync(join(ROOT, 'sim')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'sim', f))];
+  const files = [
+    ...sourceFiles(join(ROOT, 'codegen')),
+    ...readdirSync(join(ROOT, 'sim'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(ROOT, 'sim', f)),
+  ];
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(file, 'utf8');

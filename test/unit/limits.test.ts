@@ -13,9 +13,11 @@ import { HOOK_NICE_LIMIT, hookAdjustment, LIMITS } from '../../codegen/spec/limi
 import { ROOT, TINY } from '../helpers.js';
 
 describe('the hook nice limit', () => {
-  it('is the kernel patch\'s SCHED_NIC_NICE_MAX', () => {
+  it("is the kernel patch's SCHED_NIC_NICE_MAX", () => {
     const dir = join(ROOT, 'kernel-hook/patches/linux-6.1');
-    const text = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    const text = readdirSync(dir)
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
     const defined = [...text.matchAll(/^\+#define SCHED_NIC_NICE_MAX\s+(\d+)\s*$/gm)].map((m) => Number(m[1]));
     expect(defined).toEqual([HOOK_NICE_LIMIT]);
   });
