@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GoldenModel } from '../codegen/golden/model.js';
-import { policyHash32 } from '../codegen/ir/canonical.js';
+import { policyHash32, shortHash } from '../codegen/ir/canonical.js';
 import type { CompiledPolicy } from '../codegen/compiled.js';
 import { outputFormat } from '../codegen/ir/ir.js';
 import { packagePath } from '../codegen/util/paths.js';
@@ -115,7 +115,7 @@ export function makeJob(policy: CompiledPolicy, vectors: number[][], fuzz?: SimJ
 /** Build directories live outside the clone, keyed by what they were built from. */
 export function buildDirFor(policy: CompiledPolicy, bench: BenchName, sim: Simulator): string {
   const base = process.env['NICSCHED_CACHE'] ?? join(homedir(), '.cache', 'nicsched');
-  return join(base, 'sim', `${policy.ir.name}-${policy.hash.slice(0, 16)}-${bench}-${sim}`);
+  return join(base, 'sim', `${policy.ir.name}-${shortHash(policy.hash)}-${bench}-${sim}`);
 }
 
 export function pythonPath(): string {

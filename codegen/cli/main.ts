@@ -4,6 +4,7 @@
  * Every command takes --json for machine use.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { Command, CommanderError, Option } from 'commander';
 import { emitAll } from '../backends/index.js';
 import { loadPolicy } from '../policy.js';
@@ -57,7 +58,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const files = emitAll(policy);
       writeOutputDir(opts.output, files, `${policy.hash}\n`);
       if (opts.json) json(io, { policy_hash: policy.hash, output: opts.output, files: files.map((f) => f.path) });
-      else io.out(`compiled ${policy.ir.name} (${policy.hash.slice(0, 16)}) -> ${opts.output}: ${files.length} files\n`);
+      else io.out(`compiled ${policy.ir.name} (${shortHash(policy.hash)}) -> ${opts.output}: ${files.length} files\n`);
     });
 
   program

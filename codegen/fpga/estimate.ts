@@ -4,6 +4,7 @@
  * table. Every figure carries its source.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { emitRtl } from '../backends/rtl/rtl-backend.js';
 import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
@@ -78,7 +79,7 @@ function percentText(p: number | null): string {
 
 export function formatEstimate(r: EstimateReport): string {
   const lines = [
-    `estimate ${r.policy} (${r.policy_hash.slice(0, 16)}) on ${r.board} (${r.part}), top ${r.top}`,
+    `estimate ${r.policy} (${shortHash(r.policy_hash)}) on ${r.board} (${r.part}), top ${r.top}`,
     '',
     `${'resource'.padEnd(9)} ${'used'.padStart(8)} ${'available'.padStart(10)} ${'share'.padStart(8)}`,
     ...r.resources.map((f) => `${f.resource.padEnd(9)} ${String(f.used).padStart(8)} ${(f.available === null ? '-' : String(f.available)).padStart(10)} ${percentText(f.percent).padStart(8)}`),

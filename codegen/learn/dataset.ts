@@ -6,6 +6,7 @@
  * (`class` when the trace knew it). Synthetic rows carry "src":"synthetic".
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -213,7 +214,7 @@ export function dataCardMarkdown(card: DataCard): string {
     '',
     '| file | sha256 | source | host | kernel | interval | samples |',
     '|---|---|---|---|---|---|---|',
-    ...card.traces.map((t) => `| \`${t.file}\` | \`${t.sha256.slice(0, 16)}\` | ${t.source} | ${t.host} | ${t.kernel} | ${t.interval_ms} ms | ${t.samples} |`),
+    ...card.traces.map((t) => `| \`${t.file}\` | \`${shortHash(t.sha256)}\` | ${t.source} | ${t.host} | ${t.kernel} | ${t.interval_ms} ms | ${t.samples} |`),
     '',
     '## Label balance',
     '',

@@ -4,7 +4,7 @@
  * formats (widths, shifts, slots, reuse); only weights and biases live in the shadow bank.
  */
 
-import { canonicalJson, policyHash32 } from '../ir/canonical.js';
+import { canonicalJson, policyHash32, shortHash } from '../ir/canonical.js';
 import type { Ir, LoweredPolicy } from '../ir/ir.js';
 import { addressOf, biasWords, blockOf, registerOf, type RegisterMap, type WeightBank } from './model.js';
 import { hex } from '../util/hex.js';
@@ -104,7 +104,7 @@ export function planWords(plan: ReloadPlan): string {
 
 export function formatPlan(plan: ReloadPlan): string {
   if (!plan.compatible) {
-    return [`cannot reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
+    return [`cannot reload ${shortHash(plan.new_hash)} into a card running ${shortHash(plan.running_hash)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
   }
-  return [`# reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: ${plan.writes.length} writes`, ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`)].join('\n') + '\n';
+  return [`# reload ${shortHash(plan.new_hash)} into a card running ${shortHash(plan.running_hash)}: ${plan.writes.length} writes`, ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`)].join('\n') + '\n';
 }

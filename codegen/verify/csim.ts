@@ -6,6 +6,7 @@
  * writes is checked again here against the golden model, independently of the C++ comparison.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -205,7 +206,7 @@ function describeOutcome(o: CsimOutcome | null): string {
 
 export function formatCsimReport(r: CsimReport, policy: CompiledPolicy): string {
   const lines = [
-    `csim ${r.policy} (${r.policy_hash.slice(0, 16)}): ${r.compiler.command.replace(/ -isystem .*/, '')}`,
+    `csim ${r.policy} (${shortHash(r.policy_hash)}): ${r.compiler.command.replace(/ -isystem .*/, '')}`,
     `  vectors   ${r.passed} passed, ${r.failed} failed (of ${r.vectors}, bit-exact against the golden model)`,
     `  testbench ${r.testbench.summary ?? 'no summary'} (exit ${r.testbench.exit_code ?? 'signal'})`,
     `  time      compile ${r.seconds.compile.toFixed(1)} s, run ${r.seconds.run.toFixed(2)} s`,

@@ -5,6 +5,7 @@
  * failing vector with the golden model's per-layer trace.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { join } from 'node:path';
 import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
 import { emitAll } from '../backends/index.js';
@@ -55,7 +56,7 @@ export interface SimulateReport {
 }
 
 function compileDesign(policy: CompiledPolicy, sim: Simulator): string {
-  const dir = join(buildDirFor(policy, 'app', sim), '..', `${policy.ir.name}-${policy.hash.slice(0, 16)}-design`);
+  const dir = join(buildDirFor(policy, 'app', sim), '..', `${policy.ir.name}-${shortHash(policy.hash)}-design`);
   writeOutputDir(dir, emitAll(policy), `${policy.hash}\n`);
   return join(dir, 'rtl');
 }
@@ -149,7 +150,7 @@ function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], app
 export function formatReport(r: SimulateReport, clockMhz: number): string {
   const ns = (cycles: number | null) => (cycles === null ? 'n/a' : `${((cycles * 1000) / clockMhz).toFixed(1)} ns`);
   const lines = [
-    `simulate ${r.policy} (${r.policy_hash.slice(0, 16)}) in ${r.simulator}`,
+    `simulate ${r.policy} (${shortHash(r.policy_hash)}) in ${r.simulator}`,
     `  vectors   ${r.passed} passed, ${r.failed} failed (of ${r.vectors}, bit-exact against the golden model)`,
     `  latency   ${r.latency.measured ?? 'n/a'} cycles measured, ${r.latency.predicted} predicted (${ns(r.latency.measured)} at ${clockMhz} MHz)`,
     `  II        ${r.ii.measured ?? 'n/a'} measured, ${r.ii.predicted} predicted`,

@@ -4,6 +4,7 @@
  * commands. Success is only ever reported with a bitstream whose UserID is the policy's.
  */
 
+import { shortHash } from '../../ir/canonical.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -99,7 +100,7 @@ async function runBuild(ctx: CommandContext, file: string, opts: BuildOptions): 
   writeOutputDir(opts.output, files, `${policy.hash}\n`);
   const manifest = buildManifest(policy, board);
   const projectDir = join(resolve(opts.output), projectDirName(board));
-  if (!opts.json) ctx.io.out(`wrote ${projectDir} (${files.length} files; policy ${policy.hash.slice(0, 16)}, UserID ${manifest.user_id}, APP_ID ${manifest.app_id}, ${board.part})\n`);
+  if (!opts.json) ctx.io.out(`wrote ${projectDir} (${files.length} files; policy ${shortHash(policy.hash)}, UserID ${manifest.user_id}, APP_ID ${manifest.app_id}, ${board.part})\n`);
 
   const vivado = findTool('vivado', opts.vivado);
   const missing = missingTools(vivado, opts);

@@ -1,5 +1,6 @@
 /** `nicsched import <model.onnx> -o policy.yaml`: ONNX MLP → policy spec (docs/IMPORT.md). */
 
+import { shortHash } from '../../ir/canonical.js';
 import type { Command } from 'commander';
 import { describeFormat } from '../../numeric/format.js';
 import { writeFileAtomic } from '../../util/output.js';
@@ -51,7 +52,7 @@ export function register(program: Command, ctx: CommandContext): void {
         });
         return;
       }
-      ctx.io.out(`imported ${file} (${r.source.producer}, opset ${r.source.opset ?? '?'}) -> ${opts.output}: ${networkShape(r.network)}, policy hash ${r.policy.hash.slice(0, 16)}\n`);
+      ctx.io.out(`imported ${file} (${r.source.producer}, opset ${r.source.opset ?? '?'}) -> ${opts.output}: ${networkShape(r.network)}, policy hash ${shortHash(r.policy.hash)}\n`);
       for (const line of quantizationLines(r.policy.quantization)) ctx.io.out(`  ${line}\n`);
     });
 }
