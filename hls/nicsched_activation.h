@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nicsched HLS library: activation and requantize (DESIGN.md section 3).
 //
 //   a = relu ? max(acc, 0) : acc

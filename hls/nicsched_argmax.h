@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nicsched HLS library: argmax head (DESIGN.md section 3): the index of the largest score, the
 // lowest index on a tie.
 //

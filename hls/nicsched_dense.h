@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nicsched HLS library: one dense layer (DESIGN.md section 3).
 //
 //   acc[j] = sum_i x[i] * w[j][i] + b[j]         at acc.frac = in.frac + w.frac, exact

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nicsched HLS library: C simulation testbench helpers (not synthesized).
 //
 // The generated testbench (nicsched_tb.cpp) reads integer vectors and the golden model's answers

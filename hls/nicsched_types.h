@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nicsched HLS library: types, the pragma macro, and the integer <-> ap_fixed mapping.
 //
 // Numbers follow DESIGN.md section 3. A format {bits, frac, signed} holds an integer q whose

@@ -1,4 +1,40 @@
+// SPDX-License-Identifier: MIT AND BSD-2-Clause-Views
+//
 // nicsched: Corundum application block.
+//
+// The parameter list and the port list below follow Corundum's application block template
+// (fpga/app/template/rtl/mqnic_app_block.v), which carries this notice:
+//
+//   Copyright 2021, The Regents of the University of California.
+//   All rights reserved.
+//
+//   Redistribution and use in source and binary forms, with or without
+//   modification, are permitted provided that the following conditions are met:
+//
+//      1. Redistributions of source code must retain the above copyright notice,
+//         this list of conditions and the following disclaimer.
+//
+//      2. Redistributions in binary form must reproduce the above copyright notice,
+//         this list of conditions and the following disclaimer in the documentation
+//         and/or other materials provided with the distribution.
+//
+//   THIS SOFTWARE IS PROVIDED BY THE REGENTS OF THE UNIVERSITY OF CALIFORNIA ''AS
+//   IS'' AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+//   IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
+//   DISCLAIMED. IN NO EVENT SHALL THE REGENTS OF THE UNIVERSITY OF CALIFORNIA OR
+//   CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL,
+//   EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT
+//   OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS
+//   INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN
+//   CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING
+//   IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY
+//   OF SUCH DAMAGE.
+//
+//   The views and conclusions contained in the software and documentation are those
+//   of the authors and should not be interpreted as representing official policies,
+//   either expressed or implied, of The Regents of the University of California.
+//
+// Everything else in this file is nicsched's (MIT, see LICENSE).
 //
 // Drop-in replacement for Corundum's fpga/app/template/rtl/mqnic_app_block.v
 // (corundum/corundum @ 1ca0151b97af85aa5dd306d74b6bcec65904d2ce): the parameter

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none

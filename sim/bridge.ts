@@ -10,15 +10,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GoldenModel } from '../codegen/golden/model.js';
-import { policyHash32 } from '../codegen/ir/canonical.js';
-import type { CompiledPolicy } from '../codegen/ir/ir.js';
+import { policyHash32, shortHash } from '../codegen/ir/canonical.js';
+import type { CompiledPolicy } from '../codegen/compiled.js';
 import { outputFormat } from '../codegen/ir/ir.js';
 import { packagePath } from '../codegen/util/paths.js';
 import { regmapJson } from '../codegen/regmap/export-json.js';
-import { buildRegisterMap } from '../codegen/regmap/model.js';
 
 export type Simulator = 'verilator' | 'icarus';
-export type BenchName = 'app' | 'policy';
+export type BenchName = 'app' | 'policy' | 'dense';
 
 export interface PolicyFacts {
   inputs: number;
@@ -54,13 +53,15 @@ export interface SimJob {
   reload?: { writes: { address: number; value: number }[]; shadow_hash: number; expected_after_reload: Expected[] };
 }
 
-export interface BenchRequest {
+export interface BenchRequest<Job extends object = SimJob> {
   bench: BenchName;
   rtlDirs: string[];
   toplevel: string;
   sim: Simulator;
   buildDir: string;
-  job: SimJob;
+  job: Job;
+  /** Toplevel parameters set at build time (run_bench.py --param NAME=VALUE). */
+  parameters?: Readonly<Record<string, number>>;
   testcases?: string[];
   waves?: string;
   seed?: number;
@@ -82,7 +83,7 @@ export interface BenchResult {
   resultsFile: string;
 }
 
-export function policyFacts(policy: CompiledPolicy): PolicyFacts {
+function policyFacts(policy: CompiledPolicy): PolicyFacts {
   const { ir } = policy;
   const out = outputFormat(ir);
   return {
@@ -108,13 +109,13 @@ export function makeJob(policy: CompiledPolicy, vectors: number[][], fuzz?: SimJ
     return { action: r.action ?? 0, scores: r.scores };
   });
   const traceLayers = policy.ir.layers.map((l) => ({ units: l.units, bits: l.output_format.bits, signed: l.output_format.signed }));
-  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, regmap: regmapJson(buildRegisterMap(policy)), ...(fuzz ? { fuzz } : {}) };
+  return { policy: policyFacts(policy), vectors, expected, trace_layers: traceLayers, regmap: regmapJson(policy.regmap), ...(fuzz ? { fuzz } : {}) };
 }
 
 /** Build directories live outside the clone, keyed by what they were built from. */
 export function buildDirFor(policy: CompiledPolicy, bench: BenchName, sim: Simulator): string {
   const base = process.env['NICSCHED_CACHE'] ?? join(homedir(), '.cache', 'nicsched');
-  return join(base, 'sim', `${policy.ir.name}-${policy.hash.slice(0, 16)}-${bench}-${sim}`);
+  return join(base, 'sim', `${policy.ir.name}-${shortHash(policy.hash)}-${bench}-${sim}`);
 }
 
 export function pythonPath(): string {
@@ -143,7 +144,7 @@ export async function buildBench(req: BenchBuild): Promise<{ cached: boolean; lo
 
 let runCounter = 0;
 
-export async function runBench(req: BenchRequest): Promise<BenchResult> {
+export async function runBench<Job extends object>(req: BenchRequest<Job>): Promise<BenchResult> {
   // Job, results and JUnit files are per call, in <build-dir>.runs/<tag>/: several runs (tests in
   // parallel, other clones) may share a build dir, which run_bench.py locks while it builds and
   // runs (and wipes before a rebuild). A passing run's files are removed; a failing run's stay.
@@ -163,6 +164,7 @@ export async function runBench(req: BenchRequest): Promise<BenchResult> {
     '--job', jobFile,
     '--results', resultsFile,
     ...(req.testcases ?? []).flatMap((t) => ['--testcase', t]),
+    ...Object.entries(req.parameters ?? {}).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
     ...(req.waves ? ['--waves', req.waves] : []),
     ...(req.seed !== undefined ? ['--seed', String(req.seed)] : []),
   ];
@@ -188,7 +190,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; log: string }
 }
 
 /** cocotb's JUnit XML: one <testcase name=…> per test, with a <failure> child when it failed. */
-export function parseJunit(xml: string): TestCaseResult[] {
+function parseJunit(xml: string): TestCaseResult[] {
   const cases: TestCaseResult[] = [];
   const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
   for (const m of xml.matchAll(re)) {

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Build and run one nicsched cocotb bench (cocotb 2.1 Python runner) and exit non-zero on failure.
 
-    run_bench.py --bench app|policy --rtl-dir DIR [--rtl-dir DIR2 ...] --toplevel NAME
+    run_bench.py --bench app|policy|dense --rtl-dir DIR [--rtl-dir DIR2 ...] --toplevel NAME
                  --sim verilator|icarus --build-dir DIR --job job.json --results results.json
                  [--testcase NAME ...] [--waves FILE] [--all-sources] [--build-arg ARG ...]
-                 [--seed N] [--clean] [--verilator-public-all] [--list] [--build-only]
+                 [--param NAME=VALUE ...] [--seed N] [--clean] [--verilator-public-all] [--list]
+    run_bench.py ... --build-only          (build or reuse the cached build, run nothing; no --job)
 
 Run it with the venv's interpreter: `.venv/bin/python sim/run_bench.py ...` (it sets
 VERILATOR_ROOT and PATH itself, exactly like scripts/sim-env.sh, so sourcing that file first is
@@ -17,12 +18,16 @@ file) and as an include directory (`-I DIR`, for the `.vh` files). Only modules 
 toplevel are compiled, so files such as rtl/mqnic_app_block.v (which needs Corundum) never get in
 the way. --all-sources compiles every .v/.sv file of every --rtl-dir instead.
 
+Parameters. --param NAME=VALUE (repeatable) overrides a toplevel parameter at build time
+(Verilator -G, Icarus -P): one hand-written module, built once per parameter set, as Corundum's
+parametrized benches do.
+
 Build cache. build-dir/.nicsched-build.json records a hash of everything that affects the build
 (simulator and its version, cocotb version, toplevel, the names relative to their --rtl-dir and the
-contents of every .v/.sv/.vh/.svh file in the --rtl-dirs, build args, waves on/off); the directories'
-own paths are not part of it, so a design compiled again into a new directory is still cached.
---build-only builds (or finds the build cached) and exits without a job: the test suite's prebuild
-phase uses it. When it matches and the simulator binary exists, the
+contents of every .v/.sv/.vh/.svh file in the --rtl-dirs, build args, parameters, waves on/off); the
+directories' own paths are not part of it, so a design compiled again into a new directory is still
+cached (each test run compiles into a new temporary one; the test groups' prebuild phase warms the
+cache with --build-only). When it matches and the simulator binary exists, the
 build step is skipped; otherwise Verilator rebuilds incrementally (make reuses the runtime
 objects; with ccache installed, OBJCACHE=ccache shares them across build dirs) and Icarus
 recompiles. --clean wipes build-dir first. Runs on the same build-dir are serialized with a lock
@@ -162,6 +167,7 @@ def build_key(args: argparse.Namespace, sources: list[Path], hdl_files: list[Pat
         "sources": [portable(str(p)) for p in sources],
         "rtl_dirs": len(args.rtl_dir),
         "build_args": [portable(a) for a in build_args],
+        "parameters": args.param,
         "waves": bool(args.waves),
         "verilator": {"make_vars": VERILATOR_MAKE_VARS,
                       "public": "flat-rw" if args.verilator_public_all else VERILATOR_PUBLIC_TOP}
@@ -215,6 +221,17 @@ def build_warnings(build_log: Path) -> list[str]:
             if l not in out:
                 out.append(l)
     return out[:200]
+
+
+def parse_param(text: str) -> tuple[str, int]:
+    """NAME=VALUE with an integer VALUE (negative allowed): the parameters the benches set."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise ValueError(f"--param {text!r}: expected NAME=VALUE")
+    try:
+        return name, int(value, 0)
+    except ValueError:
+        raise ValueError(f"--param {text!r}: VALUE must be an integer") from None
 
 
 def sim_binary(build_dir: Path, sim: str, toplevel: str) -> Path:
@@ -271,13 +288,16 @@ def list_tests(module_path: Path) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", required=True, choices=["app", "policy"])
+    ap.add_argument("--bench", required=True, choices=["app", "policy", "dense"])
     ap.add_argument("--rtl-dir", required=True, action="append", type=Path, help="repeatable; searched in order")
     ap.add_argument("--toplevel", required=True)
     ap.add_argument("--sim", required=True, choices=["verilator", "icarus"])
     ap.add_argument("--build-dir", required=True, type=Path)
     ap.add_argument("--job", type=Path, help="required unless --build-only")
     ap.add_argument("--results", type=Path, help="required unless --build-only")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="toplevel parameter (repeatable)")
+    ap.add_argument("--build-only", action="store_true", help="build (or find the cached build) and exit")
     ap.add_argument("--testcase", action="append", default=[], help="repeatable; default: all tests of the bench")
     ap.add_argument("--waves", type=Path, default=None, help="trace file to write (.vcd or .fst)")
     ap.add_argument("--all-sources", action="store_true", help="compile every .v/.sv in the --rtl-dirs")
@@ -287,11 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verilator-public-all", action="store_true",
                     help="keep cocotb's --public-flat-rw (every internal signal visible; much slower build)")
     ap.add_argument("--list", action="store_true", help="print the bench's test names and exit")
-    ap.add_argument("--build-only", action="store_true",
-                    help="build (or find cached) and exit: no job, no run (a prebuild phase warms the cache)")
     args = ap.parse_args(argv)
     if not args.build_only and (args.job is None or args.results is None):
-        ap.error("--job and --results are required unless --build-only")
+        ap.error("--job and --results are required (unless --build-only)")
+    try:
+        parameters = dict(parse_param(p) for p in args.param)
+    except ValueError as e:
+        ap.error(str(e))
 
     module = BENCH_DIR / f"test_{args.bench}.py"
     all_tests = list_tests(module)
@@ -312,16 +334,13 @@ def main(argv: list[str] | None = None) -> int:
             log(f"--rtl-dir {d} is not a directory")
             return 2
     args.rtl_dir = rtl_dirs
-    if args.build_only:
-        # no run: a throwaway results file only receives a build failure's report
-        args.results = args.build_dir.resolve().parent / f".{args.build_dir.name}.build-only.json"
-    else:
-        job = args.job.resolve()
-        if not job.is_file():
-            log(f"--job {job} does not exist")
-            return 2
-    results = args.results.resolve()
-    results.parent.mkdir(parents=True, exist_ok=True)
+    job = args.job.resolve() if args.job else None
+    if job is not None and not job.is_file():
+        log(f"--job {job} does not exist")
+        return 2
+    results = args.results.resolve() if args.results else None
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
     build_dir = args.build_dir.resolve()
     waves = args.waves.resolve() if args.waves else None
     if waves:
@@ -381,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
                 includes=[str(d) for d in rtl_dirs],
                 hdl_toplevel=args.toplevel,
                 build_args=build_args,
+                parameters=parameters,
                 build_dir=str(build_dir),
                 always=True,
                 timescale=TIMESCALE,
@@ -396,9 +416,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(errs[-60:]), file=sys.stderr)
             except OSError:
                 pass
-            write_json(results, {"run": {"bench": args.bench, "sim": args.sim, "toplevel": args.toplevel,
-                                         "build_failed": True, "build_log": str(build_log),
-                                         "build_errors": errs[-60:]}, "tests": {}})
+            if results is not None:
+                write_json(results, {"run": {"bench": args.bench, "sim": args.sim, "toplevel": args.toplevel,
+                                             "build_failed": True, "build_log": str(build_log),
+                                             "build_errors": errs[-60:]}, "tests": {}})
             return 3
         key["warnings"] = build_warnings(build_dir / "build.log")
         for w in key["warnings"]:

@@ -3,13 +3,10 @@
  * the disk; the CLI writes everything at once (util/output.ts).
  */
 
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
+import type { EmittedFile } from '../util/output.js';
 
-export interface EmittedFile {
-  /** Relative to the output directory, with forward slashes. */
-  path: string;
-  contents: string;
-}
+export type { EmittedFile };
 
 export interface Backend {
   name: string;

@@ -8,8 +8,8 @@ import { testVectors } from '../golden/vectors.js';
 import { formatIntCsv } from '../util/csv.js';
 import type { Backend } from './backend.js';
 
-export const GOLDEN_SEED = 1;
-export const GOLDEN_COUNT = 2000;
+const GOLDEN_SEED = 1;
+const GOLDEN_COUNT = 2000;
 
 export const goldenBackend: Backend = {
   name: 'golden',

@@ -1,13 +1,14 @@
 /** Every backend `nicsched compile` runs, in order. */
 
-import type { Backend, EmittedFile } from './backend.js';
+import type { EmittedFile } from '../util/output.js';
+import type { Backend } from './backend.js';
 import { goldenBackend } from './golden-backend.js';
 import { irBackend } from './ir-backend.js';
 import { hlsBackend } from './hls/hls-backend.js';
 import { hookBackend } from './hook/hook-backend.js';
 import { rtlBackend } from './rtl/rtl-backend.js';
-import { regmapBackend } from '../regmap/index.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import { regmapBackend } from './regmap-backend.js';
+import type { CompiledPolicy } from '../compiled.js';
 
 export const BACKENDS: readonly Backend[] = [irBackend, goldenBackend, regmapBackend, rtlBackend, hlsBackend, hookBackend];
 

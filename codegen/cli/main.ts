@@ -4,31 +4,26 @@
  * Every command takes --json for machine use.
  */
 
-import { readFileSync } from 'node:fs';
+import { shortHash } from '../ir/canonical.js';
 import { Command, CommanderError, Option } from 'commander';
 import { emitAll } from '../backends/index.js';
 import { loadPolicy } from '../policy.js';
 import { InputError } from '../util/errors.js';
-import { packagePath } from '../util/paths.js';
+import { packageVersion } from '../util/paths.js';
 import { writeFileAtomic, writeOutputDir } from '../util/output.js';
 import { exportRegmap, REGMAP_FORMATS, type RegmapFormat } from '../regmap/index.js';
 import { formatPlan, planWords, reloadPlan } from '../regmap/reload.js';
-import { runCsim, type CsimOptions } from './csim.js';
+import { csim, formatCsimReport, type CsimOptions } from '../verify/csim.js';
 import { processIo, type CliIo } from './io.js';
 import { runPredict } from './predict.js';
-import { runSimulate, type SimulateOptions } from './simulate.js';
+import { formatReport, simulate, type SimulateOptions } from '../verify/simulate.js';
 import { summaryJson, summaryText } from './summary.js';
-import { COMMAND_MODULES } from './commands/index.js';
+import { COMMAND_MODULES } from './command-modules.js';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit.js';
 import { FEATURE_SOURCES, describeTransform } from '../spec/catalogue.js';
 import { POLICY_SCHEMA } from '../spec/validate.js';
 
 export { EXIT_OK, EXIT_INPUT, EXIT_INTERNAL, EXIT_TOOL_MISSING } from './exit.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function json(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n');
@@ -37,7 +32,7 @@ function json(io: CliIo, value: unknown): void {
 function buildProgram(io: CliIo, state: { exitCode: number }): Command {
   const program = new Command('nicsched')
     .description('Compile MLP scheduling policies for FPGA NICs: golden model, RTL, HLS, register map, driver and scheduler hook.')
-    .version(version())
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -63,7 +58,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const files = emitAll(policy);
       writeOutputDir(opts.output, files, `${policy.hash}\n`);
       if (opts.json) json(io, { policy_hash: policy.hash, output: opts.output, files: files.map((f) => f.path) });
-      else io.out(`compiled ${policy.ir.name} (${policy.hash.slice(0, 16)}) -> ${opts.output}: ${files.length} files\n`);
+      else io.out(`compiled ${policy.ir.name} (${shortHash(policy.hash)}) -> ${opts.output}: ${files.length} files\n`);
     });
 
   program
@@ -89,8 +84,11 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--waves <file>', 'record waveforms (.fst or .vcd)')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: SimulateOptions) => {
-      const ok = await runSimulate(io, loadPolicy(file), opts);
-      if (!ok) state.exitCode = EXIT_INPUT;
+      const policy = loadPolicy(file);
+      const report = await simulate(policy, opts);
+      if (opts.json) json(io, report);
+      else io.out(formatReport(report, policy.ir.target.clock_mhz));
+      if (!report.ok) state.exitCode = EXIT_INPUT;
     });
 
   program
@@ -100,7 +98,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .addOption(new Option('--format <format>', 'output format').choices(Object.keys(REGMAP_FORMATS)).default('md'))
     .option('-o, --output <file>', 'write here instead of stdout')
     .action((file: string, opts: { format: RegmapFormat; output?: string }) => {
-      const text = exportRegmap(loadPolicy(file), opts.format);
+      const text = exportRegmap(loadPolicy(file).regmap, opts.format);
       if (opts.output) writeFileAtomic(opts.output, text);
       else io.out(text);
     });
@@ -114,8 +112,11 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--seed <n>', 'seed of the random vectors', (v) => Number(v), 1)
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: CsimOptions) => {
-      const ok = await runCsim(io, loadPolicy(file), opts);
-      if (!ok) state.exitCode = EXIT_INPUT;
+      const policy = loadPolicy(file);
+      const report = await csim(policy, opts);
+      if (opts.json) json(io, report);
+      else io.out(formatCsimReport(report, policy));
+      if (!report.ok) state.exitCode = EXIT_INPUT;
     });
 
   program

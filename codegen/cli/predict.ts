@@ -1,11 +1,9 @@
 /** `nicsched predict`: the golden model over a CSV of input vectors. */
 
-import { readFileSync } from 'node:fs';
-import { formatRange } from '../ir/format.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { GoldenModel, type LayerTrace } from '../golden/model.js';
-import { formatIntCsv, parseIntCsv, type IntTable } from '../util/csv.js';
-import { inputError } from '../util/errors.js';
+import { formatIntCsv } from '../util/csv.js';
+import { readVectors } from '../verify/vectors.js';
 import { writeFileAtomic } from '../util/output.js';
 import type { CliIo } from './io.js';
 
@@ -14,38 +12,6 @@ export interface PredictOptions {
   output?: string;
   trace?: boolean;
   json?: boolean;
-}
-
-export function readVectors(policy: CompiledPolicy, file: string): number[][] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read input vectors: ${(err as Error).message}`, { file });
-  }
-  const table = parseIntCsv(text, file);
-  checkHeader(policy, table, file);
-  checkRanges(policy, table, file);
-  return table.rows;
-}
-
-function checkHeader(policy: CompiledPolicy, table: IntTable, file: string): void {
-  const names = policy.ir.features.map((f) => f.name);
-  const ok = table.header.length === names.length && table.header.every((h, i) => h === names[i]);
-  if (!ok) {
-    throw inputError(`header is "${table.header.join(',')}"`, { file, line: 1, col: 1 }, `the header must list the features in spec order: ${names.join(',')}`);
-  }
-}
-
-function checkRanges(policy: CompiledPolicy, table: IntTable, file: string): void {
-  const { min, max } = formatRange(policy.ir.input_format);
-  table.rows.forEach((row, r) =>
-    row.forEach((v, c) => {
-      if (v < min || v > max) {
-        throw inputError(`${table.header[c]} = ${v} is outside the input format's range [${min}, ${max}]`, { file, line: table.places[r]!.line, col: table.places[r]!.cols[c]! }, 'apply the feature transform and saturate (see `nicsched features`)');
-      }
-    }),
-  );
 }
 
 export function runPredict(io: CliIo, policy: CompiledPolicy, opts: PredictOptions): void {

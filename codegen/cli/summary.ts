@@ -1,7 +1,7 @@
 /** Human and JSON summaries of a compiled policy (`nicsched check`). */
 
-import { describeFormat } from '../ir/format.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import { describeFormat } from '../numeric/format.js';
+import type { CompiledPolicy } from '../compiled.js';
 
 export function summaryJson(policy: CompiledPolicy): object {
   const { ir } = policy;

@@ -7,8 +7,9 @@
  */
 
 import { inputError } from '../util/errors.js';
+import { hex } from '../util/hex.js';
 
-export const BIT_MAGIC = Uint8Array.from([0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x00]);
+const BIT_MAGIC = Uint8Array.from([0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x00]);
 
 export interface BitHeader {
   design: string;
@@ -25,8 +26,6 @@ export interface BitHeader {
 
 const STRING_FIELDS: Record<string, keyof Pick<BitHeader, 'design' | 'part' | 'date' | 'time'>> = { a: 'design', b: 'part', c: 'date', d: 'time' };
 const FIELD_NAMES: Record<string, string> = { a: 'design name', b: 'part', c: 'date', d: 'time', e: 'bitstream length' };
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 class Reader {
   offset = 0;
@@ -93,7 +92,7 @@ function readString(r: Reader, key: string): string {
   return Buffer.from(r.bytes.subarray(start, start + length - 1)).toString('latin1');
 }
 
-export function userIdOf(design: string): number | null {
+function userIdOf(design: string): number | null {
   const m = /(?:^|;)UserID=0X([0-9A-F]{1,8})(?:;|$)/i.exec(design);
   return m ? Number.parseInt(m[1]!, 16) : null;
 }

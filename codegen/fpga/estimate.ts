@@ -4,13 +4,14 @@
  * table. Every figure carries its source.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { emitRtl } from '../backends/rtl/rtl-backend.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { synthesizeCached, type YosysCounts } from './yosys.js';
 
-export const SOURCE_BOARD = 'board datasheet (codegen/spec/boards.ts)';
-export const SOURCE_IR = 'IR (codegen/ir/timing.ts)';
+const SOURCE_BOARD = 'board datasheet (codegen/spec/boards.ts)';
+const SOURCE_IR = 'IR (codegen/ir/timing.ts)';
 
 export interface ResourceFigure {
   resource: 'LUT' | 'FF' | 'DSP48E2' | 'BRAM' | 'CARRY8';
@@ -40,7 +41,7 @@ function figure(resource: ResourceFigure['resource'], used: number, available: n
   return { resource, used, available, percent: available ? (100 * used) / available : null };
 }
 
-export function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
+function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
   return [
     figure('LUT', counts.lut, board.capacity.lut),
     figure('FF', counts.ff, board.capacity.ff),
@@ -78,7 +79,7 @@ function percentText(p: number | null): string {
 
 export function formatEstimate(r: EstimateReport): string {
   const lines = [
-    `estimate ${r.policy} (${r.policy_hash.slice(0, 16)}) on ${r.board} (${r.part}), top ${r.top}`,
+    `estimate ${r.policy} (${shortHash(r.policy_hash)}) on ${r.board} (${r.part}), top ${r.top}`,
     '',
     `${'resource'.padEnd(9)} ${'used'.padStart(8)} ${'available'.padStart(10)} ${'share'.padStart(8)}`,
     ...r.resources.map((f) => `${f.resource.padEnd(9)} ${String(f.used).padStart(8)} ${(f.available === null ? '-' : String(f.available)).padStart(10)} ${percentText(f.percent).padStart(8)}`),

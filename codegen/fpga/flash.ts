@@ -6,23 +6,24 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { render } from '../backends/templates.js';
+import { render } from '../util/templates.js';
 import { APP_ID } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
 import { inputError } from '../util/errors.js';
+import { hexUpper } from '../util/hex.js';
 import type { BitHeader } from './bitfile.js';
 import { MANIFEST_FILE, type BuildManifest } from './project.js';
 
 export type FlashMethod = { kind: 'jtag'; hwServer: string } | { kind: 'pcie'; device: string };
 
-export const JTAG_TCL = 'nicsched_program.tcl';
+const JTAG_TCL = 'nicsched_program.tcl';
 
-const hex8 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
+const hex8 = (n: number) => hexUpper(n, 8);
 
 /** `xcu250-figd2104-2-e` and `xcu250` (or `u250…` without the xc) name the same device. */
-export function partMatches(headerPart: string, board: Board): boolean {
+function partMatches(headerPart: string, board: Board): boolean {
   const device = (p: string) => p.toLowerCase().replace(/^xc/, '').split('-')[0];
   return device(headerPart) === device(board.part);
 }
@@ -50,8 +51,8 @@ function checkPart({ header, board, bitFile }: FlashChecks): void {
   throw inputError(`bitstream is for part ${header.part}, but --board ${board.name} is ${board.part}`, { file: bitFile }, `flash a bitstream built with nicsched build --board ${board.name}, or pass the board it was built for`);
 }
 
-function checkPolicy({ header, bitFile, policy }: FlashChecks): void {
-  if (!policy) return;
+/** The bitstream's UserID must be the first 32 bits of the policy hash (`nicsched build` and `flash`). */
+export function checkUserId(header: BitHeader, bitFile: string, policy: CompiledPolicy): void {
   const expected = policyHash32(policy.hash);
   if (header.userId === null) {
     throw inputError(`bitstream header carries no UserID (design "${header.design}"), so it cannot be matched to policy ${policy.ir.name}`, { file: bitFile }, 'build it with nicsched build, which sets BITSTREAM.CONFIG.USERID to the policy hash');
@@ -75,11 +76,11 @@ function checkManifest({ header, board, policy, manifest }: FlashChecks): void {
 /** Every refusal is an InputError (exit 1) naming the file and the fix. */
 export function checkFlash(checks: FlashChecks): void {
   checkPart(checks);
-  checkPolicy(checks);
+  if (checks.policy) checkUserId(checks.header, checks.bitFile, checks.policy);
   checkManifest(checks);
 }
 
-export function jtagTcl(bitFile: string, board: Board, hwServer: string): string {
+function jtagTcl(bitFile: string, board: Board, hwServer: string): string {
   // A TCL word in braces: no substitution inside, so any path is taken literally.
   if (/[{}\\]/.test(bitFile)) throw inputError('the .bit path contains a brace or backslash, which the programming TCL cannot quote', { file: bitFile }, 'move or rename the file');
   return render('fpga/program_jtag.tcl.hbs', { bitBraced: `{${bitFile}}`, hwServer, hwDevice: `${board.device}_0` });

@@ -13,20 +13,17 @@
  * Pure: returns files; the CLI writes them.
  */
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { emitRtl, RTL_GENERATED, RTL_LIBRARY } from '../backends/rtl/rtl-backend.js';
-import { render } from '../backends/templates.js';
-import { APP_ID } from '../ir/constants.js';
-import { policyHash32 } from '../ir/canonical.js';
-import type { CompiledPolicy } from '../ir/ir.js';
-import { addressOf, buildRegisterMap } from '../regmap/model.js';
+import { render } from '../util/templates.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
-import { packagePath } from '../util/paths.js';
+import { hex, hexUpper } from '../util/hex.js';
+import { packageVersion } from '../util/paths.js';
 
 export const MANIFEST_FILE = 'nicsched-build.json';
-export const APP_RTL_DIR = 'app/nicsched/rtl';
+const APP_RTL_DIR = 'app/nicsched/rtl';
 export const BITSTREAM_FILE = 'fpga.bit';
 
 /** Corundum's 100G board project directory names (fpga/mqnic/Alveo/fpga_100g/fpga_AU250 …). */
@@ -55,35 +52,18 @@ export interface BuildManifest {
   bitstream: string;
 }
 
-/** End of the register map (one past the last register, weights block included). */
-export function regmapEnd(policy: CompiledPolicy): number {
-  const map = buildRegisterMap(policy);
-  let end = 0;
-  for (const block of map.blocks) {
-    for (const r of block.registers) end = Math.max(end, addressOf(block, r, (block.count ?? 1) - 1, (r.count ?? 1) - 1) + 4);
-  }
-  return end;
-}
-
-/** AXIL_APP_CTRL_ADDR_WIDTH: the register model's address width (it covers the weights block). */
-export function appCtrlAddrWidth(policy: CompiledPolicy): number {
-  return buildRegisterMap(policy).addrWidth;
-}
-
-const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
-
 export function buildManifest(policy: CompiledPolicy, board: Board): BuildManifest {
   return {
     format: 'nicsched-build',
     version: 1,
     policy: policy.ir.name,
     policy_hash: policy.hash,
-    user_id: `0x${hex8(policyHash32(policy.hash))}`,
-    app_id: `0x${hex8(APP_ID)}`,
+    user_id: hexUpper(policy.regmap.figures.policyHashValue, 8),
+    app_id: hexUpper(policy.regmap.figures.appId, 8),
     board: board.name,
     part: board.part,
-    axil_app_ctrl_addr_width: appCtrlAddrWidth(policy),
-    regmap_end: `0x${regmapEnd(policy).toString(16)}`,
+    axil_app_ctrl_addr_width: policy.regmap.figures.addrWidth,
+    regmap_end: hex(policy.regmap.figures.mapSize),
     project: projectDirName(board),
     stock_project: stockProject(board),
     bitstream: BITSTREAM_FILE,
@@ -91,16 +71,12 @@ export function buildManifest(policy: CompiledPolicy, board: Board): BuildManife
 }
 
 /** Files Vivado synthesizes (the simulation top nicsched_top.v is not one of them). */
-export function synthesisSources(): string[] {
+function synthesisSources(): string[] {
   return [...RTL_LIBRARY, ...RTL_GENERATED].filter((n) => n.endsWith('.v') && n !== 'nicsched_top.v').map((n) => `${APP_RTL_DIR}/${n}`);
 }
 
-export function includeSources(): string[] {
+function includeSources(): string[] {
   return [...RTL_LIBRARY, ...RTL_GENERATED].filter((n) => n.endsWith('.vh')).map((n) => `${APP_RTL_DIR}/${n}`);
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 export interface ProjectOptions {

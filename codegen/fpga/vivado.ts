@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export const STAGE_MARKER = 'NICSCHED-STAGE ';
+const STAGE_MARKER = 'NICSCHED-STAGE ';
 /** The stages build.tcl announces, in order. */
 export const BUILD_STAGES = ['create_project', 'synth_design', 'opt_design', 'place_design', 'phys_opt_design', 'route_design', 'report', 'write_bitstream', 'done'];
 

@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { findTool, ToolMissingError } from './tools.js';
 
 /** Sources yosys reads, in order (the include files are found through -I). */
-export const YOSYS_SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
+const YOSYS_SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
 /** Everything the synthesis result depends on: the sources and the headers they include. */
 const YOSYS_INPUTS = [...YOSYS_SOURCES, 'nicsched_regs.vh', 'nicsched_policy.vh'];
 
@@ -35,9 +35,9 @@ export interface YosysResult {
   cached: boolean;
 }
 
-export const YOSYS_INSTALL = 'sudo apt-get install yosys';
+const YOSYS_INSTALL = 'sudo apt-get install yosys';
 
-export function requireYosys(): string {
+function requireYosys(): string {
   const yosys = findTool('yosys');
   if (!yosys) {
     throw new ToolMissingError('yosys', 'yosys is not installed (nicsched estimate synthesizes the generated RTL with yosys 0.23 or newer)', [YOSYS_INSTALL], 'install it (Debian/Ubuntu), then run the command again:');
@@ -45,13 +45,13 @@ export function requireYosys(): string {
   return yosys;
 }
 
-export function yosysVersion(yosys = requireYosys()): string {
+function yosysVersion(yosys = requireYosys()): string {
   const r = spawnSync(yosys, ['-V'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${yosys} -V failed: ${r.stderr}`);
   return r.stdout.trim();
 }
 
-export function synthScript(rtlDir: string, top: string): string {
+function synthScript(rtlDir: string, top: string): string {
   return [
     `read_verilog -I${rtlDir} ${YOSYS_SOURCES.map((s) => join(rtlDir, s)).join(' ')}`,
     `synth_xilinx -family xcup -noiopad -flatten -top ${top}`,
@@ -89,7 +89,7 @@ export function synthesize(rtlDir: string, top = 'nicsched_top', yosys = require
   return parseYosysStat(readFileSync(join(rtlDir, 'stat.txt'), 'utf8'), readFileSync(join(rtlDir, 'ltp.txt'), 'utf8'));
 }
 
-export function estimateCacheDir(): string {
+function estimateCacheDir(): string {
   return process.env.NICSCHED_ESTIMATE_CACHE ?? join(homedir(), '.cache/nicsched/estimate');
 }
 

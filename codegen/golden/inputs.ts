@@ -6,7 +6,7 @@
  */
 
 import { featureValue, findSource } from '../spec/catalogue.js';
-import { formatRange } from '../ir/format.js';
+import { formatRange } from '../numeric/format.js';
 import type { Ir } from '../ir/ir.js';
 
 function sourceOf(name: string) {

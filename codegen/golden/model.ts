@@ -7,7 +7,7 @@
  * in IEEE doubles. golden/reference.ts is an independent BigInt formulation the tests compare with.
  */
 
-import { formatRange, requantize, type Format } from '../ir/format.js';
+import { formatRange, requantize, type Format } from '../numeric/format.js';
 import type { Ir, IrLayer } from '../ir/ir.js';
 import { LIMITS } from '../spec/limits.js';
 
@@ -34,7 +34,7 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-export function assertExactInDoubles(ir: Ir): void {
+function assertExactInDoubles(ir: Ir): void {
   for (const l of ir.layers) {
     if (l.accumulator.bits > LIMITS.maxAccBits || Math.abs(l.shift) > LIMITS.maxShift) {
       throw new Error(`layer ${l.index} is outside the golden model's exact range`);

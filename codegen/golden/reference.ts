@@ -3,7 +3,7 @@
  * sharing no arithmetic with golden/model.ts. Tests compare the two; it is too slow for anything else.
  */
 
-import type { Format } from '../ir/format.js';
+import type { Format } from '../numeric/format.js';
 import type { Ir } from '../ir/ir.js';
 
 export function refRange(f: Format): [bigint, bigint] {

@@ -4,7 +4,7 @@
  */
 
 import type { Ir } from '../ir/ir.js';
-import { formatRange } from '../ir/format.js';
+import { formatRange } from '../numeric/format.js';
 import { GoldenModel } from './model.js';
 
 /** xorshift32: tiny, seeded, identical in TypeScript, Python and C. */
@@ -33,7 +33,7 @@ export class Rng {
   }
 }
 
-export function cornerVectors(ir: Ir): number[][] {
+function cornerVectors(ir: Ir): number[][] {
   const n = ir.features.length;
   const { min, max } = formatRange(ir.input_format);
   const mid = Math.floor((min + max) / 2);
@@ -58,7 +58,7 @@ export function randomVectors(ir: Ir, count: number, rng: Rng): number[][] {
 }
 
 /** Vectors whose top scores tie (argmax must pick the lowest index); up to `want`, from `tries` samples. */
-export function tieVectors(ir: Ir, want: number, rng: Rng, tries = 20000): number[][] {
+function tieVectors(ir: Ir, want: number, rng: Rng, tries = 20000): number[][] {
   if (ir.outputs < 2) return [];
   const model = new GoldenModel(ir);
   const found: number[][] = [];

@@ -11,8 +11,8 @@
  * Both rules only look at the weights and the input format, never at data.
  */
 
-import { formatRange, type Format } from '../ir/format.js';
-import { biasFormat } from '../ir/accumulator.js';
+import { formatRange, type Format } from '../numeric/format.js';
+import { biasFormat } from '../numeric/accumulator.js';
 import { LIMITS } from '../spec/limits.js';
 import type { FloatLayer } from './onnx-graph.js';
 
@@ -29,20 +29,20 @@ export interface LayerFormats {
 }
 
 /** Largest frac in the spec's limits at which `magnitude` rounds to at most `maxInt`. */
-export function fracFor(magnitude: number, maxInt: number): number {
+function fracFor(magnitude: number, maxInt: number): number {
   for (let frac = LIMITS.maxFrac; frac > LIMITS.minFrac; frac--) {
     if (Math.round(magnitude * 2 ** frac) <= maxInt) return frac;
   }
   return LIMITS.minFrac;
 }
 
-export function weightFormat(layer: FloatLayer, bits: number): Format {
+function weightFormat(layer: FloatLayer, bits: number): Format {
   const maxAbs = Math.max(0, ...layer.weights.flat().map(Math.abs));
   const frac = maxAbs === 0 ? bits - 1 : fracFor(maxAbs, 2 ** (bits - 1) - 1);
   return { bits, frac, signed: true };
 }
 
-export function inputInterval(f: Format): Interval {
+function inputInterval(f: Format): Interval {
   const r = formatRange(f);
   return { lo: r.min * 2 ** -f.frac, hi: r.max * 2 ** -f.frac };
 }
@@ -66,7 +66,7 @@ function rounded(range: Interval, half: number): Interval {
 }
 
 /** `accFrac` caps the frac: finer than the accumulator adds only zero bits. */
-export function outputFormat(range: Interval, bits: number, relu: boolean, accFrac: number): Format {
+function outputFormat(range: Interval, bits: number, relu: boolean, accFrac: number): Format {
   const signed = !relu;
   const maxInt = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   const minInt = signed ? -(2 ** (bits - 1)) : 0;

@@ -8,14 +8,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compilePolicyText } from '../policy.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { InputError, inputError } from '../util/errors.js';
 import { FEATURE_SOURCE_NAMES } from '../spec/catalogue.js';
 import { DEFAULT_ACTIVATION_BITS, DEFAULT_INPUT_FORMAT, DEFAULT_WEIGHT_BITS } from './defaults.js';
 import { decodeModel, type OnnxModel } from './onnx-proto.js';
-import { extractNetwork, type FloatNetwork } from './onnx-graph.js';
+import { extractNetwork, networkShape, type FloatNetwork } from './onnx-graph.js';
 import { mergeFlags, parseCount, readTemplate, type Choices, type ImportFlags } from './overrides.js';
-import { buildSpec, headerLines, quantizationLines, specYaml, type PolicyChoices, type SourceInfo } from './policy.js';
+import { specYaml } from '../spec/write.js';
+import { buildSpec, headerLines, quantizationLines, type PolicyChoices, type SourceInfo } from './policy.js';
 
 export interface ImportResult {
   text: string;
@@ -99,7 +100,7 @@ function bitsFlag(text: string | undefined, flag: string, fallback: number): num
 }
 
 /** A policy name from the file name: lower case, [a-z0-9_], starting with a letter. */
-export function defaultName(file: string): string {
+function defaultName(file: string): string {
   const stem = basename(file).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
   const name = /^[a-z]/.test(stem) ? stem : `model_${stem}`;
   return name.slice(0, 32).replace(/_+$/, '') || 'model';
@@ -120,4 +121,4 @@ function compileChecked(text: string, file: string, template: string | undefined
   }
 }
 
-export { quantizationLines };
+export { networkShape, quantizationLines };

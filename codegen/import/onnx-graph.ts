@@ -34,7 +34,12 @@ export interface FloatNetwork {
   layers: FloatLayer[];
 }
 
-export const SUPPORTED_OPS = 'Gemm, MatMul+Add, Relu, Flatten (Identity and Reshape only as no-ops on [N, k])';
+/** "8 -> 16 -> 4": the network's widths, input first. */
+export function networkShape(net: FloatNetwork): string {
+  return [net.inputWidth, ...net.layers.map((l) => l.units)].join(' -> ');
+}
+
+const SUPPORTED_OPS = 'Gemm, MatMul+Add, Relu, Flatten (Identity and Reshape only as no-ops on [N, k])';
 const OPS = new Set(['Gemm', 'MatMul', 'Add', 'Relu', 'Flatten', 'Identity', 'Reshape']);
 const KNOWN_ATTRIBUTES: Record<string, string[]> = {
   Gemm: ['alpha', 'beta', 'transA', 'transB', 'broadcast'],
@@ -67,7 +72,7 @@ class Walk {
   }
 }
 
-export function describeNode(n: IndexedNode): string {
+function describeNode(n: IndexedNode): string {
   return `graph node ${n.index} (${n.node.name ? `"${n.node.name}"` : 'unnamed'})`;
 }
 

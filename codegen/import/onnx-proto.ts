@@ -121,9 +121,6 @@ export const DATA_TYPE_NAMES: Record<number, string> = {
   9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
 };
 
-/** AttributeProto.AttributeType values used here. */
-export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
-
 export interface OnnxOpsetId {
   domain?: string;
   version?: number;

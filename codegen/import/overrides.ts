@@ -6,7 +6,7 @@
 
 import { readPolicyFile, locate, type PolicySource } from '../spec/source.js';
 import { FEATURE_SOURCE_NAMES } from '../spec/catalogue.js';
-import type { Format } from '../ir/format.js';
+import type { Format } from '../numeric/format.js';
 import type { Head, HookPoint, SpecAction, SpecFeature, SpecHook, SpecTarget } from '../spec/types.js';
 import { inputError, toPointer } from '../util/errors.js';
 import type { LayerOverride } from './policy.js';
@@ -94,7 +94,7 @@ function list(text: string): string[] {
 }
 
 /** `--features wait_ns_log2,run=exec_ns_log2`: a source, or name=source. */
-export function parseFeatures(text: string): SpecFeature[] {
+function parseFeatures(text: string): SpecFeature[] {
   return list(text).map((item) => {
     const [name, source] = item.includes('=') ? (item.split('=', 2) as [string, string]) : [item, item];
     if (!FEATURE_SOURCE_NAMES.includes(source)) throw inputError(`--features: unknown feature source "${source}"`, {}, `use sources from the catalogue (nicsched features): ${FEATURE_SOURCE_NAMES.join(', ')}`);
@@ -103,7 +103,7 @@ export function parseFeatures(text: string): SpecFeature[] {
 }
 
 /** `--actions keep,boost:-3,demote:2`: a name and an optional nice adjustment. */
-export function parseActions(text: string): SpecAction[] {
+function parseActions(text: string): SpecAction[] {
   return list(text).map((item) => {
     const [name, nice] = item.split(':', 2) as [string, string | undefined];
     if (nice === undefined) return { name };
@@ -113,7 +113,7 @@ export function parseActions(text: string): SpecAction[] {
 }
 
 /** `u8.0`, `s16.-2`: signedness, bits, frac. */
-export function parseFormat(text: string, flag: string): Format {
+function parseFormat(text: string, flag: string): Format {
   const m = /^([us])(\d+)\.(-?\d+)$/.exec(text.trim());
   if (!m) throw inputError(`${flag}: "${text}" is not a format`, {}, 'write u<bits>.<frac> or s<bits>.<frac>, e.g. u8.0');
   return { bits: Number(m[2]), frac: Number(m[3]), signed: m[1] === 's' };

@@ -3,12 +3,11 @@
  * policy spec with `quantize: true` layers, written as YAML with a header naming its source.
  */
 
-import { Document, isMap, isScalar, visit } from 'yaml';
-import { describeFormat, type Format } from '../ir/format.js';
+import type { Format } from '../numeric/format.js';
 import type { Head, Spec, SpecAction, SpecFeature, SpecHook, SpecLayer, SpecTarget } from '../spec/types.js';
 import type { QuantizationReport } from '../ir/ir.js';
 import { chooseFormats } from './formats.js';
-import type { FloatNetwork } from './onnx-graph.js';
+import { networkShape, type FloatNetwork } from './onnx-graph.js';
 
 /** Formats a template may set per layer; everything else of a layer comes from the model. */
 export interface LayerOverride {
@@ -64,12 +63,11 @@ export function buildSpec(net: FloatNetwork, choices: PolicyChoices): Spec {
 }
 
 export function headerLines(src: SourceInfo, net: FloatNetwork): string[] {
-  const shape = [net.inputWidth, ...net.layers.map((l) => l.units)].join(' -> ');
   return [
     `Imported by \`nicsched import\` from ${src.file}`,
     `sha256 ${src.sha256}`,
     `producer ${src.producer}; ONNX IR version ${src.irVersion ?? '?'}; opset ai.onnx ${src.opset ?? '?'}`,
-    `network ${shape}; layers from nodes: ${net.layers.map((l) => l.nodes.join('+')).join(' | ')}`,
+    `network ${networkShape(net)}; layers from nodes: ${net.layers.map((l) => l.nodes.join('+')).join(' | ')}`,
     'Weights and biases are the model\'s floats; `quantize: true` lets the compiler round them (roundHalfEven).',
     'Default formats: docs/IMPORT.md. Edit the formats here or pass --spec-overrides to change them.',
   ];
@@ -77,25 +75,4 @@ export function headerLines(src: SourceInfo, net: FloatNetwork): string[] {
 
 export function quantizationLines(report: QuantizationReport[]): string[] {
   return report.map((r) => `layer ${r.layer} ${r.tensor.padEnd(7)} max |error| ${r.max_abs_error.toPrecision(3)}${r.clamped ? `, ${r.clamped} clamped` : ''}`);
-}
-
-/** YAML with number lists and small mappings in flow style, one weight row per line. */
-export function specYaml(spec: Spec, header: string[]): string {
-  const doc = new Document(spec);
-  visit(doc, {
-    Seq(_, node) {
-      if (node.items.every((i) => isScalar(i))) node.flow = true;
-    },
-    Map(_, node) {
-      if (node.items.every((p) => isScalar(p.value))) node.flow = true;
-    },
-  });
-  const root = doc.contents;
-  if (isMap(root)) root.flow = false;
-  doc.commentBefore = header.map((l) => ` ${l}`).join('\n');
-  return doc.toString({ lineWidth: 0 });
-}
-
-export function describeLayers(spec: Spec): string[] {
-  return spec.layers.map((l, k) => `layer ${k}: ${l.weights[0]?.length ?? 0} -> ${l.units} ${l.activation.padEnd(4)} w ${describeFormat(l.weight_format)} out ${describeFormat(l.output_format)}`);
 }

@@ -5,6 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { hexDigits } from '../util/hex.js';
 import type { Ir } from './ir.js';
 
 export function canonicalJson(value: unknown): string {
@@ -28,7 +29,22 @@ export function policyHash(ir: Ir): string {
   return createHash('sha256').update(canonicalJson(ir)).digest('hex');
 }
 
+/** The first 32 bits (big-endian) of a hex SHA-256 digest. */
+export function digest32(digest: string): number {
+  return Number.parseInt(digest.slice(0, 8), 16);
+}
+
+/** The first 16 hex digits of a SHA-256 digest: how messages and reports name a policy or a file. */
+export function shortHash(digest: string): string {
+  return digest.slice(0, 16);
+}
+
 /** The first 32 bits of the policy hash, as the POLICY_HASH register holds them. */
 export function policyHash32(hash: string): number {
-  return Number.parseInt(hash.slice(0, 8), 16);
+  return digest32(hash);
+}
+
+/** The same 32 bits as 8 lower-case hex digits, as generated headers print them. */
+export function policyHash32Hex(hash: string): string {
+  return hexDigits(policyHash32(hash), 8);
 }

@@ -4,7 +4,8 @@
  * Its canonical JSON is hashed into the policy hash (see canonical.ts).
  */
 
-import type { Format } from './format.js';
+import type { Accumulator } from '../numeric/accumulator.js';
+import type { Format } from '../numeric/format.js';
 import type { Activation, Head, HookPoint } from '../spec/types.js';
 
 export const IR_VERSION = 1;
@@ -12,12 +13,6 @@ export const IR_VERSION = 1;
 export interface IrFeature {
   name: string;
   source: string;
-}
-
-export interface IrAccumulator extends Format {
-  /** Worst-case bounds over all units and all inputs in range; `bits` is the smallest width holding them. */
-  min: number;
-  max: number;
 }
 
 export interface IrLayer {
@@ -29,7 +24,7 @@ export interface IrLayer {
   weight_format: Format;
   output_format: Format;
   /** Signed; frac = input frac + weight frac. */
-  accumulator: IrAccumulator;
+  accumulator: Accumulator;
   /** acc.frac - out.frac: > 0 rounds half up and shifts right, ≤ 0 shifts left. */
   shift: number;
   /** [units][inputs], integers in weight_format. */
@@ -92,13 +87,25 @@ export interface QuantizationReport {
   clamped: number;
 }
 
-export interface CompiledPolicy {
+/** A lowered policy: the IR with its hash. codegen/compiled.ts's CompiledPolicy adds the models built from it. */
+export interface LoweredPolicy {
   /** The policy file it came from, for located errors in later stages. */
   file?: string;
   ir: Ir;
   /** SHA-256 of the canonical IR, hex. */
   hash: string;
   quantization: QuantizationReport[];
+}
+
+/**
+ * @deprecated The name codegen/eval/run.ts still imports from here; everything else takes
+ * CompiledPolicy from codegen/compiled.ts (which extends this). Remove once eval imports that one.
+ */
+export type CompiledPolicy = LoweredPolicy;
+
+/** "8-16-8-4 MLP, head argmax": the network's widths, input first, and its head. */
+export function networkSummary(ir: Ir): string {
+  return `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}`;
 }
 
 export function outputFormat(ir: Ir): Format {

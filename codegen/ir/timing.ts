@@ -3,18 +3,12 @@
  * implement exactly this (docs/HARDWARE.md); the simulation measures it and must agree.
  */
 
+import { clog2 } from '../util/bits.js';
 import type { IrTiming } from './ir.js';
 
 /** Adder-tree levels between pipeline registers (a 16-input tree is one stage at 250 MHz). */
-export const DEFAULT_LEVELS_PER_STAGE = 4;
+const DEFAULT_LEVELS_PER_STAGE = 4;
 
-export function clog2(n: number): number {
-  let bits = 0;
-  while (2 ** bits < n) bits++;
-  return bits;
-}
-
-/** Cycles from in_valid to out_valid of one nicsched_dense instance. */
 /**
  * Cycles from in_valid to out_valid of one nicsched_dense instance: REUSE cycles of multiplies
  * (ceil(inputs/REUSE) multipliers per unit), then the adder tree over one chunk, cut every

@@ -6,18 +6,19 @@
  * (`class` when the trace knew it). Synthetic rows carry "src":"synthetic".
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Rng } from '../golden/vectors.js';
-import { formatRange, type Format } from '../ir/format.js';
+import { formatRange, type Format } from '../numeric/format.js';
 import type { Spec } from '../spec/types.js';
 import type { Trace } from '../trace/read.js';
 import type { TraceSample } from '../trace/format.js';
 import { inputError } from '../util/errors.js';
 import { actionIndex, heuristicAction, outcomeAction, type ActionName, type Features, type LabelRule } from './labels.js';
 
-export const DATASET_FORMAT_VERSION = 1;
+const DATASET_FORMAT_VERSION = 1;
 
 export interface DatasetHeader {
   type: 'dataset';
@@ -51,7 +52,7 @@ export interface Dataset {
  * (the ranges the first, hand-fitted reference policy used), clamped to the input format; seeded xorshift32
  * (golden/vectors.ts Rng), so a (seed, rows) pair names the same rows everywhere.
  */
-export const UNIFORM_V1_MAX: Readonly<Record<string, number>> = {
+const UNIFORM_V1_MAX: Readonly<Record<string, number>> = {
   wait_ns_log2: 30,
   exec_ns_log2: 30,
   nvcsw_delta: 32,
@@ -111,7 +112,7 @@ function traceRows(spec: Spec, trace: Trace, rule: LabelRule, ds: Dataset): void
   });
 }
 
-export function syntheticRows(spec: Spec, count: number, seed: number): DatasetRow[] {
+function syntheticRows(spec: Spec, count: number, seed: number): DatasetRow[] {
   const rng = new Rng(seed);
   return Array.from({ length: count }, () => {
     const raw = Object.fromEntries(spec.features.map((f) => [f.source, rng.int(0, UNIFORM_V1_MAX[f.source] ?? 255)]));
@@ -174,12 +175,6 @@ function featureRanges(ds: Dataset): DataCard['feature_ranges'] {
   );
 }
 
-function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const it of items) out[key(it)] = (out[key(it)] ?? 0) + 1;
-  return out;
-}
-
 export function dataCard(ds: Dataset, file: string, text: string): DataCard {
   const actions = ds.header.actions;
   const synthetic = ds.rows.filter((r) => r.src === 'synthetic').length;
@@ -219,7 +214,7 @@ export function dataCardMarkdown(card: DataCard): string {
     '',
     '| file | sha256 | source | host | kernel | interval | samples |',
     '|---|---|---|---|---|---|---|',
-    ...card.traces.map((t) => `| \`${t.file}\` | \`${t.sha256.slice(0, 16)}\` | ${t.source} | ${t.host} | ${t.kernel} | ${t.interval_ms} ms | ${t.samples} |`),
+    ...card.traces.map((t) => `| \`${t.file}\` | \`${shortHash(t.sha256)}\` | ${t.source} | ${t.host} | ${t.kernel} | ${t.interval_ms} ms | ${t.samples} |`),
     '',
     '## Label balance',
     '',
@@ -283,7 +278,7 @@ export interface LoadedDataset {
   rows: DatasetRow[];
 }
 
-export function parseDataset(text: string, file: string): LoadedDataset {
+function parseDataset(text: string, file: string): LoadedDataset {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const parse = (t: string, line: number): unknown => {

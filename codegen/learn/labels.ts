@@ -42,7 +42,7 @@ export function heuristicAction(f: Features): ActionName {
   return 'keep';
 }
 
-export function isHog(f: Features): boolean {
+function isHog(f: Features): boolean {
   return get(f, 'exec_ns_log2') >= 24 && get(f, 'nvcsw_delta') <= 1;
 }
 

@@ -32,7 +32,7 @@ export interface TrainResult {
 }
 
 /** The dataset must describe the template's inputs and outputs exactly. */
-export function checkCompatible(ds: LoadedDataset, t: Template): void {
+function checkCompatible(ds: LoadedDataset, t: Template): void {
   const where = { file: ds.file, line: 1 };
   const want = t.spec.features.map((f) => f.source).join(', ');
   const got = ds.header.features.map((f) => f.source).join(', ');
@@ -70,7 +70,7 @@ function schemaComment(templateFile: string): string | null {
   return first.startsWith('# yaml-language-server:') ? first : null;
 }
 
-export function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
+function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
   return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''} -o <this file>`;
 }
 

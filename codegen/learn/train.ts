@@ -12,8 +12,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { biasFormat } from '../ir/accumulator.js';
-import { formatRange, type Format } from '../ir/format.js';
+import { biasFormat } from '../numeric/accumulator.js';
+import { formatRange, type Format } from '../numeric/format.js';
 import { quantizeTensor } from '../ir/lower.js';
 import { Rng } from '../golden/vectors.js';
 import type { Spec, SpecLayer } from '../spec/types.js';
@@ -30,14 +30,14 @@ export interface TrainOptions {
 }
 
 /** --qat fine-tuning epochs as a share of the float epochs (at a tenth of the learning rate). */
-export const QAT_SHARE = 0.5;
+const QAT_SHARE = 0.5;
 
 /**
  * The loss sees the scores times 0.5 (a softmax temperature of 2), so the model needs twice the
  * score margin for the same loss. Wider margins survive the 1/16 output resolution of the
  * quantized scores: float vs quantized agreement rose from ~98.2 % to ~99.0 % on the reference data.
  */
-export const LOGIT_SCALE = 0.5;
+const LOGIT_SCALE = 0.5;
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { holdout: 0.2, batch: 64, learningRate: 0.01 };
 
@@ -54,7 +54,7 @@ export interface QuantLayer {
   clamped: number;
 }
 
-interface LayerGeometry {
+export interface LayerGeometry {
   inputs: number;
   units: number;
   relu: boolean;
@@ -97,7 +97,7 @@ export function geometry(spec: Spec): LayerGeometry[] {
 // --- seeded helpers ---------------------------------------------------------------------------------
 
 /** Fisher–Yates with the seeded xorshift32. */
-export function seededShuffle<T>(items: readonly T[], rng: Rng): T[] {
+function seededShuffle<T>(items: readonly T[], rng: Rng): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
@@ -142,15 +142,31 @@ const roundHalfEvenSte = (scale: number) => ste((x) => tf.div(tf.round(tf.mul(x,
 /** Activations: floor(v·2^frac + 1/2)/2^frac, the requantize rule (half toward +inf). */
 const roundHalfUpSte = (scale: number) => ste((x) => tf.div(tf.floor(tf.add(tf.mul(x, scale), 0.5)), scale));
 
+/**
+ * The weights a forward pass uses: with QAT, rounded to the weight grid (round half to even, as
+ * quantizeValue does). The training loop keeps them inside [wMin, wMax] (projectWeights), whose
+ * ends are on the grid, so rounding there equals lowering's round-then-clamp.
+ */
+export function weightStep<T extends tf.Tensor>(w: T, g: LayerGeometry, qat: boolean): T {
+  return qat ? (roundHalfEvenSte(2 ** g.weight.frac)(w) as T) : w;
+}
+
+/**
+ * A layer's output from its sum z (reals): relu, clip to the output range, and with QAT round half
+ * up on the output grid. Clipping before rounding gives the golden model's requantize (round, then
+ * saturate) because both ends of the range lie on the grid; test/unit/learn-train.test.ts holds
+ * the two together on every accumulator value.
+ */
+export function outputStep<T extends tf.Tensor>(z: T, g: LayerGeometry, qat: boolean): T {
+  let y: T = g.relu ? tf.relu(z) : z;
+  y = tf.clipByValue(y, g.lo, g.hi);
+  return qat ? (roundHalfUpSte(2 ** g.output.frac)(y) as T) : y;
+}
+
 function forwardTf(layers: TfLayer[], x: tf.Tensor2D, qat: boolean): tf.Tensor2D {
   let h: tf.Tensor2D = x;
   for (const { g, w, b } of layers) {
-    const weights = qat ? (roundHalfEvenSte(2 ** g.weight.frac)(w) as tf.Tensor2D) : w;
-    let z = tf.add(tf.matMul(h, weights), b) as tf.Tensor2D;
-    if (g.relu) z = tf.relu(z);
-    z = tf.clipByValue(z, g.lo, g.hi);
-    if (qat) z = roundHalfUpSte(2 ** g.output.frac)(z) as tf.Tensor2D;
-    h = z;
+    h = outputStep(tf.add(tf.matMul(h, weightStep(w, g, qat)), b) as tf.Tensor2D, g, qat);
   }
   return h;
 }

@@ -7,7 +7,7 @@ export function regmapJson(map: RegisterMap): object {
   return {
     format: 'nicsched-regmap',
     version: map.version,
-    addr_width: map.addrWidth,
+    addr_width: map.figures.addrWidth,
     data_width: 32,
     endianness: 'little',
     constants: Object.fromEntries(map.constants.map((c) => [c.name, c.value])),

@@ -6,6 +6,7 @@
 
 import { createRequire } from 'node:module';
 import type * as TsMorph from 'ts-morph';
+import { hex } from '../util/hex.js';
 import type { Block, Register, RegisterMap } from './model.js';
 
 // ts-morph loads the TypeScript compiler (~0.3 s): load it when a TS export is asked for, not
@@ -26,10 +27,6 @@ function camel(name: string): string {
 function pascal(name: string): string {
   const c = camel(name);
   return c.charAt(0).toUpperCase() + c.slice(1);
-}
-
-function hex(v: number): string {
-  return `0x${(v >>> 0).toString(16)}`;
 }
 
 function registerLiteral(r: Register): string {

@@ -1,16 +1,20 @@
 /**
- * The register model: one elaborated description of every register the card exposes, built from
- * the IR. Every exporter (JSON, C, Verilog, TypeScript, Markdown, HTML) walks this model and
- * invents nothing; rtl/nicsched_regs.vh is the policy-independent part of the Verilog export.
+ * The register model: one elaborated description of every register the card exposes and of every
+ * figure derived from it, built once from the IR into CompiledPolicy.regmap. Every exporter (JSON,
+ * C, Verilog, TypeScript, Markdown, HTML) walks this model generically and invents nothing; the RTL
+ * backend, the lab project and the reload planner read its typed figures instead of re-deriving
+ * them. rtl/nicsched_regs.vh is the policy-independent part of the Verilog export.
  *
  * Layout v2.0 (docs/HARDWARE.md): a global block at 0x0000, one block per request slot at
  * SLOT_BASE + n·SLOT_STRIDE, and the shadow weight bank at WEIGHTS_BASE. Registers are 32 bits,
  * little-endian.
  */
 
-import { APP_ID, REG_ID, REG_VERSION } from '../ir/constants.js';
 import { policyHash32 } from '../ir/canonical.js';
-import { outputFormat, type CompiledPolicy } from '../ir/ir.js';
+import { APP_ID, REG_ID, REG_VERSION } from '../ir/constants.js';
+import { outputFormat, type Ir } from '../ir/ir.js';
+import { LIMITS } from '../spec/limits.js';
+import { indexBits } from '../util/bits.js';
 import { shapeHash32 } from './shape.js';
 
 /** RO read-only; RW read-write; WO write-only (reads as `readsAs`); W1C write 1 to clear; W1S write 1 to set (hardware clears). */
@@ -36,45 +40,129 @@ export interface Register {
   /** Register arrays (FEATURE[i], SCORE[k]): element count and byte stride. */
   count?: number;
   stride?: number;
+  /** The constant that names `count` (FEATURE: INPUTS). */
+  countConstant?: ConstantName;
   /** What a read returns when it is not the stored value (WO registers). */
   readsAs?: string;
 }
 
+export type BlockName = 'global' | 'slot' | 'weights';
+
 export interface Block {
-  name: string;
+  name: BlockName;
   base: number;
   description: string;
   registers: Register[];
   /** Block arrays (slots): instance count and byte stride. */
   count?: number;
   stride?: number;
+  /** The constant that names `count` (slots: SLOTS). */
+  countConstant?: ConstantName;
+  /** Offsets fixed by the layout, the same for every policy (the weights block's follow the policy's shapes). */
+  fixedOffsets: boolean;
+}
+
+/** Every figure the register map implies, typed. The exports carry them as named constants (CONSTANTS). */
+export interface MapFigures {
+  idValue: number;
+  versionValue: number;
+  policyHashValue: number;
+  appId: number;
+  slots: number;
+  inputs: number;
+  outputs: number;
+  inBits: number;
+  outBits: number;
+  tagBits: number;
+  latency: number;
+  featuresPerWord: number;
+  packedWords: number;
+  weightsWords: number;
+  shapeHashValue: number;
+  /** Address bits the AXI-Lite slave decodes (at least 16; covers the weights block). */
+  addrWidth: number;
+  /** Bytes from address 0 to the end of the last register: the window a host maps. */
+  mapSize: number;
+}
+
+/** One layer's tensors in the shadow weight bank, in 32-bit words from the bank's base. */
+export interface WeightBankLayer {
+  index: number;
+  /** Weight [j][i] is word weightWord + j·inputs + i (its low weight_format.bits bits). */
+  weightWord: number;
+  weightCount: number;
+  /** Bias [j] takes words biasWord + j·wordsPerBias …, low word first. */
+  biasWord: number;
+  biasCount: number;
+  wordsPerBias: number;
+}
+
+/** The shadow weight bank as the RTL instantiates it and a reload writes it. */
+export interface WeightBank {
+  /** Byte address of word 0. */
+  base: number;
+  words: number;
+  /** Word-address bits a bank decodes (at least 1). */
+  addrBits: number;
+  layers: WeightBankLayer[];
+}
+
+export interface Constant {
+  name: ConstantName;
+  value: number;
+  description: string;
 }
 
 export interface RegisterMap {
   version: { major: number; minor: number };
-  /** Address bits the AXI-Lite slave decodes. */
-  addrWidth: number;
+  figures: MapFigures;
+  weightBank: WeightBank;
+  /** Layout maxima (policy-independent), exported with the Verilog layout. */
+  limits: { maxSlots: number; maxInputs: number; maxOutputs: number };
   blocks: Block[];
-  /** Named constants every export carries (ID value, version value, policy facts). */
-  constants: { name: string; value: number; description: string }[];
+  /** The figures as the named constants every export carries, in CONSTANTS order. */
+  constants: Constant[];
 }
 
-/** Offsets fixed by layout v1.0, independent of the policy. */
-export const LAYOUT = {
+/** The named constants of every export, each a figure of the model. */
+const CONSTANTS = [
+  { name: 'ID_VALUE', figure: 'idValue', description: 'ID register value' },
+  { name: 'VERSION_VALUE', figure: 'versionValue', description: 'VERSION register value' },
+  { name: 'POLICY_HASH_VALUE', figure: 'policyHashValue', description: 'POLICY_HASH of this policy' },
+  { name: 'APP_ID', figure: 'appId', description: 'Corundum application ID' },
+  { name: 'SLOTS', figure: 'slots', description: 'request slots' },
+  { name: 'INPUTS', figure: 'inputs', description: 'features per slot' },
+  { name: 'OUTPUTS', figure: 'outputs', description: 'scores per slot' },
+  { name: 'IN_BITS', figure: 'inBits', description: 'input width' },
+  { name: 'OUT_BITS', figure: 'outBits', description: 'output width' },
+  { name: 'TAG_BITS', figure: 'tagBits', description: 'doorbell tag width' },
+  { name: 'LATENCY', figure: 'latency', description: 'predicted doorbell-to-result cycles' },
+  { name: 'FEATURES_PER_WORD', figure: 'featuresPerWord', description: 'inputs per FEATURES_PACKED word' },
+  { name: 'PACKED_WORDS', figure: 'packedWords', description: 'FEATURES_PACKED words per slot' },
+  { name: 'WEIGHTS_WORDS', figure: 'weightsWords', description: '32-bit words of the shadow weight bank' },
+  { name: 'SHAPE_HASH_VALUE', figure: 'shapeHashValue', description: 'hash of the hardware shape: a reload needs weights of the same shape' },
+  { name: 'ADDR_WIDTH', figure: 'addrWidth', description: 'address bits the register map decodes' },
+  { name: 'MAP_SIZE', figure: 'mapSize', description: 'bytes from 0 to the end of the last register (weights block included)' },
+] as const satisfies ReadonlyArray<{ name: string; figure: keyof MapFigures; description: string }>;
+
+export type ConstantName = (typeof CONSTANTS)[number]['name'];
+
+/** Offsets fixed by layout v1.0, independent of the policy; the maxima are the spec's (spec/limits.ts). */
+const LAYOUT = {
   slotBase: 0x1000,
   slotStride: 0x400,
   scoreOffset: 0x080,
   featureOffset: 0x100,
   packedOffset: 0x200,
   weightsBase: 0x20000,
-  maxSlots: 64,
-  maxInputs: 64,
-  maxOutputs: 32,
+  maxSlots: LIMITS.maxSlots,
+  maxInputs: LIMITS.maxInputs,
+  maxOutputs: LIMITS.maxOutputs,
   tagBits: 16,
 } as const;
 
 /** Features per FEATURES_PACKED word: as many whole inputs as fit 32 bits. */
-export function featuresPerWord(inBits: number): number {
+function featuresPerWord(inBits: number): number {
   return Math.floor(32 / inBits);
 }
 
@@ -85,94 +173,139 @@ export function biasWords(bits: number): number {
 
 const field = (name: string, lsb: number, width: number, description: string): Field => ({ name, lsb, width, description });
 
-function globalBlock(policy: CompiledPolicy): Block {
-  const { ir } = policy;
+/** A register value from its fields: `values` by field name (missing fields are 0). */
+function packFields(fields: readonly Field[], values: Readonly<Record<string, number>>): number {
+  return fields.reduce((word, f) => {
+    const v = values[f.name] ?? 0;
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** f.width) throw new Error(`register field ${f.name} cannot hold ${v} in ${f.width} bits`);
+    return word + v * 2 ** f.lsb;
+  }, 0);
+}
+
+const CAPS_FIELDS: Field[] = [
+  field('INPUTS', 0, 8, 'features per slot'),
+  field('OUTPUTS', 8, 8, 'outputs of the last layer'),
+  field('SLOTS', 16, 8, 'request slots'),
+  { ...field('FLAGS', 24, 8, 'feature flags'), flags: [{ name: 'HEAD_SCORES', bit: 0, description: 'head is scores (no argmax)' }] },
+];
+const FORMAT_FIELDS: Field[] = [field('IN_BITS', 0, 8, 'input width'), field('IN_SIGNED', 8, 1, 'inputs are signed'), field('OUT_BITS', 16, 8, 'output width'), field('OUT_SIGNED', 24, 1, 'outputs are signed')];
+const TIMING_FIELDS: Field[] = [field('LATENCY', 0, 16, 'doorbell-to-result cycles'), field('II', 16, 16, 'cycles between inferences')];
+
+function globalBlock(ir: Ir, hash32: number): Block {
   const out = outputFormat(ir);
-  const caps = ir.features.length | (ir.outputs << 8) | (ir.target.slots << 16) | ((ir.head === 'scores' ? 1 : 0) << 24);
-  const format = ir.input_format.bits | (Number(ir.input_format.signed) << 8) | (out.bits << 16) | (Number(out.signed) << 24);
-  const timing = ir.timing.latency | (ir.timing.ii << 16);
+  const caps = packFields(CAPS_FIELDS, { INPUTS: ir.features.length, OUTPUTS: ir.outputs, SLOTS: ir.target.slots, FLAGS: ir.head === 'scores' ? 1 : 0 });
+  const format = packFields(FORMAT_FIELDS, { IN_BITS: ir.input_format.bits, IN_SIGNED: Number(ir.input_format.signed), OUT_BITS: out.bits, OUT_SIGNED: Number(out.signed) });
+  const timing = packFields(TIMING_FIELDS, { LATENCY: ir.timing.latency, II: ir.timing.ii });
   return {
     name: 'global',
     base: 0x0000,
+    fixedOffsets: true,
     description: 'Identification, control, status and counters.',
     registers: [
       { name: 'ID', offset: 0x000, access: 'RO', reset: REG_ID, description: 'Block identifier "NSCH".', fields: [] },
       { name: 'VERSION', offset: 0x004, access: 'RO', reset: REG_VERSION, description: 'Register-layout version.', fields: [field('MINOR', 0, 16, 'minor'), field('MAJOR', 16, 16, 'major')] },
-      { name: 'POLICY_HASH', offset: 0x008, access: 'RO', reset: policyHash32(policy.hash), description: 'First 32 bits (big-endian) of the SHA-256 policy hash.', fields: [] },
+      { name: 'POLICY_HASH', offset: 0x008, access: 'RO', reset: hash32, description: 'First 32 bits (big-endian) of the SHA-256 policy hash.', fields: [] },
+      { name: 'CAPS', offset: 0x00c, access: 'RO', reset: caps, description: 'Capabilities.', fields: CAPS_FIELDS },
       {
-        name: 'CAPS', offset: 0x00c, access: 'RO', reset: caps >>> 0, description: 'Capabilities.',
-        fields: [field('INPUTS', 0, 8, 'features per slot'), field('OUTPUTS', 8, 8, 'outputs of the last layer'), field('SLOTS', 16, 8, 'request slots'), { ...field('FLAGS', 24, 8, 'feature flags'), flags: [{ name: 'HEAD_SCORES', bit: 0, description: 'head is scores (no argmax)' }] }],
-      },
-      {
-        name: 'CONTROL', offset: 0x010, access: 'RW', reset: 0, description: 'Control.',
+        name: 'CONTROL',
+        offset: 0x010,
+        access: 'RW',
+        reset: 0,
+        description: 'Control.',
         fields: [field('ENABLE', 0, 1, 'accept doorbells'), field('SOFT_RESET', 1, 1, 'write 1: clear slots, pipeline, counters and ERROR; reads 0')],
       },
       { name: 'STATUS', offset: 0x014, access: 'RO', reset: 0, description: 'Status.', fields: [field('ENABLED', 0, 1, 'CONTROL.ENABLE'), field('BUSY', 1, 1, 'a slot is pending or in flight')] },
       {
-        name: 'ERROR', offset: 0x018, access: 'W1C', reset: 0, description: 'Sticky error bits; write 1 to clear.',
-        fields: [
-          field('DOORBELL_DISABLED', 0, 1, 'doorbell while CONTROL.ENABLE = 0'),
-          field('DOORBELL_BUSY', 1, 1, 'doorbell on a busy slot'),
-          field('FEATURE_BUSY', 2, 1, 'feature write on a busy slot'),
-          field('BAD_ADDRESS', 3, 1, 'access to an unmapped address'),
-        ],
+        name: 'ERROR',
+        offset: 0x018,
+        access: 'W1C',
+        reset: 0,
+        description: 'Sticky error bits; write 1 to clear.',
+        fields: [field('DOORBELL_DISABLED', 0, 1, 'doorbell while CONTROL.ENABLE = 0'), field('DOORBELL_BUSY', 1, 1, 'doorbell on a busy slot'), field('FEATURE_BUSY', 2, 1, 'feature write on a busy slot'), field('BAD_ADDRESS', 3, 1, 'access to an unmapped address')],
       },
-      { name: 'TIMING', offset: 0x01c, access: 'RO', reset: timing >>> 0, description: "The compiler's prediction.", fields: [field('LATENCY', 0, 16, 'doorbell-to-result cycles'), field('II', 16, 16, 'cycles between inferences')] },
+      { name: 'TIMING', offset: 0x01c, access: 'RO', reset: timing, description: "The compiler's prediction.", fields: TIMING_FIELDS },
       { name: 'INFERENCES', offset: 0x020, access: 'RO', reset: 0, description: 'Results written (wraps).', fields: [] },
       { name: 'LAT_LAST', offset: 0x024, access: 'RO', reset: 0, description: 'Doorbell-to-result cycles of the last result.', fields: [] },
       { name: 'LAT_MAX', offset: 0x028, access: 'RO', reset: 0, description: 'Largest LAT_LAST since reset.', fields: [] },
       { name: 'ERRORS', offset: 0x02c, access: 'RO', reset: 0, description: 'Error events (wraps).', fields: [] },
+      { name: 'FORMAT', offset: 0x030, access: 'RO', reset: format, description: 'Input and output number formats.', fields: FORMAT_FIELDS },
       {
-        name: 'FORMAT', offset: 0x030, access: 'RO', reset: format >>> 0, description: 'Input and output number formats.',
-        fields: [field('IN_BITS', 0, 8, 'input width'), field('IN_SIGNED', 8, 1, 'inputs are signed'), field('OUT_BITS', 16, 8, 'output width'), field('OUT_SIGNED', 24, 1, 'outputs are signed')],
-      },
-      {
-        name: 'RELOAD', offset: 0x034, access: 'W1S', reset: 0, description: 'Weight reload.',
+        name: 'RELOAD',
+        offset: 0x034,
+        access: 'W1S',
+        reset: 0,
+        description: 'Weight reload.',
         fields: [field('COMMIT', 0, 1, 'write 1: swap the shadow bank in between inferences; reads 1 until done')],
       },
-      { name: 'SHADOW_HASH', offset: 0x038, access: 'RW', reset: policyHash32(policy.hash), description: 'POLICY_HASH the shadow bank holds; COMMIT copies it to POLICY_HASH.', fields: [] },
+      { name: 'SHADOW_HASH', offset: 0x038, access: 'RW', reset: hash32, description: 'POLICY_HASH the shadow bank holds; COMMIT copies it to POLICY_HASH.', fields: [] },
       { name: 'RELOADS', offset: 0x03c, access: 'RO', reset: 0, description: 'Commits done (wraps).', fields: [] },
     ],
   };
 }
 
-function slotBlock(policy: CompiledPolicy): Block {
-  const { ir } = policy;
+function slotBlock(ir: Ir): Block {
+  const inBits = ir.input_format.bits;
+  const perWord = featuresPerWord(inBits);
   return {
     name: 'slot',
     base: LAYOUT.slotBase,
     count: ir.target.slots,
     stride: LAYOUT.slotStride,
+    countConstant: 'SLOTS',
+    fixedOffsets: true,
     description: 'A request slot: features in, doorbell, result out. One owner (CPU) per slot.',
     registers: [
       { name: 'DOORBELL', offset: 0x000, access: 'WO', reset: 0, readsAs: '0', description: "Start an inference on this slot's features.", fields: [field('TAG', 0, LAYOUT.tagBits, 'returned in RESULT.TAG')] },
       {
-        name: 'RESULT', offset: 0x004, access: 'RO', reset: 0, description: 'The last result of this slot.',
+        name: 'RESULT',
+        offset: 0x004,
+        access: 'RO',
+        reset: 0,
+        description: 'The last result of this slot.',
         fields: [field('ACTION', 0, 8, 'argmax index (0 for head = scores)'), field('TAG', 8, LAYOUT.tagBits, 'tag of the doorbell'), field('BUSY', 30, 1, 'an inference is pending or in flight'), field('VALID', 31, 1, 'ACTION, TAG and SCORE hold a result')],
       },
-      { name: 'SCORE', offset: LAYOUT.scoreOffset, count: ir.outputs, stride: 4, access: 'RO', reset: 0, description: 'Last-layer output k, sign- or zero-extended.', fields: [] },
-      { name: 'FEATURE', offset: LAYOUT.featureOffset, count: ir.features.length, stride: 4, access: 'RW', reset: 0, description: 'Input i (low input-width bits stored); ignored while BUSY.', fields: [] },
+      { name: 'SCORE', offset: LAYOUT.scoreOffset, count: ir.outputs, countConstant: 'OUTPUTS', stride: 4, access: 'RO', reset: 0, description: 'Last-layer output k, sign- or zero-extended.', fields: [] },
+      { name: 'FEATURE', offset: LAYOUT.featureOffset, count: ir.features.length, countConstant: 'INPUTS', stride: 4, access: 'RW', reset: 0, description: 'Input i (low input-width bits stored); ignored while BUSY.', fields: [] },
       {
-        name: 'FEATURES_PACKED', offset: LAYOUT.packedOffset, count: Math.ceil(ir.features.length / featuresPerWord(ir.input_format.bits)), stride: 4, access: 'RW', reset: 0,
-        description: `The same inputs, ${featuresPerWord(ir.input_format.bits)} per word: input w·${featuresPerWord(ir.input_format.bits)}+m at bits [m·${ir.input_format.bits} +: ${ir.input_format.bits}]. A write updates the inputs whose bits lie in strobed bytes; ignored while BUSY.`,
+        name: 'FEATURES_PACKED',
+        offset: LAYOUT.packedOffset,
+        count: Math.ceil(ir.features.length / perWord),
+        countConstant: 'PACKED_WORDS',
+        stride: 4,
+        access: 'RW',
+        reset: 0,
+        description: `The same inputs, ${perWord} per word: input w·${perWord}+m at bits [m·${inBits} +: ${inBits}]. A write updates the inputs whose bits lie in strobed bytes; ignored while BUSY.`,
         fields: [],
       },
     ],
   };
 }
 
-/** The shadow weight bank: every weight and bias of every layer, write-only, swapped in by RELOAD.COMMIT. */
-function weightsBlock(policy: CompiledPolicy): Block {
-  const registers: Register[] = [];
-  let offset = 0;
-  for (const l of policy.ir.layers) {
-    registers.push({ name: `L${l.index}_WEIGHT`, offset, count: l.units * l.inputs, stride: 4, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} weight [j][i] at element j·${l.inputs}+i, low ${l.weight_format.bits} bits (two's complement).`, fields: [] });
-    offset += 4 * l.units * l.inputs;
-    const words = biasWords(l.accumulator.bits);
-    registers.push({ name: `L${l.index}_BIAS`, offset, count: l.units, stride: 4 * words, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} bias [j], ${l.accumulator.bits}-bit two's complement at accumulator scale${words > 1 ? ', low word first' : ''}.`, fields: [] });
-    offset += 4 * words * l.units;
+/** Word offsets of every layer's weights and biases: a layer's weights, then its biases, layer after layer. */
+function weightBank(ir: Ir): WeightBank {
+  const layers: WeightBankLayer[] = [];
+  let word = 0;
+  for (const l of ir.layers) {
+    const weightWord = word;
+    const wordsPerBias = biasWords(l.accumulator.bits);
+    word += l.units * l.inputs;
+    layers.push({ index: l.index, weightWord, weightCount: l.units * l.inputs, biasWord: word, biasCount: l.units, wordsPerBias });
+    word += l.units * wordsPerBias;
   }
-  return { name: 'weights', base: LAYOUT.weightsBase, description: 'Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.', registers };
+  return { base: LAYOUT.weightsBase, words: word, addrBits: indexBits(word), layers };
+}
+
+/** The shadow weight bank as registers: every weight and bias of every layer, write-only, swapped in by RELOAD.COMMIT. */
+function weightsBlock(ir: Ir, bank: WeightBank): Block {
+  const registers = ir.layers.flatMap((l): Register[] => {
+    const at = bank.layers[l.index]!;
+    const multiword = at.wordsPerBias > 1 ? ', low word first' : '';
+    return [
+      { name: `L${l.index}_WEIGHT`, offset: 4 * at.weightWord, count: at.weightCount, stride: 4, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} weight [j][i] at element j·${l.inputs}+i, low ${l.weight_format.bits} bits (two's complement).`, fields: [] },
+      { name: `L${l.index}_BIAS`, offset: 4 * at.biasWord, count: at.biasCount, stride: 4 * at.wordsPerBias, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} bias [j], ${l.accumulator.bits}-bit two's complement at accumulator scale${multiword}.`, fields: [] },
+    ];
+  });
+  return { name: 'weights', base: bank.base, fixedOffsets: false, description: 'Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.', registers };
 }
 
 /** Bytes from address 0 to the end of the last register: the register window a host must map. */
@@ -180,48 +313,54 @@ function mapEnd(blocks: Block[]): number {
   return blocks.reduce((max, b) => Math.max(max, ...b.registers.map((r) => addressOf(b, r, (b.count ?? 1) - 1, (r.count ?? 1) - 1) + (r.stride ?? 4))), 0);
 }
 
-/** 32-bit words of the shadow weight bank (every weight, then every bias word, per layer). */
-function bankWords(block: Block): number {
-  return block.registers.reduce((max, r) => Math.max(max, (r.offset + (r.count ?? 1) * (r.stride ?? 4)) / 4), 0);
-}
-
-/** Address bits the slave must decode to reach every register. */
-function addressWidth(blocks: Block[]): number {
-  const end = mapEnd(blocks);
-  let bits = 16;
-  while (2 ** bits < end) bits++;
-  return bits;
-}
-
-export function buildRegisterMap(policy: CompiledPolicy): RegisterMap {
-  const { ir } = policy;
-  const out = outputFormat(ir);
-  const weights = weightsBlock(policy);
-  const blocks = [globalBlock(policy), slotBlock(policy), weights];
+/** The register model of a lowered policy whose policy hash is `hash`. The front end builds it once. */
+export function buildRegisterMap(ir: Ir, hash: string): RegisterMap {
+  const hash32 = policyHash32(hash);
+  const bank = weightBank(ir);
+  const blocks = [globalBlock(ir, hash32), slotBlock(ir), weightsBlock(ir, bank)];
+  const mapSize = mapEnd(blocks);
+  const perWord = featuresPerWord(ir.input_format.bits);
+  const figures: MapFigures = {
+    idValue: REG_ID,
+    versionValue: REG_VERSION,
+    policyHashValue: hash32,
+    appId: APP_ID,
+    slots: ir.target.slots,
+    inputs: ir.features.length,
+    outputs: ir.outputs,
+    inBits: ir.input_format.bits,
+    outBits: outputFormat(ir).bits,
+    tagBits: LAYOUT.tagBits,
+    latency: ir.timing.latency,
+    featuresPerWord: perWord,
+    packedWords: Math.ceil(ir.features.length / perWord),
+    weightsWords: bank.words,
+    shapeHashValue: shapeHash32(ir),
+    addrWidth: indexBits(mapSize, 16),
+    mapSize,
+  };
   return {
     version: { major: REG_VERSION >>> 16, minor: REG_VERSION & 0xffff },
-    addrWidth: addressWidth(blocks),
+    figures,
+    weightBank: bank,
+    limits: { maxSlots: LAYOUT.maxSlots, maxInputs: LAYOUT.maxInputs, maxOutputs: LAYOUT.maxOutputs },
     blocks,
-    constants: [
-      { name: 'ID_VALUE', value: REG_ID, description: 'ID register value' },
-      { name: 'VERSION_VALUE', value: REG_VERSION, description: 'VERSION register value' },
-      { name: 'POLICY_HASH_VALUE', value: policyHash32(policy.hash), description: 'POLICY_HASH of this policy' },
-      { name: 'APP_ID', value: APP_ID, description: 'Corundum application ID' },
-      { name: 'SLOTS', value: ir.target.slots, description: 'request slots' },
-      { name: 'INPUTS', value: ir.features.length, description: 'features per slot' },
-      { name: 'OUTPUTS', value: ir.outputs, description: 'scores per slot' },
-      { name: 'IN_BITS', value: ir.input_format.bits, description: 'input width' },
-      { name: 'OUT_BITS', value: out.bits, description: 'output width' },
-      { name: 'TAG_BITS', value: LAYOUT.tagBits, description: 'doorbell tag width' },
-      { name: 'LATENCY', value: ir.timing.latency, description: 'predicted doorbell-to-result cycles' },
-      { name: 'FEATURES_PER_WORD', value: featuresPerWord(ir.input_format.bits), description: 'inputs per FEATURES_PACKED word' },
-      { name: 'PACKED_WORDS', value: Math.ceil(ir.features.length / featuresPerWord(ir.input_format.bits)), description: 'FEATURES_PACKED words per slot' },
-      { name: 'WEIGHTS_WORDS', value: bankWords(weights), description: '32-bit words of the shadow weight bank' },
-      { name: 'SHAPE_HASH_VALUE', value: shapeHash32(ir), description: 'hash of the hardware shape: a reload needs weights of the same shape' },
-      { name: 'ADDR_WIDTH', value: addressWidth(blocks), description: 'address bits the register map decodes' },
-      { name: 'MAP_SIZE', value: mapEnd(blocks), description: 'bytes from 0 to the end of the last register (weights block included)' },
-    ],
+    constants: CONSTANTS.map((c) => ({ name: c.name, value: figures[c.figure], description: c.description })),
   };
+}
+
+/** The block named `name`. */
+export function blockOf(map: RegisterMap, name: BlockName): Block {
+  const block = map.blocks.find((b) => b.name === name);
+  if (!block) throw new Error(`register model has no ${name} block`);
+  return block;
+}
+
+/** The register named `name` in `block`. */
+export function registerOf(block: Block, name: string): Register {
+  const reg = block.registers.find((r) => r.name === name);
+  if (!reg) throw new Error(`register model has no ${block.name}.${name}`);
+  return reg;
 }
 
 /** Absolute address of register `reg` in block instance `n`, element `i`. */

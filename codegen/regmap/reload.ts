@@ -4,10 +4,11 @@
  * formats (widths, shifts, slots, reuse); only weights and biases live in the shadow bank.
  */
 
-import { canonicalJson, policyHash32 } from '../ir/canonical.js';
-import type { CompiledPolicy, Ir } from '../ir/ir.js';
-import { addressOf, biasWords, buildRegisterMap, type Block, type RegisterMap } from './model.js';
-import { hardwareShape, layerShape, shapeHash32 } from './shape.js';
+import { canonicalJson, policyHash32, shortHash } from '../ir/canonical.js';
+import type { Ir, LoweredPolicy } from '../ir/ir.js';
+import { addressOf, biasWords, blockOf, registerOf, type RegisterMap, type WeightBank } from './model.js';
+import { hex } from '../util/hex.js';
+import { hardwareShape, layerShape } from './shape.js';
 
 export interface RegisterWrite {
   address: number;
@@ -41,49 +42,47 @@ function differences(running: Ir, next: Ir): string[] {
 }
 
 function mask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : (2 ** bits - 1);
+  return bits >= 32 ? 0xffffffff : 2 ** bits - 1;
 }
 
 /** Two's complement of `value` in `bits`, split into 32-bit words, low word first. */
-export function wordsOf(value: number, bits: number): number[] {
+function wordsOf(value: number, bits: number): number[] {
   const modulus = 1n << BigInt(bits);
   const raw = ((BigInt(value) % modulus) + modulus) % modulus;
   return Array.from({ length: biasWords(bits) }, (_, w) => Number((raw >> BigInt(32 * w)) & 0xffffffffn));
 }
 
-function weightWrites(map: RegisterMap, ir: Ir): RegisterWrite[] {
-  const bank = map.blocks.find((b) => b.name === 'weights') as Block;
+/** Every weight and bias word of `ir`, written where the running bitstream's weight bank has it. */
+function weightWrites(bank: WeightBank, ir: Ir): RegisterWrite[] {
   const writes: RegisterWrite[] = [];
+  const address = (word: number) => bank.base + 4 * word;
   for (const l of ir.layers) {
-    const weights = bank.registers.find((r) => r.name === `L${l.index}_WEIGHT`)!;
-    const bias = bank.registers.find((r) => r.name === `L${l.index}_BIAS`)!;
+    const at = bank.layers[l.index]!;
     l.weights.forEach((row, j) =>
       row.forEach((w, i) => {
         const k = j * l.inputs + i;
-        writes.push({ address: addressOf(bank, weights, 0, k), value: (w & mask(l.weight_format.bits)) >>> 0, what: `${weights.name}[${k}] = ${w}` });
+        writes.push({ address: address(at.weightWord + k), value: (w & mask(l.weight_format.bits)) >>> 0, what: `L${l.index}_WEIGHT[${k}] = ${w}` });
       }),
     );
     l.bias.forEach((b, j) =>
       wordsOf(b, l.accumulator.bits).forEach((word, w) => {
-        writes.push({ address: addressOf(bank, bias, 0, j) + 4 * w, value: word, what: `${bias.name}[${j}]${w > 0 ? `.word${w}` : ''} = ${b}` });
+        writes.push({ address: address(at.biasWord + j * at.wordsPerBias + w), value: word, what: `L${l.index}_BIAS[${j}]${w > 0 ? `.word${w}` : ''} = ${b}` });
       }),
     );
   }
   return writes;
 }
 
-export function reloadPlan(running: CompiledPolicy, next: CompiledPolicy): ReloadPlan {
+/** A compiled policy as far as a reload is concerned: its IR, hash and register model. */
+export type ReloadSide = Pick<LoweredPolicy, 'ir' | 'hash'> & { regmap: RegisterMap };
+
+export function reloadPlan(running: ReloadSide, next: ReloadSide): ReloadPlan {
   const reasons = differences(running.ir, next.ir);
-  const base = { running_hash: running.hash, new_hash: next.hash, running_shape: shapeHash32(running.ir), new_shape: shapeHash32(next.ir) };
+  const base = { running_hash: running.hash, new_hash: next.hash, running_shape: running.regmap.figures.shapeHashValue, new_shape: next.regmap.figures.shapeHashValue };
   if (reasons.length > 0) return { compatible: false, reasons, ...base, writes: [] };
-  const map = buildRegisterMap(running);
-  const global = map.blocks.find((b) => b.name === 'global')!;
-  const reg = (name: string) => addressOf(global, global.registers.find((r) => r.name === name)!);
-  const writes = [
-    ...weightWrites(map, next.ir),
-    { address: reg('SHADOW_HASH'), value: policyHash32(next.hash), what: `SHADOW_HASH = ${next.hash.slice(0, 8)}` },
-    { address: reg('RELOAD'), value: 1, what: 'RELOAD.COMMIT' },
-  ];
+  const global = blockOf(running.regmap, 'global');
+  const reg = (name: string) => addressOf(global, registerOf(global, name));
+  const writes = [...weightWrites(running.regmap.weightBank, next.ir), { address: reg('SHADOW_HASH'), value: policyHash32(next.hash), what: `SHADOW_HASH = ${next.hash.slice(0, 8)}` }, { address: reg('RELOAD'), value: 1, what: 'RELOAD.COMMIT' }];
   return { compatible: true, reasons: [], ...base, writes };
 }
 
@@ -97,19 +96,15 @@ export function planWords(plan: ReloadPlan): string {
   const bank = plan.writes.slice(0, -2);
   const base = bank[0]?.address ?? 0;
   bank.forEach((w, i) => {
-    if (w.address !== base + 4 * i) throw new Error(`planWords: shadow write ${i} at 0x${w.address.toString(16)} is not contiguous`);
+    if (w.address !== base + 4 * i) throw new Error(`planWords: shadow write ${i} at ${hex(w.address)} is not contiguous`);
   });
   const header = [policyHash32(plan.new_hash), plan.new_shape, bank.length];
-  return [...header, ...bank.map((w) => w.value)].map((v) => `0x${(v >>> 0).toString(16)}`).join('\n') + '\n';
+  return [...header, ...bank.map((w) => w.value)].map((v) => hex(v)).join('\n') + '\n';
 }
 
 export function formatPlan(plan: ReloadPlan): string {
   if (!plan.compatible) {
-    return [`cannot reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
+    return [`cannot reload ${shortHash(plan.new_hash)} into a card running ${shortHash(plan.running_hash)}: a new bitstream is needed`, ...plan.reasons.map((r) => `  ${r}`)].join('\n') + '\n';
   }
-  const hex = (v: number, d: number) => `0x${v.toString(16).padStart(d, '0')}`;
-  return [
-    `# reload ${plan.new_hash.slice(0, 16)} into a card running ${plan.running_hash.slice(0, 16)}: ${plan.writes.length} writes`,
-    ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`),
-  ].join('\n') + '\n';
+  return [`# reload ${shortHash(plan.new_hash)} into a card running ${shortHash(plan.running_hash)}: ${plan.writes.length} writes`, ...plan.writes.map((w) => `${hex(w.address, 6)} ${hex(w.value, 8)}  # ${w.what}`)].join('\n') + '\n';
 }

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../ir/canonical.js';
+import { canonicalJson, digest32 } from '../ir/canonical.js';
 import type { Ir, IrLayer } from '../ir/ir.js';
 
 /** What the bitstream fixes for the whole policy. */
@@ -39,5 +39,5 @@ export function layerShape(l: IrLayer): Record<string, unknown> {
 /** First 32 bits (big-endian) of the SHA-256 of the canonical shape: equal exactly when the shapes are. */
 export function shapeHash32(ir: Ir): number {
   const shape = { ...hardwareShape(ir), layer_shapes: ir.layers.map(layerShape) };
-  return Number.parseInt(createHash('sha256').update(canonicalJson(shape)).digest('hex').slice(0, 8), 16);
+  return digest32(createHash('sha256').update(canonicalJson(shape)).digest('hex'));
 }

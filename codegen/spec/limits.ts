@@ -32,3 +32,16 @@ export const LIMITS = {
   maxTtlMs: 10_000,
   maxStallTimeoutMs: 10_000,
 } as const;
+
+/**
+ * The most nice levels the scheduler hook lets a decision move a task: the kernel patch's
+ * SCHED_NIC_NICE_MAX (include/linux/sched/nic.h) and the module's generated NSH_NICE_LIMIT are this
+ * bound (the module checks the two agree when it builds). An action may ask for up to
+ * LIMITS.maxNiceDelta; the hook applies hookAdjustment() of it.
+ */
+export const HOOK_NICE_LIMIT = 8;
+
+/** The adjustment the hook applies for an action's nice: clamped to ±HOOK_NICE_LIMIT (nsh_clamp_nice). */
+export function hookAdjustment(nice: number): number {
+  return Math.max(-HOOK_NICE_LIMIT, Math.min(HOOK_NICE_LIMIT, nice));
+}

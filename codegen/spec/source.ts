@@ -19,7 +19,7 @@ export function readPolicyFile(file: string): PolicySource {
 }
 
 function readBytes(file: string): Uint8Array {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(file).isDirectory();
   } catch (err) {
@@ -70,7 +70,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
 }
 
 /** Offset of the first byte that breaks UTF-8 (structure only; enough to point at the problem). */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
+function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;

@@ -1,6 +1,6 @@
 /** Policy spec v1 as written by users (DESIGN.md §2), after schema validation. */
 
-import type { Format } from '../ir/format.js';
+import type { Format } from '../numeric/format.js';
 
 export type Activation = 'relu' | 'none';
 export type Head = 'argmax' | 'scores';

@@ -1,19 +1,23 @@
 /**
  * Policy validation: the JSON Schema (ajv, draft 2020-12) first, then the semantic checks a schema
- * cannot express (shapes, integer ranges, name uniqueness, catalogue and board look-ups). Every
- * problem becomes a located diagnostic.
+ * cannot express (shapes, integer ranges, name uniqueness, catalogue and board look-ups, accumulator
+ * widths, the board's DSP budget). Every problem becomes a located diagnostic. Validation is the
+ * only place a policy is refused: a spec that passes here lowers and compiles for every backend, so
+ * `nicsched check` accepts exactly what `nicsched compile` accepts.
  */
 
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { isScalar, visit } from 'yaml';
 import schema from '../schema/policy-v1.schema.json' with { type: 'json' };
-import { fits, formatRange, describeFormat, type Format } from '../ir/format.js';
+import { fits, formatRange, describeFormat, type Format } from '../numeric/format.js';
 import { InputError, toPointer, fromPointer, type Diagnostic } from '../util/errors.js';
 import { FEATURE_SOURCE_NAMES } from './catalogue.js';
 import { LIMITS } from './limits.js';
-import { biasFormat } from '../ir/accumulator.js';
+import { accumulatorFor, biasFormat } from '../numeric/accumulator.js';
+import { findBoard } from './boards.js';
+import { dspBudget, DSP_BUDGET_SHARE, multipliers, reuseThatFits, type LayerShape } from './fit.js';
 import { locate, type PolicySource } from './source.js';
-import type { Spec, SpecLayer } from './types.js';
+import { DEFAULT_TARGET, type Spec, type SpecLayer } from './types.js';
 
 export const POLICY_SCHEMA = schema;
 
@@ -160,6 +164,7 @@ function checkSemantics(spec: Spec): Problem[] {
     ...checkFeatureSources(spec),
     ...checkLayers(spec),
     ...checkActions(spec),
+    ...checkTarget(spec),
   ];
 }
 
@@ -204,6 +209,10 @@ function checkLayer(layer: SpecLayer, k: number, inputs: number, inFormat: Forma
   const shift = inFormat.frac + layer.weight_format.frac - layer.output_format.frac;
   if (Math.abs(shift) > LIMITS.maxShift) {
     problems.push({ path: [...base, 'output_format', 'frac'], message: `requantize shift ${shift} (input frac ${inFormat.frac} + weight frac ${layer.weight_format.frac} - output frac ${layer.output_format.frac}) exceeds ±${LIMITS.maxShift}`, hint: 'choose an output frac closer to the accumulator scale' });
+  }
+  const acc = accumulatorFor(inputs, inFormat, layer.weight_format);
+  if (acc.bits > LIMITS.maxAccBits) {
+    problems.push({ path: base, message: `layer ${k} needs a ${acc.bits}-bit accumulator; at most ${LIMITS.maxAccBits} bits are supported`, hint: 'narrow the formats or shrink the layer' });
   }
   problems.push(...checkWeightShape(layer, base, inputs));
   problems.push(...checkValues(layer, base, inputs, inFormat));
@@ -255,6 +264,23 @@ function checkValue(v: number, f: Format, quantize: boolean, path: Path, what: s
     return { path, message: `value ${v} does not fit ${what}: range [${r.min}, ${r.max}]`, hint: 'rescale the value or widen the format' };
   }
   return undefined;
+}
+
+/** The board exists (the schema's enum and boards.ts agree) and the datapath fits its DSP budget. */
+function checkTarget(spec: Spec): Problem[] {
+  const target = { ...DEFAULT_TARGET, ...spec.target };
+  const board = findBoard(target.board);
+  if (!board) return [{ path: ['target', 'board'], message: `unknown board "${target.board}"`, hint: 'use one of the boards in docs/SPEC.md' }];
+  const shapes: LayerShape[] = spec.layers.map((l, k) => ({ inputs: k === 0 ? spec.features.length : spec.layers[k - 1]!.units, units: l.units }));
+  const needed = multipliers(shapes, target.reuse);
+  const budget = dspBudget(board);
+  if (needed <= budget) return [];
+  const reuse = reuseThatFits(shapes, board, LIMITS.maxReuse);
+  return [{
+    path: ['target', 'reuse'],
+    message: `policy does not fit ${board.name}: ${needed} multipliers at reuse ${target.reuse}, budget ${budget} DSP48E2 (${DSP_BUDGET_SHARE * 100}% of ${board.capacity.dsp})`,
+    hint: reuse !== undefined ? `set target.reuse to ${reuse} or more, or shrink the layers` : 'shrink the layers',
+  }];
 }
 
 function checkActions(spec: Spec): Problem[] {

@@ -8,7 +8,7 @@ import { FEATURE_SOURCES, applyTransform, type FeatureSource } from '../spec/cat
 import type { RawCounters } from './format.js';
 
 /** Catalogue source → the RawCounters field the trace records for it. */
-export const RAW_FIELD: Readonly<Record<string, keyof RawCounters>> = {
+const RAW_FIELD: Readonly<Record<string, keyof RawCounters>> = {
   wait_ns_log2: 'wait_ns',
   exec_ns_log2: 'exec_ns',
   nvcsw_delta: 'nvcsw',
@@ -29,7 +29,7 @@ export function rawField(source: FeatureSource): keyof RawCounters {
  * The raw value a source's transform is applied to: the delta since `prev` for `delta` sources,
  * the current value for `level` sources; null when the counter is absent (either sample).
  */
-export function rawInput(source: FeatureSource, prev: RawCounters, cur: RawCounters): bigint | null {
+function rawInput(source: FeatureSource, prev: RawCounters, cur: RawCounters): bigint | null {
   const field = rawField(source);
   const now = cur[field];
   if (now === null) return null;

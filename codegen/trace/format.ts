@@ -60,5 +60,3 @@ export interface TraceSample {
   /** Catalogue source name → integer feature (before saturation to a policy's input format). */
   features: Record<string, number> | null;
 }
-
-export type TraceLine = TraceHeader | TraceSample;

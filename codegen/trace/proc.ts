@@ -41,13 +41,13 @@ function toNumber(text: string | undefined): number | null {
 }
 
 /** schedstat: "<exec_ns> <wait_ns> <timeslices>". */
-export function parseSchedstat(text: string): { exec_ns: number | null; wait_ns: number | null } {
+function parseSchedstat(text: string): { exec_ns: number | null; wait_ns: number | null } {
   const [exec, wait] = text.trim().split(/\s+/);
   return { exec_ns: toNumber(exec), wait_ns: toNumber(wait) };
 }
 
 /** A "key : value" line of /proc/<pid>/sched; null when absent. */
-export function schedField(text: string | null, key: string): number | null {
+function schedField(text: string | null, key: string): number | null {
   if (text === null) return null;
   const re = new RegExp(`^${key.replace(/\./g, '\\.')}\\s*:\\s*(-?[0-9.]+)\\s*$`, 'm');
   const m = re.exec(text);
@@ -55,7 +55,7 @@ export function schedField(text: string | null, key: string): number | null {
 }
 
 /** A "Key:\tvalue" line of /proc/<pid>/status; null when absent. */
-export function statusField(text: string, key: string): number | null {
+function statusField(text: string, key: string): number | null {
   const m = new RegExp(`^${key}:\\s*(-?\\d+)`, 'm').exec(text);
   return m ? toNumber(m[1]) : null;
 }

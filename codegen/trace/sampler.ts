@@ -30,7 +30,7 @@ export interface SamplerResult {
   tasks: number;
 }
 
-export function traceHeader(intervalMs: number, source = 'proc'): TraceHeader {
+function traceHeader(intervalMs: number, source = 'proc'): TraceHeader {
   return {
     type: 'header',
     version: TRACE_FORMAT_VERSION,

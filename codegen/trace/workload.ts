@@ -26,13 +26,13 @@ const PROGRAMS: Record<string, string> = {
 };
 
 /** The mixed workload: 4 interactive sleepers, 1 periodic task, 2 batch hogs. */
-export const MIXED: ReadonlyArray<{ class: string; count: number }> = [
+const MIXED: ReadonlyArray<{ class: string; count: number }> = [
   { class: 'interactive', count: 4 },
   { class: 'periodic', count: 1 },
   { class: 'batch', count: 2 },
 ];
 
-export const WORKLOADS = ['mixed'] as const;
+const WORKLOADS = ['mixed'] as const;
 
 function spawnOne(cls: string, seed: number): WorkloadTask {
   const program = PROGRAMS[cls];

@@ -16,14 +16,14 @@ export interface Diagnostic extends SourceLocation {
   hint?: string;
 }
 
-export function formatLocation(loc: SourceLocation): string {
+function formatLocation(loc: SourceLocation): string {
   let where = loc.file ?? '';
   if (loc.line !== undefined) where += `${where ? ':' : ''}${loc.line}:${loc.col ?? 1}`;
   if (loc.pointer !== undefined) where += `${where ? ': ' : ''}${loc.pointer === '' ? '/' : loc.pointer}`;
   return where;
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
+function formatDiagnostic(d: Diagnostic): string {
   const where = formatLocation(d);
   const hint = d.hint ? ` (fix: ${d.hint})` : '';
   return `${where ? `${where}: ` : ''}${d.message}${hint}`;

@@ -6,10 +6,16 @@
 
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
 import { inputError } from './errors.js';
 
-export const STAMP_FILE = '.nicsched-output';
+/** A file a backend or a lab step produced, not yet on disk. */
+export interface EmittedFile {
+  /** Relative to the output directory, with forward slashes. */
+  path: string;
+  contents: string;
+}
+
+const STAMP_FILE = '.nicsched-output';
 
 export function writeOutputDir(dir: string, files: readonly EmittedFile[], stamp: string): void {
   const target = resolve(dir);

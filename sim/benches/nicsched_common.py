@@ -393,3 +393,57 @@ class AxilStd:
 
 def make_rng(seed: int, salt: str) -> random.Random:
     return random.Random(f"{seed}:{salt}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the register model from the job (regmap.json shape: codegen/regmap/export-json.ts)
+# ---------------------------------------------------------------------------------------------
+class RegMap:
+    """Addresses, field positions and register packing, all from the exported register model.
+
+    A bench never types a bit position or a packing by hand: it asks for the field by name, so a
+    change to the model reaches every bench (and a bench that disagrees with the RTL fails).
+    """
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.blocks = {b["name"]: b for b in data["blocks"]}
+        self.constants = dict(data.get("constants", {}))
+
+    def regs(self, block: str) -> dict:
+        return {r["name"]: r for r in self.blocks[block]["registers"]}
+
+    def field(self, block: str, reg: str, name: str) -> dict:
+        for f in self.regs(block)[reg]["fields"]:
+            if f["name"] == name:
+                return f
+        raise KeyError(f"register model has no field {block}.{reg}.{name}")
+
+    def mask(self, block: str, reg: str, name: str) -> int:
+        """The field's bits in the register (for a 1-bit field: its bit)."""
+        return int(self.field(block, reg, name)["mask"])
+
+    def get(self, block: str, reg: str, name: str, value: int) -> int:
+        f = self.field(block, reg, name)
+        return (value >> int(f["lsb"])) & ((1 << int(f["width"])) - 1)
+
+    def flags(self, block: str, reg: str, name: str, **set_flags: bool) -> int:
+        """The value of a flags field with the named flags set: flags("global", "CAPS", "FLAGS", HEAD_SCORES=True)."""
+        bits = {fl["name"]: int(fl["bit"]) for fl in self.field(block, reg, name).get("flags", [])}
+        unknown = set(set_flags) - set(bits)
+        if unknown:
+            raise KeyError(f"{block}.{reg}.{name} has no flag(s) {sorted(unknown)}")
+        return sum(1 << bits[k] for k, on in set_flags.items() if on)
+
+    def pack(self, block: str, reg: str, **fields: int) -> int:
+        """A register value from field values by name (fields not given are 0)."""
+        word = 0
+        for name, v in fields.items():
+            f = self.field(block, reg, name)
+            if not 0 <= v < (1 << int(f["width"])):
+                raise ValueError(f"{block}.{reg}.{name} = {v} does not fit {f['width']} bits")
+            word |= v << int(f["lsb"])
+        return word
+
+    def unpack(self, block: str, reg: str, value: int) -> dict:
+        return {f["name"].lower(): self.get(block, reg, f["name"], value) for f in self.regs(block)[reg]["fields"]}

@@ -48,6 +48,7 @@ from nicsched_common import (
     RESP_NAMES,
     SLVERR,
     AxilRaw,
+    RegMap,
     AxilStd,
     bench_test,
     hexs,
@@ -83,18 +84,14 @@ FUZZ_SEED = int(FUZZ.get("seed", 1))
 FUZZ_OPS = int(FUZZ.get("ops", 2000))
 
 # Every address comes from the register model the TS side put in the job
-# (codegen/regmap/export-json.ts regmapJson(buildRegisterMap(policy))).
+# (codegen/regmap/export-json.ts regmapJson(policy.regmap)).
+# Field positions and register packing come from it too (RegMap): nothing here is typed by hand.
 REGMAP = JOB["regmap"]
-BLOCKS = {b["name"]: b for b in REGMAP["blocks"]}
-
-
-def _regs(block: str) -> dict:
-    return {r["name"]: r for r in BLOCKS[block]["registers"]}
-
-
-GLOBAL_REGS = _regs("global")
-SLOT_REGS = _regs("slot")
-WEIGHT_REGS = _regs("weights") if "weights" in BLOCKS else {}
+RM = RegMap(REGMAP)
+BLOCKS = RM.blocks
+GLOBAL_REGS = RM.regs("global")
+SLOT_REGS = RM.regs("slot")
+WEIGHT_REGS = RM.regs("weights") if "weights" in BLOCKS else {}
 ID_VALUE = int(GLOBAL_REGS["ID"]["reset"])
 VERSION_VALUE = int(GLOBAL_REGS["VERSION"]["reset"])
 GLOBAL = {name: int(r["address"]) for name, r in GLOBAL_REGS.items()}
@@ -110,14 +107,29 @@ WEIGHTS_END = (max(int(r["address"]) + int(r.get("count", 1)) * int(r.get("strid
                if WEIGHT_REGS else None)
 # a global address the model leaves unmapped (the first word after the last global register)
 GLOBAL_HOLE = max(GLOBAL.values()) + 4
-CTL_ENABLE, CTL_SOFT_RESET = 1 << 0, 1 << 1
-ST_ENABLED, ST_BUSY = 1 << 0, 1 << 1
-ERR_DB_DISABLED, ERR_DB_BUSY, ERR_FEAT_BUSY, ERR_BAD_ADDR = 1, 2, 4, 8
-RES_VALID, RES_BUSY = 1 << 31, 1 << 30
+CTL_ENABLE, CTL_SOFT_RESET = RM.mask("global", "CONTROL", "ENABLE"), RM.mask("global", "CONTROL", "SOFT_RESET")
+ST_ENABLED, ST_BUSY = RM.mask("global", "STATUS", "ENABLED"), RM.mask("global", "STATUS", "BUSY")
+ERR_DB_DISABLED, ERR_DB_BUSY, ERR_FEAT_BUSY, ERR_BAD_ADDR = (
+    RM.mask("global", "ERROR", f) for f in ("DOORBELL_DISABLED", "DOORBELL_BUSY", "FEATURE_BUSY", "BAD_ADDRESS"))
+RES_VALID, RES_BUSY = RM.mask("slot", "RESULT", "VALID"), RM.mask("slot", "RESULT", "BUSY")
+RELOAD_COMMIT = RM.mask("global", "RELOAD", "COMMIT")
+TAG_MASK = RM.mask("slot", "DOORBELL", "TAG")
 
-CAPS_VALUE = (N_IN & 0xFF) | (N_OUT & 0xFF) << 8 | (SLOTS & 0xFF) << 16 | (int(HEAD_SCORES) << 24)
-FORMAT_VALUE = (IN_BITS & 0xFF) | int(IN_SIGNED) << 8 | (OUT_BITS & 0xFF) << 16 | int(OUT_SIGNED) << 24
-TIMING_VALUE = (LATENCY & 0xFFFF) | (II & 0xFFFF) << 16
+
+def result_tag(r: int) -> int:
+    return RM.get("slot", "RESULT", "TAG", r)
+
+
+def result_action(r: int) -> int:
+    return RM.get("slot", "RESULT", "ACTION", r)
+
+
+# the constant registers, packed from the job's policy facts at the model's field positions
+CAPS_VALUE = RM.pack("global", "CAPS", INPUTS=N_IN, OUTPUTS=N_OUT, SLOTS=SLOTS,
+                     FLAGS=RM.flags("global", "CAPS", "FLAGS", HEAD_SCORES=HEAD_SCORES))
+FORMAT_VALUE = RM.pack("global", "FORMAT", IN_BITS=IN_BITS, IN_SIGNED=int(IN_SIGNED), OUT_BITS=OUT_BITS,
+                       OUT_SIGNED=int(OUT_SIGNED))
+TIMING_VALUE = RM.pack("global", "TIMING", LATENCY=LATENCY, II=II)
 CONST_REGS = {"ID": ID_VALUE, "VERSION": VERSION_VALUE, "POLICY_HASH": HASH32, "CAPS": CAPS_VALUE,
               "FORMAT": FORMAT_VALUE, "TIMING": TIMING_VALUE}
 
@@ -183,7 +195,12 @@ def expected_for(i: int) -> tuple[int, list[int]]:
 
 
 def tag_for(i: int) -> int:
-    return (0x5A00 + 37 * i) & 0xFFFF
+    return (0x5A00 + 37 * i) & TAG_MASK
+
+
+def lanes(strb: int) -> int:
+    """The data bits a write strobe enables."""
+    return sum(0xFF << (8 * b) for b in range(4) if strb >> b & 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,9 +248,8 @@ class Monitor:
                 self.writes.append((e0, addr, data, strb))
                 c = classify(addr & ~3)
                 entry = None
-                if c and c[0] == "doorbell" and strb & 0x3:
-                    mask = (0xFF if strb & 1 else 0) | (0xFF00 if strb & 2 else 0)
-                    entry = [e0, c[1], data & mask]
+                if c and c[0] == "doorbell" and lanes(strb) & TAG_MASK:
+                    entry = [e0, c[1], data & lanes(strb) & TAG_MASK]
                     self.doorbells.append(entry)
                 self.unanswered.append(entry)
             # A B response begins when bvalid rises, or stays high right after a B handshake. The
@@ -288,7 +304,7 @@ class App:
                 self.rec.eq(got, feature_readback(v), f"slot{slot}.FEATURE[{i}] readback")
 
     async def ring(self, slot: int, tag: int):
-        await self.wr(slot_addr(slot, DOORBELL), tag & 0xFFFF)
+        await self.wr(slot_addr(slot, DOORBELL), tag & TAG_MASK)
 
     async def wait_result(self, slot: int, tag: int | None, budget: int | None = None) -> int | None:
         """Poll RESULT until VALID; None (and a failure) when it never comes."""
@@ -299,7 +315,7 @@ class App:
             if r & RES_VALID:
                 self.rec.check(not (r & RES_BUSY), f"slot{slot}: RESULT {hexs(r)} has VALID and BUSY")
                 if tag is not None:
-                    self.rec.eq((r >> 8) & 0xFFFF, tag & 0xFFFF, f"slot{slot}: RESULT.TAG")
+                    self.rec.eq(result_tag(r), tag & TAG_MASK, f"slot{slot}: RESULT.TAG")
                 return r
             if self.cyc.n - start > budget:
                 self.rec.fail(f"slot{slot}: no result after {budget} cycles (tag {hexs(tag)}, RESULT {hexs(r)})")
@@ -312,7 +328,7 @@ class App:
         want_action, want_scores = expected_for(i)
         ok = r is not None
         if r is not None:
-            ok &= self.rec.eq(r & 0xFF, want_action, f"{where}: vector {i} slot{slot} ACTION")
+            ok &= self.rec.eq(result_action(r), want_action, f"{where}: vector {i} slot{slot} ACTION")
         want_raw = [s & 0xFFFFFFFF for s in want_scores]
         if raw_scores != want_raw:
             ok = False
@@ -390,15 +406,16 @@ async def test_header(dut, rec):
     for name in GLOBAL_RO:
         rec.eq(await app.g(name), vals[name], f"{name} after a write (RO)")
     header = {k.lower(): vals[k] for k in ("ID", "VERSION", "POLICY_HASH", "CAPS", "FORMAT", "TIMING")}
+    version = RM.unpack("global", "VERSION", vals["VERSION"])
     header["decoded"] = {
         "id_ascii": vals["ID"].to_bytes(4, "big").decode("latin-1"),
-        "version": [vals["VERSION"] >> 16, vals["VERSION"] & 0xFFFF],
-        "inputs": vals["CAPS"] & 0xFF, "outputs": (vals["CAPS"] >> 8) & 0xFF, "slots": (vals["CAPS"] >> 16) & 0xFF,
-        "head_scores": bool((vals["CAPS"] >> 24) & 1),
-        "in_bits": vals["FORMAT"] & 0xFF, "in_signed": bool((vals["FORMAT"] >> 8) & 1),
-        "out_bits": (vals["FORMAT"] >> 16) & 0xFF, "out_signed": bool((vals["FORMAT"] >> 24) & 1),
-        "latency": vals["TIMING"] & 0xFFFF, "ii": vals["TIMING"] >> 16,
+        "version": [version["major"], version["minor"]],
+        **RM.unpack("global", "CAPS", vals["CAPS"]),
+        "head_scores": RM.get("global", "CAPS", "FLAGS", vals["CAPS"]) == RM.flags("global", "CAPS", "FLAGS", HEAD_SCORES=True),
+        **{k: (bool(v) if k.endswith("signed") else v) for k, v in RM.unpack("global", "FORMAT", vals["FORMAT"]).items()},
+        **RM.unpack("global", "TIMING", vals["TIMING"]),
     }
+    header["decoded"].pop("flags")
     results_set("header", header)
 
 
@@ -432,9 +449,9 @@ async def test_vectors(dut, rec):
                 raw = await app.read_scores(k)
                 ok = app.compare(i, k, r, raw, "test_vectors")
                 batch.append({"index": i, "slot": k, "tag": tag_for(i),
-                              "action": (r & 0xFF) if r is not None else None,
+                              "action": result_action(r) if r is not None else None,
                               "scores": [score_value(x) for x in raw], "latency": None, "wire_latency": None,
-                              "result_tag": ((r >> 8) & 0xFFFF) if r is not None else None, "ok": ok})
+                              "result_tag": result_tag(r) if r is not None else None, "ok": ok})
             lat_last = await app.g("LAT_LAST")
             dbs = app.mon.doorbells[m_db:]
             irqs = app.mon.irq_edges[m_irq:]
@@ -481,7 +498,7 @@ async def test_back_to_back(dut, rec):
     m_irq0 = len(app.mon.irq_edges)
     for r in range(rounds):
         m_db, m_irq, _ = app.mon.mark()
-        tags = [(r * 0x1111 + 0x100 + s) & 0xFFFF for s in range(SLOTS)]
+        tags = [(r * 0x1111 + 0x100 + s) & TAG_MASK for s in range(SLOTS)]
         tasks = [cocotb.start_soon(app.bus.write(slot_addr(s, DOORBELL), tags[s])) for s in range(SLOTS)]
         for s, t in enumerate(tasks):
             resp = await t
@@ -505,20 +522,20 @@ async def test_back_to_back(dut, rec):
     async def agent(s):
         for j in range(per_slot):
             i = (s + j * SLOTS) % nv
-            tag = (0x8000 + s * 0x100 + j) & 0xFFFF
+            tag = (0x8000 + s * 0x100 + j) & TAG_MASK
             await app.set_features(s, VECTORS[i])
             await app.ring(s, tag)
             res = await app.wait_result(s, tag)
             app.compare(i, s, res, await app.read_scores(s), f"stream slot{s}#{j}")
             if res is not None:
-                seen[s].append((res >> 8) & 0xFFFF)
+                seen[s].append(result_tag(res))
 
     agents = [cocotb.start_soon(agent(s)) for s in range(SLOTS)]
     for a in agents:
         await a
     total += SLOTS * per_slot
     for s in range(SLOTS):
-        want = [(0x8000 + s * 0x100 + j) & 0xFFFF for j in range(per_slot)]
+        want = [(0x8000 + s * 0x100 + j) & TAG_MASK for j in range(per_slot)]
         rec.eq(seen[s], want, f"stream slot{s}: tags returned")
     for _ in range(LATENCY + 4):
         await RisingEdge(dut.clk)
@@ -614,8 +631,8 @@ async def test_protocol(dut, rec):
         data = rng.getrandbits(32)
         strb = rng.randrange(16)
         await app.wr(slot_addr(s, FEATURE0), data, strb=strb)
-        lanes = sum(0xFF << (8 * b) for b in range(4) if strb >> b & 1)
-        model = ((model & ~lanes) | (data & lanes)) & mask
+        enabled = lanes(strb)
+        model = ((model & ~enabled) | (data & enabled)) & mask
         rec.eq(await app.rd(slot_addr(s, FEATURE0)), feature_readback(model),
                f"FEATURE[0] after write {hexs(data)} wstrb={strb:04b}")
     # CONTROL honours wstrb: lane 0 unstrobed -> ENABLE unchanged
@@ -657,7 +674,7 @@ async def test_protocol(dut, rec):
     err = await app.g("ERROR")
     if gap is not None and gap < LATENCY:
         rec.check(err & ERR_DB_BUSY, f"ERROR.DOORBELL_BUSY after a doorbell {gap} cycles into a {LATENCY}-cycle inference")
-        rec.eq((r >> 8) & 0xFFFF if r is not None else None, 0x1111, "RESULT.TAG keeps the first doorbell's tag")
+        rec.eq(result_tag(r) if r is not None else None, 0x1111, "RESULT.TAG keeps the first doorbell's tag")
         rec.info["doorbell_busy_checked"] = True
     else:
         rec.info["doorbell_busy_checked"] = False
@@ -755,7 +772,7 @@ async def test_fuzz(dut, rec):
         j = 0
         while not stop:
             i = (s + j * len(agent_slots)) % len(VECTORS)
-            tag = (0xC000 | (s << 8) | (j & 0xFF)) & 0xFFFF
+            tag = (0xC000 | (s << 8) | (j & 0xFF)) & TAG_MASK
             for k, v in enumerate(VECTORS[i]):
                 await app.wr(slot_addr(s, FEATURE0 + 4 * k), v & 0xFFFFFFFF, **delays(r))
             await app.wr(slot_addr(s, DOORBELL), tag, **delays(r))
@@ -995,7 +1012,8 @@ async def test_latency(dut, rec):
 # layout v2.0: every register of the model, and the runtime weight reload (issue 4)
 # ---------------------------------------------------------------------------------------------
 def _pack(vals: list[int]) -> int:
-    fpw = 32 // IN_BITS
+    """A FEATURES_PACKED word: input m of the word at bits [m*IN_BITS +: IN_BITS] (HARDWARE.md)."""
+    fpw = int(RM.constants["FEATURES_PER_WORD"])
     w = 0
     for m, v in enumerate(vals[:fpw]):
         w |= (v & ((1 << IN_BITS) - 1)) << (m * IN_BITS)
@@ -1044,7 +1062,7 @@ async def test_regmap(dut, rec):
     rec.eq(await app.g("RELOADS"), 0, "RELOADS after writing RELOAD = 0")
     await app.wr(GLOBAL["RELOAD"], 1)
     for _ in range(50):
-        if not (await app.g("RELOAD")) & 1:
+        if not (await app.g("RELOAD")) & RELOAD_COMMIT:
             break
     rec.eq(await app.g("RELOAD"), 0, "RELOAD.COMMIT clears once the swap is done")
     rec.eq(await app.g("RELOADS"), 1, "RELOADS after one commit")
@@ -1069,7 +1087,7 @@ async def test_regmap(dut, rec):
             await app.wr(a, v)
             rec.eq(await app.rd(a), feature_readback(v), f"slot{s}.FEATURE[{i}] after a full write")
         if PACKED0 is not None:
-            fpw = 32 // IN_BITS
+            fpw = int(RM.constants["FEATURES_PER_WORD"])
             for w in sorted({0, PACKED_COUNT - 1}):
                 a = slot_addr(s, PACKED0 + 4 * w)
                 idx = [i for i in range(w * fpw, min(N_IN, (w + 1) * fpw))]
@@ -1125,7 +1143,7 @@ async def test_reload(dut, rec):
         want_scores = [int(x) & 0xFFFFFFFF for x in e["scores"]]
         want_action = 0 if HEAD_SCORES else int(e.get("action", 0))
         if r is not None:
-            rec.eq(r & 0xFF, want_action, f"{where}: vector {i} slot{s} ACTION (policy B)")
+            rec.eq(result_action(r), want_action, f"{where}: vector {i} slot{s} ACTION (policy B)")
         rec.eq(raw, want_scores, f"{where}: vector {i} slot{s} SCORE (policy B)")
 
     await app.enable()
@@ -1159,7 +1177,7 @@ async def test_reload(dut, rec):
     writes += [cocotb.start_soon(app.ring(s, tag_for(i))) for s, i in post.items()]
     for w in writes:
         await w
-    commit_seen = (await app.g("RELOAD")) & 1
+    commit_seen = (await app.g("RELOAD")) & RELOAD_COMMIT
     for s, i in before.items():
         r = await app.wait_result(s, tag_for(i))
         app.compare(i, s, r, await app.read_scores(s), "doorbell before COMMIT (policy A)")
@@ -1167,7 +1185,7 @@ async def test_reload(dut, rec):
         r = await app.wait_result(s, tag_for(i))
         compare_b(i, s, r, await app.read_scores(s), "doorbell after COMMIT")
     for _ in range(50):
-        if not (await app.g("RELOAD")) & 1:
+        if not (await app.g("RELOAD")) & RELOAD_COMMIT:
             break
     rec.eq(await app.g("RELOAD"), 0, "RELOAD.COMMIT cleared")
     rec.eq(await app.g("POLICY_HASH"), int(rl["shadow_hash"]) & 0xFFFFFFFF, "POLICY_HASH after COMMIT")

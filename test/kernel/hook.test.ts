@@ -25,7 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hookData, renderHook, xformCall } from '../../codegen/backends/hook/hook-backend.js';
 import { BACKENDS } from '../../codegen/backends/index.js';
 import { GoldenModel } from '../../codegen/golden/model.js';
-import { formatRange } from '../../codegen/ir/format.js';
+import { formatRange } from '../../codegen/numeric/format.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { FEATURE_SOURCES, applyTransform, featureValue, type FeatureSource } from '../../codegen/spec/catalogue.js';
 import { REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';

@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appCtrlAddrWidth, emitProject, regmapEnd } from '../../codegen/fpga/project.js';
+import { emitProject } from '../../codegen/fpga/project.js';
 import { policyHash32 } from '../../codegen/ir/canonical.js';
 import { APP_ID } from '../../codegen/ir/constants.js';
 import { loadPolicy } from '../../codegen/policy.js';
-import { buildRegisterMap } from '../../codegen/regmap/model.js';
 import { BOARDS, findBoard, type Board } from '../../codegen/spec/boards.js';
 import { EXIT_TOOL_MISSING } from '../../codegen/cli/exit.js';
 import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
@@ -130,7 +129,7 @@ describe.each(BOARDS.map((b) => [b.name, b] as const))('generated project for %s
 
     // config.tcl: stock parameters, then nicsched's; BAR2 sized from the register map.
     const policy = loadPolicy(REFERENCE);
-    const width = appCtrlAddrWidth(policy);
+    const width = policy.regmap.figures.addrWidth;
     const generics = calls.filter((c) => c.command === 'set_property' && c.args[0] === 'generic');
     const last = generics.at(-1)!.args[1]!.split(' ');
     expect(last).toContain(`APP_ID=32'h${APP_ID.toString(16).toUpperCase()}`);
@@ -187,11 +186,12 @@ describe('project parameters agree with the register map and the IR', () => {
     const text = (suffix: string) => files.find((f) => f.path.endsWith(suffix))!.contents;
     const manifest = JSON.parse(text('nicsched-build.json')) as Record<string, unknown>;
     const width = Number(/AXIL_APP_CTRL_ADDR_WIDTH "(\d+)"/.exec(text('config.tcl'))![1]);
-    const map = buildRegisterMap(policy);
+    const { figures } = policy.regmap;
     // BAR2 holds every register, the weights block (0x20000…) included, and the RTL decodes that width.
-    expect(2 ** width).toBeGreaterThanOrEqual(regmapEnd(policy));
-    expect(regmapEnd(policy)).toBeGreaterThan(0x20000);
-    expect(width).toBe(map.addrWidth);
+    expect(2 ** width).toBeGreaterThanOrEqual(figures.mapSize);
+    expect(figures.mapSize).toBeGreaterThan(0x20000);
+    expect(manifest['regmap_end']).toBe(`0x${figures.mapSize.toString(16)}`);
+    expect(width).toBe(figures.addrWidth);
     expect(text('nicsched_policy.vh')).toMatch(new RegExp(`NICSCHED_ADDR_WIDTH\\s*=\\s*${width}\\b`));
     expect(text('config.tcl')).toContain(`dict set params APP_ID "32'h${APP_ID.toString(16).toUpperCase()}"`);
     expect(text('nicsched_policy.vh')).toMatch(new RegExp(`NICSCHED_APP_ID\\s*=\\s*32'h${APP_ID.toString(16)}`, 'i'));
@@ -255,6 +255,6 @@ describe('nicsched build with a stand-in vivado', () => {
     const { root } = fakeCorundum(AU250);
     const r = await buildProject(TINY, AU250, ['--corundum', root, '--vivado', fakeVivado({ bit: bitFor('DEADBEEF'), reports: true })]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`header design "fpga;UserID=0XDEADBEEF;Version=2022.2" does not carry UserID=0x${userId()}`);
+    expect(r.stderr).toContain(`bitstream UserID 0xDEADBEEF is not policy tiny's hash 0x${userId()}`);
   });
 });

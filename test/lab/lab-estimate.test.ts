@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { multipliers } from '../../codegen/backends/rtl/fit.js';
+import { multipliers } from '../../codegen/spec/fit.js';
 import { emitRtl } from '../../codegen/backends/rtl/rtl-backend.js';
 import type { EstimateReport } from '../../codegen/fpga/estimate.js';
 import { synthesisKey } from '../../codegen/fpga/yosys.js';
@@ -44,7 +44,7 @@ function checkReport(file: string, report: EstimateReport): void {
   expect(byName.FF!.used).toBeGreaterThan(100);
   // Every multiplier of the datapath is one DSP48E2 at most (fit.ts budgets one per multiplier).
   expect(byName.DSP48E2!.used).toBeGreaterThan(0);
-  expect(byName.DSP48E2!.used).toBeLessThanOrEqual(multipliers(policy.ir));
+  expect(byName.DSP48E2!.used).toBeLessThanOrEqual(multipliers(policy.ir.layers, policy.ir.target.reuse));
   expect(byName.LUT!.available).toBe(board.capacity.lut);
   expect(byName.DSP48E2!.percent).toBeCloseTo((100 * byName.DSP48E2!.used) / board.capacity.dsp, 10);
   expect(byName.CARRY8!.available).toBeNull();

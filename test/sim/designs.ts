@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { emitAll } from '../../codegen/backends/index.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { writeOutputDir } from '../../codegen/util/output.js';
 import { buildDirFor, type BenchBuild, type BenchName, type Simulator } from '../../sim/bridge.js';
@@ -49,7 +49,7 @@ export function tinyWithOtherWeights(): CompiledPolicy {
   return compilePolicyText(JSON.stringify(doc));
 }
 
-const TOPLEVEL: Record<BenchName, string> = { app: 'nicsched_top', policy: 'nicsched_policy' };
+const TOPLEVEL: Record<BenchName, string> = { app: 'nicsched_top', policy: 'nicsched_policy', dense: 'nicsched_dense' };
 
 export interface Design {
   policy: () => CompiledPolicy;

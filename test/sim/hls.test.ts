@@ -13,11 +13,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { emitAll } from '../../codegen/backends/index.js';
 import { emitHls, hlsData, HLS_LIBRARY, renderHls } from '../../codegen/backends/hls/hls-backend.js';
-import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport } from '../../codegen/cli/csim.js';
+import { apTypesDir, csimVectors, CXX_FLAGS, formatCsimReport, type CsimReport } from '../../codegen/verify/csim.js';
 import { testVectors, Rng } from '../../codegen/golden/vectors.js';
-import { biasFormat } from '../../codegen/ir/accumulator.js';
-import { formatRange, requantize, type Format } from '../../codegen/ir/format.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import { biasFormat } from '../../codegen/numeric/accumulator.js';
+import { formatRange, requantize, type Format } from '../../codegen/numeric/format.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { writeOutputDir } from '../../codegen/util/output.js';
 import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
@@ -29,8 +29,11 @@ function nameOf(file: string): string {
 }
 
 /** A policy file with some fields changed (same weights). */
-function variant(file: string, change: (doc: Record<string, any>) => void): CompiledPolicy {
-  const doc = parse(readFileSync(file, 'utf8')) as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a policy document edited freely by each test
+type PolicyDoc = Record<string, any>;
+
+function variant(file: string, change: (doc: PolicyDoc) => void): CompiledPolicy {
+  const doc = parse(readFileSync(file, 'utf8')) as PolicyDoc;
   change(doc);
   return compilePolicyText(JSON.stringify(doc));
 }

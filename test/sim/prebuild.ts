@@ -1,19 +1,21 @@
 /** globalSetup of test/sim: every simulated design built (or found cached) before the tests run. */
 
 import { buildBench } from '../../sim/bridge.js';
+import { prebuildDense } from '../../sim/dense.js';
 import { prebuild } from '../prebuild.js';
 import { benchBuild, DESIGNS } from './designs.js';
 
 export default async function setup(): Promise<void> {
-  await prebuild(
-    'sim',
-    DESIGNS.map((d) => {
-      const policy = d.policy();
-      return {
-        label: `${d.bench} ${policy.ir.name} (${policy.hash.slice(0, 8)}) ${d.sim}`,
-        run: async () => ((await buildBench(benchBuild(policy, d.bench, d.sim))).cached ? 'cached' : 'built'),
-      };
-    }),
-    2,
-  );
+  const designs = DESIGNS.map((d) => {
+    const policy = d.policy();
+    return {
+      label: `${d.bench} ${policy.ir.name} (${policy.hash.slice(0, 8)}) ${d.sim}`,
+      run: async () => ((await buildBench(benchBuild(policy, d.bench, d.sim))).cached ? 'cached' : 'built'),
+    };
+  });
+  const dense = {
+    label: 'nicsched_dense, every parameter set of sim/dense-sets.json, Verilator and Icarus',
+    run: async () => `${(await prebuildDense()).size} builds`,
+  };
+  await prebuild('sim', [...designs, dense], 2);
 }

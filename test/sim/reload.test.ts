@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { GoldenModel } from '../../codegen/golden/model.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { policyHash32 } from '../../codegen/ir/canonical.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { reloadPlan } from '../../codegen/regmap/reload.js';
 import { buildDirFor, makeJob, runBench } from '../../sim/bridge.js';

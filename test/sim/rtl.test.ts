@@ -10,8 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { GoldenModel } from '../../codegen/golden/model.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { loadPolicy } from '../../codegen/policy.js';
+import { blockOf, registerOf } from '../../codegen/regmap/model.js';
 import { buildDirFor, makeJob, runBench, type BenchResult } from '../../sim/bridge.js';
 import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
 import { compileTo, SIMS, tinyWithOtherWeights, withReuse, withSlots } from './designs.js';
@@ -93,6 +94,12 @@ function expectBitExact(policy: CompiledPolicy, vectors: number[][], r: BenchRes
   expect(mismatches).toBe(0);
 }
 
+/** A CAPS field, at the position the register model gives it. */
+function capsField(policy: CompiledPolicy, caps: number, name: string): number {
+  const f = registerOf(blockOf(policy.regmap, 'global'), 'CAPS').fields.find((x) => x.name === name)!;
+  return Math.floor(caps / 2 ** f.lsb) % 2 ** f.width;
+}
+
 /** test_reload needs a second policy: test/reload.test.ts. */
 const APP_CASES = ['test_back_to_back', 'test_bad_address', 'test_fuzz', 'test_header', 'test_latency', 'test_protocol', 'test_regmap', 'test_reset_midflight', 'test_vectors'];
 
@@ -133,9 +140,9 @@ for (const sim of SIMS) {
         expect(h.version).toBe(0x00020000);
         expect(h.policy_hash).toBe(Number.parseInt(policy.hash.slice(0, 8), 16));
         const ir = policy.ir;
-        expect(h.caps & 0xff).toBe(ir.features.length);
-        expect((h.caps >>> 8) & 0xff).toBe(ir.outputs);
-        expect((h.caps >>> 16) & 0xff).toBe(ir.target.slots);
+        expect(capsField(policy, h.caps, 'INPUTS')).toBe(ir.features.length);
+        expect(capsField(policy, h.caps, 'OUTPUTS')).toBe(ir.outputs);
+        expect(capsField(policy, h.caps, 'SLOTS')).toBe(ir.target.slots);
       });
 
       it(`${name}: measured latency equals the IR's prediction`, () => {
@@ -166,7 +173,7 @@ for (const sim of SIMS) {
         expect(r.exitCode).toBe(0);
         expectBitExact(policy, vectors, r);
         const h = r.results['header'] as { caps: number };
-        expect((h.caps >>> 16) & 0xff).toBe(slots);
+        expect(capsField(policy, h.caps, 'SLOTS')).toBe(slots);
         // every slot carried inferences in test_vectors
         const used = new Set((r.results['vectors'] as { slot: number }[]).map((v) => v.slot));
         expect(used.size).toBe(slots);
@@ -262,12 +269,12 @@ describe('a mismatch is caught and explained layer by layer', () => {
   it('simulating RTL built from other weights fails with the first differing layer', async () => {
     const policy = loadPolicy(TINY);
     const wrong = tinyWithOtherWeights(); // layer 1 differs; layer 0 is the same
-    const { simulate, formatReport } = await import('../../codegen/cli/simulate.js');
+    const { simulate, formatReport } = await import('../../codegen/verify/simulate.js');
     const report = await simulate(policy, { count: 50, seed: 1, sim: 'verilator' }, wrong);
     expect(report.ok).toBe(false);
     expect(report.failed).toBeGreaterThan(0);
     const layers = report.first_failure!.layers!;
     expect(layers.map((l) => l.match)).toEqual([true, false]);
-    expect(formatReport(report, policy, 250)).toMatch(/layer 1: golden \[.*\] rtl \[.*\]   <-- differs/);
+    expect(formatReport(report, 250)).toMatch(/layer 1: golden \[.*\] rtl \[.*\] {3}<-- differs/);
   });
 });

@@ -76,7 +76,7 @@ describe('fuzz: mutated specs give a located error or a valid IR, never a crash'
           expect(policy.hash).toMatch(/^[0-9a-f]{64}$/);
           valid++;
         } catch (err) {
-          if (!(err instanceof InputError)) throw new Error(`mutation ${chunk * CHUNK + k} crashed: ${String(err)}\n${text.slice(0, 2000)}`);
+          if (!(err instanceof InputError)) throw new Error(`mutation ${chunk * CHUNK + k} crashed: ${String(err)}\n${text.slice(0, 2000)}`, { cause: err });
           for (const d of err.diagnostics) {
             expect(d.file).toBe('fuzz.yaml');
             expect(d.line !== undefined || d.pointer !== undefined).toBe(true);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { argmax, GoldenModel } from '../../codegen/golden/model.js';
 import { refInfer, refRange, refRequantize } from '../../codegen/golden/reference.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
-import { formatRange, requantize, roundHalfEven, quantizeValue, type Format } from '../../codegen/ir/format.js';
+import { formatRange, requantize, roundHalfEven, quantizeValue, type Format } from '../../codegen/numeric/format.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { EXAMPLES, TINY } from '../helpers.js';
 

@@ -11,7 +11,11 @@ import { readDataset, type DatasetRow } from '../../codegen/learn/dataset.js';
 import { heuristicAction, outcomeAction } from '../../codegen/learn/labels.js';
 import { trainPolicy } from '../../codegen/learn/pipeline.js';
 import { loadTemplate } from '../../codegen/learn/template.js';
-import { DEFAULT_TRAIN, floatScores, splitRows } from '../../codegen/learn/train.js';
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { DEFAULT_TRAIN, floatScores, geometry, outputStep, splitRows, weightStep } from '../../codegen/learn/train.js';
+import { quantizeValue, requantize, type Format } from '../../codegen/numeric/format.js';
+import type { Spec } from '../../codegen/spec/types.js';
 import { compilePolicyText } from '../../codegen/policy.js';
 import { REFERENCE, ROOT, cli, tempDir } from '../helpers.js';
 
@@ -129,6 +133,50 @@ describe('nicsched train', () => {
     expect(agree(test)).toBe(result.heldOut.float_vs_quantized);
     expect(test.length).toBe(result.heldOut.rows);
     expect(result.yaml).toContain(`float vs quantized ${(agree(test) * 100).toFixed(2)} %`);
+  });
+});
+
+/** A one-layer spec with these formats: the geometry train.ts derives for it is what QAT uses. */
+function oneLayer(input: Format, weight: Format, output: Format, relu: boolean): Spec {
+  return { nicsched: 1, name: 'qat', features: [{ name: 'x', source: 'nice' }], input, layers: [{ units: 1, activation: relu ? 'relu' : 'none', weight_format: weight, output_format: output, weights: [[0]], bias: [0] }], head: 'scores' };
+}
+
+const small = (signed: boolean) => fc.record({ bits: fc.integer({ min: 1, max: 10 }), frac: fc.integer({ min: -4, max: 8 }), signed: fc.constant(signed) });
+
+describe('the QAT step of training is the hardware\'s arithmetic', () => {
+  it('outputs: relu, clip, then round half up equals requantize (round, then saturate) on every accumulator, ties and both ends included', async () => {
+    await tf.setBackend('cpu');
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 }), (inSigned, wSigned, outSigned, relu, seed) => {
+        const formats = fc.sample(fc.tuple(small(inSigned), small(wSigned), small(outSigned)), { numRuns: 1, seed })[0]!;
+        const [input, weight, output] = formats;
+        const g = geometry(oneLayer(input, weight, output, relu))[0]!;
+        const accFrac = input.frac + weight.frac;
+        const shift = accFrac - output.frac;
+        // every accumulator within 2^12 of a rounding tie, of both ends of the output range and of 0
+        const step = 2 ** Math.max(shift, 0);
+        const centres = [0, output.signed ? -(2 ** (output.bits - 1)) : 0, output.signed ? 2 ** (output.bits - 1) - 1 : 2 ** output.bits - 1].map((k) => k * step + (shift > 0 ? 2 ** (shift - 1) : 0));
+        const accs = [...new Set(centres.flatMap((c) => Array.from({ length: 65 }, (_, d) => c + d - 32)))].filter((a) => Math.abs(a) < 2 ** 22);
+        const got = tf.tidy(() => outputStep(tf.tensor1d(accs.map((a) => a * 2 ** -accFrac), 'float32'), g, true).arraySync() as number[]);
+        const want = accs.map((a) => requantize(relu ? Math.max(a, 0) : a, shift, output));
+        expect(got.map((v) => v * 2 ** output.frac + 0)).toEqual(want.map((v) => v + 0));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('weights: inside the projected range, rounding half to even equals lowering\'s quantizeValue', async () => {
+    await tf.setBackend('cpu');
+    fc.assert(
+      fc.property(small(true), fc.integer({ min: 0, max: 2 ** 31 }), (weight, seed) => {
+        const g = geometry(oneLayer({ bits: 8, frac: 0, signed: false }, weight, { bits: 8, frac: 0, signed: true }, false))[0]!;
+        // reals on a grid 8 times finer than the weight's, so half the points are ties or near them
+        const reals = fc.sample(fc.integer({ min: Math.ceil(g.wMin * 2 ** (weight.frac + 3)), max: Math.floor(g.wMax * 2 ** (weight.frac + 3)) }), { numRuns: 64, seed }).map((k) => k * 2 ** -(weight.frac + 3));
+        const got = tf.tidy(() => weightStep(tf.tensor1d(reals, 'float32'), g, true).arraySync() as number[]);
+        expect(got.map((v) => v * 2 ** weight.frac + 0)).toEqual(reals.map((r) => quantizeValue(r, weight) + 0)); // + 0: -0 is 0
+      }),
+      { numRuns: 200, seed: 11 },
+    );
   });
 });
 

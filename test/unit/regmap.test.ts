@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../codegen/policy.js';
 import { exportRegmap, REGMAP_FORMATS } from '../../codegen/regmap/index.js';
 import { regmapJson } from '../../codegen/regmap/export-json.js';
-import { buildRegisterMap } from '../../codegen/regmap/model.js';
 import { cli, EXAMPLES, REFERENCE, ROOT, tempDir } from '../helpers.js';
 
 interface JsonField { name: string; lsb: number; width: number; mask: number }
@@ -14,7 +13,7 @@ interface JsonBlock { name: string; base: number; count?: number; stride?: numbe
 interface JsonMap { blocks: JsonBlock[]; addr_width: number; constants: Record<string, number> }
 
 const policy = loadPolicy(REFERENCE);
-const json = regmapJson(buildRegisterMap(policy)) as JsonMap;
+const json = regmapJson(policy.regmap) as JsonMap;
 
 function allAddresses(map: JsonMap): Array<{ name: string; address: number }> {
   return map.blocks.flatMap((b) =>
@@ -34,13 +33,30 @@ describe('register model', () => {
 
   it('has no overlapping registers, and every address fits the decoded width, 4-byte aligned', () => {
     for (const file of EXAMPLES) {
-      const map = regmapJson(buildRegisterMap(loadPolicy(file))) as JsonMap;
+      const map = regmapJson(loadPolicy(file).regmap) as JsonMap;
       const addresses = allAddresses(map);
       expect(new Set(addresses.map((a) => a.address)).size).toBe(addresses.length);
       for (const a of addresses) {
         expect(a.address % 4).toBe(0);
         expect(a.address).toBeLessThan(2 ** map.addr_width);
       }
+    }
+  });
+
+  it('its figures are what the blocks say: MAP_SIZE ends the last register, ADDR_WIDTH reaches it, WEIGHTS_WORDS fills the bank', () => {
+    for (const file of EXAMPLES) {
+      const { regmap } = loadPolicy(file);
+      const map = regmapJson(regmap) as JsonMap;
+      const ends = map.blocks.flatMap((b) => b.registers.map((r) => b.base + ((b.count ?? 1) - 1) * (b.stride ?? 0) + r.offset + (r.count ?? 1) * (r.stride ?? 4)));
+      expect(regmap.figures.mapSize).toBe(Math.max(...ends));
+      expect(2 ** regmap.figures.addrWidth).toBeGreaterThanOrEqual(regmap.figures.mapSize);
+      expect(2 ** (regmap.figures.addrWidth - 1)).toBeLessThan(Math.max(regmap.figures.mapSize, 2 ** 16));
+      const weights = map.blocks.find((b) => b.name === 'weights')!;
+      const bankEnd = Math.max(...weights.registers.map((r) => r.offset + (r.count ?? 1) * (r.stride ?? 4)));
+      expect(regmap.figures.weightsWords).toBe(bankEnd / 4);
+      expect(regmap.weightBank.words).toBe(bankEnd / 4);
+      expect(map.constants['MAP_SIZE']).toBe(regmap.figures.mapSize);
+      expect(map.constants['WEIGHTS_WORDS']).toBe(regmap.figures.weightsWords);
     }
   });
 
@@ -60,12 +76,12 @@ describe('register model', () => {
 describe('every export carries the same offsets', () => {
   it('rtl/nicsched_regs.vh is the current Verilog export (for every policy)', () => {
     const committed = readFileSync(join(ROOT, 'rtl/nicsched_regs.vh'), 'utf8');
-    for (const file of EXAMPLES) expect(exportRegmap(loadPolicy(file), 'v')).toBe(committed);
+    for (const file of EXAMPLES) expect(exportRegmap(loadPolicy(file).regmap, 'v')).toBe(committed);
   });
 
   it('the C header compiles with -Wall -Wextra -Werror -pedantic and prints the JSON offsets and masks', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'nicsched_regs.h'), exportRegmap(policy, 'c'));
+    writeFileSync(join(dir, 'nicsched_regs.h'), exportRegmap(policy.regmap, 'c'));
     const lines: string[] = [];
     const prints: string[] = [];
     for (const b of json.blocks)
@@ -91,7 +107,7 @@ describe('every export carries the same offsets', () => {
 
   it('a wrong layout trips the header\'s _Static_assert', () => {
     const dir = tempDir();
-    const header = exportRegmap(policy, 'c').replace(/#define NICSCHED_REG_CAPS\s+0x00c/, '#define NICSCHED_REG_CAPS 0x010');
+    const header = exportRegmap(policy.regmap, 'c').replace(/#define NICSCHED_REG_CAPS\s+0x00c/, '#define NICSCHED_REG_CAPS 0x010');
     writeFileSync(join(dir, 'h.c'), header);
     const cc = spawnSync('gcc', ['-std=c11', '-fsyntax-only', join(dir, 'h.c')], { encoding: 'utf8' });
     expect(cc.status).not.toBe(0);
@@ -101,9 +117,10 @@ describe('every export carries the same offsets', () => {
   it('the TypeScript module type-checks under strict and agrees with the JSON', async () => {
     const dir = tempDir();
     const file = join(dir, 'nicsched_regs.ts');
-    writeFileSync(file, exportRegmap(policy, 'ts'));
+    writeFileSync(file, exportRegmap(policy.regmap, 'ts'));
     const tsc = spawnSync('npx', ['tsc', '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), file], { cwd: ROOT, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated module, type-checked by tsc just above
     const mod = (await import(file)) as Record<string, any>;
     for (const b of json.blocks)
       for (const r of b.registers) expect(mod[b.name.toUpperCase()][r.name].offset).toBe(r.offset);
@@ -115,8 +132,8 @@ describe('every export carries the same offsets', () => {
   });
 
   it('Markdown and HTML document every register', () => {
-    const md = exportRegmap(policy, 'md');
-    const html = exportRegmap(policy, 'html');
+    const md = exportRegmap(policy.regmap, 'md');
+    const html = exportRegmap(policy.regmap, 'html');
     for (const b of json.blocks)
       for (const r of b.registers) {
         expect(md).toContain(`\`${r.symbol}\``);
@@ -130,7 +147,7 @@ describe('nicsched regmap', () => {
     for (const format of Object.keys(REGMAP_FORMATS)) {
       const r = await cli('regmap', REFERENCE, '--format', format);
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe(exportRegmap(policy, format as keyof typeof REGMAP_FORMATS));
+      expect(r.stdout).toBe(exportRegmap(policy.regmap, format as keyof typeof REGMAP_FORMATS));
     }
     const out = join(tempDir(), 'regs.h');
     expect((await cli('regmap', REFERENCE, '--format', 'c', '-o', out)).code).toBe(0);

@@ -6,6 +6,7 @@ import { LIMITS } from '../../codegen/spec/limits.js';
 import { POLICY_SCHEMA } from '../../codegen/spec/validate.js';
 import { EXAMPLES } from '../helpers.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking the JSON Schema document
 const schema = POLICY_SCHEMA as unknown as { properties: Record<string, any>; $defs: Record<string, any> };
 
 describe('the published JSON Schema agrees with the compiler', () => {

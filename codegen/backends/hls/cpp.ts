@@ -1,6 +1,6 @@
 /** C++ spellings for the HLS backend: ap_fixed types for IR formats, exact real literals. */
 
-import type { Format } from '../../ir/format.js';
+import type { Format } from '../../numeric/format.js';
 
 /** How an ap_fixed rounds (quantization mode) and overflows: the defaults, or §3's requantize. */
 export type FixedModes = 'exact' | 'requantize';
@@ -27,13 +27,6 @@ export function realLiteral(q: number, frac: number): string {
   if (!Number.isSafeInteger(q) || value * 2 ** frac !== q) throw new Error(`${q}·2^-${frac} is not exact in a double`);
   const text = String(value);
   return /[.e]/.test(text) ? text : `${text}.0`;
-}
-
-/** Bits for an index 0 … count−1 (at least 1). */
-export function indexBits(count: number): number {
-  let bits = 1;
-  while (2 ** bits < count) bits++;
-  return bits;
 }
 
 /** Clock period in ns for create_clock: 250 MHz → "4", 300 MHz → "3.333". */

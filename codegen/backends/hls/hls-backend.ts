@@ -9,20 +9,22 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { describeFormat } from '../../ir/format.js';
-import { policyHash32 } from '../../ir/canonical.js';
-import type { CompiledPolicy, Ir, IrLayer } from '../../ir/ir.js';
-import { inputError } from '../../util/errors.js';
-import { packagePath } from '../../util/paths.js';
-import type { Backend, EmittedFile } from '../backend.js';
-import { render } from '../templates.js';
-import { clockPeriodNs, fixedType, indexBits, realLiteral } from './cpp.js';
+import { describeFormat } from '../../numeric/format.js';
+import { policyHash32Hex } from '../../ir/canonical.js';
+import { networkSummary, type Ir, type IrLayer } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
+import { indexBits } from '../../util/bits.js';
+import { packagePath, packageVersion } from '../../util/paths.js';
+import type { EmittedFile } from '../../util/output.js';
+import type { Backend } from '../backend.js';
+import { render } from '../../util/templates.js';
+import { clockPeriodNs, fixedType, realLiteral } from './cpp.js';
 
 /** The hand-written library, copied into <out>/hls/. */
 export const HLS_LIBRARY = ['nicsched_types.h', 'nicsched_activation.h', 'nicsched_dense.h', 'nicsched_argmax.h', 'nicsched_testbench.h'];
 
 /** What the backend generates into <out>/hls/, with the template of each. */
-export const HLS_GENERATED: ReadonlyArray<{ path: string; template: string }> = [
+const HLS_GENERATED: ReadonlyArray<{ path: string; template: string }> = [
   { path: 'nicsched_policy.h', template: 'hls/nicsched_policy.h.hbs' },
   { path: 'nicsched_weights.h', template: 'hls/nicsched_weights.h.hbs' },
   { path: 'nicsched_policy.cpp', template: 'hls/nicsched_policy.cpp.hbs' },
@@ -31,7 +33,7 @@ export const HLS_GENERATED: ReadonlyArray<{ path: string; template: string }> = 
   { path: 'README.md', template: 'hls/README.md.hbs' },
 ];
 
-/** to_raw() returns long long: the accumulator's integers must fit one (the IR allows ≤ 48 bits). */
+/** to_raw() returns long long: the accumulator's integers must fit one (validation allows ≤ 48 bits). */
 const MAX_RAW_BITS = 63;
 
 export interface HlsLayerData {
@@ -84,11 +86,10 @@ export interface HlsData {
   headers: string[];
 }
 
-function checkRepresentable(ir: Ir, file?: string): void {
+/** An invariant validation keeps (LIMITS.maxAccBits < MAX_RAW_BITS), asserted where it matters. */
+function assertRepresentable(ir: Ir): void {
   for (const l of ir.layers) {
-    if (l.accumulator.bits > MAX_RAW_BITS) {
-      throw inputError(`layer ${l.index}: a ${l.accumulator.bits}-bit accumulator does not fit the HLS testbench's 64-bit integers`, { file, pointer: `/layers/${l.index}` }, 'use narrower formats or fewer inputs');
-    }
+    if (l.accumulator.bits > MAX_RAW_BITS) throw new Error(`layer ${l.index}: a ${l.accumulator.bits}-bit accumulator passed validation but does not fit the testbench's 64-bit integers`);
   }
 }
 
@@ -123,20 +124,16 @@ function layerData(ir: Ir, l: IrLayer): HlsLayerData {
   };
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-}
-
 export function hlsData(policy: CompiledPolicy): HlsData {
   const { ir } = policy;
-  checkRepresentable(ir, policy.file);
+  assertRepresentable(ir);
   const layers = ir.layers.map((l) => layerData(ir, l));
   return {
     version: packageVersion(),
     name: ir.name,
     hash: policy.hash,
-    hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
-    summary: `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}, reuse ${ir.target.reuse}`,
+    hash32: policyHash32Hex(policy.hash),
+    summary: `${networkSummary(ir)}, reuse ${ir.target.reuse}`,
     features: ir.features.length,
     outputs: ir.outputs,
     headArgmax: ir.head === 'argmax',

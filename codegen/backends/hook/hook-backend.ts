@@ -13,22 +13,17 @@
  * `hookData` prepares everything the template lays out; `renderHook` turns it into the file.
  */
 
-import { readFileSync } from 'node:fs';
-import { describeFormat, formatRange } from '../../ir/format.js';
-import { policyHash32 } from '../../ir/canonical.js';
-import type { CompiledPolicy } from '../../ir/ir.js';
+import { describeFormat, formatRange } from '../../numeric/format.js';
+import { policyHash32Hex } from '../../ir/canonical.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { FEATURE_SOURCES, describeTransform, type FeatureSource, type Transform } from '../../spec/catalogue.js';
-import { packagePath } from '../../util/paths.js';
-import type { Backend, EmittedFile } from '../backend.js';
-import { render } from '../templates.js';
+import { HOOK_NICE_LIMIT, hookAdjustment } from '../../spec/limits.js';
+import { packageVersion } from '../../util/paths.js';
+import type { EmittedFile } from '../../util/output.js';
+import type { Backend } from '../backend.js';
+import { render } from '../../util/templates.js';
 
-export const HOOK_HEADER = 'hook/nicsched_hook_policy.h';
-
-/**
- * The most nice levels the module lets a decision ask for; the kernel patch's SCHED_NIC_NICE_MAX
- * (include/linux/sched/nic.h) is the same bound, and the module checks the two agree at build time.
- */
-export const HOOK_NICE_LIMIT = 8;
+const HOOK_HEADER = 'hook/nicsched_hook_policy.h';
 
 export interface HookSourceData {
   name: string;
@@ -159,10 +154,6 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-}
-
 export function hookData(policy: CompiledPolicy): HookData {
   const { ir } = policy;
   const sources = sourceData(FEATURE_SOURCES);
@@ -184,14 +175,14 @@ export function hookData(policy: CompiledPolicy): HookData {
   // head = scores has no actions: decisions carry action 0, which the hook treats as "keep".
   const table = ir.head === 'argmax' ? ir.actions : [{ name: 'keep', nice: 0 }];
   const actions = table.map((a, index) => {
-    const adj = Math.max(-HOOK_NICE_LIMIT, Math.min(HOOK_NICE_LIMIT, a.nice));
+    const adj = hookAdjustment(a.nice);
     return { index, name: a.name, nice: a.nice, adj, clamped: adj !== a.nice, last: index === table.length - 1 };
   });
   return {
     version: packageVersion(),
     name: ir.name,
     hash: policy.hash,
-    hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
+    hash32: policyHash32Hex(policy.hash),
     inputs: ir.features.length,
     inFormat: describeFormat(ir.input_format),
     inMin: range.min,
@@ -218,7 +209,7 @@ export function renderHook(data: HookData): EmittedFile[] {
   return [{ path: HOOK_HEADER, contents: render('hook/nicsched_hook_policy.h.hbs', data) }];
 }
 
-export function emitHook(policy: CompiledPolicy): EmittedFile[] {
+function emitHook(policy: CompiledPolicy): EmittedFile[] {
   return renderHook(hookData(policy));
 }
 

@@ -5,17 +5,18 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { describeFormat } from '../../ir/format.js';
-import { APP_ID } from '../../ir/constants.js';
-import { policyHash32 } from '../../ir/canonical.js';
-import type { CompiledPolicy, Ir, IrLayer } from '../../ir/ir.js';
-import { outputFormat } from '../../ir/ir.js';
-import { packagePath } from '../../util/paths.js';
-import type { Backend, EmittedFile } from '../backend.js';
-import { render } from '../templates.js';
-import { checkFits } from './fit.js';
+import { describeFormat } from '../../numeric/format.js';
+import { policyHash32Hex } from '../../ir/canonical.js';
+import type { Ir, IrLayer } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
+import { networkSummary, outputFormat } from '../../ir/ir.js';
+import { hexDigits } from '../../util/hex.js';
+import { packagePath, packageVersion } from '../../util/paths.js';
+import type { EmittedFile } from '../../util/output.js';
+import type { Backend } from '../backend.js';
+import { render } from '../../util/templates.js';
 import { packedRows } from './verilog.js';
-import { biasWords, buildRegisterMap, LAYOUT } from '../../regmap/model.js';
+import type { WeightBank } from '../../regmap/model.js';
 
 /** Library files in compile order (the include file first). */
 export const RTL_LIBRARY = ['nicsched_regs.vh', 'nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'mqnic_app_block.v'];
@@ -25,25 +26,8 @@ function bit(flag: boolean): number {
   return flag ? 1 : 0;
 }
 
-/** Word offsets of each layer's weights and biases in the shadow bank (the register model's `weights` block). */
-function bankLayout(policy: CompiledPolicy) {
-  const map = buildRegisterMap(policy);
-  const block = map.blocks.find((b) => b.name === 'weights');
-  if (!block) throw new Error('register model has no weights block');
-  const word = (name: string) => {
-    const r = block.registers.find((x) => x.name === name);
-    if (!r) throw new Error(`register model has no ${name}`);
-    return r.offset / 4;
-  };
-  const last = block.registers[block.registers.length - 1];
-  if (!last) throw new Error('register model has an empty weights block');
-  const words = (last.offset + (last.count ?? 1) * (last.stride ?? 4)) / 4;
-  let cfgAddrBits = 1;
-  while (2 ** cfgAddrBits < words) cfgAddrBits++;
-  return { addrWidth: map.addrWidth, cfgAddrBits, words, weightWord: (k: number) => word(`L${k}_WEIGHT`), biasWord: (k: number) => word(`L${k}_BIAS`) };
-}
-
-function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
+function layerData(ir: Ir, l: IrLayer, bank: WeightBank) {
+  const at = bank.layers[l.index]!;
   const first = l.index === 0;
   const prev = `l${l.index - 1}`;
   return {
@@ -69,12 +53,12 @@ function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
     reuse: ir.target.reuse,
     weightRows: packedRows(l.weights, l.weight_format.bits, (j) => `unit ${j}`),
     biasRows: packedRows([l.bias], l.accumulator.bits, () => 'bias'),
-    weightCount: l.units * l.inputs,
-    weightWord: bank.weightWord(l.index),
-    weightEnd: bank.weightWord(l.index) + l.units * l.inputs,
-    biasWord: bank.biasWord(l.index),
-    biasEnd: bank.biasWord(l.index) + l.units * biasWords(l.accumulator.bits),
-    cfgAddrBits: bank.cfgAddrBits,
+    weightCount: at.weightCount,
+    weightWord: at.weightWord,
+    weightEnd: at.weightWord + at.weightCount,
+    biasWord: at.biasWord,
+    biasEnd: at.biasWord + at.biasCount * at.wordsPerBias,
+    cfgAddrBits: bank.addrBits,
     inValid: first ? 'in_valid' : `${prev}_valid`,
     inReady: first ? 'in_ready' : '',
     inMeta: first ? 'in_meta' : `${prev}_meta`,
@@ -82,21 +66,21 @@ function layerData(ir: Ir, l: IrLayer, bank: ReturnType<typeof bankLayout>) {
   };
 }
 
-export function policyData(policy: CompiledPolicy, version: string) {
+function policyData(policy: CompiledPolicy, version: string) {
   const { ir } = policy;
   const out = outputFormat(ir);
-  const bank = bankLayout(policy);
+  const { figures, weightBank: bank } = policy.regmap;
   return {
     version,
-    addrWidth: bank.addrWidth,
-    cfgAddrBits: bank.cfgAddrBits,
+    addrWidth: figures.addrWidth,
+    cfgAddrBits: bank.addrBits,
     bankWords: bank.words,
-    weightsBaseHex: LAYOUT.weightsBase.toString(16).padStart(8, '0'),
+    weightsBaseHex: hexDigits(bank.base, 8),
     name: ir.name,
     hash: policy.hash,
-    hash32: policyHash32(policy.hash).toString(16).padStart(8, '0'),
-    appId: APP_ID.toString(16).padStart(8, '0'),
-    summary: `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}, ${ir.target.slots} slots`,
+    hash32: policyHash32Hex(policy.hash),
+    appId: hexDigits(figures.appId, 8),
+    summary: `${networkSummary(ir)}, ${ir.target.slots} slots`,
     latency: ir.timing.latency,
     layerLatencies: ir.timing.layer_latency.join(' + '),
     ii: ir.timing.ii,
@@ -113,12 +97,7 @@ export function policyData(policy: CompiledPolicy, version: string) {
   };
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-}
-
 export function emitRtl(policy: CompiledPolicy): EmittedFile[] {
-  checkFits(policy.ir, policy.file);
   const data = policyData(policy, packageVersion());
   const generated: EmittedFile[] = [
     { path: 'rtl/nicsched_policy.vh', contents: render('rtl/nicsched_policy.vh.hbs', data) },

@@ -1,7 +1,7 @@
 /** Verilog literal helpers for generated code. */
 
 /** `W'hXX`: an integer as a W-bit two's-complement hex literal. */
-export function hexLiteral(value: number, width: number): string {
+function hexLiteral(value: number, width: number): string {
   const modulus = 1n << BigInt(width);
   const bits = ((BigInt(value) % modulus) + modulus) % modulus;
   return `${width}'h${bits.toString(16).padStart(Math.ceil(width / 4), '0')}`;

@@ -4,15 +4,17 @@
  * commands. Success is only ever reported with a bitstream whose UserID is the policy's.
  */
 
+import { shortHash } from '../../ir/canonical.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseBitHeader } from '../../fpga/bitfile.js';
+import { checkUserId } from '../../fpga/flash.js';
 import { BITSTREAM_FILE, buildManifest, corundumBoardDir, emitProject, projectDirName, stockProject, type BuildManifest } from '../../fpga/project.js';
 import { findTool, ToolMissingError } from '../../fpga/tools.js';
 import { BUILD_STAGES, buildCommand, runVivadoBuild } from '../../fpga/vivado.js';
 import { parseTimingSummary, parseUtilization } from '../../fpga/vivado-reports.js';
-import type { CompiledPolicy } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { loadPolicy } from '../../policy.js';
 import type { Board } from '../../spec/boards.js';
 import { inputError } from '../../util/errors.js';
@@ -31,7 +33,7 @@ interface BuildOptions {
 }
 
 /** The commands the lab runs: regenerate with --corundum/--vivado, or run build.tcl by hand. */
-export function labCommands(policyFile: string, board: Board, opts: BuildOptions): string[] {
+function labCommands(policyFile: string, board: Board, opts: BuildOptions): string[] {
   const projectDir = join(resolve(opts.output), projectDirName(board));
   const corundum = opts.corundum ? resolve(opts.corundum) : '<corundum>';
   const boardDir = opts.corundum ? corundumBoardDir(corundum) : `${corundum}/fpga/mqnic/Alveo/fpga_100g`;
@@ -71,13 +73,10 @@ interface BuildResult {
 }
 
 /** After Vivado: a bitstream must exist and carry the policy's UserID; then the reports are read. */
-function collectResults(projectDir: string, manifest: BuildManifest): BuildResult {
+function collectResults(projectDir: string, policy: CompiledPolicy, manifest: BuildManifest): BuildResult {
   const bitstream = join(projectDir, BITSTREAM_FILE);
   if (!existsSync(bitstream)) throw new Error(`Vivado finished but wrote no ${bitstream}; see ${join(projectDir, 'build.log')}`);
-  const header = parseBitHeader(readFileSync(bitstream), bitstream);
-  if (header.userId === null || `0x${header.userId.toString(16).toUpperCase().padStart(8, '0')}` !== manifest.user_id) {
-    throw new Error(`${bitstream}: header design "${header.design}" does not carry UserID=${manifest.user_id}`);
-  }
+  checkUserId(parseBitHeader(readFileSync(bitstream), bitstream), bitstream, policy);
   const utilization = parseUtilization(readFileSync(join(projectDir, 'fpga_utilization.rpt'), 'utf8'));
   const timing = parseTimingSummary(readFileSync(join(projectDir, 'fpga_timing_summary.rpt'), 'utf8'));
   return { manifest, bitstream, utilization, timing };
@@ -101,7 +100,7 @@ async function runBuild(ctx: CommandContext, file: string, opts: BuildOptions): 
   writeOutputDir(opts.output, files, `${policy.hash}\n`);
   const manifest = buildManifest(policy, board);
   const projectDir = join(resolve(opts.output), projectDirName(board));
-  if (!opts.json) ctx.io.out(`wrote ${projectDir} (${files.length} files; policy ${policy.hash.slice(0, 16)}, UserID ${manifest.user_id}, APP_ID ${manifest.app_id}, ${board.part})\n`);
+  if (!opts.json) ctx.io.out(`wrote ${projectDir} (${files.length} files; policy ${shortHash(policy.hash)}, UserID ${manifest.user_id}, APP_ID ${manifest.app_id}, ${board.part})\n`);
 
   const vivado = findTool('vivado', opts.vivado);
   const missing = missingTools(vivado, opts);
@@ -118,7 +117,7 @@ async function runBuild(ctx: CommandContext, file: string, opts: BuildOptions): 
   }
   let result: BuildResult;
   try {
-    result = collectResults(projectDir, manifest);
+    result = collectResults(projectDir, policy, manifest);
   } catch (err) {
     ctx.io.err(`error: ${(err as Error).message}\n`);
     ctx.state.exitCode = EXIT_INPUT;

@@ -26,7 +26,7 @@ function nonNegativeInt(text: string, option: string): number {
 }
 
 /** `data.jsonl` → `data.card.json` / `data.card.md` next to it. */
-export function cardPaths(output: string): { json: string; md: string } {
+function cardPaths(output: string): { json: string; md: string } {
   const stem = output.replace(/\.jsonl$/, '');
   return { json: `${stem}.card.json`, md: `${stem}.card.md` };
 }

@@ -11,10 +11,12 @@ import type { Command } from 'commander';
 import { parseBitHeader, type BitHeader } from '../../fpga/bitfile.js';
 import { checkFlash, flashPlan, formatCommand, readManifest, XRT_WARNING, type FlashMethod, type FlashPlan } from '../../fpga/flash.js';
 import { findTool, ToolMissingError } from '../../fpga/tools.js';
-import type { CompiledPolicy } from '../../ir/ir.js';
+import type { CompiledPolicy } from '../../compiled.js';
 import { loadPolicy } from '../../policy.js';
 import type { Board } from '../../spec/boards.js';
+import { APP_ID } from '../../ir/constants.js';
 import { inputError } from '../../util/errors.js';
+import { hexUpper } from '../../util/hex.js';
 import { EXIT_INPUT } from '../exit.js';
 import type { CommandContext } from './index.js';
 import { boardOption, withToolCheck } from './lab-tools.js';
@@ -41,7 +43,7 @@ function readBit(file: string): { path: string; header: BitHeader } {
 }
 
 function describe(bit: string, header: BitHeader, board: Board, policy: CompiledPolicy | undefined, manifestFile: string | undefined): string[] {
-  const userId = header.userId === null ? 'none' : `0x${header.userId.toString(16).toUpperCase().padStart(8, '0')}`;
+  const userId = header.userId === null ? 'none' : hexUpper(header.userId, 8);
   return [
     `bitstream ${bit}`,
     `  design   ${header.design}`,
@@ -49,7 +51,7 @@ function describe(bit: string, header: BitHeader, board: Board, policy: Compiled
     `  built    ${header.date} ${header.time}`,
     `  length   ${header.bitstreamLength} bytes`,
     `  UserID   ${userId}${policy ? ` = policy ${policy.ir.name} ${policy.hash}` : ' (not checked: no --policy)'}`,
-    `  APP_ID   ${manifestFile ? `0x4E530001 (${manifestFile})` : 'not checked: no nicsched-build.json next to the .bit'}`,
+    `  APP_ID   ${manifestFile ? `${hexUpper(APP_ID, 8)} (${manifestFile})` : 'not checked: no nicsched-build.json next to the .bit'}`,
   ];
 }
 

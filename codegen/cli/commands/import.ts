@@ -1,7 +1,8 @@
 /** `nicsched import <model.onnx> -o policy.yaml`: ONNX MLP → policy spec (docs/IMPORT.md). */
 
+import { shortHash } from '../../ir/canonical.js';
 import type { Command } from 'commander';
-import { describeFormat } from '../../ir/format.js';
+import { describeFormat } from '../../numeric/format.js';
 import { writeFileAtomic } from '../../util/output.js';
 import { DEFAULT_ACTIVATION_BITS, DEFAULT_WEIGHT_BITS } from '../../import/defaults.js';
 import type { ImportFlags } from '../../import/overrides.js';
@@ -37,7 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: Options) => {
       // loaded on use: protobufjs is not needed by the other commands
-      const { importOnnx, quantizationLines } = await import('../../import/index.js');
+      const { importOnnx, networkShape, quantizationLines } = await import('../../import/index.js');
       const r = importOnnx(file, opts, opts.output);
       writeFileAtomic(opts.output, r.text);
       if (opts.json) {
@@ -51,8 +52,7 @@ export function register(program: Command, ctx: CommandContext): void {
         });
         return;
       }
-      const shape = [r.network.inputWidth, ...r.network.layers.map((l) => l.units)].join(' -> ');
-      ctx.io.out(`imported ${file} (${r.source.producer}, opset ${r.source.opset ?? '?'}) -> ${opts.output}: ${shape}, policy hash ${r.policy.hash.slice(0, 16)}\n`);
+      ctx.io.out(`imported ${file} (${r.source.producer}, opset ${r.source.opset ?? '?'}) -> ${opts.output}: ${networkShape(r.network)}, policy hash ${shortHash(r.policy.hash)}\n`);
       for (const line of quantizationLines(r.policy.quantization)) ctx.io.out(`  ${line}\n`);
     });
 }

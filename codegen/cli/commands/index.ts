@@ -1,17 +1,10 @@
 /**
- * Commands that live in their own modules. Each module exports `register(program, ctx)`; main.ts
- * calls every entry of COMMAND_MODULES after its built-in commands, in this order (the order of
- * `nicsched --help`).
+ * What every command module receives. Command modules import these types from here; the list of
+ * command modules is cli/command-modules.ts, so nothing here imports a command (no cycle).
  */
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { register as registerImport } from './import.js';
-import { register as registerLearning } from './learn.js';
-import { register as registerEstimate } from './estimate.js';
-import { register as registerBuild } from './build.js';
-import { register as registerFlash } from './flash.js';
-import { register as registerEval } from './eval.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -21,6 +14,5 @@ export interface CommandContext {
   json(value: unknown): void;
 }
 
+/** What a command module exports as `register`. */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
-
-export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport, registerEval];

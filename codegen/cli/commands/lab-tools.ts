@@ -22,7 +22,7 @@ export async function withToolCheck(ctx: CommandContext, asJson: boolean, body: 
   }
 }
 
-export function reportMissing(ctx: CommandContext, err: ToolMissingError, asJson: boolean): void {
+function reportMissing(ctx: CommandContext, err: ToolMissingError, asJson: boolean): void {
   ctx.state.exitCode = EXIT_TOOL_MISSING;
   if (asJson) {
     ctx.json({ error: 'tool-missing', tool: err.tool, message: err.message, commands: err.commands });

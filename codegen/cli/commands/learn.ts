@@ -1,6 +1,6 @@
 /**
  * The learning loop's commands (docs/LEARNING.md): trace → dataset → train. One entry in
- * COMMAND_MODULES; each command lives in its own module.
+ * cli/command-modules.ts; each command lives in its own module.
  */
 
 import type { Command } from 'commander';

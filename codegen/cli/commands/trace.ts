@@ -22,7 +22,7 @@ function positiveNumber(text: string, option: string, max: number): number {
   return v;
 }
 
-export function parsePidList(text: string): number[] {
+function parsePidList(text: string): number[] {
   const pids = text.split(',').map((p) => p.trim());
   return pids.map((p, k) => {
     if (!/^\d+$/.test(p) || Number(p) <= 0) throw inputError(`--pids entry ${k + 1} ("${p}") is not a process id`, { pointer: `/pids/${k}` }, 'give comma-separated positive integers, e.g. --pids 1,42');

@@ -9,9 +9,15 @@
  */
 
 import { formatRange, signedBitsFor, type Format } from './format.js';
-import type { IrAccumulator } from './ir.js';
 
-export function productSumRange(inputs: number, inFormat: Format, weightFormat: Format): { min: number; max: number } {
+/** A layer's accumulator: signed, at the product scale, with its worst-case bounds. */
+export interface Accumulator extends Format {
+  /** Worst-case bounds over all units and all inputs in range; `bits` is the smallest width holding them. */
+  min: number;
+  max: number;
+}
+
+function productSumRange(inputs: number, inFormat: Format, weightFormat: Format): { min: number; max: number } {
   const x = formatRange(inFormat);
   const w = formatRange(weightFormat);
   const corners = [x.min * w.min, x.min * w.max, x.max * w.min, x.max * w.max];
@@ -23,7 +29,7 @@ export function biasFormat(inputs: number, inFormat: Format, weightFormat: Forma
   return { bits: signedBitsFor(p.min, p.max), frac: inFormat.frac + weightFormat.frac, signed: true };
 }
 
-export function accumulatorFor(inputs: number, inFormat: Format, weightFormat: Format): IrAccumulator {
+export function accumulatorFor(inputs: number, inFormat: Format, weightFormat: Format): Accumulator {
   const p = productSumRange(inputs, inFormat, weightFormat);
   const b = formatRange(biasFormat(inputs, inFormat, weightFormat));
   const min = p.min + b.min;

@@ -18,9 +18,7 @@ export interface Range {
 }
 
 export function formatRange(f: Format): Range {
-  return f.signed
-    ? { min: -(2 ** (f.bits - 1)), max: 2 ** (f.bits - 1) - 1 }
-    : { min: 0, max: 2 ** f.bits - 1 };
+  return f.signed ? { min: -(2 ** (f.bits - 1)), max: 2 ** (f.bits - 1) - 1 } : { min: 0, max: 2 ** f.bits - 1 };
 }
 
 export function fits(value: number, f: Format): boolean {
@@ -28,7 +26,7 @@ export function fits(value: number, f: Format): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
 
-export function saturate(value: number, f: Format): number {
+function saturate(value: number, f: Format): number {
   const { min, max } = formatRange(f);
   return value < min ? min : value > max ? max : value;
 }

@@ -1,31 +1,27 @@
 /**
- * `nicsched csim`: C simulation of the HLS backend's output without Xilinx tools. The generated
+ * The HLS verifier (`nicsched csim`): C simulation of the HLS backend's output without Xilinx tools. The generated
  * project goes to a temporary directory with the vectors and the golden model's answers; g++
  * builds the testbench against the real ap_int/ap_fixed headers (scripts/setup-hls.sh) with
  * -Wall -Wextra -Werror; the testbench compares every result bit for bit, and the results file it
  * writes is checked again here against the golden model, independently of the C++ comparison.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { emitHls } from '../backends/hls/hls-backend.js';
 import { GoldenModel } from '../golden/model.js';
-import { testVectors } from '../golden/vectors.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { formatIntCsv, parseIntCsv } from '../util/csv.js';
 import { inputError } from '../util/errors.js';
 import { writeOutputDir } from '../util/output.js';
 import { packagePath } from '../util/paths.js';
-import type { CliIo } from './io.js';
-import { readVectors } from './predict.js';
+import { chooseVectors, type VectorChoice } from './vectors.js';
 
-export interface CsimOptions {
-  vectors?: string;
-  count: number;
-  seed: number;
+export interface CsimOptions extends VectorChoice {
   json?: boolean;
 }
 
@@ -73,7 +69,7 @@ export const CXX_FLAGS = ['-std=c++14', '-O2', '-Wall', '-Wextra', '-Werror'];
  * leave undefined when bits leave the type and C++20 defines (modular). Building it as C++20 keeps
  * every UBSan check on for our code without tripping over that vendor idiom.
  */
-export const SANITIZE_FLAGS = ['-std=c++20', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=undefined,address', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
+const SANITIZE_FLAGS = ['-std=c++20', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=undefined,address', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
 const TB_SOURCES = ['nicsched_policy.cpp', 'nicsched_tb.cpp'];
 
@@ -133,7 +129,7 @@ function compilerFor(workDir: string): { cmd: string; prefix: string[]; env: Nod
 }
 
 /** Compile the two sources in parallel, then link. Any warning is an error (-Werror). */
-export async function buildTestbench(hlsDir: string, build: CsimBuild = {}): Promise<{ exe: string; command: string; warnings: string; seconds: number }> {
+async function buildTestbench(hlsDir: string, build: CsimBuild = {}): Promise<{ exe: string; command: string; warnings: string; seconds: number }> {
   const flags = [...(build.sanitize ? SANITIZE_FLAGS : CXX_FLAGS), '-isystem', apTypesDir(), '-I', hlsDir];
   const start = performance.now();
   const gxx = compilerFor(hlsDir);
@@ -187,11 +183,7 @@ export async function csimVectors(policy: CompiledPolicy, vectors: number[][], b
   const work = mkdtempSync(join(tmpdir(), `nicsched-csim-${policy.ir.name}-`));
   const out = join(work, 'out');
   const headers = csvHeaders(policy);
-  writeOutputDir(out, [
-    ...files,
-    { path: 'golden/vectors.csv', contents: formatIntCsv(headers.features, vectors) },
-    { path: 'golden/expected.csv', contents: formatIntCsv(headers.results, expectedRows(policy, vectors)) },
-  ], `${policy.hash}\n`);
+  writeOutputDir(out, [...files, { path: 'golden/vectors.csv', contents: formatIntCsv(headers.features, vectors) }, { path: 'golden/expected.csv', contents: formatIntCsv(headers.results, expectedRows(policy, vectors)) }], `${policy.hash}\n`);
   const hlsDir = join(out, 'hls');
   try {
     const tb = await buildTestbench(hlsDir, build);
@@ -217,13 +209,6 @@ export async function csimVectors(policy: CompiledPolicy, vectors: number[][], b
   }
 }
 
-function chooseVectors(policy: CompiledPolicy, opts: CsimOptions): number[][] {
-  if (opts.vectors) return readVectors(policy, opts.vectors);
-  if (!Number.isInteger(opts.count) || opts.count < 0) throw inputError(`--count must be a non-negative integer, got ${opts.count}`);
-  if (!Number.isInteger(opts.seed) || opts.seed < 0) throw inputError(`--seed must be a non-negative integer, got ${opts.seed}`);
-  return testVectors(policy.ir, opts.count, opts.seed);
-}
-
 export async function csim(policy: CompiledPolicy, opts: CsimOptions, build: CsimBuild = {}): Promise<CsimReport> {
   return csimVectors(policy, chooseVectors(policy, opts), build);
 }
@@ -234,7 +219,7 @@ function describeOutcome(o: CsimOutcome | null): string {
 
 export function formatCsimReport(r: CsimReport, policy: CompiledPolicy): string {
   const lines = [
-    `csim ${r.policy} (${r.policy_hash.slice(0, 16)}): ${r.compiler.command.replace(/ -isystem .*/, '')}`,
+    `csim ${r.policy} (${shortHash(r.policy_hash)}): ${r.compiler.command.replace(/ -isystem .*/, '')}`,
     `  vectors   ${r.passed} passed, ${r.failed} failed (of ${r.vectors}, bit-exact against the golden model)`,
     `  testbench ${r.testbench.summary ?? 'no summary'} (exit ${r.testbench.exit_code ?? 'signal'})`,
     `  time      compile ${r.seconds.compile.toFixed(1)} s, run ${r.seconds.run.toFixed(2)} s`,
@@ -251,11 +236,4 @@ export function formatCsimReport(r: CsimReport, policy: CompiledPolicy): string 
   if (r.work_dir) lines.push(`  work dir  ${r.work_dir}`);
   lines.push(r.ok ? '  result    PASS' : '  result    FAIL');
   return lines.join('\n') + '\n';
-}
-
-export async function runCsim(io: CliIo, policy: CompiledPolicy, opts: CsimOptions): Promise<boolean> {
-  const r = await csim(policy, opts);
-  if (opts.json) io.out(JSON.stringify(r, null, 2) + '\n');
-  else io.out(formatCsimReport(r, policy));
-  return r.ok;
 }

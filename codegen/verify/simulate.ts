@@ -1,25 +1,20 @@
 /**
- * `nicsched simulate`: compile the policy's RTL, run it in Verilator or Icarus through the cocotb
+ * The RTL verifier (`nicsched simulate`): compile the policy's RTL, run it in Verilator or Icarus through the cocotb
  * benches, and compare every result with the golden model. The report gives vectors passed and
  * failed, the measured latency and II against the IR's prediction, and, on a mismatch, the first
  * failing vector with the golden model's per-layer trace.
  */
 
+import { shortHash } from '../ir/canonical.js';
 import { join } from 'node:path';
 import { buildDirFor, makeJob, runBench, type BenchResult, type Simulator } from '../../sim/bridge.js';
 import { emitAll } from '../backends/index.js';
 import { GoldenModel } from '../golden/model.js';
-import { testVectors } from '../golden/vectors.js';
-import type { CompiledPolicy } from '../ir/ir.js';
-import { inputError } from '../util/errors.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { writeOutputDir } from '../util/output.js';
-import type { CliIo } from './io.js';
-import { readVectors } from './predict.js';
+import { chooseVectors, type VectorChoice } from './vectors.js';
 
-export interface SimulateOptions {
-  vectors?: string;
-  count: number;
-  seed: number;
+export interface SimulateOptions extends VectorChoice {
   sim: Simulator;
   waves?: string;
   json?: boolean;
@@ -60,14 +55,8 @@ export interface SimulateReport {
   ok: boolean;
 }
 
-function chooseVectors(policy: CompiledPolicy, opts: SimulateOptions): number[][] {
-  if (opts.vectors) return readVectors(policy, opts.vectors);
-  if (!Number.isInteger(opts.count) || opts.count < 0) throw inputError(`--count must be a non-negative integer, got ${opts.count}`);
-  return testVectors(policy.ir, opts.count, opts.seed);
-}
-
 function compileDesign(policy: CompiledPolicy, sim: Simulator): string {
-  const dir = join(buildDirFor(policy, 'app', sim), '..', `${policy.ir.name}-${policy.hash.slice(0, 16)}-design`);
+  const dir = join(buildDirFor(policy, 'app', sim), '..', `${policy.ir.name}-${shortHash(policy.hash)}-design`);
   writeOutputDir(dir, emitAll(policy), `${policy.hash}\n`);
   return join(dir, 'rtl');
 }
@@ -98,14 +87,23 @@ export async function simulate(policy: CompiledPolicy, opts: SimulateOptions, de
   const job = makeJob(policy, vectors);
   // the builds are of the design's RTL, so they live in the design's build directories
   const app = await runBench({
-    bench: 'app', rtlDirs: [rtlDir], toplevel: 'nicsched_top', sim: opts.sim,
-    buildDir: buildDirFor(design, 'app', opts.sim), job,
+    bench: 'app',
+    rtlDirs: [rtlDir],
+    toplevel: 'nicsched_top',
+    sim: opts.sim,
+    buildDir: buildDirFor(design, 'app', opts.sim),
+    job,
     testcases: ['test_header', 'test_vectors', 'test_latency'],
     ...(opts.waves ? { waves: opts.waves } : {}),
   });
   const stream = await runBench({
-    bench: 'policy', rtlDirs: [rtlDir], toplevel: 'nicsched_policy', sim: opts.sim,
-    buildDir: buildDirFor(design, 'policy', opts.sim), job, testcases: ['test_stream'],
+    bench: 'policy',
+    rtlDirs: [rtlDir],
+    toplevel: 'nicsched_policy',
+    sim: opts.sim,
+    buildDir: buildDirFor(design, 'policy', opts.sim),
+    job,
+    testcases: ['test_stream'],
   });
   const result = report(policy, opts.sim, vectors, app, stream);
   if (result.first_failure) {
@@ -135,9 +133,7 @@ function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], app
   const latency = numberOrNull((app.results['latency'] as { measured?: unknown } | undefined)?.measured);
   const ii = numberOrNull(stream.results['ii']);
   const benchTests = [...app.cases, ...stream.cases];
-  const ok =
-    comparison.failed === 0 && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 &&
-    latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
+  const ok = comparison.failed === 0 && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 && latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
   if (benchTests.length === 0) throw new Error(`the simulation produced no results:\n${app.log.slice(-4000)}\n${stream.log.slice(-4000)}`);
   return {
     policy: policy.ir.name,
@@ -152,10 +148,10 @@ function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], app
   };
 }
 
-export function formatReport(r: SimulateReport, policy: CompiledPolicy, clockMhz: number): string {
+export function formatReport(r: SimulateReport, clockMhz: number): string {
   const ns = (cycles: number | null) => (cycles === null ? 'n/a' : `${((cycles * 1000) / clockMhz).toFixed(1)} ns`);
   const lines = [
-    `simulate ${r.policy} (${r.policy_hash.slice(0, 16)}) in ${r.simulator}`,
+    `simulate ${r.policy} (${shortHash(r.policy_hash)}) in ${r.simulator}`,
     `  vectors   ${r.passed} passed, ${r.failed} failed (of ${r.vectors}, bit-exact against the golden model)`,
     `  latency   ${r.latency.measured ?? 'n/a'} cycles measured, ${r.latency.predicted} predicted (${ns(r.latency.measured)} at ${clockMhz} MHz)`,
     `  II        ${r.ii.measured ?? 'n/a'} measured, ${r.ii.predicted} predicted`,
@@ -173,11 +169,4 @@ export function formatReport(r: SimulateReport, policy: CompiledPolicy, clockMhz
   for (const t of r.bench_tests.filter((c) => !c.passed && c.message)) lines.push(`  ${t.name}: ${t.message}`);
   lines.push(r.ok ? '  result    PASS' : '  result    FAIL');
   return lines.join('\n') + '\n';
-}
-
-export async function runSimulate(io: CliIo, policy: CompiledPolicy, opts: SimulateOptions): Promise<boolean> {
-  const r = await simulate(policy, opts);
-  if (opts.json) io.out(JSON.stringify(r, null, 2) + '\n');
-  else io.out(formatReport(r, policy, policy.ir.target.clock_mhz));
-  return r.ok;
 }
