@@ -28,6 +28,8 @@ export interface RunMetrics {
   wake: Percentiles | null;
   /** Request latency, µs (message posted → request work done; schbench). */
   request: Percentiles | null;
+  /** Requests completed per second of simulated time (0 without requests). */
+  requestsPerS: number;
   /** Time until every task of the `hackbench` group exited, ms (null: not within the run). */
   completionMs: number | null;
   /** Useful CPU work of the batch class per second of simulated time, ms/s (1000 = one whole CPU). */
@@ -100,6 +102,7 @@ export function runMetrics(r: SimResult): RunMetrics {
   return {
     wake: percentiles(interactiveLatenciesNs(r)),
     request: percentiles(requestLatenciesNs(r)),
+    requestsPerS: requestLatenciesNs(r).length / (r.durationNs / 1e9),
     completionMs: completionMs(r),
     batchWorkMsPerS: batch / 1e6 / (r.durationNs / 1e9),
     share: { interactive: inter / total, batch: batch / total, overhead: overhead / total, idle: Math.max(0, total - inter - batch - overhead) / total },

@@ -80,7 +80,10 @@ function wantsDecision(task: Task, now: number, ttlNs: number): boolean {
   return !task.nic.expires || task.nic.expires - now <= Math.floor(ttlNs / 2);
 }
 
-export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => number): DecisionProvider {
+/** Called with the inputs of every decision the CPU provider makes (the labeller records them). */
+export type OnDecision = (task: Task, inputs: readonly number[], now: number) => void;
+
+export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => number, onDecision?: OnDecision): DecisionProvider {
   const ttlNs = ir.hook.decision_ttl_ms * 1_000_000;
   const points = { wakeup: ir.hook.points.includes('wakeup'), tick: ir.hook.points.includes('tick') };
   // The module's own feature path (deltas since the task's previous request, catalogue transforms,
@@ -93,6 +96,7 @@ export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => numb
       const x = features.policyFeatures(cur, task.nsh.prev);
       for (const [name, v] of cur) if (isDelta(name)) task.nsh.prev.set(name, v);
       const action = infer(x);
+      onDecision?.(task, x, now);
       c.staged++;
       c.installed++;
       const nice = ir.actions[action]?.nice ?? 0;

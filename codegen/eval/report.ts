@@ -24,7 +24,7 @@ export function showRelative(c: PairedComparison | null): string {
   return `${sign}${r.mean.toFixed(digits)} % ± ${Number.isNaN(r.half) ? '?' : r.half.toFixed(digits)} %${c.excludesZero ? '' : ' (CI includes 0)'}`;
 }
 
-const HEADLINE_KEYS: readonly MetricKey[] = ['wake.p50', 'wake.p99', 'wake.p999', 'request.p50', 'request.p99', 'request.p999', 'completionMs', 'batchWorkMsPerS'];
+const HEADLINE_KEYS: readonly MetricKey[] = ['wake.p50', 'wake.p99', 'wake.p999', 'request.p50', 'request.p99', 'request.p999', 'requestsPerS', 'completionMs', 'batchWorkMsPerS'];
 
 function metricsOf(w: WorkloadResult, keys: readonly MetricKey[]): MetricKey[] {
   const cfs = variant(w, 'cfs')!;
@@ -73,7 +73,7 @@ function goalLines(w: WorkloadResult): string[] {
   const label = METRICS.find((m) => m.key === g.metric)!.label;
   const gap = gapClosed(w, g.metric);
   return [
-    `Where the policy sits on ${label}: ${gap === null ? 'the oracle does not differ from CFS here' : `${gap.toFixed(0)} % of the way from CFS (0 %) to the oracle (100 %), from the means`}.`,
+    `Where the policy sits on ${label}: ${gap === null ? 'the next-burst oracle is no better than CFS here, so it bounds nothing' : `${gap.toFixed(0)} % of the way from CFS (0 %) to the next-burst oracle (100 %), from the means`}.`,
     '',
     `Goal (≥ 20 % lower than both CFS and static nice, CI excluding 0, batch loss ≤ 2 %): **${g.met ? 'met' : 'not met'}** — vs CFS ${showRelative(g.vsCfs)}, vs static nice ${showRelative(g.vsNice)}, batch throughput vs CFS ${showRelative(g.batchVsCfs)}.`,
   ];

@@ -137,6 +137,7 @@ export class PhaseTape {
 function checkPhase(p: Phase, task: string): Phase {
   if ('ns' in p && (!(p.ns >= 0) || (Number.isFinite(p.ns) && !Number.isInteger(p.ns)))) throw new RangeError(`task ${task}: phase length ${p.ns} is not a whole number of ns`);
   if (p.kind === 'period' && !(p.ns > 0 && Number.isFinite(p.ns))) throw new RangeError(`task ${task}: a period must be a positive whole number of ns`);
+  if (p.kind === 'until' && !Number.isFinite(p.ns)) throw new RangeError(`task ${task}: an absolute wakeup time must be finite`);
   return p;
 }
 
@@ -145,6 +146,11 @@ export function tapesOf(w: Workload): PhaseTape[] {
 }
 
 /* ---- the simulator ---------------------------------------------------------------------------- */
+
+export interface Snapshot {
+  state: SimState;
+  tapes: PhaseTape[];
+}
 
 export function simulate(workload: Workload, opts: SimOptions): SimResult {
   const sim = new Simulator(workload, opts);
@@ -185,8 +191,23 @@ export class Simulator implements BalanceHost {
   }
 
   /** A copy of the state to resume from (the tapes are shared, not copied). */
-  snapshot(): { state: SimState; tapes: PhaseTape[] } {
+  snapshot(): Snapshot {
     return { state: structuredClone(this.state), tapes: this.tapes };
+  }
+
+  /** Continue a snapshot (its state is taken over, not copied) under new options. */
+  static resume(from: Snapshot, opts: SimOptions): Simulator {
+    return new Simulator({ name: 'resumed', kind: 'resumed', tasks: [] }, opts, from);
+  }
+
+  /** Process the next event if it comes before `t`; false when there is none. */
+  step(t: number): boolean {
+    const e = this.state.events[0];
+    if (!e || e.at >= t) return false;
+    this.pop();
+    this.state.now = e.at;
+    this.dispatch(e);
+    return true;
   }
 
   get now(): number {
@@ -311,7 +332,11 @@ export class Simulator implements BalanceHost {
         task.phaseIdx++;
         continue;
       }
-      if (p.kind === 'sleep' || p.kind === 'period' || p.kind === 'wait') {
+      if (p.kind === 'until' && p.ns <= 0) {
+        task.phaseIdx++;
+        continue;
+      }
+      if (p.kind === 'sleep' || p.kind === 'period' || p.kind === 'until' || p.kind === 'wait') {
         task.phaseIdx++;
         task.state = 'blocked';
         if (p.kind === 'wait') channelOf(s, p.channel).waiters.push(task.idx);
@@ -398,6 +423,11 @@ export class Simulator implements BalanceHost {
           this.push(at, 'timer', task.cpu, task.idx, 0);
           return;
         }
+        case 'until':
+          if (p.ns <= s.now) continue;
+          this.block(cpu, task);
+          this.push(p.ns, 'timer', task.cpu, task.idx, 0);
+          return;
         case 'exit':
           this.exit(cpu, task);
           return;

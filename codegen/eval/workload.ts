@@ -16,7 +16,9 @@ export type TaskClass = 'interactive' | 'batch';
  *   request that began when the task took its last message (schbench's request latency).
  * - `sleep`: block on a relative timer (nanosleep).
  * - `period`: block until the next multiple of `ns` on the simulated clock (an absolute periodic
- *   timer, clock_nanosleep(TIMER_ABSTIME) as cyclictest uses it); no block if that is now.
+ *   timer, clock_nanosleep(TIMER_ABSTIME) as cyclictest uses it).
+ * - `until`: block until the absolute time `ns` (clock_nanosleep(TIMER_ABSTIME)); no block if it
+ *   has passed. An open-loop load generator: its arrivals do not drift when it runs late.
  * - `wait`: take a message from `channel`; block until one is posted if it is empty (a pipe read, a
  *   futex wait).
  * - `post`: put a message on `channel`, waking its oldest waiter (a pipe write, a futex wake);
@@ -27,6 +29,7 @@ export type Phase =
   | { kind: 'run'; ns: number; request?: boolean }
   | { kind: 'sleep'; ns: number }
   | { kind: 'period'; ns: number }
+  | { kind: 'until'; ns: number }
   | { kind: 'wait'; channel: string }
   | { kind: 'post'; channel: string; sync?: boolean }
   | { kind: 'exit' };
@@ -168,9 +171,11 @@ export function mixedWorkload(o: MixedOptions): Workload {
 
 /**
  * schbench-like: message threads that wake their worker threads with requests, workers that take
- * a request, compute, and wait for the next. Each message thread sleeps a jittered period, then
- * posts one request to each of its workers (futex wakeups, no WF_SYNC), spending `dispatchNs` of
- * CPU per post. A worker's request latency runs from the post to the end of its computation.
+ * a request, compute, and wait for the next. Each message thread wakes at exponentially spaced
+ * absolute times (open loop: a late message thread catches up, so the scheduler cannot lower the
+ * offered load), then posts one request to each of its workers (futex wakeups, no WF_SYNC),
+ * spending `dispatchNs` of CPU per post. A worker's request latency runs from the post to the end
+ * of its computation; a request posted while the worker is busy waits for it.
  */
 export const SCHBENCH = {
   messagePerCpu: 1,
@@ -187,8 +192,10 @@ export const SCHBENCH = {
 function* messagePhases(seed: number, workers: readonly string[]): Iterator<Phase> {
   const r = rng(seed);
   const s = SCHBENCH;
+  let at = 0;
   for (;;) {
-    yield { kind: 'sleep', ns: expClamped(r, s.periodMeanNs, s.periodMinNs, s.periodMaxNs) };
+    at += expClamped(r, s.periodMeanNs, s.periodMinNs, s.periodMaxNs);
+    yield { kind: 'until', ns: at };
     for (const w of workers) {
       yield { kind: 'run', ns: s.dispatchNs };
       yield { kind: 'post', channel: w };
