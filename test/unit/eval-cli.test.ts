@@ -78,7 +78,7 @@ describe('nicsched eval', () => {
     const w = doc.workloads[0]!;
     expect(w.variants.map((v) => v.id)).toEqual(['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle']);
     expect(w.headline).toBe('wake.p99');
-    expect(w.evaluation_data).toBe('unknown'); // the bundled policy names no training seeds
+    expect(w.evaluation_data).toBe('held-out'); // the reference trained on seeds 1000..1009
     for (const v of w.variants) {
       expect(v.summary['wake.p99']!.n).toBe(3);
       expect(v.summary['wake.p99']!.half).not.toBeNull();
@@ -98,7 +98,7 @@ describe('nicsched eval', () => {
     expect(md).toContain('sched_latency 12 ms, min_granularity 1.5 ms, wakeup_granularity 2 ms');
     expect(md).toMatch(/Where the policy sits on interactive wakeup latency p99 \(µs\): -?\d+ % of the way from CFS/);
     expect(md).toMatch(/Hook decisions per run \(mean\): \d+ requested, \d+ installed, applied \d+ times/);
-    expect(md).toContain('training data unknown');
+    expect(md).toContain('held out: no seed or trace window of this workload is in the policy\'s training data');
   });
 
   it('a variant identical to CFS gives a zero paired difference (SCHED_BATCH hogs never wake)', async () => {
