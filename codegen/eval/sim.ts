@@ -334,11 +334,13 @@ export class Simulator implements BalanceHost {
       }
       if (p.kind === 'until' && p.ns <= 0) {
         task.phaseIdx++;
+        task.arrivalAt = p.ns;
         continue;
       }
       if (p.kind === 'sleep' || p.kind === 'period' || p.kind === 'until' || p.kind === 'wait') {
         task.phaseIdx++;
         task.state = 'blocked';
+        if (p.kind === 'until') task.arrivalAt = p.ns;
         if (p.kind === 'wait') channelOf(s, p.channel).waiters.push(task.idx);
         else if (Number.isFinite(p.ns)) this.push(p.ns, 'timer', task.cpu, task.idx, 0);
         return;
@@ -424,6 +426,7 @@ export class Simulator implements BalanceHost {
           return;
         }
         case 'until':
+          task.arrivalAt = p.ns;
           if (p.ns <= s.now) continue;
           this.block(cpu, task);
           this.push(p.ns, 'timer', task.cpu, task.idx, 0);
@@ -463,16 +466,21 @@ export class Simulator implements BalanceHost {
     this.schedule(cpu, true);
   }
 
-  /** A message on a channel: wake its oldest waiter, else keep it. True when a task was woken. */
+  /**
+   * A message on a channel: wake its oldest waiter, else keep it. True when a task was woken. The
+   * message is stamped with the poster's intended arrival time when it has one (an open-loop
+   * generator that ran late still stamps its schedule: no coordinated omission), else now.
+   */
   private post(cpu: Cpu, waker: Task, name: string, sync: boolean): boolean {
     const ch = channelOf(this.state, name);
+    const stamp = waker.arrivalAt ?? this.state.now;
     const w = ch.waiters.shift();
     if (w === undefined) {
-      ch.messages.push(this.state.now);
+      ch.messages.push(stamp);
       return false;
     }
     const task = this.state.tasks[w]!;
-    task.requestStart = this.state.now;
+    task.requestStart = stamp;
     this.tryToWakeUp(task, cpu, waker, sync);
     return true;
   }
@@ -998,6 +1006,7 @@ function newTask(idx: number, tpl: TaskTemplate, cpu: number): Task {
     wakeups: 0,
     requestStart: null,
     requestLatency: [],
+    arrivalAt: null,
     exitNs: null,
     nic: emptyDecision(),
     nsh: emptyNshTask(),

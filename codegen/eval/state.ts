@@ -68,6 +68,8 @@ export interface Task {
   wakeups: number;
   requestStart: number | null;
   requestLatency: number[];
+  /** The intended time of the task's last `until` wakeup: what its posts stamp their messages with. */
+  arrivalAt: number | null;
   exitNs: number | null;
   // the hook's words in task_struct::nic
   nic: NicDecision;

@@ -174,8 +174,9 @@ export function mixedWorkload(o: MixedOptions): Workload {
  * a request, compute, and wait for the next. Each message thread wakes at exponentially spaced
  * absolute times (open loop: a late message thread catches up, so the scheduler cannot lower the
  * offered load), then posts one request to each of its workers (futex wakeups, no WF_SYNC),
- * spending `dispatchNs` of CPU per post. A worker's request latency runs from the post to the end
- * of its computation; a request posted while the worker is busy waits for it.
+ * spending `dispatchNs` of CPU per post. A worker's request latency runs from the request's
+ * intended arrival (the message thread's scheduled wakeup, not when it got to post: no coordinated
+ * omission) to the end of its computation; a request posted while the worker is busy waits for it.
  */
 export const SCHBENCH = {
   messagePerCpu: 1,
