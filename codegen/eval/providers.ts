@@ -80,29 +80,67 @@ function wantsDecision(task: Task, now: number, ttlNs: number): boolean {
   return !task.nic.expires || task.nic.expires - now <= Math.floor(ttlNs / 2);
 }
 
+function isDelta(source: string): boolean {
+  return findSource(source)?.kind === 'delta';
+}
+
 /** Called with the inputs of every decision the CPU provider makes (the labeller records them). */
 export type OnDecision = (task: Task, inputs: readonly number[], now: number) => void;
 
-export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => number, onDecision?: OnDecision): DecisionProvider {
+export interface CpuProviderOptions {
+  onDecision?: OnDecision;
+  /**
+   * Decide at the request, apply from the task's next hook, as the module picks up an answer: the
+   * NIC's timing with no latency (the labeller's runs). Without it the decision applies at once.
+   */
+  deferred?: boolean;
+}
+
+function install(ir: Ir, task: Task, action: number, expires: number): void {
+  task.nic.action = action;
+  task.nic.nice = Math.max(-8, Math.min(8, ir.actions[action]?.nice ?? 0));
+  task.nic.expires = expires;
+}
+
+/**
+ * A decision pending pickup (deferred mode) lives in the task's hook words, which the module would
+ * use for its request: reqId = action + 1, reqNs = when it was requested.
+ */
+export function setPendingDecision(task: Task, action: number, requestedNs: number): void {
+  task.nsh.reqId = action + 1;
+  task.nsh.reqNs = requestedNs;
+}
+
+export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => number, o: CpuProviderOptions = {}): DecisionProvider {
   const ttlNs = ir.hook.decision_ttl_ms * 1_000_000;
   const points = { wakeup: ir.hook.points.includes('wakeup'), tick: ir.hook.points.includes('tick') };
   // The module's own feature path (deltas since the task's previous request, catalogue transforms,
   // saturation): only its policyFeatures() is used, the callbacks never run.
   const features = new HookModule(ir, infer, () => new Map(), () => undefined, { nicLatencyNs: 0, cpus: 1 });
-  const c = zeroCounters(); // the module's names: staged = decisions computed, installed = the same
+  const c = zeroCounters(); // the module's names: staged = decisions computed, installed = applied ones
+  const pickup = (task: Task, now: number): void => {
+    const t = task.nsh;
+    if (!t.reqId) return;
+    if (now - t.reqNs < ttlNs) {
+      install(ir, task, t.reqId - 1, t.reqNs + ttlNs);
+      c.installed++;
+    } else c.expired++;
+    t.reqId = 0;
+  };
   const decide = (ctx: HookContext, task: Task, now: number, point: boolean, applied: 'applied_wakeup' | 'applied_tick'): void => {
-    if (point && wantsDecision(task, now, ttlNs)) {
+    if (o.deferred) pickup(task, now);
+    if (point && !task.nsh.reqId && wantsDecision(task, now, ttlNs)) {
       const cur = ctx.rawCounters(task);
       const x = features.policyFeatures(cur, task.nsh.prev);
       for (const [name, v] of cur) if (isDelta(name)) task.nsh.prev.set(name, v);
       const action = infer(x);
-      onDecision?.(task, x, now);
       c.staged++;
-      c.installed++;
-      const nice = ir.actions[action]?.nice ?? 0;
-      task.nic.action = action;
-      task.nic.nice = Math.max(-8, Math.min(8, nice));
-      task.nic.expires = now + ttlNs;
+      if (o.deferred) setPendingDecision(task, action, now);
+      else {
+        install(ir, task, action, now + ttlNs);
+        c.installed++;
+      }
+      o.onDecision?.(task, x, now);
     }
     if (task.nic.expires > now && task.nic.nice !== 0) c[applied]++;
   };
@@ -115,10 +153,6 @@ export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => numb
     counters: () => c,
     stopped: () => null,
   };
-}
-
-function isDelta(source: string): boolean {
-  return findSource(source)?.kind === 'delta';
 }
 
 /* ---- the next-burst oracle ------------------------------------------------------------------- */

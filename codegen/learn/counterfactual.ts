@@ -20,7 +20,7 @@
  * unless it beats `keep` by less than `margin` (then `keep`): a decision must earn its place.
  */
 
-import { cpuProvider, fixedProvider } from '../eval/providers.js';
+import { cpuProvider, setPendingDecision, type DecisionProvider, type OnDecision } from '../eval/providers.js';
 import { Simulator, type Costs, type SimResult, type Snapshot } from '../eval/sim.js';
 import type { SimState, Task } from '../eval/state.js';
 import type { Workload } from '../eval/workload.js';
@@ -37,11 +37,26 @@ export interface CounterfactualOptions {
   sampleEvery: number;
   /** ms² of latency cost per ms of batch work lost. */
   lambda: number;
-  /** A non-keep action must beat keep by this much (ms²). */
+  /** A non-keep action must beat keep by this much (cost units). */
   margin: number;
+  /** cost per latency: (latency / 1 ms)^power; 2 weighs the tail, 1 is the mean latency. */
+  power: number;
+  /**
+   * Who decides for every task, in the run and in the continuations (null: keep for everyone, i.e.
+   * CFS). A policy here makes the labels Q^π: this action now, that policy afterwards and for the
+   * others — what the next round of policy iteration needs.
+   */
+  behaviour: Behaviour | null;
 }
 
-export const DEFAULT_COUNTERFACTUAL: Omit<CounterfactualOptions, 'cpus' | 'costs'> = { durationNs: 2_000_000_000, balancing: true, horizonNs: 40_000_000, sampleEvery: 4, lambda: 1, margin: 0.05 };
+export interface Behaviour {
+  name: string;
+  hash: string;
+  ir: Ir;
+  infer: (x: readonly number[]) => number;
+}
+
+export const DEFAULT_COUNTERFACTUAL: Omit<CounterfactualOptions, 'cpus' | 'costs'> = { durationNs: 2_000_000_000, balancing: true, horizonNs: 40_000_000, sampleEvery: 4, lambda: 1, margin: 0.05, power: 2, behaviour: null };
 
 export interface LabelledPoint {
   /** The policy's inputs at the decision point. */
@@ -71,10 +86,9 @@ function batchWork(s: SimState): number {
   return s.tasks.reduce((a, t) => a + (t.cls === 'batch' ? t.workNs : 0), 0);
 }
 
-const sq = (ns: number) => (ns / MS) ** 2;
-
 /** Latency cost of a window: completed wakeups and requests since `m`, plus those still waiting. */
-export function latencyCost(s: SimState, m: Marks): number {
+export function latencyCost(s: SimState, m: Marks, power = 2): number {
+  const sq = (ns: number) => (ns / MS) ** power;
   let cost = 0;
   s.tasks.forEach((t, i) => {
     if (t.cls !== 'interactive') return;
@@ -86,24 +100,30 @@ export function latencyCost(s: SimState, m: Marks): number {
   return cost;
 }
 
-function withDecision(snap: Snapshot, task: number, action: number, nice: number, expires: number): Snapshot {
+/** The snapshot with the task's request answered by `action` instead (picked up at its next hook). */
+function withDecision(snap: Snapshot, task: number, action: number): Snapshot {
   const state = structuredClone(snap.state);
-  const t = state.tasks[task]!;
-  t.nic = { ...t.nic, action, nice: Math.max(-8, Math.min(8, nice)), expires };
+  setPendingDecision(state.tasks[task]!, action, state.now);
   return { state, tapes: snap.tapes };
+}
+
+/** The deciding provider of the run and of every continuation: the behaviour policy, or keep. */
+function decider(ir: Ir, o: CounterfactualOptions, onDecision?: OnDecision): DecisionProvider {
+  const keep = keepIndex(ir);
+  const b = o.behaviour;
+  return cpuProvider(b ? b.ir : ir, b ? b.infer : () => keep, { deferred: true, ...(onDecision ? { onDecision } : {}) });
 }
 
 /** The cost of every action for `task`, decided at the snapshot's instant. */
 function scoreActions(snap: Snapshot, task: Task, ir: Ir, o: CounterfactualOptions): number[] {
   const t0 = snap.state.now;
   const m = marks(snap.state);
-  const ttl = ir.hook.decision_ttl_ms * MS;
   const end = t0 + o.horizonNs;
-  const outcomes = ir.actions.map((a, k) => {
-    const sim = Simulator.resume(withDecision(snap, task.idx, k, a.nice, t0 + ttl), { cpus: o.cpus, durationNs: end, costs: o.costs, balancing: o.balancing, decisions: fixedProvider() });
+  const outcomes = ir.actions.map((_, k) => {
+    const sim = Simulator.resume(withDecision(snap, task.idx, k), { cpus: o.cpus, durationNs: end, costs: o.costs, balancing: o.balancing, decisions: decider(ir, o) });
     sim.runUntil(end);
     sim.state.now = end;
-    return { latency: latencyCost(sim.state, m), batch: batchWork(sim.state) - m.batchWork };
+    return { latency: latencyCost(sim.state, m, o.power), batch: batchWork(sim.state) - m.batchWork };
   });
   const keep = outcomes[keepIndex(ir)]!;
   return outcomes.map((r) => r.latency + (o.lambda * (keep.batch - r.batch)) / MS);
@@ -133,7 +153,7 @@ export function labelRun(w: Workload, ir: Ir, o: CounterfactualOptions): { point
   const keep = keepIndex(ir);
   const pending: { task: Task; x: number[]; at: number }[] = [];
   let seen = 0;
-  const provider = cpuProvider(ir, () => keep, (task, x, at) => {
+  const provider = decider(ir, o, (task, x, at) => {
     if (seen++ % o.sampleEvery === 0) pending.push({ task, x: [...x], at });
   });
   const sim = new Simulator(w, { cpus: o.cpus, durationNs: o.durationNs, costs: o.costs, balancing: o.balancing, decisions: provider });

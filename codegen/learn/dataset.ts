@@ -52,6 +52,10 @@ export interface SimulatedSource {
   sample_every: number;
   lambda: number;
   margin: number;
+  /** Latency cost exponent (absent in datasets made before it existed: 2). */
+  power?: number;
+  /** The policy deciding for everyone in the runs and continuations (absent: keep, i.e. CFS). */
+  behaviour?: { name: string; hash: string };
   costs: Costs;
 }
 
@@ -209,7 +213,7 @@ export function buildCounterfactualDataset(spec: Spec, input: CounterfactualInpu
     actions: (spec.actions ?? []).map((a) => a.name),
     traces: input.traces.map(({ trace, sha256, window }) => ({ file: trace.file, sha256, source: trace.header.source, host: trace.header.host, kernel: trace.header.kernel, interval_ms: trace.header.interval_ms, samples: trace.samples.length, window })),
     synthetic: null,
-    simulated: { generators: [...input.generators], seeds: input.seeds, cpus: o.cpus, duration_ns: o.durationNs, horizon_ns: o.horizonNs, sample_every: o.sampleEvery, lambda: o.lambda, margin: o.margin, costs: o.costs },
+    simulated: { generators: [...input.generators], seeds: input.seeds, cpus: o.cpus, duration_ns: o.durationNs, horizon_ns: o.horizonNs, sample_every: o.sampleEvery, lambda: o.lambda, margin: o.margin, power: o.power, ...(o.behaviour ? { behaviour: { name: o.behaviour.name, hash: o.behaviour.hash } } : {}), costs: o.costs },
   };
   const ds: Dataset = { header, rows: [], dropped: 0, missing: {} };
   const ir = lower(spec).ir;
@@ -293,7 +297,7 @@ export function dataCard(ds: Dataset, file: string, text: string): DataCard {
 
 function simulatedLine(s: SimulatedSource): string {
   const what = s.generators.length ? `${s.generators.join(', ')} and the traces below (replayed)` : 'the traces below (replayed)';
-  return `- simulated (codegen/learn/counterfactual.ts): ${what}, seeds ${s.seeds[0]}–${s.seeds[1]}, ${s.cpus} CPUs, ${s.duration_ns / 1e6} ms each; one decision point in ${s.sample_every} continued ${s.horizon_ns / 1e6} ms once per action; cost = Σ (latency/1 ms)² + ${s.lambda} · lost batch ms; margin ${s.margin}; costs ${JSON.stringify(s.costs)}`;
+  return `- simulated (codegen/learn/counterfactual.ts): ${what}, seeds ${s.seeds[0]}–${s.seeds[1]}, ${s.cpus} CPUs, ${s.duration_ns / 1e6} ms each; one decision point in ${s.sample_every} continued ${s.horizon_ns / 1e6} ms once per action; cost = Σ (latency/1 ms)^${s.power ?? 2} + ${s.lambda} · lost batch ms; margin ${s.margin}; ${s.behaviour ? `the policy "${s.behaviour.name}" (${s.behaviour.hash.slice(0, 16)}) decides for every task in the runs and afterwards` : 'CFS (keep) for every other task and afterwards'}; costs ${JSON.stringify(s.costs)}`;
 }
 
 export function dataCardMarkdown(card: DataCard): string {

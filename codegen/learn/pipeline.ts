@@ -12,7 +12,7 @@ import { sha256, type DatasetHeader, type LoadedDataset } from './dataset.js';
 import { provenanceLine, type Provenance } from '../eval/provenance.js';
 import { policyYaml } from './emit.js';
 import type { Template } from './template.js';
-import { DEFAULT_TRAIN, floatScores, type FloatLayer, quantizeLayers, splitRows, trainFloat, type TrainOptions } from './train.js';
+import { DEFAULT_TRAIN, floatScores, type FloatLayer, quantizeLayers, REGRESS_SCALE, splitRows, trainFloat, type TrainOptions } from './train.js';
 
 export interface Agreement {
   rows: number;
@@ -86,7 +86,7 @@ function schemaComment(templateFile: string): string | null {
 }
 
 export function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
-  return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''}${opts.objective === 'regress' ? ' --objective regress' : ''} -o <this file>`;
+  return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''}${opts.objective === 'regress' ? ` --objective regress${opts.regressScale !== REGRESS_SCALE ? ` --regress-scale ${opts.regressScale}` : ''}` : ''} -o <this file>`;
 }
 
 /** What the policy saw: the dataset's traces (with windows) and simulated generators (with seeds). */

@@ -29,11 +29,7 @@ import type { DatasetRow } from './dataset.js';
 export type Objective = 'classify' | 'regress';
 export const REGRESS_CLIP = 7.5;
 export const REGRESS_MARGIN = 0.05;
-/**
- * Score units per ms² of advantage: 4 spreads the small advantages most decisions have over more of
- * the scores' 1/16 steps (chosen on validation seeds 500..509: the mixed workload's p99 moved −9.8 %
- * with 4 against −2.7 % with 1, schbench's −28.6 % against −27.1 %).
- */
+/** Score units per unit of advantage (--regress-scale): larger resolves small advantages, smaller clips fewer. */
 export const REGRESS_SCALE = 4;
 
 export interface TrainOptions {
@@ -41,6 +37,8 @@ export interface TrainOptions {
   epochs: number;
   qat: boolean;
   objective: Objective;
+  /** Score units per unit of advantage (regress only). */
+  regressScale: number;
   /** Share of rows held out for the agreement figures. */
   holdout: number;
   batch: number;
@@ -57,12 +55,12 @@ export const QAT_SHARE = 0.5;
  */
 export const LOGIT_SCALE = 0.5;
 
-export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { objective: 'classify', holdout: 0.2, batch: 64, learningRate: 0.01 };
+export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { objective: 'classify', regressScale: REGRESS_SCALE, holdout: 0.2, batch: 64, learningRate: 0.01 };
 
 /** The regression target of a row: advantage over keep, clipped, minus the margin for non-keep actions. */
-export function regressTarget(row: DatasetRow, keep: number): number[] {
+export function regressTarget(row: DatasetRow, keep: number, scale = REGRESS_SCALE): number[] {
   if (!row.c) throw new Error(`row ${row.src} has no advantages: --objective regress needs a counterfactual dataset`);
-  return row.c.map((v, k) => (k === keep ? 0 : Math.max(-REGRESS_CLIP, Math.min(REGRESS_CLIP, REGRESS_SCALE * (v - REGRESS_MARGIN)))));
+  return row.c.map((v, k) => (k === keep ? 0 : Math.max(-REGRESS_CLIP, Math.min(REGRESS_CLIP, scale * (v - REGRESS_MARGIN)))));
 }
 
 /** Float parameters of one dense layer: w is [units][inputs] like the spec. */
@@ -199,13 +197,14 @@ interface EpochPlan {
   batch: number;
   qat: boolean;
   objective: Objective;
+  scale: number;
   keep: number;
 }
 
 function lossOf(layers: TfLayer[], chunk: readonly DatasetRow[], outputs: number, p: EpochPlan): tf.Scalar {
   const x = tf.tensor2d(chunk.map((r) => r.x), [chunk.length, layers[0]!.g.inputs], 'float32');
   const scores = forwardTf(layers, x, p.qat);
-  if (p.objective === 'regress') return tf.losses.meanSquaredError(tf.tensor2d(chunk.map((r) => regressTarget(r, p.keep)), [chunk.length, outputs], 'float32'), scores) as tf.Scalar;
+  if (p.objective === 'regress') return tf.losses.meanSquaredError(tf.tensor2d(chunk.map((r) => regressTarget(r, p.keep, p.scale)), [chunk.length, outputs], 'float32'), scores) as tf.Scalar;
   const y = tf.oneHot(tf.tensor1d(chunk.map((r) => r.y), 'int32'), outputs);
   return tf.losses.softmaxCrossEntropy(y, tf.mul(scores, LOGIT_SCALE)) as tf.Scalar;
 }
@@ -234,7 +233,7 @@ export async function trainFloat(spec: Spec, rows: readonly DatasetRow[], opts: 
   const layers = geo.map((g, k) => toTf(g, initialLayer(g, rng, k === 0)));
   const outputs = geo[geo.length - 1]!.units;
   try {
-    const plan = { epochs: opts.epochs, lr: opts.learningRate, batch: opts.batch, qat: false, objective: opts.objective, keep };
+    const plan = { epochs: opts.epochs, lr: opts.learningRate, batch: opts.batch, qat: false, objective: opts.objective, scale: opts.regressScale, keep };
     runEpochs(layers, rows, outputs, plan, rng);
     if (opts.qat) runEpochs(layers, rows, outputs, { ...plan, epochs: Math.max(1, Math.ceil(opts.epochs * QAT_SHARE)), lr: opts.learningRate / 10, qat: true }, rng);
     return layers.map(fromTf);

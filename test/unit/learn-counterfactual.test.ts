@@ -45,16 +45,16 @@ describe('counterfactual continuations', () => {
     const w = heavy(3);
     const { points, base } = labelRun(w, IR, o);
     expect(points.length).toBeGreaterThan(20);
-    const plain = simulate(w, { cpus: 1, durationNs: o.durationNs, costs: o.costs, decisions: cpuProvider(IR, () => 0) });
+    const plain = simulate(w, { cpus: 1, durationNs: o.durationNs, costs: o.costs, decisions: cpuProvider(IR, () => 0, { deferred: true }) });
     expect(base.tasks).toEqual(plain.tasks);
     // Replay the base run event by event; at each labelled instant, what happened over the next
     // horizon must cost exactly what the labeller's `keep` continuation said.
-    const sim = new Simulator(w, { cpus: 1, durationNs: o.durationNs, costs: o.costs, decisions: cpuProvider(IR, () => 0) });
+    const sim = new Simulator(w, { cpus: 1, durationNs: o.durationNs, costs: o.costs, decisions: cpuProvider(IR, () => 0, { deferred: true }) });
     let checked = 0;
     for (const p of points.filter((_, i) => i % 5 === 0)) {
       while (sim.state.events[0]!.at <= p.atNs) sim.step(Infinity);
       const marks = { wake: sim.state.tasks.map((t) => t.wakeLatency.length), request: sim.state.tasks.map((t) => t.requestLatency.length), batchWork: 0 };
-      const ahead = Simulator.resume(sim.snapshot(), { cpus: 1, durationNs: p.atNs + o.horizonNs, costs: o.costs, decisions: cpuProvider(IR, () => 0) });
+      const ahead = Simulator.resume(sim.snapshot(), { cpus: 1, durationNs: p.atNs + o.horizonNs, costs: o.costs, decisions: cpuProvider(IR, () => 0, { deferred: true }) });
       ahead.runUntil(p.atNs + o.horizonNs);
       ahead.state.now = p.atNs + o.horizonNs;
       expect(latencyCost(ahead.state, marks)).toBeCloseTo(p.costs[0]!, 9);
@@ -75,6 +75,22 @@ describe('counterfactual continuations', () => {
     expect(better).toBeGreaterThan(2 * worse);
     const boosted = inter.filter((p) => IR.actions[p.y]!.nice < 0).length;
     expect(boosted).toBeGreaterThan(inter.length / 3);
+  });
+
+  it('under a behaviour policy: the run is that policy\'s, and labels answer "this action now, the policy afterwards"', () => {
+    // A behaviour that boosts every task: the base run is exactly the policy's run (decided at the
+    // request, applied from the task's next hook), and a continuation that answers with boost again
+    // is that run: its cost is the cost of the behaviour's own choice.
+    const boost = IR.actions.findIndex((a) => a.name === 'boost');
+    const behaviour = { name: 'all-boost', hash: 'x', ir: IR, infer: () => boost };
+    const w = heavy(6);
+    const ob = options({ durationNs: 500 * MS, sampleEvery: 5, behaviour });
+    const { points, base } = labelRun(w, IR, ob);
+    const plain = simulate(w, { cpus: 1, durationNs: ob.durationNs, costs: ob.costs, decisions: cpuProvider(IR, () => boost, { deferred: true }) });
+    expect(base.tasks).toEqual(plain.tasks);
+    expect(base.hook).toEqual(plain.hook);
+    const keepRun = labelRun(w, IR, options({ durationNs: 500 * MS, sampleEvery: 5 }));
+    expect(points.map((p) => p.costs)).not.toEqual(keepRun.points.map((p) => p.costs));
   });
 
   it('are deterministic', () => {
@@ -115,5 +131,8 @@ describe('nicsched dataset --label counterfactual', () => {
     expect(gen.stderr).toContain('unknown workload generator "nosuch"');
     const heur = await cli('dataset', '--label', 'heuristic', '-o', join(tempDir(), 'x.jsonl'));
     expect(heur.stderr).toContain('--label heuristic needs at least one trace');
+    const other = await cli('dataset', '--label', 'counterfactual', '--sim', 'mixed', '--behaviour', join(ROOT, 'examples/tiny.yaml'), '-o', join(tempDir(), 'x.jsonl'));
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('the behaviour policy\'s features (wait_ns_log2, exec_ns_log2) or actions');
   });
 });

@@ -3,7 +3,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { buildCounterfactualDataset, buildDataset, dataCard, dataCardMarkdown, datasetJsonl, sha256, type Dataset } from '../../learn/dataset.js';
-import { DEFAULT_COUNTERFACTUAL } from '../../learn/counterfactual.js';
+import { DEFAULT_COUNTERFACTUAL, type Behaviour } from '../../learn/counterfactual.js';
+import { loadPolicy } from '../../policy.js';
+import { goldenInfer } from '../../eval/providers.js';
 import { LABEL_RULES, type LabelRule } from '../../learn/labels.js';
 import type { Spec } from '../../spec/types.js';
 import { DEFAULT_COSTS } from '../../eval/sim.js';
@@ -29,6 +31,8 @@ interface DatasetOptions {
   sampleEvery: string;
   lambda: string;
   margin: string;
+  power: string;
+  behaviour?: string;
   output: string;
   json?: boolean;
 }
@@ -58,6 +62,17 @@ function positive(text: string, option: string): number {
   return v;
 }
 
+/** A policy to decide for everyone during labelling: it must read and answer like the template. */
+function behaviourOf(spec: Spec, file: string): Behaviour {
+  const policy = loadPolicy(file);
+  const want = spec.features.map((f) => f.source).join(', ');
+  const got = policy.ir.features.map((f) => f.source).join(', ');
+  const actions = (spec.actions ?? []).map((a) => `${a.name} ${a.nice ?? 0}`).join(', ');
+  const theirs = policy.ir.actions.map((a) => `${a.name} ${a.nice}`).join(', ');
+  if (want !== got || actions !== theirs) throw inputError(`the behaviour policy's features (${got}) or actions (${theirs}) differ from the template's (${want}; ${actions})`, { file }, 'use a policy trained from this template');
+  return { name: policy.ir.name, hash: policy.hash, ir: policy.ir, infer: goldenInfer(policy.ir) };
+}
+
 /** Counterfactual rows: the given traces (replayed in --window) and --sim generators, for every seed. */
 function counterfactualDataset(spec: Spec, traceFiles: string[], opts: DatasetOptions): Dataset {
   if (opts.augment !== '0') throw inputError('synthetic rows have no simulator state, so --augment needs --label heuristic', { pointer: '/--augment' }, 'drop --augment');
@@ -77,6 +92,8 @@ function counterfactualDataset(spec: Spec, traceFiles: string[], opts: DatasetOp
     sampleEvery,
     lambda: positive(opts.lambda, '--lambda'),
     margin: positive(opts.margin, '--margin'),
+    power: positive(opts.power, '--power'),
+    behaviour: opts.behaviour === undefined ? null : behaviourOf(spec, opts.behaviour),
   };
   return buildCounterfactualDataset(spec, { traces, generators, seeds: seedRange(opts.seeds ?? '1000'), options });
 }
@@ -122,7 +139,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--horizon-ms <n>', 'counterfactual: how long each action\'s continuation runs', String(DEFAULT_COUNTERFACTUAL.horizonNs / 1e6))
     .option('--sample-every <n>', 'counterfactual: label one decision point in n', String(DEFAULT_COUNTERFACTUAL.sampleEvery))
     .option('--lambda <x>', 'counterfactual: ms² of latency cost per ms of batch work lost', String(DEFAULT_COUNTERFACTUAL.lambda))
-    .option('--margin <x>', 'counterfactual: an action must beat keep by this many ms²', String(DEFAULT_COUNTERFACTUAL.margin))
+    .option('--margin <x>', 'counterfactual: an action must beat keep by this much cost', String(DEFAULT_COUNTERFACTUAL.margin))
+    .option('--behaviour <policy>', 'counterfactual: this policy (same features and actions) decides for every task in the runs and continuations: labels for the next round of policy iteration')
+    .option('--power <p>', 'counterfactual: a latency costs (latency / 1 ms)^p; 2 weighs the tail, 1 is the mean', String(DEFAULT_COUNTERFACTUAL.power))
     .requiredOption('-o, --output <file>', 'dataset to write (.jsonl); the data card goes next to it (.card.json, .card.md)')
     .option('--json', 'machine-readable summary')
     .action((traces: string[], opts: DatasetOptions) => datasetCommand(ctx, traces, opts));
