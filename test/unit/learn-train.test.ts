@@ -12,7 +12,7 @@ import { heuristicAction, outcomeAction } from '../../codegen/learn/labels.js';
 import { trainPolicy } from '../../codegen/learn/pipeline.js';
 import { loadTemplate } from '../../codegen/learn/template.js';
 import { DEFAULT_TRAIN, floatScores, REGRESS_CLIP, REGRESS_MARGIN, REGRESS_SCALE, regressTarget, splitRows } from '../../codegen/learn/train.js';
-import { compilePolicyText } from '../../codegen/policy.js';
+import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { REFERENCE, ROOT, cli, tempDir } from '../helpers.js';
 
 /** Paths as scripts/learn-reference.sh writes them (relative to the repository root = vitest's cwd). */
@@ -133,22 +133,26 @@ describe('nicsched train', () => {
 });
 
 describe('the reference policy', () => {
-  it('is rebuilt byte for byte (scripts/learn-reference.sh): a source of the committed dataset regenerates exactly, and training on it gives the committed policy', async () => {
+  it('is rebuilt byte for byte (scripts/learn-reference.sh): sources of both rounds regenerate exactly, and round 2 trains into the committed policy', async () => {
+    const round1 = rel('examples/traces/reference.round1.yaml');
     const committed = readDataset(DATASET);
-    expect(committed.header).toMatchObject({ label: 'counterfactual', simulated: { generators: ['mixed', 'schbench'], seeds: [1000, 1009], sample_every: 2 } });
+    expect(committed.header).toMatchObject({ label: 'counterfactual', simulated: { generators: ['mixed', 'schbench'], seeds: [1000, 1009], sample_every: 2, behaviour: { name: 'reference', hash: loadPolicy(round1).hash } } });
     expect(committed.header.traces.map((t) => [t.file, t.window])).toEqual([[TRACE, [0, 0.7]]]);
-    // One of its 30 sources (2 generators and the trace, seeds 1000..1009), as the script makes it.
-    const data = join(tempDir(), 'one.jsonl');
-    const d = await cli('dataset', '--label', 'counterfactual', '--spec', TEMPLATE, '--sim', 'mixed', '--seeds', '1000', '--sample-every', '2', '-o', data);
-    expect(d.code).toBe(0);
-    const mine = readDataset(data).rows;
-    expect(mine.length).toBeGreaterThan(300);
-    expect(committed.rows.filter((r) => r.src.startsWith('sim:mixed:1000@'))).toEqual(mine);
-    const out = join(tempDir(), 'reference.yaml');
-    const t = await cli('train', DATASET, '--spec', TEMPLATE, '--seed', '7', '--epochs', '40', '--qat', '--objective', 'regress', '-o', out);
+    // One of the 30 sources of each round (2 generators and the trace, seeds 1000..1009), as the script makes them.
+    const dir = tempDir();
+    for (const [round, extra] of [[rel('examples/traces/reference.round1.data.jsonl'), []], [DATASET, ['--behaviour', round1]]] as const) {
+      const data = join(dir, `${round.length}.jsonl`);
+      const d = await cli('dataset', '--label', 'counterfactual', '--spec', TEMPLATE, '--sim', 'mixed', '--seeds', '1000', '--sample-every', '2', ...extra, '-o', data);
+      expect(d.code).toBe(0);
+      const mine = readDataset(data).rows;
+      expect(mine.length).toBeGreaterThan(300);
+      expect(readDataset(round).rows.filter((r) => r.src.startsWith('sim:mixed:1000@'))).toEqual(mine);
+    }
+    const out = join(dir, 'reference.yaml');
+    const t = await cli('train', DATASET, '--spec', TEMPLATE, '--seed', '7', '--epochs', '40', '--qat', '-o', out);
     expect(t.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(REFERENCE, 'utf8'));
-  }, 180_000);
+  }, 240_000);
 });
 
 describe('--objective regress', () => {
