@@ -6,12 +6,12 @@
  *   hook: the policy as deployed.
  * - `cpuProvider`: the same MLP computed on the CPU inside the hook, with zero latency: at every
  *   point where the module would stage a request, the golden model decides and the decision
- *   applies at once. The difference to `nicProvider` is what the NIC's asynchrony costs.
+ *   applies at once. The difference to `nicProvider` is what the NIC's asynchrony costs. In
+ *   `deferred` mode the decision applies from the task's next hook instead (the module's pickup
+ *   with no NIC latency): the labeller's runs (learn/counterfactual.ts).
  * - `oracleProvider`: knows each waking task's next burst (the simulator's phase tape) and applies
- *   the policy's strongest boost to bursts shorter than a threshold: an upper bound for what the
- *   action space allows with perfect knowledge.
- * - `fixedProvider`: requests nothing and applies whatever decision a task already carries (the
- *   labeller's rollouts install one by hand).
+ *   the policy's strongest boost to bursts shorter than a threshold: what the action space allows
+ *   with perfect knowledge where waiting tasks differ in burst length.
  *
  * The simulator applies decisions the way kernel/sched/nic.c does (sim.ts); a provider only fills
  * task_struct::nic. SCHED_IDLE tasks never reach a provider (sched_nic_wakeup/tick skip them).
@@ -192,12 +192,6 @@ export function oracleProvider(o: OracleOptions): DecisionProvider {
     counters: () => c,
     stopped: () => null,
   };
-}
-
-/* ---- fixed decisions ------------------------------------------------------------------------- */
-
-export function fixedProvider(): DecisionProvider {
-  return { name: 'fixed', armed: true, wakeup: () => undefined, tick: () => undefined, answer: () => undefined, counters: () => null, stopped: () => null };
 }
 
 export function goldenInfer(ir: Ir): (features: readonly number[]) => number {
