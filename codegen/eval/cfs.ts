@@ -44,6 +44,25 @@ export function wmultOf(nice: number): number {
   return PRIO_TO_WMULT[niceIndex(nice)]!;
 }
 
+/** The scheduling policies of the fair class (include/uapi/linux/sched.h). */
+export type SchedPolicy = 'normal' | 'batch' | 'idle';
+
+/** kernel/sched/sched.h WEIGHT_IDLEPRIO / WMULT_IDLEPRIO: a SCHED_IDLE task's load, whatever its nice. */
+export const WEIGHT_IDLEPRIO = 3;
+export const WMULT_IDLEPRIO = 1431655765;
+
+/** A task's load_weight as set_load_weight() sets it: the nice tables, or the idle weight for SCHED_IDLE. */
+export interface LoadWeight {
+  weight: number;
+  /** 2^32 / weight (the inverse weight of __calc_delta()). */
+  inv: number;
+}
+
+export function loadWeight(policy: SchedPolicy, nice: number): LoadWeight {
+  if (policy === 'idle') return { weight: WEIGHT_IDLEPRIO, inv: WMULT_IDLEPRIO };
+  return { weight: weightOf(nice), inv: wmultOf(nice) };
+}
+
 /** The tunables after update_sysctl(): normalized value × (1 + ilog2(min(cpus, 8))) (SCHED_TUNABLESCALING_LOG). */
 export interface CfsTunables {
   factor: number;
@@ -92,8 +111,13 @@ export function calcDelta(deltaNs: number, weight: number, inv: number): number 
 
 /** calc_delta_fair(): real time → virtual time of an entity of the given nice. */
 export function calcDeltaFair(deltaNs: number, nice: number): number {
-  if (weightOf(nice) === NICE_0_WEIGHT) return deltaNs;
-  return calcDelta(deltaNs, NICE_0_WEIGHT, wmultOf(nice));
+  return calcDeltaFairLoad(deltaNs, loadWeight('normal', nice));
+}
+
+/** calc_delta_fair() for any load weight (SCHED_IDLE included). */
+export function calcDeltaFairLoad(deltaNs: number, lw: LoadWeight): number {
+  if (lw.weight === NICE_0_WEIGHT) return deltaNs;
+  return calcDelta(deltaNs, NICE_0_WEIGHT, lw.inv);
 }
 
 /** __sched_period(). */
@@ -107,10 +131,20 @@ export function schedPeriod(nrRunning: number, t: CfsTunables): number {
  * min_granularity (BASE_SLICE). `rqLoad` and `nrRunning` already include the entity when it is on_rq.
  */
 export function schedSlice(nice: number, onRq: boolean, nrRunning: number, rqLoad: number, t: CfsTunables): number {
-  const w = weightOf(nice);
-  const load = onRq ? rqLoad : rqLoad + w;
-  const slice = calcDelta(schedPeriod(nrRunning + (onRq ? 0 : 1), t), w, invWeight(load));
-  return Math.max(slice, t.minGranularityNs);
+  return schedSliceLoad(loadWeight('normal', nice), onRq, nrRunning, rqLoad, t, false);
+}
+
+/** sysctl_sched_idle_min_granularity: the BASE_SLICE floor of a SCHED_IDLE entity next to non-idle ones (not scaled). */
+export const IDLE_MIN_GRANULARITY_NS = 750_000;
+
+/**
+ * sched_slice() for any load weight. `idleFloor`: the entity is SCHED_IDLE and the cfs_rq has
+ * non-idle entities, so BASE_SLICE uses sysctl_sched_idle_min_granularity.
+ */
+export function schedSliceLoad(lw: LoadWeight, onRq: boolean, nrRunning: number, rqLoad: number, t: CfsTunables, idleFloor: boolean): number {
+  const load = onRq ? rqLoad : rqLoad + lw.weight;
+  const slice = calcDelta(schedPeriod(nrRunning + (onRq ? 0 : 1), t), lw.weight, invWeight(load));
+  return Math.max(slice, idleFloor ? IDLE_MIN_GRANULARITY_NS : t.minGranularityNs);
 }
 
 /** wakeup_gran(se): the wakeup granularity in se's virtual time. */
@@ -123,9 +157,14 @@ export function wakeupGran(nice: number, t: CfsTunables): number {
  * than se's wakeup granularity, else 0.
  */
 export function wakeupPreemptEntity(currVruntime: number, seVruntime: number, seNice: number, t: CfsTunables): -1 | 0 | 1 {
+  return wakeupPreemptLoad(currVruntime, seVruntime, loadWeight('normal', seNice), t);
+}
+
+/** wakeup_preempt_entity() with se's load weight. */
+export function wakeupPreemptLoad(currVruntime: number, seVruntime: number, se: LoadWeight, t: CfsTunables): -1 | 0 | 1 {
   const vdiff = currVruntime - seVruntime;
   if (vdiff <= 0) return -1;
-  return vdiff > wakeupGran(seNice, t) ? 1 : 0;
+  return vdiff > calcDeltaFairLoad(t.wakeupGranularityNs, se) ? 1 : 0;
 }
 
 /**

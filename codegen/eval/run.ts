@@ -1,155 +1,231 @@
-/** `nicsched eval`: the same workload under stock CFS and under the policy's hook, and the report. */
+/**
+ * `nicsched eval`: every workload under every variant for N seeds, paired by seed.
+ *
+ * Variants in one run: stock CFS; the batch class at a static nice, as SCHED_BATCH and as
+ * SCHED_IDLE; the policy through the NIC (as deployed); the same MLP on the CPU with zero
+ * latency; the next-burst oracle. Each comparison is policy − variant per seed, with a 95 % CI
+ * over seeds (stats.ts).
+ */
 
-import { GoldenModel } from '../golden/model.js';
 import type { CompiledPolicy } from '../ir/ir.js';
-import type { EmittedFile } from '../backends/backend.js';
-import { variantMetrics, interactiveLatenciesNs, type VariantMetrics } from './metrics.js';
-import { simulate, type PolicyHook, type SimResult } from './sim.js';
-import { cdfPlot, stackedBarPlot } from './svg.js';
-import type { Workload } from './workload.js';
+import type { CfsTunables } from './cfs.js';
+import { runMetrics, type RunMetrics } from './metrics.js';
+import { cpuProvider, goldenInfer, nicProvider, oracleProvider, strongestBoost, type DecisionProvider } from './providers.js';
+import { simulate, type Costs } from './sim.js';
+import { meanCi, paired, type MeanCi, type PairedComparison } from './stats.js';
+import { withBatchClass, type Workload, type WorkloadOrigin } from './workload.js';
+
+export type VariantId = 'cfs' | 'nice' | 'sched_batch' | 'sched_idle' | 'policy' | 'policy_cpu' | 'oracle';
+export const VARIANTS: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle'];
+/** What the policy is compared with. */
+export const BASELINES: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy_cpu', 'oracle'];
 
 export interface EvalOptions {
   cpus: number;
   durationNs: number;
   nicLatencyNs: number;
-  seed: number;
+  seeds: number[];
+  /** Added to the batch class's nice in the `nice` variant (clamped to 19). */
+  staticNice: number;
+  /** The oracle boosts bursts shorter than this. */
+  oracleThresholdNs: number;
+  costs: Costs;
+  balancing: boolean;
+}
+
+/** A workload to evaluate: a name and how to build it for a seed. */
+export interface WorkloadSpec {
+  label: string;
+  kind: string;
+  make(seed: number): Workload;
+}
+
+export interface VariantRuns {
+  id: VariantId;
+  label: string;
+  runs: RunMetrics[];
+}
+
+export interface WorkloadResult {
+  label: string;
+  kind: string;
+  origins: WorkloadOrigin[];
+  variants: VariantRuns[];
 }
 
 export interface EvalResult {
   policy: { name: string; hash: string };
-  workload: string;
   options: EvalOptions;
-  tunables: SimResult['tunables'];
-  baseline: VariantMetrics;
-  policyVariant: VariantMetrics;
-  runs: { baseline: SimResult; policy: SimResult };
+  tunables: CfsTunables;
+  workloads: WorkloadResult[];
 }
 
-export function policyHook(policy: CompiledPolicy, nicLatencyNs: number): PolicyHook {
-  const model = new GoldenModel(policy.ir);
-  return { ir: policy.ir, infer: (f) => model.inferAction(f), nicLatencyNs };
+export function variantLabel(id: VariantId, policy: string, o: Pick<EvalOptions, 'staticNice' | 'nicLatencyNs' | 'oracleThresholdNs'>): string {
+  switch (id) {
+    case 'cfs':
+      return 'CFS';
+    case 'nice':
+      return `static nice +${o.staticNice} (batch)`;
+    case 'sched_batch':
+      return 'SCHED_BATCH (batch)';
+    case 'sched_idle':
+      return 'SCHED_IDLE (batch)';
+    case 'policy':
+      return `${policy} via NIC (${o.nicLatencyNs / 1000} µs)`;
+    case 'policy_cpu':
+      return `${policy} on CPU (0 latency)`;
+    case 'oracle':
+      return `next-burst oracle (< ${o.oracleThresholdNs / 1000} µs)`;
+  }
 }
 
-export function runEval(policy: CompiledPolicy, workload: Workload, o: EvalOptions): EvalResult {
-  const base = { cpus: o.cpus, durationNs: o.durationNs };
-  const baseline = simulate(workload, base);
-  const guided = simulate(workload, { ...base, policy: policyHook(policy, o.nicLatencyNs) });
-  return {
-    policy: { name: policy.ir.name, hash: policy.hash },
-    workload: workload.name,
-    options: o,
-    tunables: baseline.tunables,
-    baseline: variantMetrics('baseline', baseline),
-    policyVariant: variantMetrics('policy', guided),
-    runs: { baseline, policy: guided },
+function variantWorkload(id: VariantId, w: Workload, o: EvalOptions): Workload {
+  switch (id) {
+    case 'nice':
+      return withBatchClass(w, { nice: (n) => Math.min(19, n + o.staticNice) }, `nice +${o.staticNice}`);
+    case 'sched_batch':
+      return withBatchClass(w, { policy: 'batch' }, 'SCHED_BATCH');
+    case 'sched_idle':
+      return withBatchClass(w, { policy: 'idle' }, 'SCHED_IDLE');
+    default:
+      return w;
+  }
+}
+
+function variantProvider(id: VariantId, policy: CompiledPolicy, o: EvalOptions): DecisionProvider | undefined {
+  const ir = policy.ir;
+  switch (id) {
+    case 'policy':
+      return nicProvider(ir, goldenInfer(ir), o.nicLatencyNs, o.cpus);
+    case 'policy_cpu':
+      return cpuProvider(ir, goldenInfer(ir));
+    case 'oracle':
+      return oracleProvider({ thresholdNs: o.oracleThresholdNs, adj: strongestBoost(ir), ttlNs: ir.hook.decision_ttl_ms * 1_000_000 });
+    default:
+      return undefined;
+  }
+}
+
+/** One seed of one workload under one variant. */
+export function runVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): RunMetrics {
+  const decisions = variantProvider(id, policy, o);
+  const r = simulate(variantWorkload(id, w, o), { cpus: o.cpus, durationNs: o.durationNs, costs: o.costs, balancing: o.balancing, ...(decisions ? { decisions } : {}) });
+  return runMetrics(r);
+}
+
+export function evalWorkload(policy: CompiledPolicy, spec: WorkloadSpec, o: EvalOptions, variants: readonly VariantId[] = VARIANTS): WorkloadResult {
+  const runs = new Map<VariantId, RunMetrics[]>(variants.map((v) => [v, []]));
+  const origins: WorkloadOrigin[] = [];
+  for (const seed of o.seeds) {
+    const w = spec.make(seed);
+    if (w.origin) origins.push(w.origin);
+    for (const v of variants) runs.get(v)!.push(runVariant(v, policy, w, o));
+  }
+  return { label: spec.label, kind: spec.kind, origins, variants: variants.map((id) => ({ id, label: variantLabel(id, policy.ir.name, o), runs: runs.get(id)! })) };
+}
+
+export function runEval(policy: CompiledPolicy, specs: readonly WorkloadSpec[], o: EvalOptions, tunables: CfsTunables): EvalResult {
+  return { policy: { name: policy.ir.name, hash: policy.hash }, options: o, tunables, workloads: specs.map((s) => evalWorkload(policy, s, o)) };
+}
+
+/* ---- metrics over seeds ---------------------------------------------------------------------- */
+
+export type MetricKey = 'wake.p50' | 'wake.p90' | 'wake.p99' | 'wake.p999' | 'wake.mean' | 'request.p50' | 'request.p90' | 'request.p99' | 'request.p999' | 'requestsPerS' | 'completionMs' | 'batchWorkMsPerS';
+
+export const METRICS: readonly { key: MetricKey; label: string; lowerIsBetter: boolean }[] = [
+  { key: 'wake.p50', label: 'interactive wakeup latency p50 (µs)', lowerIsBetter: true },
+  { key: 'wake.p90', label: 'interactive wakeup latency p90 (µs)', lowerIsBetter: true },
+  { key: 'wake.p99', label: 'interactive wakeup latency p99 (µs)', lowerIsBetter: true },
+  { key: 'wake.p999', label: 'interactive wakeup latency p99.9 (µs)', lowerIsBetter: true },
+  { key: 'wake.mean', label: 'interactive wakeup latency mean (µs)', lowerIsBetter: true },
+  { key: 'request.p50', label: 'request latency p50 (µs)', lowerIsBetter: true },
+  { key: 'request.p90', label: 'request latency p90 (µs)', lowerIsBetter: true },
+  { key: 'request.p99', label: 'request latency p99 (µs)', lowerIsBetter: true },
+  { key: 'request.p999', label: 'request latency p99.9 (µs)', lowerIsBetter: true },
+  { key: 'requestsPerS', label: 'requests completed per s', lowerIsBetter: false },
+  { key: 'completionMs', label: 'hackbench completion (ms)', lowerIsBetter: true },
+  { key: 'batchWorkMsPerS', label: 'batch throughput (useful CPU ms per s)', lowerIsBetter: false },
+];
+
+export function metricValue(m: RunMetrics, key: MetricKey): number | null {
+  switch (key) {
+    case 'completionMs':
+      return m.completionMs;
+    case 'requestsPerS':
+      return m.request ? m.requestsPerS : null;
+    case 'batchWorkMsPerS':
+      return m.batchWorkMsPerS;
+    default: {
+      const [group, p] = key.split('.') as ['wake' | 'request', 'p50' | 'p90' | 'p99' | 'p999' | 'mean'];
+      return m[group]?.[p] ?? null;
+    }
+  }
+}
+
+/** The metric's per-seed values, or null if any seed lacks it. */
+export function seedValues(v: VariantRuns, key: MetricKey): number[] | null {
+  const vals = v.runs.map((m) => metricValue(m, key));
+  return vals.every((x): x is number => x !== null) ? vals : null;
+}
+
+export function summary(v: VariantRuns, key: MetricKey): MeanCi | null {
+  const vals = seedValues(v, key);
+  return vals ? meanCi(vals) : null;
+}
+
+export function variant(w: WorkloadResult, id: VariantId): VariantRuns | undefined {
+  return w.variants.find((v) => v.id === id);
+}
+
+/** policy − baseline, paired by seed. */
+export function compare(w: WorkloadResult, baseline: VariantId, key: MetricKey, subject: VariantId = 'policy'): PairedComparison | null {
+  const a = variant(w, subject);
+  const b = variant(w, baseline);
+  const va = a && seedValues(a, key);
+  const vb = b && seedValues(b, key);
+  return va && vb ? paired(va, vb) : null;
+}
+
+/** The headline latency of a workload: request p99 where there are requests, else wakeup p99. */
+export function headlineMetric(w: WorkloadResult): MetricKey {
+  if (w.kind === 'hackbench') return 'completionMs';
+  const cfs = variant(w, 'cfs');
+  return cfs && seedValues(cfs, 'request.p99') ? 'request.p99' : 'wake.p99';
+}
+
+/**
+ * Where the policy sits between CFS (0 %) and the oracle (100 %) on a metric, from the means:
+ * (CFS − policy) / (CFS − oracle). Null when the oracle is not better than CFS there (it boosts
+ * every short burst alike, which is no bound where waiting tasks are alike: schbench's workers).
+ */
+export function gapClosed(w: WorkloadResult, key: MetricKey): number | null {
+  const m = (id: VariantId) => {
+    const v = variant(w, id);
+    return v ? summary(v, key)?.mean ?? null : null;
   };
+  const cfs = m('cfs');
+  const pol = m('policy');
+  const ora = m('oracle');
+  const lower = METRICS.find((m) => m.key === key)?.lowerIsBetter ?? true;
+  if (cfs === null || pol === null || ora === null || (lower ? ora >= cfs : ora <= cfs)) return null;
+  return ((cfs - pol) / (cfs - ora)) * 100;
 }
 
-/* ---- report ---- */
-
-function show(v: number | null, unit = ''): string {
-  return v === null ? 'n/a' : `${v}${unit}`;
+/** The goal of docs/EVAL.md: ≥ 20 % better p99 than CFS and static nice (CI excluding zero) at ≤ 2 % batch loss. */
+export interface GoalCheck {
+  metric: MetricKey;
+  vsCfs: PairedComparison | null;
+  vsNice: PairedComparison | null;
+  batchVsCfs: PairedComparison | null;
+  met: boolean;
 }
 
-function change(a: number | null, b: number | null): string {
-  if (a === null || b === null || a === 0) return '';
-  const pct = ((b - a) / a) * 100;
-  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
-}
-
-export function evalTable(r: EvalResult): string {
-  const b = r.baseline;
-  const p = r.policyVariant;
-  const rows: [string, number | null, number | null][] = [
-    ['interactive wakeup latency p50 (µs)', b.p50WakeLatencyUs, p.p50WakeLatencyUs],
-    ['interactive wakeup latency p99 (µs)', b.p99WakeLatencyUs, p.p99WakeLatencyUs],
-    ['interactive wakeup latency mean (µs)', b.meanWakeLatencyUs, p.meanWakeLatencyUs],
-    ['batch throughput (CPU ms per s)', b.batchThroughputMsPerS, p.batchThroughputMsPerS],
-    ['interactive wakeups measured', b.wakeups, p.wakeups],
-  ];
-  const head = `| metric | baseline (CFS) | policy ${r.policy.name} | change |\n|---|---:|---:|---:|\n`;
-  return head + rows.map(([k, x, y]) => `| ${k} | ${show(x)} | ${show(y)} | ${change(x, y)} |`).join('\n') + '\n';
-}
-
-function decisionsText(r: EvalResult): string {
-  const d = r.policyVariant.decisions;
-  if (!d) return '';
-  const reasons = Object.entries(d.droppedByReason)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const stop = d.hookStopped ? `The hook stopped (${d.hookStopped.reason}) at ${(d.hookStopped.atNs / 1e6).toFixed(3)} ms; CFS was stock from then on.` : 'The hook stayed armed.';
-  return `Decisions: ${d.requested} requested, ${d.installed} installed, applied ${d.applied} times (${d.appliedWakeup} at wakeup, ${d.appliedTick} at the tick), ${d.dropped} dropped. Counters: ${reasons}. ${stop}\n`;
-}
-
-export function reportMarkdown(r: EvalResult): string {
-  const t = r.tunables;
-  const o = r.options;
-  return [
-    `# nicsched eval: ${r.policy.name}`,
-    '',
-    `Policy \`${r.policy.name}\` (${r.policy.hash.slice(0, 16)}), workload ${r.workload}, ${o.cpus} CPU(s), ${o.durationNs / 1e6} ms simulated, seed ${o.seed}, NIC latency ${o.nicLatencyNs / 1000} µs.`,
-    `CFS tunables for ${o.cpus} CPU(s) (factor ${t.factor}): sched_latency ${t.latencyNs / 1e6} ms, min_granularity ${t.minGranularityNs / 1e6} ms, wakeup_granularity ${t.wakeupGranularityNs / 1e6} ms; HZ=250.`,
-    '',
-    evalTable(r),
-    decisionsText(r),
-    'CPU share (fraction of CPUs × time):',
-    '',
-    '| variant | interactive | batch | idle |',
-    '|---|---:|---:|---:|',
-    ...[r.baseline, r.policyVariant].map((m) => `| ${m.variant} | ${pct(m.share.interactive)} | ${pct(m.share.batch)} | ${pct(m.share.idle)} |`),
-    '',
-    '![wakeup latency CDF](latency-cdf.svg)',
-    '![CPU share per class](cpu-share.svg)',
-    '',
-    'This is a simulator of CFS and of the hook, not the kernel: see docs/EVAL.md for the model and its limits.',
-    '',
-  ].join('\n');
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)} %`;
-}
-
-export function reportJson(r: EvalResult): unknown {
-  return {
-    format: 'nicsched-eval',
-    version: 1,
-    policy: r.policy,
-    workload: r.workload,
-    options: r.options,
-    tunables: r.tunables,
-    baseline: r.baseline,
-    policy_variant: r.policyVariant,
-  };
-}
-
-const COLORS = { baseline: '#555555', policy: '#d62728', interactive: '#1f77b4', batch: '#ff7f0e', idle: '#cccccc' };
-
-export function latencySvg(r: EvalResult): string {
-  const us = (s: SimResult) => interactiveLatenciesNs(s).map((ns) => ns / 1000);
-  return cdfPlot(`interactive wakeup latency: ${r.policy.name}`, 'wakeup → first run (µs, log scale)', [
-    { label: 'baseline (CFS)', color: COLORS.baseline, values: us(r.runs.baseline) },
-    { label: `policy ${r.policy.name}`, color: COLORS.policy, values: us(r.runs.policy) },
-  ]);
-}
-
-export function shareSvg(r: EvalResult): string {
-  const group = (label: string, m: VariantMetrics) => ({
-    label,
-    parts: [
-      { label: 'interactive', value: m.share.interactive, color: COLORS.interactive },
-      { label: 'batch', value: m.share.batch, color: COLORS.batch },
-      { label: 'idle', value: m.share.idle, color: COLORS.idle },
-    ],
-  });
-  return stackedBarPlot('CPU share per class', 'share of CPU time', [group('baseline', r.baseline), group(`policy ${r.policy.name}`, r.policyVariant)]);
-}
-
-export function reportFiles(r: EvalResult): EmittedFile[] {
-  return [
-    { path: 'report.md', contents: reportMarkdown(r) },
-    { path: 'report.json', contents: JSON.stringify(reportJson(r), null, 2) + '\n' },
-    { path: 'latency-cdf.svg', contents: latencySvg(r) },
-    { path: 'cpu-share.svg', contents: shareSvg(r) },
-  ];
+export function goalCheck(w: WorkloadResult): GoalCheck {
+  const metric = headlineMetric(w);
+  const vsCfs = compare(w, 'cfs', metric);
+  const vsNice = compare(w, 'nice', metric);
+  const batchVsCfs = compare(w, 'cfs', 'batchWorkMsPerS');
+  const beats = (c: PairedComparison | null) => c !== null && c.relative.mean <= -20 && c.excludesZero && c.diff.hi < 0;
+  const met = beats(vsCfs) && beats(vsNice) && batchVsCfs !== null && batchVsCfs.relative.mean >= -2;
+  return { metric, vsCfs, vsNice, batchVsCfs, met };
 }

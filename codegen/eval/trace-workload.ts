@@ -11,12 +11,17 @@
  * The per-interval (burst, sleep) pairs are replayed in order and the recording loops. The class
  * is the samples' `class` when the tracer knew it; otherwise a task that blocked and used under
  * half a CPU is interactive, the rest batch.
+ *
+ * A window [from, to) keeps only the samples in that share of the trace's time span, so one
+ * recording splits into a training part and an evaluation part (docs/EVAL.md).
  */
 
+import { createHash } from 'node:crypto';
 import { inputError } from '../util/errors.js';
 import type { TraceSample } from '../trace/format.js';
+import { readFileSync } from 'node:fs';
 import { parseTrace, readTrace, type Trace } from '../trace/read.js';
-import type { Phase, TaskClass, TaskTemplate, Workload } from './workload.js';
+import { taskSeed, type Phase, type TaskClass, type TaskTemplate, type TraceWindow, type Workload } from './workload.js';
 
 interface Sample {
   line: number;
@@ -30,18 +35,57 @@ interface Sample {
   nice: number;
 }
 
-/** A recorded workload from a trace file; the trace is read and checked by codegen/trace/read.ts. */
-export function readTraceWorkload(file: string): Workload {
-  return workloadOf(readTrace(file));
+export const WHOLE_TRACE: TraceWindow = { from: 0, to: 1 };
+
+/**
+ * A recorded workload from a trace file; the trace is read and checked by codegen/trace/read.ts.
+ * With a seed, each task starts its replay at a seeded interval (seed 0: all at the first), so
+ * seeds give different interleavings of the same recorded behaviour.
+ */
+export function readTraceWorkload(file: string, window: TraceWindow = WHOLE_TRACE, seed = 0): Workload {
+  return traceWorkloads(file, window)(seed);
 }
 
-export function traceWorkload(text: string, file: string): Workload {
-  return workloadOf(parseTrace(text, file));
+/** Read a trace once; build its workload for any seed. */
+export function traceWorkloads(file: string, window: TraceWindow = WHOLE_TRACE): (seed: number) => Workload {
+  const trace = readTrace(file);
+  const sha = traceSha256(trace);
+  return (seed) => workloadOf(trace, window, sha, seed);
 }
 
-function workloadOf(trace: Trace): Workload {
-  const samples = trace.samples.map((s, i) => evalSample(s, trace.lines[i]!, trace.file));
-  return buildWorkload(samples, trace.file);
+export function traceWorkload(text: string, file: string, window: TraceWindow = WHOLE_TRACE, seed = 0): Workload {
+  return workloadOf(parseTrace(text, file), window, createHash('sha256').update(text).digest('hex'), seed);
+}
+
+function traceSha256(trace: Trace): string {
+  return createHash('sha256').update(readFileSync(trace.file)).digest('hex');
+}
+
+/** Check a window given by hand (`--window 0:0.7`). */
+export function parseWindow(text: string): TraceWindow {
+  const m = /^([0-9.]+):([0-9.]+)$/.exec(text);
+  const from = m ? Number(m[1]) : NaN;
+  const to = m ? Number(m[2]) : NaN;
+  if (!(from >= 0 && to <= 1 && from < to)) throw inputError(`--window must be FROM:TO with 0 <= FROM < TO <= 1, got ${JSON.stringify(text)}`, {}, 'for example --window 0.7:1 (the last 30 % of the trace)');
+  return { from, to };
+}
+
+function inWindow(trace: Trace, window: TraceWindow): { samples: TraceSample[]; lines: number[] } {
+  if (window.from === 0 && window.to === 1) return { samples: trace.samples, lines: trace.lines };
+  const first = trace.samples[0]?.t_ns ?? 0;
+  const last = trace.samples[trace.samples.length - 1]?.t_ns ?? 0;
+  const lo = first + (last - first) * window.from;
+  const hi = first + (last - first) * window.to;
+  const keep = trace.samples.map((s) => s.t_ns >= lo && (s.t_ns < hi || (window.to === 1 && s.t_ns <= hi)));
+  return { samples: trace.samples.filter((_, i) => keep[i]), lines: trace.lines.filter((_, i) => keep[i]) };
+}
+
+function workloadOf(trace: Trace, window: TraceWindow, sha256: string, seed: number): Workload {
+  const part = inWindow(trace, window);
+  const samples = part.samples.map((s, i) => evalSample(s, part.lines[i]!, trace.file));
+  const w = buildWorkload(samples, trace.file, seed);
+  const whole = window.from === 0 && window.to === 1;
+  return { ...w, name: whole ? w.name : `${w.name} [${window.from}, ${window.to})`, origin: { kind: 'trace', file: trace.file, sha256, window } };
 }
 
 /** What eval needs beyond a valid trace: every task's CPU time, and a nice value in range. */
@@ -87,14 +131,15 @@ function classify(samples: readonly Sample[], intervals: readonly Interval[]): T
   return blocked && share < 0.5 && intervals.length > 0 ? 'interactive' : 'batch';
 }
 
-function replay(intervals: readonly Interval[]): () => Iterator<Phase> {
+function replay(intervals: readonly Interval[], start: number): () => Iterator<Phase> {
   return function* () {
     if (intervals.every((iv) => iv.burst === 0 && iv.sleep === 0)) {
       yield { kind: 'sleep', ns: Infinity };
       return;
     }
     for (;;) {
-      for (const iv of intervals) {
+      for (let n = 0; n < intervals.length; n++) {
+        const iv = intervals[(start + n) % intervals.length]!;
         for (let j = 0; j < iv.bursts; j++) {
           yield { kind: 'run', ns: iv.burst };
           yield { kind: 'sleep', ns: iv.sleep };
@@ -104,7 +149,7 @@ function replay(intervals: readonly Interval[]): () => Iterator<Phase> {
   };
 }
 
-function buildWorkload(samples: readonly Sample[], file: string): Workload {
+function buildWorkload(samples: readonly Sample[], file: string, seed: number): Workload {
   const byTid = new Map<number, Sample[]>();
   for (const s of samples) {
     const list = byTid.get(s.tid) ?? [];
@@ -115,8 +160,9 @@ function buildWorkload(samples: readonly Sample[], file: string): Workload {
   for (const [tid, list] of [...byTid].sort((a, b) => a[0] - b[0])) {
     if (list.length < 2) continue;
     const intervals = intervalsOf(list, file);
-    tasks.push({ name: `${list[0]!.comm}/${tid}`, cls: classify(list, intervals), nice: list[list.length - 1]!.nice, phases: replay(intervals) });
+    const start = seed === 0 || intervals.length === 0 ? 0 : taskSeed(seed, tid) % intervals.length;
+    tasks.push({ name: `${list[0]!.comm}/${tid}`, cls: classify(list, intervals), nice: list[list.length - 1]!.nice, phases: replay(intervals, start) });
   }
   if (tasks.length === 0) throw inputError('no task has two samples: nothing to replay', { file }, 'record for longer than one interval');
-  return { name: `trace ${file} (${tasks.length} tasks)`, tasks };
+  return { name: `trace ${file} (${tasks.length} tasks)`, kind: 'trace', tasks };
 }

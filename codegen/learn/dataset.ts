@@ -17,8 +17,48 @@ import type { Trace } from '../trace/read.js';
 import type { TraceSample } from '../trace/format.js';
 import { inputError } from '../util/errors.js';
 import { actionIndex, heuristicAction, outcomeAction, type ActionName, type Features, type LabelRule } from './labels.js';
+import type { Costs } from '../eval/sim.js';
+import { traceWorkloads } from '../eval/trace-workload.js';
+import { SYNTHETIC_WORKLOADS, type Workload } from '../eval/workload.js';
+import { lower } from '../ir/lower.js';
+import { keepIndex, labelWorkload, type CounterfactualOptions } from './counterfactual.js';
+
+/** cost(keep) − cost(a), rounded to 1e-6 ms² so the dataset text is stable. */
+function advantages(costs: readonly number[], keep: number): number[] {
+  return costs.map((c) => Math.round((costs[keep]! - c) * 1e6) / 1e6);
+}
 
 const DATASET_FORMAT_VERSION = 1;
+
+export interface DatasetTrace {
+  file: string;
+  sha256: string;
+  source: string;
+  host: string;
+  kernel: string;
+  interval_ms: number;
+  samples: number;
+  /** The share of the trace's time span used ([0, 1] when absent). */
+  window?: [number, number];
+}
+
+/** How counterfactual rows were made: which workloads ran in the simulator, and its settings. */
+export interface SimulatedSource {
+  generators: string[];
+  /** Inclusive seed range; every generator and every trace runs once per seed. */
+  seeds: [number, number];
+  cpus: number;
+  duration_ns: number;
+  horizon_ns: number;
+  sample_every: number;
+  lambda: number;
+  margin: number;
+  /** Latency cost exponent (absent in datasets made before it existed: 2). */
+  power?: number;
+  /** The policy deciding for everyone in the runs and continuations (absent: keep, i.e. CFS). */
+  behaviour?: { name: string; hash: string };
+  costs: Costs;
+}
 
 export interface DatasetHeader {
   type: 'dataset';
@@ -27,13 +67,20 @@ export interface DatasetHeader {
   features: { name: string; source: string }[];
   input: Format;
   actions: string[];
-  traces: { file: string; sha256: string; source: string; host: string; kernel: string; interval_ms: number; samples: number }[];
+  traces: DatasetTrace[];
   synthetic: { generator: string; seed: number; rows: number } | null;
+  /** Counterfactual labels only. */
+  simulated?: SimulatedSource;
 }
 
 export interface DatasetRow {
   x: number[];
   y: number;
+  /**
+   * Counterfactual rows: each action's advantage over `keep` (cost of keep − cost of the action,
+   * ms²; keep's is 0), what `nicsched train --objective regress` fits.
+   */
+  c?: number[];
   src: string;
   class?: string;
 }
@@ -146,6 +193,47 @@ export function buildDataset(spec: Spec, traces: readonly { trace: Trace; sha256
   return ds;
 }
 
+/* ---- counterfactual rows: the simulator's outcomes ------------------------------------------- */
+
+export interface CounterfactualInput {
+  traces: readonly { trace: Trace; sha256: string; window: [number, number] }[];
+  generators: readonly string[];
+  seeds: [number, number];
+  options: CounterfactualOptions;
+}
+
+/** Every (workload, seed) of the input, labelled by learn/counterfactual.ts, in a fixed order. */
+export function buildCounterfactualDataset(spec: Spec, input: CounterfactualInput): Dataset {
+  const o = input.options;
+  const header: DatasetHeader = {
+    type: 'dataset',
+    version: DATASET_FORMAT_VERSION,
+    label: 'counterfactual',
+    features: spec.features.map((f) => ({ name: f.name, source: f.source })),
+    input: { bits: spec.input.bits, frac: spec.input.frac, signed: spec.input.signed },
+    actions: (spec.actions ?? []).map((a) => a.name),
+    traces: input.traces.map(({ trace, sha256, window }) => ({ file: trace.file, sha256, source: trace.header.source, host: trace.header.host, kernel: trace.header.kernel, interval_ms: trace.header.interval_ms, samples: trace.samples.length, window })),
+    synthetic: null,
+    simulated: { generators: [...input.generators], seeds: input.seeds, cpus: o.cpus, duration_ns: o.durationNs, horizon_ns: o.horizonNs, sample_every: o.sampleEvery, lambda: o.lambda, margin: o.margin, power: o.power, ...(o.behaviour ? { behaviour: { name: o.behaviour.name, hash: o.behaviour.hash } } : {}), costs: o.costs },
+  };
+  const ds: Dataset = { header, rows: [], dropped: 0, missing: {} };
+  const ir = lower(spec).ir;
+  const sources: { name: string; make: (seed: number) => Workload }[] = [
+    ...input.generators.map((g) => {
+      const gen = SYNTHETIC_WORKLOADS[g];
+      if (!gen) throw inputError(`unknown workload generator "${g}"`, { pointer: '/--sim' }, `use ${Object.keys(SYNTHETIC_WORKLOADS).join(', ')}`);
+      return { name: g, make: (seed: number) => gen({ cpus: o.cpus, seed }) };
+    }),
+    ...input.traces.map(({ trace, window }) => ({ name: `${basename(trace.file)}[${window[0]},${window[1]})`, make: traceWorkloads(trace.file, { from: window[0], to: window[1] }) })),
+  ];
+  for (const src of sources) {
+    for (let seed = input.seeds[0]; seed <= input.seeds[1]; seed++) {
+      for (const p of labelWorkload(src.make(seed), ir, o)) ds.rows.push({ x: p.x, y: p.y, c: advantages(p.costs, keepIndex(ir)), src: `sim:${src.name}:${seed}@${p.atNs}`, class: p.cls });
+    }
+  }
+  return ds;
+}
+
 export function datasetJsonl(ds: Dataset): string {
   return [JSON.stringify(ds.header), ...ds.rows.map((r) => JSON.stringify(r))].join('\n') + '\n';
 }
@@ -158,7 +246,8 @@ export interface DataCard {
   label_rule: LabelRule;
   traces: DatasetHeader['traces'];
   synthetic: DatasetHeader['synthetic'];
-  rows: { total: number; from_traces: number; synthetic: number; dropped_unlabelled: number };
+  simulated: SimulatedSource | null;
+  rows: { total: number; from_traces: number; synthetic: number; simulated: number; dropped_unlabelled: number };
   label_balance: Record<string, number>;
   class_balance: Record<string, Record<string, number>>;
   feature_ranges: Record<string, { source: string; min: number; max: number; mean: number }>;
@@ -178,6 +267,7 @@ function featureRanges(ds: Dataset): DataCard['feature_ranges'] {
 export function dataCard(ds: Dataset, file: string, text: string): DataCard {
   const actions = ds.header.actions;
   const synthetic = ds.rows.filter((r) => r.src === 'synthetic').length;
+  const simulated = ds.rows.filter((r) => r.src.startsWith('sim:')).length;
   const classes: DataCard['class_balance'] = {};
   for (const r of ds.rows) {
     const c = r.class ?? (r.src === 'synthetic' ? 'synthetic' : 'unlabelled');
@@ -191,12 +281,18 @@ export function dataCard(ds: Dataset, file: string, text: string): DataCard {
     label_rule: ds.header.label,
     traces: ds.header.traces,
     synthetic: ds.header.synthetic,
-    rows: { total: ds.rows.length, from_traces: ds.rows.length - synthetic, synthetic, dropped_unlabelled: ds.dropped },
+    simulated: ds.header.simulated ?? null,
+    rows: { total: ds.rows.length, from_traces: ds.rows.length - synthetic - simulated, synthetic, simulated, dropped_unlabelled: ds.dropped },
     label_balance: Object.fromEntries(actions.map((a, k) => [a, ds.rows.filter((r) => r.y === k).length])),
     class_balance: classes,
     feature_ranges: featureRanges(ds),
     missing_sources: ds.missing,
   };
+}
+
+function simulatedLine(s: SimulatedSource): string {
+  const what = s.generators.length ? `${s.generators.join(', ')} and the traces below (replayed)` : 'the traces below (replayed)';
+  return `- simulated (codegen/learn/counterfactual.ts): ${what}, seeds ${s.seeds[0]}–${s.seeds[1]}, ${s.cpus} CPUs, ${s.duration_ns / 1e6} ms each; one decision point in ${s.sample_every} continued ${s.horizon_ns / 1e6} ms once per action; cost = Σ (latency/1 ms)^${s.power ?? 2} + ${s.lambda} · lost batch ms; margin ${s.margin}; ${s.behaviour ? `the policy "${s.behaviour.name}" (${s.behaviour.hash.slice(0, 16)}) decides for every task in the runs and afterwards` : 'CFS (keep) for every other task and afterwards'}; costs ${JSON.stringify(s.costs)}`;
 }
 
 export function dataCardMarkdown(card: DataCard): string {
@@ -205,16 +301,17 @@ export function dataCardMarkdown(card: DataCard): string {
     '',
     `- dataset: \`${card.dataset}\` (sha256 \`${card.sha256}\`)`,
     `- label rule: \`${card.label_rule}\` (codegen/learn/labels.ts, docs/LEARNING.md)`,
-    `- rows: ${card.rows.total} (${card.rows.from_traces} from traces, ${card.rows.synthetic} synthetic; ${card.rows.dropped_unlabelled} trace samples without a label dropped)`,
+    `- rows: ${card.rows.total} (${card.rows.from_traces} from trace samples, ${card.rows.simulated} from simulated decision points, ${card.rows.synthetic} synthetic; ${card.rows.dropped_unlabelled} trace samples without a label dropped)`,
     card.synthetic
       ? `- synthetic augmentation: generator \`${card.synthetic.generator}\` (seed ${card.synthetic.seed}, ${card.synthetic.rows} rows): every source uniform over a fixed range, labelled by the heuristic. The container's traces do not cover every feature range, so these rows teach the policy the rest.`
       : '- synthetic augmentation: none',
+    ...(card.simulated ? [simulatedLine(card.simulated)] : []),
     '',
     '## Source traces',
     '',
     '| file | sha256 | source | host | kernel | interval | samples |',
     '|---|---|---|---|---|---|---|',
-    ...card.traces.map((t) => `| \`${t.file}\` | \`${shortHash(t.sha256)}\` | ${t.source} | ${t.host} | ${t.kernel} | ${t.interval_ms} ms | ${t.samples} |`),
+    ...card.traces.map((t) => `| \`${t.file}\`${t.window ? ` [${t.window[0]}, ${t.window[1]})` : ''} | \`${t.sha256.slice(0, 16)}\` | ${t.source} | ${t.host} | ${t.kernel} | ${t.interval_ms} ms | ${t.samples} |`),
     '',
     '## Label balance',
     '',
@@ -268,6 +365,7 @@ function checkRow(file: string, line: number, value: unknown, header: DatasetHea
   });
   if (!Number.isInteger(r.y) || r.y! < 0 || r.y! >= header.actions.length) rowError(file, line, '/y', `"y" = ${JSON.stringify(r.y)} is not an action index in [0, ${header.actions.length - 1}]`, 'labels index the header\'s actions');
   if (typeof r.src !== 'string') rowError(file, line, '/src', '"src" must be a string', 'write "file:line" or "synthetic"');
+  if (r.c !== undefined && (!Array.isArray(r.c) || r.c.length !== header.actions.length || r.c.some((v) => typeof v !== 'number' || !Number.isFinite(v)))) rowError(file, line, '/c', `"c" must list ${header.actions.length} finite advantages, one per action`, 'rebuild the dataset with `nicsched dataset --label counterfactual`');
   return r as DatasetRow;
 }
 

@@ -20,11 +20,17 @@
  *   keep          otherwise
  *   A sample without a next sample of the same task has no label and is dropped (counted).
  *
+ * counterfactual (learn/counterfactual.ts): the workload runs in the eval simulator and, at a
+ *   decision point, the simulator is continued once per action; the label is the action whose
+ *   continuation cost least (tail-weighted interactive latency plus lost batch work). Not a rule on
+ *   the features: what each action would have done for that task at that moment.
+ *
  * An action the policy lacks falls back: strong_boost → boost → keep, demote → keep.
  */
 
-export type LabelRule = 'heuristic' | 'outcome';
-export const LABEL_RULES: readonly LabelRule[] = ['heuristic', 'outcome'];
+export type LabelRule = 'heuristic' | 'outcome' | 'counterfactual';
+/** Rules computed from trace samples (counterfactual labels come from the simulator instead). */
+export const LABEL_RULES: readonly LabelRule[] = ['heuristic', 'outcome', 'counterfactual'];
 export type ActionName = 'keep' | 'boost' | 'demote' | 'strong_boost';
 
 export type Features = Readonly<Record<string, number>>;

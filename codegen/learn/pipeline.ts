@@ -8,16 +8,22 @@ import { argmax, GoldenModel } from '../golden/model.js';
 import { compilePolicyText } from '../policy.js';
 import type { Spec } from '../spec/types.js';
 import { inputError } from '../util/errors.js';
-import { sha256, type LoadedDataset } from './dataset.js';
+import { sha256, type DatasetHeader, type LoadedDataset } from './dataset.js';
+import { provenanceLine, type Provenance } from '../eval/provenance.js';
 import { policyYaml } from './emit.js';
 import type { Template } from './template.js';
-import { DEFAULT_TRAIN, floatScores, type FloatLayer, quantizeLayers, splitRows, trainFloat, type TrainOptions } from './train.js';
+import { DEFAULT_TRAIN, floatScores, type FloatLayer, quantizeLayers, REGRESS_SCALE, splitRows, trainFloat, type TrainOptions } from './train.js';
 
 export interface Agreement {
   rows: number;
   float_vs_quantized: number;
   label_vs_float: number;
   label_vs_quantized: number;
+  /**
+   * Counterfactual rows: the mean advantage over keep (ms² per decision) of the float model's
+   * choices, of the quantized policy's, and of always choosing the best action (the ceiling).
+   */
+  advantage?: { float: number; quantized: number; best: number };
 }
 
 export interface TrainResult {
@@ -48,21 +54,30 @@ function measure(spec: Spec, model: GoldenModel, layers: Parameters<typeof float
   let fq = 0;
   let lf = 0;
   let lq = 0;
+  const adv = { float: 0, quantized: 0, best: 0 };
   for (const r of rows) {
     const f = argmax(floatScores(spec, layers, r.x));
     const q = model.inferAction(r.x);
     fq += Number(f === q);
     lf += Number(r.y === f);
     lq += Number(r.y === q);
+    if (r.c) {
+      adv.float += r.c[f]!;
+      adv.quantized += r.c[q]!;
+      adv.best += Math.max(...r.c);
+    }
   }
   const n = rows.length;
-  return { rows: n, float_vs_quantized: fq / n, label_vs_float: lf / n, label_vs_quantized: lq / n };
+  const agreement: Agreement = { rows: n, float_vs_quantized: fq / n, label_vs_float: lf / n, label_vs_quantized: lq / n };
+  if (rows.every((r) => r.c)) agreement.advantage = { float: adv.float / n, quantized: adv.quantized / n, best: adv.best / n };
+  return agreement;
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
 
 export function describeAgreement(a: Agreement, label: string): string {
-  return `float vs quantized ${pct(a.float_vs_quantized)}, ${label} vs float ${pct(a.label_vs_float)}, ${label} vs quantized ${pct(a.label_vs_quantized)} (${a.rows} rows)`;
+  const adv = a.advantage ? `; advantage over keep per decision: float ${a.advantage.float.toFixed(4)}, quantized ${a.advantage.quantized.toFixed(4)}, best action ${a.advantage.best.toFixed(4)} ms²` : '';
+  return `float vs quantized ${pct(a.float_vs_quantized)}, ${label} vs float ${pct(a.label_vs_float)}, ${label} vs quantized ${pct(a.label_vs_quantized)} (${a.rows} rows)${adv}`;
 }
 
 function schemaComment(templateFile: string): string | null {
@@ -70,16 +85,27 @@ function schemaComment(templateFile: string): string | null {
   return first.startsWith('# yaml-language-server:') ? first : null;
 }
 
-function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
-  return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''} -o <this file>`;
+export function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
+  return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''}${opts.objective === 'regress' ? ` --objective regress${opts.regressScale !== REGRESS_SCALE ? ` --regress-scale ${opts.regressScale}` : ''}` : ''} -o <this file>`;
+}
+
+/** What the policy saw: the dataset's traces (with windows) and simulated generators (with seeds). */
+export function datasetProvenance(h: DatasetHeader): Provenance {
+  const seeds = h.simulated?.seeds;
+  return {
+    synthetic: seeds ? h.simulated!.generators.map((generator) => ({ generator, seeds })) : [],
+    traces: h.traces.map((t) => ({ file: t.file, sha256: t.sha256, window: t.window ?? [0, 1] })),
+  };
 }
 
 export async function trainPolicy(ds: LoadedDataset, t: Template, options: Partial<TrainOptions> & Pick<TrainOptions, 'seed' | 'epochs' | 'qat'>): Promise<TrainResult> {
   checkCompatible(ds, t);
   const opts: TrainOptions = { ...DEFAULT_TRAIN, ...options };
+  if (opts.objective === 'regress' && ds.rows.some((r) => !r.c)) throw inputError('--objective regress needs every row\'s advantages ("c"): only counterfactual datasets have them', { file: ds.file, line: 1, pointer: '/label' }, 'build the dataset with `nicsched dataset --label counterfactual`, or train with --objective classify');
   const started = process.hrtime.bigint();
   const { train, test } = splitRows(ds.rows, opts.holdout, opts.seed);
-  const layers = await trainFloat(t.spec, train, opts);
+  const keep = Math.max(0, (t.spec.actions ?? []).findIndex((a) => a.nice === 0));
+  const layers = await trainFloat(t.spec, train, opts, keep);
   const quant = quantizeLayers(t.spec, layers);
   const draft = policyYaml(t.spec, quant, [], null);
   const model = new GoldenModel(compilePolicyText(draft, t.file).ir);
@@ -92,6 +118,7 @@ export async function trainPolicy(ds: LoadedDataset, t: Template, options: Parti
     `dataset: ${ds.file} sha256 ${sha256(ds.text)} (${ds.rows.length} rows, label rule ${ds.header.label})`,
     `held out (${Math.round(opts.holdout * 100)} %, seeded split): ${describeAgreement(heldOut, label)}`,
     `training rows: ${describeAgreement(trainSet, label)}`,
+    provenanceLine(datasetProvenance(ds.header)),
   ];
   const yaml = policyYaml(t.spec, quant, header, schemaComment(t.file));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

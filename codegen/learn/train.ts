@@ -19,10 +19,26 @@ import { Rng } from '../golden/vectors.js';
 import type { Spec, SpecLayer } from '../spec/types.js';
 import type { DatasetRow } from './dataset.js';
 
+/**
+ * classify: softmax cross-entropy on the label `y`. regress: mean squared error of every score
+ * against the row's advantage over keep (`c`, counterfactual datasets): keep's target is 0, another
+ * action's is REGRESS_SCALE · (advantage − REGRESS_MARGIN) clipped to ±REGRESS_CLIP, so the argmax
+ * picks an action only where its expected advantage beats the margin: the expected cost decides,
+ * not how often an action happened to win (a rare long stall outweighs many small gains).
+ */
+export type Objective = 'classify' | 'regress';
+export const REGRESS_CLIP = 7.5;
+export const REGRESS_MARGIN = 0.05;
+/** Score units per unit of advantage (--regress-scale): larger resolves small advantages, smaller clips fewer. */
+export const REGRESS_SCALE = 4;
+
 export interface TrainOptions {
   seed: number;
   epochs: number;
   qat: boolean;
+  objective: Objective;
+  /** Score units per unit of advantage (regress only). */
+  regressScale: number;
   /** Share of rows held out for the agreement figures. */
   holdout: number;
   batch: number;
@@ -39,7 +55,13 @@ const QAT_SHARE = 0.5;
  */
 const LOGIT_SCALE = 0.5;
 
-export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { holdout: 0.2, batch: 64, learningRate: 0.01 };
+export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { objective: 'classify', regressScale: REGRESS_SCALE, holdout: 0.2, batch: 64, learningRate: 0.01 };
+
+/** The regression target of a row: advantage over keep, clipped, minus the margin for non-keep actions. */
+export function regressTarget(row: DatasetRow, keep: number, scale = REGRESS_SCALE): number[] {
+  if (!row.c) throw new Error(`row ${row.src} has no advantages: --objective regress needs a counterfactual dataset`);
+  return row.c.map((v, k) => (k === keep ? 0 : Math.max(-REGRESS_CLIP, Math.min(REGRESS_CLIP, scale * (v - REGRESS_MARGIN)))));
+}
 
 /** Float parameters of one dense layer: w is [units][inputs] like the spec. */
 export interface FloatLayer {
@@ -185,17 +207,33 @@ function projectWeights(layers: TfLayer[]): void {
   for (const l of layers) l.w.assign(tf.clipByValue(l.w, l.g.wMin, l.g.wMax));
 }
 
-function runEpochs(layers: TfLayer[], rows: readonly DatasetRow[], outputs: number, epochs: number, lr: number, batch: number, qat: boolean, rng: Rng): void {
-  const optimizer = tf.train.adam(lr);
+interface EpochPlan {
+  epochs: number;
+  lr: number;
+  batch: number;
+  qat: boolean;
+  objective: Objective;
+  scale: number;
+  keep: number;
+}
+
+function lossOf(layers: TfLayer[], chunk: readonly DatasetRow[], outputs: number, p: EpochPlan): tf.Scalar {
+  const x = tf.tensor2d(chunk.map((r) => r.x), [chunk.length, layers[0]!.g.inputs], 'float32');
+  const scores = forwardTf(layers, x, p.qat);
+  if (p.objective === 'regress') return tf.losses.meanSquaredError(tf.tensor2d(chunk.map((r) => regressTarget(r, p.keep, p.scale)), [chunk.length, outputs], 'float32'), scores) as tf.Scalar;
+  const y = tf.oneHot(tf.tensor1d(chunk.map((r) => r.y), 'int32'), outputs);
+  return tf.losses.softmaxCrossEntropy(y, tf.mul(scores, LOGIT_SCALE)) as tf.Scalar;
+}
+
+function runEpochs(layers: TfLayer[], rows: readonly DatasetRow[], outputs: number, p: EpochPlan, rng: Rng): void {
+  const optimizer = tf.train.adam(p.lr);
   const vars = layers.flatMap((l) => [l.w, l.b]);
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  for (let epoch = 0; epoch < p.epochs; epoch++) {
     const order = seededShuffle(rows, rng);
-    for (let start = 0; start < order.length; start += batch) {
-      const chunk = order.slice(start, start + batch);
+    for (let start = 0; start < order.length; start += p.batch) {
+      const chunk = order.slice(start, start + p.batch);
       tf.tidy(() => {
-        const x = tf.tensor2d(chunk.map((r) => r.x), [chunk.length, layers[0]!.g.inputs], 'float32');
-        const y = tf.oneHot(tf.tensor1d(chunk.map((r) => r.y), 'int32'), outputs);
-        optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, tf.mul(forwardTf(layers, x, qat), LOGIT_SCALE)) as tf.Scalar, false, vars);
+        optimizer.minimize(() => lossOf(layers, chunk, outputs, p), false, vars);
         projectWeights(layers);
       });
     }
@@ -203,7 +241,7 @@ function runEpochs(layers: TfLayer[], rows: readonly DatasetRow[], outputs: numb
   optimizer.dispose();
 }
 
-export async function trainFloat(spec: Spec, rows: readonly DatasetRow[], opts: TrainOptions): Promise<FloatLayer[]> {
+export async function trainFloat(spec: Spec, rows: readonly DatasetRow[], opts: TrainOptions, keep = 0): Promise<FloatLayer[]> {
   tf.enableProdMode(); // no debug checks; also silences the "install tfjs-node" banner
   await tf.setBackend('cpu');
   const geo = geometry(spec);
@@ -211,8 +249,9 @@ export async function trainFloat(spec: Spec, rows: readonly DatasetRow[], opts: 
   const layers = geo.map((g, k) => toTf(g, initialLayer(g, rng, k === 0)));
   const outputs = geo[geo.length - 1]!.units;
   try {
-    runEpochs(layers, rows, outputs, opts.epochs, opts.learningRate, opts.batch, false, rng);
-    if (opts.qat) runEpochs(layers, rows, outputs, Math.max(1, Math.ceil(opts.epochs * QAT_SHARE)), opts.learningRate / 10, opts.batch, true, rng);
+    const plan = { epochs: opts.epochs, lr: opts.learningRate, batch: opts.batch, qat: false, objective: opts.objective, scale: opts.regressScale, keep };
+    runEpochs(layers, rows, outputs, plan, rng);
+    if (opts.qat) runEpochs(layers, rows, outputs, { ...plan, epochs: Math.max(1, Math.ceil(opts.epochs * QAT_SHARE)), lr: opts.learningRate / 10, qat: true }, rng);
     return layers.map(fromTf);
   } finally {
     for (const l of layers) {

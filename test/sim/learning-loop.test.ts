@@ -11,13 +11,12 @@ import { loadPolicy } from '../../codegen/policy.js';
 import { ROOT, tempDir } from '../helpers.js';
 
 interface EvalVariant {
-  wakeups: number;
-  p99WakeLatencyUs: number;
-  batchThroughputMsPerS: number;
-  decisions: { requested: number } | null;
+  id: string;
+  summary: Record<string, { n: number } | null>;
+  runs: { decisions: { requested: number } | null }[];
 }
 
-function readReport(dir: string): { baseline: EvalVariant; policy_variant: EvalVariant; policy: { hash: string } } {
+function readReport(dir: string): { workloads: { variants: EvalVariant[] }[]; policy: { hash: string } } {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReturnType<typeof readReport>;
 }
 
@@ -38,12 +37,13 @@ describe('learning loop (scripts/learning-loop.sh)', () => {
 
     for (const name of ['eval-mixed', 'eval-trace']) {
       const dir = join(out, name);
-      for (const f of ['report.md', 'latency-cdf.svg', 'cpu-share.svg']) expect(existsSync(join(dir, f)), `${name}/${f}`).toBe(true);
+      for (const f of ['report.md', 'cpu-share.svg']) expect(existsSync(join(dir, f)), `${name}/${f}`).toBe(true);
       const report = readReport(dir);
       expect(report.policy.hash).toBe(policy.hash);
-      expect(report.baseline.wakeups).toBeGreaterThan(0);
-      expect(report.baseline.decisions).toBeNull();
-      expect(report.policy_variant.decisions!.requested).toBeGreaterThan(0);
+      const [cfs, policyRuns] = ['cfs', 'policy'].map((id) => report.workloads[0]!.variants.find((v) => v.id === id)!);
+      expect(cfs!.summary['wake.p99']!.n).toBeGreaterThan(0);
+      expect(cfs!.runs.every((m) => m.decisions === null)).toBe(true);
+      expect(policyRuns!.runs.every((m) => m.decisions!.requested > 0)).toBe(true);
     }
   });
 });

@@ -13,10 +13,10 @@ import { trainPolicy } from '../../codegen/learn/pipeline.js';
 import { loadTemplate } from '../../codegen/learn/template.js';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { DEFAULT_TRAIN, floatScores, geometry, outputStep, splitRows, weightStep } from '../../codegen/learn/train.js';
+import { DEFAULT_TRAIN, floatScores, geometry, outputStep, REGRESS_CLIP, REGRESS_MARGIN, REGRESS_SCALE, regressTarget, splitRows, weightStep } from '../../codegen/learn/train.js';
 import { quantizeValue, requantize, type Format } from '../../codegen/numeric/format.js';
 import type { Spec } from '../../codegen/spec/types.js';
-import { compilePolicyText } from '../../codegen/policy.js';
+import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { REFERENCE, ROOT, cli, tempDir } from '../helpers.js';
 
 /** Paths as scripts/learn-reference.sh writes them (relative to the repository root = vitest's cwd). */
@@ -181,18 +181,52 @@ describe('the QAT step of training is the hardware\'s arithmetic', () => {
 });
 
 describe('the reference policy', () => {
-  it('is rebuilt byte for byte from the committed trace (scripts/learn-reference.sh)', async () => {
+  it('is rebuilt byte for byte (scripts/learn-reference.sh): sources of both rounds regenerate exactly, and round 2 trains into the committed policy', async () => {
+    const round1 = rel('examples/traces/reference.round1.yaml');
+    const committed = readDataset(DATASET);
+    expect(committed.header).toMatchObject({ label: 'counterfactual', simulated: { generators: ['mixed', 'schbench'], seeds: [1000, 1009], sample_every: 2, behaviour: { name: 'reference', hash: loadPolicy(round1).hash } } });
+    expect(committed.header.traces.map((t) => [t.file, t.window])).toEqual([[TRACE, [0, 0.7]]]);
+    // One of the 30 sources of each round (2 generators and the trace, seeds 1000..1009), as the script makes them.
     const dir = tempDir();
-    const data = join(dir, 'reference.data.jsonl');
-    const d = await cli('dataset', TRACE, '--label', 'heuristic', '--spec', TEMPLATE, '--augment', '6000', '--seed', '1', '-o', data);
-    expect(d.code).toBe(0);
-    expect(readFileSync(data, 'utf8')).toBe(readFileSync(DATASET, 'utf8'));
+    for (const [round, extra] of [[rel('examples/traces/reference.round1.data.jsonl'), []], [DATASET, ['--behaviour', round1]]] as const) {
+      const data = join(dir, `${round.length}.jsonl`);
+      const d = await cli('dataset', '--label', 'counterfactual', '--spec', TEMPLATE, '--sim', 'mixed', '--seeds', '1000', '--sample-every', '2', ...extra, '-o', data);
+      expect(d.code).toBe(0);
+      const mine = readDataset(data).rows;
+      expect(mine.length).toBeGreaterThan(300);
+      expect(readDataset(round).rows.filter((r) => r.src.startsWith('sim:mixed:1000@'))).toEqual(mine);
+    }
     const out = join(dir, 'reference.yaml');
     const t = await cli('train', DATASET, '--spec', TEMPLATE, '--seed', '7', '--epochs', '40', '--qat', '-o', out);
     expect(t.code).toBe(0);
-    const committed = readFileSync(REFERENCE, 'utf8');
-    expect(readFileSync(out, 'utf8')).toBe(committed);
-    const heldOut = /held out .*: float vs quantized ([\d.]+) %/.exec(committed);
-    expect(Number(heldOut![1])).toBeGreaterThanOrEqual(99);
-  }, 120_000);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(REFERENCE, 'utf8'));
+  }, 240_000);
+});
+
+describe('--objective regress', () => {
+  it('fits each action\'s advantage: targets are 0 for keep, scaled and clipped for the others; a dataset without advantages is refused', async () => {
+    const row = { x: [0], y: 0, c: [0, 0.3, -100, 10], src: 't' };
+    // keep 0; boost 4·(0.3 − 0.05) = 1; demote clipped at -7.5; strong_boost 4·9.95 = 39.8 → 7.5
+    expect(regressTarget(row, 0)).toEqual([0, 1, -REGRESS_CLIP, REGRESS_CLIP]);
+    expect(REGRESS_SCALE * (0.3 - REGRESS_MARGIN)).toBeCloseTo(1, 12);
+    const heuristic = join(tempDir(), 'h.jsonl');
+    expect((await cli('dataset', TRACE, '--label', 'heuristic', '--spec', TEMPLATE, '-o', heuristic)).code).toBe(0);
+    const r = await cli('train', heuristic, '--spec', TEMPLATE, '--objective', 'regress', '--epochs', '1', '-o', join(tempDir(), 'p.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--objective regress needs every row\'s advantages');
+    const bad = await cli('train', heuristic, '--spec', TEMPLATE, '--objective', 'guess', '-o', join(tempDir(), 'p.yaml'));
+    expect(bad.stderr).toContain('--objective must be classify or regress');
+  });
+
+  it('reports the advantage the golden model\'s choices realize on held-out rows', async () => {
+    const ds = readDataset(subset(DATASET, 1200));
+    const t = loadTemplate(TEMPLATE);
+    const result = await trainPolicy(ds, t, { seed: 3, epochs: 3, qat: false, objective: 'regress' });
+    const model = new GoldenModel(compilePolicyText(result.yaml).ir);
+    const { test } = splitRows(ds.rows, DEFAULT_TRAIN.holdout, 3);
+    const realized = test.reduce((a, r) => a + r.c![model.inferAction(r.x)]!, 0) / test.length;
+    expect(result.heldOut.advantage!.quantized).toBeCloseTo(realized, 12);
+    expect(result.heldOut.advantage!.best).toBeGreaterThanOrEqual(result.heldOut.advantage!.quantized);
+    expect(result.yaml).toContain(`quantized ${realized.toFixed(4)}`);
+  });
 });
