@@ -21,10 +21,8 @@
  */
 
 import { HZ } from './cfs.js';
-import type { Costs } from './sim.js';
-import { MIGRATION_COST_NS, recordWakee } from './sim.js';
 import { peltAt } from './pelt.js';
-import type { Cpu, Domain, EventKind, SimState, Task } from './state.js';
+import { MIGRATION_COST_NS, recordWakee, type Costs, type Cpu, type Domain, type EventKind, type SimState, type Task } from './state.js';
 
 /** What the balancer needs from the simulator. */
 export interface BalanceHost {

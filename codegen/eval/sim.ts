@@ -12,31 +12,16 @@
  * state is plain data (state.ts), so a run can be snapshotted and resumed.
  */
 
-import { calcDeltaFairLoad, cfsTunables, HZ, loadWeight, placeWakeup, schedSliceLoad, TICK_NS, wakeupPreemptLoad, wmultOf, type CfsTunables } from './cfs.js';
+import { calcDeltaFairLoad, cfsTunables, loadWeight, placeWakeup, schedSliceLoad, TICK_NS, wakeupPreemptLoad, wmultOf, type CfsTunables } from './cfs.js';
 import { emptyDecision, emptyNshTask, schedNicDecisionAdj, schedNicPlaceVruntime, schedNicTickVdelta, type NshCounters } from './hook.js';
 import { newPelt, peltAt, peltSet } from './pelt.js';
 import type { DecisionProvider, HookContext } from './providers.js';
 import type { Cpu, Domain, EventKind, Segment, SimEvent, SimState, Task } from './state.js';
-import { EVENT_ORDER } from './state.js';
+import { EVENT_ORDER, MIGRATION_COST_NS, recordWakee, type Costs } from './state.js';
+
+export type { Costs } from './state.js';
 import type { Phase, TaskClass, TaskTemplate, Workload } from './workload.js';
 import { newidleBalance, selectTaskRqFair, triggerLoadBalance, nohzIdleBalance, activeBalancePush, type BalanceHost } from './balance.js';
-
-/**
- * What scheduling costs, in ns. A cost is CPU time: the CPU is busy, the task's sum_exec_runtime
- * (and vruntime) advance as the kernel charges them, but no useful work is done.
- */
-export interface Costs {
-  /** A context switch to a different task, charged to the incoming one (it runs its own code that much later). */
-  switchNs: number;
-  /** Cache refill after a migration, charged to the migrated task at its next run. */
-  migrationNs: number;
-  /** try_to_wake_up() work, charged to the waker (or to the task a timer interrupt lands on). */
-  wakeNs: number;
-  /** A wakeup or resched IPI to another CPU lands this much later. */
-  ipiNs: number;
-  /** Time one newidle balance pass takes (its cost in the avg_idle heuristics). */
-  newidleBalanceNs: number;
-}
 
 /** Defaults: a few µs per switch and wakeup, tens of µs of cache refill; see docs/EVAL.md. */
 export const DEFAULT_COSTS: Costs = { switchNs: 2_000, migrationNs: 20_000, wakeNs: 1_000, ipiNs: 2_000, newidleBalanceNs: 2_000 };
@@ -934,8 +919,6 @@ function channelOf(s: SimState, name: string): SimState['channels'][string] {
   return ch;
 }
 
-/** sysctl_sched_migration_cost: the initial rq->avg_idle is twice it, max_idle_balance_cost starts at it. */
-export const MIGRATION_COST_NS = 500_000;
 
 function newDomain(cpus: number): Domain {
   return { balanceIntervalMs: cpus, lastBalance: 0, nrBalanceFailed: 0, maxNewidleLbCost: 0, lastDecayMaxLbCost: 0, newidleCall: 512, newidleSuccess: 256, newidleRatio: 512 };
@@ -1030,19 +1013,6 @@ function initialState(w: Workload, cpus: number): SimState {
     balance: { periodic: 0, newidle: 0, active: 0, migratedByBalance: 0, migratedAtWakeup: 0 },
     segments: [],
   };
-}
-
-/** record_wakee(): the waker is `current` of the CPU the wakeup runs on (for a timer, the interrupted task). */
-export function recordWakee(waker: Task, wakee: Task, now: number): void {
-  const jiffies = Math.floor(now / TICK_NS);
-  if (jiffies > waker.wakeeDecayJiffies + HZ) {
-    waker.wakeeFlips >>= 1;
-    waker.wakeeDecayJiffies = jiffies;
-  }
-  if (waker.lastWakee !== wakee.idx) {
-    waker.lastWakee = wakee.idx;
-    waker.wakeeFlips++;
-  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * (learn/counterfactual.ts) asks "what if this task got that decision now?".
  */
 
-import type { CfsTunables, LoadWeight, SchedPolicy } from './cfs.js';
+import { HZ, TICK_NS, type CfsTunables, type LoadWeight, type SchedPolicy } from './cfs.js';
 import type { NicDecision, NshTask } from './hook.js';
 import type { TaskClass } from './workload.js';
 
@@ -178,4 +178,37 @@ export interface SimState {
   ilbPending: boolean;
   balance: BalanceStats;
   segments: Segment[];
+}
+
+/**
+ * What scheduling costs, in ns. A cost is CPU time: the CPU is busy, the task's sum_exec_runtime
+ * (and vruntime) advance as the kernel charges them, but no useful work is done.
+ */
+export interface Costs {
+  /** A context switch to a different task, charged to the incoming one (it runs its own code that much later). */
+  switchNs: number;
+  /** Cache refill after a migration, charged to the migrated task at its next run. */
+  migrationNs: number;
+  /** try_to_wake_up() work, charged to the waker (or to the task a timer interrupt lands on). */
+  wakeNs: number;
+  /** A wakeup or resched IPI to another CPU lands this much later. */
+  ipiNs: number;
+  /** Time one newidle balance pass takes (its cost in the avg_idle heuristics). */
+  newidleBalanceNs: number;
+}
+
+/** sysctl_sched_migration_cost: the initial rq->avg_idle is twice it, max_idle_balance_cost starts at it. */
+export const MIGRATION_COST_NS = 500_000;
+
+/** record_wakee(): the waker is `current` of the CPU the wakeup runs on (for a timer, the interrupted task). */
+export function recordWakee(waker: Task, wakee: Task, now: number): void {
+  const jiffies = Math.floor(now / TICK_NS);
+  if (jiffies > waker.wakeeDecayJiffies + HZ) {
+    waker.wakeeFlips >>= 1;
+    waker.wakeeDecayJiffies = jiffies;
+  }
+  if (waker.lastWakee !== wakee.idx) {
+    waker.lastWakee = wakee.idx;
+    waker.wakeeFlips++;
+  }
 }
