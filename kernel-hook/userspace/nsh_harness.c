@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nicsched_hook in userspace: the module's own logic (kernel-hook/module/nsh_logic.c) and the
- * driver's own core (driver/core/nicsched_core.c), both unchanged, against the Verilated NIC of
- * the policy (driver/userspace/nicsched_bus.cpp). Tasks are synthetic task_structs; time is a
- * synthetic rq clock; the irq_work and the driver's poller are called where the kernel would run
- * them.
+ * nicsched_hook in userspace: the module's own logic (kernel-hook/module/nsh_logic.c), the
+ * driver's own core (driver/core/nicsched_core.c) and the series' own scheduler side
+ * (kernel/sched/nic.c), all unchanged, against the Verilated NIC of the policy
+ * (driver/userspace/nicsched_bus.cpp). Tasks are synthetic task_structs; time is a synthetic rq
+ * clock. The harness plays the parts of fair.c (it calls sched_nic_wakeup() and sched_nic_tick()
+ * behind sched_nic_enabled()), of the module's glue (sched_nic_ops, arming, the irq_work) and of
+ * the driver's hrtimer poller, where the kernel would run them.
  *
  *   nsh_harness xform      stdin "source raw lo hi" -> stdout the feature (catalogue transform)
  *   nsh_harness features   stdin "<catalogue raw values> <previous delta counters>" -> features
@@ -24,35 +26,38 @@
 #include <string.h>
 
 #include "nsh_logic.h"
+#include "nsh_sched.h"
 /* after nsh_logic.h: the compat headers include the bus header in the right order */
 #include "nicsched_bus.h"
 
-/* one CPU more than slots: CPU 0 and the last share slot 0, the others own theirs */
-#define NCPU		(NICSCHED_SLOTS + 1)
+/* e2e: one CPU more than slots: CPU 0 and the last share slot 0, the others own theirs */
+#define E2E_CPUS	(NICSCHED_SLOTS + 1)
 #define EXCL		1	/* a CPU with a slot of its own */
 #define SHARED		0	/* a CPU sharing its slot */
 #define TICK_NS		4000000ULL	/* HZ=250 */
 #define T0		1000000000ULL
+/* the driver's request timeout (its own clock: simulated bus time) */
+#define DRIVER_TIMEOUT_NS	200000ULL
+/* poller passes the emulated hrtimer may make in one go before the harness calls it stuck */
+#define POLL_CAP	200000UL
 
 static struct nicsched_core core;
 static struct device harness_dev = { .name = "nsh-harness" };
 static struct nsh_ctx ctx;
-static struct nsh_cpu cpus[NCPU];
+static int ncpu;
+static struct nsh_cpu *cpus;
+static struct rq *rqs;
+static bool *submit_pending;	/* the CPU's irq_work is queued */
+static int this_cpu;		/* the CPU the scheduler callbacks run on */
+static bool registered;		/* sched_nic_register() succeeded */
 static int stop_hook_calls;
-static bool kernel_applies = true;	/* what sched_nic_stop() would turn off */
 static unsigned long hook_reads, hook_writes, submit_reads;
 static int failures;
 static u64 now = T0;
 
 struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *c, int cpu)
 {
-	return (unsigned int)cpu < NCPU ? &cpus[cpu] : NULL;
-}
-
-static void harness_stop_hooks(struct nsh_ctx *c)
-{
-	stop_hook_calls++;
-	kernel_applies = false;
+	return (unsigned int)cpu < (unsigned int)ncpu ? &cpus[cpu] : NULL;
 }
 
 static void expect_ok(bool ok, const char *what)
@@ -71,7 +76,7 @@ static u64 total(enum nsh_counter k)
 	u64 sum = 0;
 	int i;
 
-	for (i = 0; i < NCPU; i++)
+	for (i = 0; i < ncpu; i++)
 		sum += cpus[i].stats.c[k];
 	return sum;
 }
@@ -99,6 +104,7 @@ static void random_task(struct task_struct *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->static_prio = 100 + (int)(rnd() % 40);
+	p->policy = SCHED_NORMAL;
 	p->nvcsw = rnd_bits(10);
 	p->nivcsw = rnd_bits(10);
 	p->wakee_flips = (unsigned int)rnd_bits(9);
@@ -106,62 +112,144 @@ static void random_task(struct task_struct *p)
 	p->se.sum_exec_runtime = rnd_bits(40);
 	p->se.nr_migrations = rnd_bits(8);
 	p->se.avg.util_avg = rnd() % 1025;
+	p->se.vruntime = T0;
+	nsh_set_load_weight(p);
 }
 
-/* ---- the kernel's side, as the patch calls it ------------------------------------------- */
+/* ---- the module's glue, as nsh_module.c does it ----------------------------------------- */
 
+static void harness_sched_wakeup(struct task_struct *p, u64 at)
+{
+	if (nsh_on_wakeup(&ctx, &cpus[this_cpu], p, at))
+		submit_pending[this_cpu] = true;
+}
+
+static void harness_sched_tick(struct task_struct *curr, u64 at)
+{
+	if (nsh_on_tick(&ctx, &cpus[this_cpu], curr, at))
+		submit_pending[this_cpu] = true;
+}
+
+static const struct sched_nic_ops harness_ops = {
+	.wakeup = harness_sched_wakeup,
+	.tick = harness_sched_tick,
+	.name = "nsh_harness",
+};
+
+static void harness_stop_hooks(struct nsh_ctx *c)
+{
+	stop_hook_calls++;
+	sched_nic_stop(&harness_ops);
+}
+
+/* nsh_quiesce() + nsh_arm() of the module (process context). Return: nsh_arm_check(). */
+static int arm(void)
+{
+	int i, ret;
+
+	if (registered) {
+		sched_nic_unregister(&harness_ops);
+		registered = false;
+	}
+	nsh_run_deferred();
+	ret = nsh_arm_check(&ctx);
+	if (ret) {
+		atomic_set(&ctx.state, NSH_STATE_STOPPED);
+		atomic_set(&ctx.reason, ret == -EPROTO ? NSH_REASON_MISMATCH : NSH_REASON_DEVICE);
+		return ret;
+	}
+	for (i = 0; i < ncpu; i++) {
+		nsh_cpu_reset(&ctx, &cpus[i]);
+		submit_pending[i] = false;
+	}
+	atomic_set(&ctx.state, NSH_STATE_ARMED);
+	ret = sched_nic_register(&harness_ops);
+	registered = !ret;
+	atomic_set(&ctx.reason, NSH_REASON_NONE);
+	atomic64_inc(&ctx.arms);
+	return ret;
+}
+
+/* ---- the kernel's side, as fair.c calls it ---------------------------------------------- */
+
+static struct rq *rq_at(int cpu)
+{
+	rqs[cpu].clock = now;
+	return &rqs[cpu];
+}
+
+/* enqueue_entity() of a waking @p on @cpu: place_entity() left se.vruntime, then the hook. */
 static bool hook_wakeup(int cpu, struct task_struct *p)
 {
 	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
-	bool kick = nsh_on_wakeup(&ctx, &cpus[cpu], p, now);
+	struct rq *rq = rq_at(cpu);
 
+	this_cpu = cpu;
+	p->se.cfs_rq = &rq->cfs;
+	if (sched_nic_enabled())
+		sched_nic_wakeup(&rq->cfs, &p->se);
 	hook_reads += nicsched_mmio_reads - r;
 	hook_writes += nicsched_mmio_writes - w;
-	return kick;
+	return submit_pending[cpu];
 }
 
+/* task_tick_fair() on @cpu with @curr running: entity_tick() accounted it, then the hook. */
 static bool hook_tick(int cpu, struct task_struct *curr)
 {
 	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
-	bool kick = nsh_on_tick(&ctx, &cpus[cpu], curr, now);
+	struct rq *rq = rq_at(cpu);
 
+	this_cpu = cpu;
+	curr->se.cfs_rq = &rq->cfs;
+	if (sched_nic_enabled())
+		sched_nic_tick(rq, curr);
 	hook_reads += nicsched_mmio_reads - r;
 	hook_writes += nicsched_mmio_writes - w;
-	return kick;
+	return submit_pending[cpu];
 }
 
+/* The CPU's irq_work, after the runqueue lock was dropped. */
 static void irq_work(int cpu)
 {
 	unsigned long r = nicsched_mmio_reads;
 
+	submit_pending[cpu] = false;
 	nsh_submit(&ctx, &cpus[cpu], now);
 	submit_reads += nicsched_mmio_reads - r;
+	nsh_run_deferred();
 }
 
-/* The driver's poller until nothing is in flight (or the device is gone). */
-static void poller(void)
+/*
+ * The driver's hrtimer: a submit arms it, each expiry makes one nicsched_core_poll() pass, and
+ * it re-arms only while nicsched_core_poll_again() says so. Return: the passes made; POLL_CAP
+ * when it was still armed after that many (it would poll on forever).
+ */
+static unsigned long poller(void)
 {
-	int i;
+	unsigned long passes = 0;
 
-	for (i = 0; i < 1000; i++)
-		if (nicsched_core_poll(&core) <= 0)
-			return;
+	while (atomic_read(&core.poll_armed) && passes < POLL_CAP) {
+		int busy = nicsched_core_poll(&core);
+
+		passes++;
+		if (!nicsched_core_poll_again(&core, busy))
+			break;
+	}
+	return passes;
 }
 
 /* The adjustment CFS would apply to @p now (0 once the provider stopped). */
 static int kernel_adj(struct task_struct *p)
 {
-	return kernel_applies ? sched_nic_decision_adj(&p->nic, now) : 0;
+	if (!sched_nic_enabled() || !nsh_sched_nic_ops())
+		return 0;
+	return sched_nic_decision_adj(&p->nic, now);
 }
 
-static void arm(void)
+/* Has the scheduler stopped calling the provider (sched_nic_stop())? */
+static bool kernel_stopped(void)
 {
-	int i;
-
-	for (i = 0; i < NCPU; i++)
-		nsh_cpu_reset(&ctx, &cpus[i]);
-	atomic_set(&ctx.state, NSH_STATE_ARMED);
-	kernel_applies = true;
+	return !nsh_sched_nic_ops();
 }
 
 /* One request for @p on @cpu: wakeup (stage), irq_work (submit), poller (NIC answers). */
@@ -198,7 +286,7 @@ static void scenario_golden(int n)
 	int i, k, cpu, wrong = 0, bad_expiry = 0;
 
 	for (i = 0; i < n; i++) {
-		cpu = i % NCPU;
+		cpu = i % ncpu;
 		random_task(&p);
 		now += 50000;
 		if (!request(cpu, &p)) {
@@ -405,7 +493,7 @@ static void scenario_kill(void)
 
 	expect_ok(nsh_stop(&ctx, NSH_REASON_KILL), "kill switch stops an armed hook");
 	expect_ok(!nsh_stop(&ctx, NSH_REASON_KILL), "a second stop does nothing");
-	expect_ok(!kernel_applies && stop_hook_calls == 1, "the scheduler hooks went out once");
+	expect_ok(kernel_stopped() && stop_hook_calls == 1, "the scheduler hooks went out once");
 	random_task(&p);
 	staged0 = total(NSH_C_STAGED);
 	now += TICK_NS;
@@ -447,7 +535,7 @@ static void scenario_stall(void)
 		  "a stalled NIC stops the hook (stall)");
 	expect_ok(now >= deadline && now < deadline + TICK_NS,
 		  "stopped within one tick of the timeout");
-	expect_ok(stop_hook_calls == calls + 1 && !kernel_applies,
+	expect_ok(stop_hook_calls == calls + 1 && kernel_stopped(),
 		  "scheduler back to stock CFS, once");
 	expect_ok(atomic64_read(&ctx.stops[NSH_REASON_STALL]) == 1, "fallback counted");
 	for (t = 0; t < 100; t++) {
@@ -467,7 +555,7 @@ static void scenario_shared_miss(void)
 	struct task_struct p, q;
 	u64 missed0 = total(NSH_C_MISSED);
 
-	expect_ok(cpus[SHARED].shared && cpus[NCPU - 1].shared && !cpus[EXCL].shared,
+	expect_ok(cpus[SHARED].shared && cpus[ncpu - 1].shared && !cpus[EXCL].shared,
 		  "CPUs mapped to one slot are marked shared, the others not");
 	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);	/* the NIC stops answering */
 	random_task(&p);
@@ -491,22 +579,35 @@ static void scenario_all_ones(void)
 		  "re-armed on request after the stall");
 	random_task(&p);
 	nicsched_bus_remove_after(0);	/* the link drops: reads return all ones */
-	poller();			/* reads RESULT of the slots still in flight */
+	now += 1000;
+	request(EXCL, &p);		/* the poller reads RESULT of the request: all ones */
 	expect_ok(nicsched_core_state(&core) == NICSCHED_CORE_REMOVED, "driver saw all-ones reads");
 	now += 1000;
 	hook_wakeup(EXCL, &p);
 	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED &&
 		  atomic_read(&ctx.reason) == NSH_REASON_DEVICE,
 		  "all-ones reads stop the hook (device)");
-	expect_ok(!kernel_applies, "scheduler back to stock CFS");
+	expect_ok(kernel_stopped(), "scheduler back to stock CFS");
 }
 
-static int probe(void)
+/* Bring up the driver core on the NIC, then @n CPUs as nsh_claim_slots() does, and arm. */
+static int probe(int n)
 {
-	struct nicsched_core_cfg cfg = { .timeout_ns = NSH_STALL_NS };
+	struct nicsched_core_cfg cfg = { .timeout_ns = DRIVER_TIMEOUT_NS };
 	unsigned int users[NICSCHED_SLOTS] = { 0 };
 	int i, ret;
 
+	ncpu = n;
+	cpus = calloc((size_t)n, sizeof(*cpus));
+	rqs = calloc((size_t)n, sizeof(*rqs));
+	submit_pending = calloc((size_t)n, sizeof(*submit_pending));
+	if (!cpus || !rqs || !submit_pending)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rqs[i].cpu = i;
+		rqs[i].cfs.rq = &rqs[i];
+		rqs[i].cfs.min_vruntime = T0;
+	}
 	nicsched_bus_open();
 	ret = nicsched_core_init(&core, &harness_dev, (void __iomem *)NICSCHED_BUS_BASE,
 				 NICSCHED_BUS_SIZE, &cfg);
@@ -515,23 +616,22 @@ static int probe(void)
 		return ret;
 	ctx.core = &core;
 	ctx.stop_hooks = harness_stop_hooks;
-	for (i = 0; i < NCPU; i++) {
+	for (i = 0; i < n; i++) {
 		int slot = nicsched_core_claim_any(&core, i);
 
 		nsh_cpu_init(&cpus[i], i, slot >= 0 ? slot : nicsched_core_slot_for_cpu(i));
 	}
-	for (i = 0; i < NCPU; i++)
+	for (i = 0; i < n; i++)
 		nsh_slot_users(&cpus[i], users);
-	for (i = 0; i < NCPU; i++)
+	for (i = 0; i < n; i++)
 		nsh_set_shared(&cpus[i], users);
 	expect_ok(nsh_arm_check(&ctx) == 0, "policy hash of the NIC matches the hook's");
-	arm();
-	return 0;
+	return arm();
 }
 
 static int run_e2e(int n)
 {
-	if (probe())
+	if (probe(E2E_CPUS))
 		return 1;
 	scenario_golden(n);
 	scenario_expiry();
@@ -728,7 +828,7 @@ static int run_bench(int n, bool fresh)
 	struct task_struct tasks[64];
 	int i;
 
-	if (probe())
+	if (probe(NICSCHED_SLOTS))
 		return 1;
 	for (i = 0; i < 64; i++)
 		random_task(&tasks[i]);

@@ -163,7 +163,7 @@ describe('checkpatch --strict on the module', () => {
       writeFileSync(out, renderHook(hookData(loadPolicy(policy)))[0]!.contents);
       files.push(out);
     }
-    expect(files.length).toBe(8);
+    expect(files.length).toBe(10);
     for (const f of files) {
       const r = checkpatch(['-f', f]);
       expect(r.stdout, f).toMatch(/total: 0 errors, 0 warnings, 0 checks/);
