@@ -43,6 +43,9 @@
 #define SLOT_VIEWS		SLOT_SEMANTICS
 #define VIEW_VECTORS		500		/* FEATURES_PACKED vs FEATURE[i] comparisons */
 #define RELOAD_CHECK_VECTORS	300		/* before, after a refusal, after reloading back */
+#define STUCK_WATCH_US		200000		/* the poller watched after it gave up, wall time */
+/* one poller pass, in bus time: a RESULT read and what surrounds it (bounds the poller's life) */
+#define POLL_PASS_SLACK_NS	10000ULL
 #define MAX_WEIGHT_WORDS	65536U
 
 struct vector {
@@ -267,6 +270,11 @@ static int in_flight_now(void)
 	return busy;
 }
 
+/*
+ * The kernel's hrtimer: it runs a pass only while armed (a submit that finds it idle arms it
+ * through cfg.kick) and stays armed only while nicsched_core_poll_again() says so. While
+ * disarmed the thread sleeps until a kick, looking up every 20 ms to see the core go away.
+ */
 static void *poller_main(void *arg)
 {
 	for (;;) {
@@ -278,6 +286,14 @@ static void *poller_main(void *arg)
 			continue;
 		}
 		atomic_set(&poll_paused, 0);
+		if (!atomic_read(&core.poll_armed)) {
+			if (nicsched_core_state(&core) != NICSCHED_CORE_RUNNING) {
+				atomic_set(&poll_exit, -ENODEV);
+				return NULL;
+			}
+			wait_kick();
+			continue;
+		}
 		busy = in_flight_now();
 		if (busy > atomic_read(&max_busy))
 			atomic_set(&max_busy, busy);
@@ -676,6 +692,55 @@ static void phase_hw_counters(void)
 	out_x("status", hw.status);
 	out_end();
 	check(!ret && hw.inferences == c.completed, "card inferences equal driver completions");
+}
+
+/*
+ * A wedged card: the slot's RESULT reads BUSY forever (nicsched_bus STALL). The poller must give
+ * up on the slot once the request is older than the timeout and then stop: no pass and no
+ * register read while nothing else is in flight. The slot must not take new requests.
+ */
+static void phase_stuck_busy(void)
+{
+	struct nicsched_bus_stats st0, st1;
+	struct nicsched_counters c0, c1, c2;
+	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+	u64 t0, life;
+	int submit, resubmit, disarmed;
+
+	nicsched_core_counters(&core, &c0);
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	t0 = nicsched_bus_time_ns();
+	submit = nicsched_core_submit(&core, SLOT_LOST, vectors[7].features, 0x6100);
+	/* the poller's reads move the bus clock: give it 20 timeouts of it */
+	while (atomic_read(&core.poll_armed) && wall_ns() < deadline &&
+	       nicsched_bus_time_ns() - t0 < 20 * HARNESS_TIMEOUT_NS)
+		sched_yield();
+	life = nicsched_bus_time_ns() - t0;
+	disarmed = !atomic_read(&core.poll_armed);
+	nicsched_core_counters(&core, &c1);
+	nicsched_bus_get_stats(&st0);
+	usleep(STUCK_WATCH_US);
+	nicsched_bus_get_stats(&st1);
+	nicsched_core_counters(&core, &c2);
+	resubmit = nicsched_core_submit(&core, SLOT_LOST, vectors[8].features, 0x6101);
+	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
+	out_begin("stuck-busy");
+	out_d("submit", submit);
+	out_d("disarmed", disarmed);
+	out_u("poller_life_ns", life);
+	out_u("timeout_ns", HARNESS_TIMEOUT_NS);
+	out_u("timeouts", c1.timeouts - c0.timeouts);
+	out_u("watched_us", STUCK_WATCH_US);
+	out_u("reads_per_s", (st1.reads - st0.reads) * 1000000ULL / STUCK_WATCH_US);
+	out_u("polls_after", c2.polls - c1.polls);
+	out_d("resubmit", resubmit);
+	out_end();
+	check(!submit && disarmed && life <= HARNESS_TIMEOUT_NS + POLL_PASS_SLACK_NS,
+	      "wedged slot: the poller gives up within the timeout");
+	check(st1.reads == st0.reads && c2.polls == c1.polls,
+	      "wedged slot: no poller pass and no register read after the poller gave up");
+	check(c1.timeouts - c0.timeouts == 1 && resubmit < 0,
+	      "wedged slot: one timeout, and the slot takes no new request");
 }
 
 /* The link goes down mid-stream: all-ones reads must disable the core cleanly. */
@@ -1077,6 +1142,7 @@ int main(int argc, char **argv)
 	phase_feature_views();
 	if (reload_dir)
 		phase_reload(reload_dir);
+	phase_stuck_busy();
 	phase_all_ones();
 	print_counters();
 	out_begin("result");

@@ -35,11 +35,15 @@
 #define EXCL		1	/* a CPU with a slot of its own */
 #define SHARED		0	/* a CPU sharing its slot */
 #define TICK_NS		4000000ULL	/* HZ=250 */
+#define FINE_TICK_NS	1000000ULL	/* HZ=1000: ticks finer than the stall timeout */
 #define T0		1000000000ULL
-/* the driver's request timeout (its own clock: simulated bus time) */
-#define DRIVER_TIMEOUT_NS	200000ULL
+/*
+ * The driver's request timeout, on its own clock: simulated bus time, which advances only with
+ * bus transactions (a poller pass on one slot takes about 12 ns of it).
+ */
+#define DRIVER_TIMEOUT_NS	20000ULL
 /* poller passes the emulated hrtimer may make in one go before the harness calls it stuck */
-#define POLL_CAP	200000UL
+#define POLL_CAP	20000UL
 
 static struct nicsched_core core;
 static struct device harness_dev = { .name = "nsh-harness" };
@@ -590,6 +594,163 @@ static void scenario_all_ones(void)
 	expect_ok(kernel_stopped(), "scheduler back to stock CFS");
 }
 
+/* ---- a wedged card: RESULT reads BUSY forever ------------------------------------------ */
+
+/* The card answers again: no fault, doorbells enabled, ERROR cleared. */
+static void card_healthy(void)
+{
+	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
+	nicsched_bus_write32(NICSCHED_REG_ERROR, ~0U);
+}
+
+static bool hook_armed(void)
+{
+	return atomic_read(&ctx.state) == NSH_STATE_ARMED;
+}
+
+/* The next HZ=1000 tick: ticks fall on multiples of FINE_TICK_NS, whatever happened between. */
+static void next_fine_tick(void)
+{
+	now = (now / FINE_TICK_NS + 1) * FINE_TICK_NS;
+}
+
+/*
+ * HZ=1000 ticks on @cpu_list with @curr running, each followed by the CPU's irq_work and the
+ * driver's poller, until the hook stops or @limit_ns passed.
+ */
+static void tick_until_stop(const int *cpu_list, int n, struct task_struct *curr, u64 limit_ns)
+{
+	u64 start = now;
+	int i;
+
+	while (hook_armed() && now - start < limit_ns) {
+		next_fine_tick();
+		for (i = 0; i < n && hook_armed(); i++) {
+			if (hook_tick(cpu_list[i], curr))
+				irq_work(cpu_list[i]);
+		}
+		poller();
+	}
+}
+
+/*
+ * After a stop nothing submits: the driver's poller must not read on. Runs 20 more ticks' worth
+ * of poller expiries and prints what it read.
+ */
+static void poller_after_stop(const char *name)
+{
+	struct nicsched_bus_stats st0, st1;
+	unsigned long passes = 0;
+	char what[96];
+	int i;
+
+	passes += poller();	/* what was still in flight at the stop */
+	nicsched_bus_get_stats(&st0);
+	for (i = 0; i < 20; i++) {
+		now += FINE_TICK_NS;
+		passes += poller();
+	}
+	nicsched_bus_get_stats(&st1);
+	snprintf(what, sizeof(what), "%s_poller_reads_after_stop", name);
+	print_value(what, (long long)(st1.reads - st0.reads));
+	snprintf(what, sizeof(what), "%s_poller_armed_after_stop", name);
+	print_value(what, atomic_read(&core.poll_armed));
+	expect_ok(passes < POLL_CAP && st1.reads == st0.reads && !atomic_read(&core.poll_armed),
+		  "wedged card: after the stop the driver's poller stops (0 register reads)");
+}
+
+/* A CPU that owns its slot: the hook stops at the first tick at or after the stall timeout. */
+static void scenario_wedged_owned(void)
+{
+	const int list[] = { EXCL };
+	struct task_struct p, q;
+	u64 doorbell, after;
+
+	card_healthy();
+	arm();
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	random_task(&p);
+	random_task(&q);
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;	/* the doorbell falls between two ticks */
+	hook_wakeup(EXCL, &p);
+	irq_work(EXCL);
+	doorbell = now;
+	expect_ok(cpus[EXCL].busy, "wedged card, owned slot: request in flight");
+	tick_until_stop(list, 1, &q, 10 * NSH_STALL_NS);
+	after = now - doorbell;
+	print_value("wedged_owned_stop_after_ns", (long long)after);
+	expect_ok(!hook_armed() && atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "wedged card, owned slot: the hook stops (stall)");
+	expect_ok(after >= NSH_STALL_NS && after < NSH_STALL_NS + FINE_TICK_NS,
+		  "wedged card, owned slot: stopped at the first tick after the stall timeout");
+	poller_after_stop("wedged_owned");
+}
+
+/*
+ * Two CPUs share slot 0: the first request is in flight, the other CPU's submit finds the slot
+ * busy. The hook stops at the first tick at or after the stall timeout of the first doorbell.
+ */
+static void scenario_wedged_shared(void)
+{
+	const int list[] = { SHARED, ncpu - 1 };
+	struct task_struct p, p2, q;
+	u64 doorbell, after;
+
+	card_healthy();
+	arm();
+	expect_ok(cpus[SHARED].slot == cpus[ncpu - 1].slot && cpus[SHARED].shared,
+		  "wedged card, shared slot: two CPUs on slot 0");
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	random_task(&p);
+	random_task(&p2);
+	random_task(&q);
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;
+	hook_wakeup(SHARED, &p);
+	irq_work(SHARED);
+	doorbell = now;
+	now += FINE_TICK_NS / 3;
+	hook_wakeup(ncpu - 1, &p2);
+	irq_work(ncpu - 1);
+	expect_ok(cpus[SHARED].busy && !cpus[ncpu - 1].busy && cpus[ncpu - 1].staged,
+		  "wedged card, shared slot: one request in flight, the other CPU's waits");
+	tick_until_stop(list, 2, &q, 10 * NSH_STALL_NS);
+	after = now - doorbell;
+	print_value("wedged_shared_stop_after_ns", (long long)after);
+	expect_ok(!hook_armed() && atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "wedged card, shared slot: the hook stops (stall)");
+	expect_ok(after >= NSH_STALL_NS && after < NSH_STALL_NS + FINE_TICK_NS,
+		  "wedged card, shared slot: stopped at the first tick after the stall timeout");
+	poller_after_stop("wedged_shared");
+}
+
+/* Re-arming by hand on a card that is still wedged: refused, or stopped again in time. */
+static void scenario_wedged_rearm(void)
+{
+	const int list[] = { EXCL };
+	struct task_struct p, q;
+	u64 start;
+	int ret;
+
+	random_task(&p);
+	random_task(&q);
+	start = now;
+	ret = arm();
+	print_value("wedged_rearm", ret);
+	if (hook_armed()) {
+		now += FINE_TICK_NS / 3;
+		hook_wakeup(EXCL, &p);
+		irq_work(EXCL);
+		tick_until_stop(list, 1, &q, 10 * NSH_STALL_NS);
+	}
+	print_value("wedged_rearm_stopped_after_ns", (long long)(now - start));
+	expect_ok(!hook_armed() && now - start < NSH_STALL_NS + FINE_TICK_NS,
+		  "wedged card: a manual re-arm is refused or stops again within the stall timeout");
+	card_healthy();
+}
+
 /* Bring up the driver core on the NIC, then @n CPUs as nsh_claim_slots() does, and arm. */
 static int probe(int n)
 {
@@ -645,6 +806,9 @@ static int run_e2e(int n)
 	scenario_kill();
 	scenario_shared_miss();
 	scenario_stall();
+	scenario_wedged_owned();
+	scenario_wedged_shared();
+	scenario_wedged_rearm();
 	scenario_all_ones();
 	print_value("hook_mmio_reads", (long long)hook_reads);
 	print_value("hook_mmio_writes", (long long)hook_writes);

@@ -409,6 +409,14 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(Number(c['max_in_flight'])).toBeGreaterThanOrEqual(2);
   });
 
+  it('a wedged card (RESULT stays BUSY): the poller gives up on the slot within the timeout, then stops reading; the slot refuses new requests', () => {
+    const r = rep.get('stuck-busy')!;
+    expect(r).toMatchObject({ submit: '0', disarmed: '1', timeouts: '1', reads_per_s: '0', polls_after: '0', resubmit: '-5' });
+    // bus time from the doorbell until the poller disarmed: the timeout plus one pass
+    expect(Number(r['poller_life_ns'])).toBeGreaterThan(Number(r['timeout_ns']));
+    expect(Number(r['poller_life_ns'])).toBeLessThanOrEqual(Number(r['timeout_ns']) + 10_000);
+  });
+
   it("the card's own counters agree with the driver's", () => {
     expect(num(rep, 'hw', 'rc')).toBe(0);
     expect(num(rep, 'hw', 'inferences')).toBe(num(rep, 'hw', 'completed'));

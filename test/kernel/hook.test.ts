@@ -346,8 +346,10 @@ function compareTransforms(bin: string, expected = featureValue): { compared: nu
 
 describe('userspace harness: the module logic + driver core on the Verilated NIC', () => {
   let bin = '';
+  let e2e: Report;
   beforeAll(() => {
     bin = harness(REFERENCE);
+    e2e = report(run(bin, ['e2e', '600']));
   }, 600_000);
 
   it('unit: clamping, buckets, tags and the kernel patch\'s own bounds (<linux/sched/nic.h>)', () => {
@@ -415,7 +417,7 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
   });
 
   it('e2e: decisions equal the golden model; expiry, drops, stall fallback within one tick, all-ones, kill switch, 0 MMIO in the hooks', () => {
-    const rep = report(run(bin, ['e2e', '600']));
+    const rep = e2e;
     expectAllOk(rep, 38);
     const policy = loadPolicy(REFERENCE);
     const golden = new GoldenModel(policy.ir);
@@ -426,6 +428,20 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(rep.values['stall_detected_after_ns']).toBeGreaterThanOrEqual(rep.values['stall_timeout_ns']!);
     expect(rep.values['stall_detected_after_ns']! - rep.values['stall_timeout_ns']!).toBeLessThan(4_000_000);
     expect(rep.values).toMatchObject({ hook_mmio_reads: 0, hook_mmio_writes: 0, submit_mmio_reads: 0 });
+  });
+
+  it('e2e, a wedged card (RESULT stays BUSY): the hook stops at the first HZ=1000 tick after the stall timeout on owned and shared slots, a manual re-arm does not bring it back, and the driver\'s poller stops reading', () => {
+    const rep = e2e;
+    expectAllOk(rep, 38);
+    const stall = rep.values['stall_timeout_ns']!;
+    for (const slot of ['owned', 'shared']) {
+      const after = rep.values[`wedged_${slot}_stop_after_ns`]!;
+      expect(after, slot).toBeGreaterThanOrEqual(stall);
+      expect(after, slot).toBeLessThan(stall + 1_000_000);
+      expect(rep.values[`wedged_${slot}_poller_reads_after_stop`], slot).toBe(0);
+      expect(rep.values[`wedged_${slot}_poller_armed_after_stop`], slot).toBe(0);
+    }
+    expect(rep.values['wedged_rearm_stopped_after_ns']).toBeLessThan(stall + 1_000_000);
   });
 
   it('e2e on a second shape whose policy asks beyond the nice limit: clamped and counted', () => {
