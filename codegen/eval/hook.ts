@@ -62,7 +62,6 @@ export function schedNicTickVdelta(execNs: number, wmultCur: number, wmultEff: n
 /* ---- the module (nsh_logic.c) -------------------------------------------------------------- */
 
 export const NSH_DONE_ENTRIES = 64;
-export const NSH_SHARED_MISSES = 8;
 /** NSH_NICE_LIMIT of the generated header (= SCHED_NIC_NICE_MAX). */
 export const NSH_NICE_LIMIT = 8;
 
@@ -71,6 +70,7 @@ export const NSH_COUNTERS = [
   'overwritten',
   'submitted',
   'submit_busy',
+  'submit_stuck',
   'submit_error',
   'completed',
   'installed',
@@ -134,8 +134,13 @@ interface NshCpu {
   busyId: number;
   busyNs: number;
   busyStagedNs: number;
+  /** The slot's decision sequence just before our doorbell. */
+  busySeq: number;
   seenSeq: number;
-  misses: number;
+  /** A staged request the driver refused (slot in flight) since waitNs. */
+  waiting: boolean;
+  waitNs: number;
+  waitSeq: number;
   done: (DoneEntry | null)[];
   c: NshCounters;
 }
@@ -232,12 +237,19 @@ export class HookModule {
     this.harvest(c, now);
     if (!c.staged || c.busy) return;
     const tag = nshTag(c.cpu, c.stagedId);
+    const seq = this.slots[c.slot]!.seq;
     const ret = this.coreSubmit(c.slot, c.features, tag, now);
     if (ret === 'busy') {
       c.c.submit_busy++;
+      if (!c.waiting) {
+        c.waiting = true;
+        c.waitNs = now;
+        c.waitSeq = seq;
+      }
       return;
     }
     c.staged = false;
+    c.waiting = false;
     if (ret === 'invalid') {
       c.c.submit_error++;
       return;
@@ -247,6 +259,8 @@ export class HookModule {
     c.busyId = c.stagedId;
     c.busyNs = now;
     c.busyStagedNs = c.stagedNs;
+    c.busySeq = seq;
+    c.seenSeq = seq;
     c.c.submitted++;
   }
 
@@ -284,14 +298,22 @@ export class HookModule {
     const d = this.slots[c.slot]!;
     if (d.seq === c.seenSeq) return;
     c.seenSeq = d.seq;
-    if (d.tag === c.busyTag) this.answer(c, d.action, now);
-    else if (c.shared) c.c.foreign++;
-    else c.c.dropped_wrong_tag++;
+    if (d.tag === c.busyTag) {
+      this.answer(c, d.action, now);
+    } else if (!c.shared) {
+      c.c.dropped_wrong_tag++;
+    } else {
+      c.c.foreign++;
+      // two answers past our doorbell: ours came and another CPU's replaced it
+      if (d.seq - c.busySeq >= 2) {
+        c.busy = false;
+        c.c.missed++;
+      }
+    }
   }
 
   private answer(c: NshCpu, action: number, now: number): void {
     c.busy = false;
-    c.misses = 0;
     c.c.completed++;
     if (action >= this.ir.actions.length) {
       c.c.dropped_out_of_range++;
@@ -304,12 +326,17 @@ export class HookModule {
     c.done[c.busyId % NSH_DONE_ENTRIES] = { id: c.busyId, action };
   }
 
+  /** No answer and no progress on the CPU's slot for the stall timeout: stop (owned or shared). */
   private watchdog(c: NshCpu, now: number): boolean {
-    if (!c.busy || now - c.busyNs < this.stallNs) return true;
-    if (c.shared && ++c.misses < NSH_SHARED_MISSES) {
-      c.busy = false;
-      c.c.missed++;
-      return true;
+    if (!(c.busy && now - c.busyNs >= this.stallNs)) {
+      if (!c.waiting) return true;
+      const seq = this.slots[c.slot]!.seq;
+      if (seq - c.waitSeq >= 2) {
+        c.waitSeq = seq;
+        c.waitNs = now;
+        return true;
+      }
+      if (now - c.waitNs < this.stallNs) return true;
     }
     this.stop('stall', now);
     return false;
@@ -415,8 +442,11 @@ function newCpu(cpu: number, slot: number): NshCpu {
     busyId: 0,
     busyNs: 0,
     busyStagedNs: 0,
+    busySeq: 0,
     seenSeq: 0,
-    misses: 0,
+    waiting: false,
+    waitNs: 0,
+    waitSeq: 0,
     done: new Array<DoneEntry | null>(NSH_DONE_ENTRIES).fill(null),
     c: zeroCounters(),
   };

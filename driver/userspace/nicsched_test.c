@@ -462,14 +462,17 @@ static void phase_sequential(void)
 {
 	struct worker w = { .owner = 0, .first = 0, .stride = 1 };
 	struct nicsched_bus_stats st0, st1;
+	struct nicsched_counters c0, c1;
 
 	w.slot = nicsched_core_claim_any(&core, w.owner);
 	check(w.slot == 0, "owner 0 claims slot 0");
 	nicsched_mmio_reads = 0;
 	nicsched_mmio_writes = 0;
+	nicsched_core_counters(&core, &c0);
 	nicsched_bus_get_stats(&st0);
 	worker_main(&w);
 	nicsched_bus_get_stats(&st1);
+	nicsched_core_counters(&core, &c1);
 	out_begin("vectors");
 	out_u("compared", w.compared);
 	out_u("mismatches", w.mismatches);
@@ -491,9 +494,18 @@ static void phase_sequential(void)
 	out_u("in_bits", NICSCHED_IN_BITS);
 	/* the poller's reads: RESULT until it shows the tag, then the scores */
 	out_f("poller_reads_per_decision", per(st1.reads - st0.reads, w.mmio.decisions));
+	/* the driver's own counts of the same (debugfs shows them) */
+	out_u("counted_submit_writes", c1.submit_writes - c0.submit_writes);
+	out_u("counted_poll_reads", c1.poll_reads - c0.poll_reads);
+	out_u("bus_reads", st1.reads - st0.reads);
+	out_u("counted_reads", c1.mmio_reads - c0.mmio_reads);
 	out_end();
 	check(w.compared == n_vectors && !w.mismatches && !w.last_error, "sequential vectors");
 	check(w.mmio.reads == 0 && nicsched_mmio_reads == 0, "no MMIO read on the submit path");
+	check(c1.submit_writes - c0.submit_writes == w.mmio.writes &&
+	      c1.poll_reads - c0.poll_reads == st1.reads - st0.reads &&
+	      c1.mmio_reads - c0.mmio_reads == st1.reads - st0.reads,
+	      "the driver counts every register access it makes");
 	nicsched_core_release_slot(&core, w.slot, w.owner);
 }
 
@@ -704,8 +716,9 @@ static void phase_stuck_busy(void)
 	struct nicsched_bus_stats st0, st1;
 	struct nicsched_counters c0, c1, c2;
 	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+	struct mmio_tally t = { 0 };
 	u64 t0, life;
-	int submit, resubmit, disarmed;
+	int submit, resubmit, disarmed, still_stuck, recovered, after;
 
 	nicsched_core_counters(&core, &c0);
 	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
@@ -723,7 +736,10 @@ static void phase_stuck_busy(void)
 	nicsched_bus_get_stats(&st1);
 	nicsched_core_counters(&core, &c2);
 	resubmit = nicsched_core_submit(&core, SLOT_LOST, vectors[8].features, 0x6101);
+	still_stuck = nicsched_core_recover(&core);
 	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
+	recovered = nicsched_core_recover(&core);
+	after = run_request(SLOT_LOST, vectors[8].features, &vectors[8], 0x6102, &t);
 	out_begin("stuck-busy");
 	out_d("submit", submit);
 	out_d("disarmed", disarmed);
@@ -733,14 +749,20 @@ static void phase_stuck_busy(void)
 	out_u("watched_us", STUCK_WATCH_US);
 	out_u("reads_per_s", (st1.reads - st0.reads) * 1000000ULL / STUCK_WATCH_US);
 	out_u("polls_after", c2.polls - c1.polls);
+	out_u("stuck", c1.stuck - c0.stuck);
 	out_d("resubmit", resubmit);
+	out_d("recover_wedged", still_stuck);
+	out_d("recover_healthy", recovered);
+	out_d("after_recover_match", after == 1);
 	out_end();
 	check(!submit && disarmed && life <= HARNESS_TIMEOUT_NS + POLL_PASS_SLACK_NS,
 	      "wedged slot: the poller gives up within the timeout");
 	check(st1.reads == st0.reads && c2.polls == c1.polls,
 	      "wedged slot: no poller pass and no register read after the poller gave up");
-	check(c1.timeouts - c0.timeouts == 1 && resubmit < 0,
-	      "wedged slot: one timeout, and the slot takes no new request");
+	check(c1.timeouts - c0.timeouts == 1 && c1.stuck - c0.stuck == 1 && resubmit == -EIO,
+	      "wedged slot: one timeout, the slot stuck, and it takes no new request");
+	check(still_stuck == 1 && !recovered && after == 1,
+	      "wedged slot: usable again once RESULT is no longer BUSY");
 }
 
 /* The link goes down mid-stream: all-ones reads must disable the core cleanly. */
@@ -1065,8 +1087,13 @@ static void print_counters(void)
 	out_u("dropped", c.dropped);
 	out_u("errors", c.errors);
 	out_u("timeouts", c.timeouts);
+	out_u("stuck", c.stuck);
 	out_u("surprise_removals", c.surprise_removals);
 	out_u("polls", c.polls);
+	out_u("mmio_reads", c.mmio_reads);
+	out_u("mmio_writes", c.mmio_writes);
+	out_u("poll_reads", c.poll_reads);
+	out_u("submit_writes", c.submit_writes);
 	out_d("kicks", atomic_read(&kicks));
 	out_end();
 	out_begin("bus");

@@ -25,6 +25,7 @@ static const char * const nsh_counter_names[NSH_NR_COUNTERS] = {
 	[NSH_C_OVERWRITTEN] = "overwritten",
 	[NSH_C_SUBMITTED] = "submitted",
 	[NSH_C_SUBMIT_BUSY] = "submit_busy",
+	[NSH_C_SUBMIT_STUCK] = "submit_stuck",
 	[NSH_C_SUBMIT_ERROR] = "submit_error",
 	[NSH_C_COMPLETED] = "completed",
 	[NSH_C_INSTALLED] = "installed",
@@ -118,16 +119,37 @@ bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why)
  * nsh_arm_check() - may the hook arm on this device?
  * @ctx: the hook
  *
+ * Process context: it asks the driver to look again at the slots it gave up on (register reads).
+ *
  * Return: 0; -ENODEV when the device is not running; -EPROTO when its policy hash is not the
- * one this hook was generated for (the driver checked the card against its own build).
+ * one this hook was generated for (the driver checked the card against its own build); -EBUSY
+ * when a slot still has a request the card never finished (RESULT still BUSY: wedged).
  */
 int nsh_arm_check(struct nsh_ctx *ctx)
 {
+	int stuck;
+
 	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING)
 		return -ENODEV;
 	if (ctx->core->policy_hash != NSH_POLICY_HASH32)
 		return -EPROTO;
-	return 0;
+	stuck = nicsched_core_recover(ctx->core);
+	if (stuck < 0)
+		return -ENODEV;
+	return stuck ? -EBUSY : 0;
+}
+
+/* The stop reason recorded for an nsh_arm_check() refusal. */
+enum nsh_reason nsh_arm_refusal(int err)
+{
+	switch (err) {
+	case -EPROTO:
+		return NSH_REASON_MISMATCH;
+	case -EBUSY:
+		return NSH_REASON_STALL;
+	default:
+		return NSH_REASON_DEVICE;
+	}
 }
 
 void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot)
@@ -160,7 +182,7 @@ void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
 	nicsched_core_decision(ctx->core, c->slot, &d);
 	c->staged = false;
 	c->busy = false;
-	c->misses = 0;
+	c->waiting = false;
 	c->seen_seq = d.seq;
 }
 
@@ -169,7 +191,6 @@ void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
 static void nsh_answer(struct nsh_cpu *c, const struct nicsched_decision *d, u64 now)
 {
 	c->busy = false;
-	c->misses = 0;
 	nsh_count(c, NSH_C_COMPLETED);
 	c->stats.answer_hist[nsh_hist_bucket(now - c->busy_ns)]++;
 	if (d->action >= NSH_ACTIONS) {
@@ -185,7 +206,24 @@ static void nsh_answer(struct nsh_cpu *c, const struct nicsched_decision *d, u64
 		   NSH_DONE_VALID);
 }
 
-/* Look at our slot's decision word (host memory): did our request get its answer? */
+/* The sequence of our slot's decision word: it moves with every answer the driver publishes. */
+static u32 nsh_slot_seq(struct nsh_ctx *ctx, const struct nsh_cpu *c)
+{
+	struct nicsched_decision d;
+
+	nicsched_core_decision(ctx->core, c->slot, &d);
+	return d.seq;
+}
+
+/*
+ * Look at our slot's decision word (host memory): did our request get its answer?
+ *
+ * On a shared slot another CPU's answer may replace ours before we look. The driver publishes
+ * one answer per request and the slot is ours from our doorbell to our answer, so at most one
+ * answer (the previous request's, published just after the driver freed the slot) comes
+ * between busy_seq, read just before our doorbell, and ours: a foreign answer two or more past
+ * busy_seq means ours came and went.
+ */
 static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
 	struct nicsched_decision d;
@@ -196,27 +234,50 @@ static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	if (d.seq == c->seen_seq)
 		return;
 	c->seen_seq = d.seq;
-	if (d.tag == c->busy_tag)
+	if (d.tag == c->busy_tag) {
 		nsh_answer(c, &d, now);
-	else
-		nsh_count(c, c->shared ? NSH_C_FOREIGN : NSH_C_DROP_WRONG_TAG);
+		return;
+	}
+	if (!c->shared) {
+		nsh_count(c, NSH_C_DROP_WRONG_TAG);
+		return;
+	}
+	nsh_count(c, NSH_C_FOREIGN);
+	if (d.seq - c->busy_seq >= 2) {
+		c->busy = false;
+		nsh_count(c, NSH_C_MISSED);
+	}
 }
 
-/* Stop when the device is gone or our request is unanswered past the stall timeout. */
+/*
+ * Stop when the device is gone, or when this CPU has waited for its slot for the stall timeout
+ * without an answer: its own request unanswered (an answer that came and was replaced on a
+ * shared slot was seen by the harvest), or its staged request refused by the driver while the
+ * slot's decision word did not move (a request of another CPU in flight that never ends, or a
+ * slot the driver gave up on). Owned and shared slots alike.
+ */
 static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
+	u32 seq;
+
 	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING) {
 		nsh_stop(ctx, NSH_REASON_DEVICE);
 		return false;
 	}
-	if (!c->busy || !nsh_older(now, c->busy_ns, NSH_STALL_NS))
+	if (c->busy && nsh_older(now, c->busy_ns, NSH_STALL_NS))
+		goto stall;
+	if (!c->waiting)
 		return true;
-	if (c->shared && ++c->misses < NSH_SHARED_MISSES) {
-		/* another CPU's answer may have replaced ours in the decision word */
-		c->busy = false;
-		nsh_count(c, NSH_C_MISSED);
+	seq = nsh_slot_seq(ctx, c);
+	if (seq - c->wait_seq >= 2) {
+		/* the slot answers (two answers: not just the one pending when we began) */
+		c->wait_seq = seq;
+		c->wait_ns = now;
 		return true;
 	}
+	if (!nsh_older(now, c->wait_ns, NSH_STALL_NS))
+		return true;
+stall:
 	nsh_stop(ctx, NSH_REASON_STALL);
 	return false;
 }
@@ -376,6 +437,7 @@ bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *cur
 void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
 	u16 tag;
+	u32 seq;
 	int ret;
 
 	if (!nsh_armed(ctx))
@@ -384,12 +446,21 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	if (!c->staged || c->busy)
 		return;
 	tag = nsh_tag(c->cpu, c->staged_id);
+	/* before the doorbell: an answer published before we looked would never be seen */
+	seq = nsh_slot_seq(ctx, c);
 	ret = nicsched_core_submit(ctx->core, c->slot, c->features, tag);
-	if (ret == -EBUSY) {
-		nsh_count(c, NSH_C_SUBMIT_BUSY);
+	if (ret == -EBUSY || ret == -EIO) {
+		/* in flight (another CPU's request), or stuck: the watchdog times the wait */
+		nsh_count(c, ret == -EIO ? NSH_C_SUBMIT_STUCK : NSH_C_SUBMIT_BUSY);
+		if (!c->waiting) {
+			c->waiting = true;
+			c->wait_ns = now;
+			c->wait_seq = seq;
+		}
 		return;
 	}
 	c->staged = false;
+	c->waiting = false;
 	if (ret == -ENODEV) {
 		nsh_stop(ctx, NSH_REASON_DEVICE);
 		return;
@@ -403,5 +474,7 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	c->busy_id = c->staged_id;
 	c->busy_ns = now;
 	c->busy_staged_ns = c->staged_ns;
+	c->busy_seq = seq;
+	c->seen_seq = seq;
 	nsh_count(c, NSH_C_SUBMITTED);
 }

@@ -9,8 +9,9 @@
  *   ----------------------------            -------------------------------    -------------
  *   harvest: decision word of our slot      harvest, then                      RESULT -> slot's
  *     (host memory) -> done[] table         nicsched_core_submit(staged)        decision word
- *   watchdog: unanswered > stall timeout,     (posted MMIO writes)
- *     or device not running -> stop
+ *   watchdog: no answer and no progress on    (posted MMIO writes)
+ *     our slot for the stall timeout, or
+ *     device not running -> stop
  *   pickup: the task's answer in done[] -> task_struct::nic decision (tag, action, expiry)
  *   stage: features of the task -> this CPU's staging buffer; ask for the irq_work
  *
@@ -36,8 +37,6 @@
 #define NSH_DONE_ENTRIES	64
 /* Latency histograms: bucket 0 < 1.024 us, bucket k in [2^(k+9), 2^(k+10)) ns, the last open. */
 #define NSH_HIST_BUCKETS	16
-/* Shared slot: consecutive unanswered requests that count as a stall. */
-#define NSH_SHARED_MISSES	8
 
 #define NSH_DONE_VALID		1ULL
 #define NSH_DONE_ACTION_SHIFT	8
@@ -67,6 +66,7 @@ enum nsh_counter {
 	NSH_C_OVERWRITTEN,	/* staged requests replaced before submission */
 	NSH_C_SUBMITTED,	/* doorbells written */
 	NSH_C_SUBMIT_BUSY,	/* the slot was still in flight: retried later */
+	NSH_C_SUBMIT_STUCK,	/* the driver gave up on the slot (RESULT stayed BUSY) */
 	NSH_C_SUBMIT_ERROR,	/* the driver refused the request (-EINVAL) */
 	NSH_C_COMPLETED,	/* answers to this CPU's requests */
 	NSH_C_INSTALLED,	/* decisions written into a task */
@@ -78,7 +78,7 @@ enum nsh_counter {
 	NSH_C_EXPIRED,		/* the task came back after its decision expired */
 	NSH_C_LOST,		/* the task's request was replaced or its answer evicted */
 	NSH_C_CLAMPED,		/* adjustment beyond +-NSH_NICE_LIMIT, clamped */
-	NSH_C_MISSED,		/* shared slot: request unanswered past the stall timeout */
+	NSH_C_MISSED,		/* shared slot: our answer came, but another CPU's replaced it */
 	NSH_C_FOREIGN,		/* shared slot: another CPU's answer */
 	NSH_NR_COUNTERS
 };
@@ -108,8 +108,13 @@ struct nsh_cpu {
 	u32 busy_id;
 	u64 busy_ns;		/* doorbell time */
 	u64 busy_staged_ns;
+	u32 busy_seq;		/* sequence of the slot's decision word right after our doorbell */
 	u32 seen_seq;		/* sequence of the slot's decision word last looked at */
-	u32 misses;
+
+	/* a staged request the driver refused (slot in flight or stuck) since wait_ns */
+	bool waiting;
+	u64 wait_ns;
+	u32 wait_seq;		/* sequence of the slot's decision word at wait_ns */
 
 	/* answers: (id << 32) | (action << NSH_DONE_ACTION_SHIFT) | NSH_DONE_VALID */
 	u64 done[NSH_DONE_ENTRIES];
@@ -162,6 +167,7 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now);
 /* State machine. */
 bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why);
 int nsh_arm_check(struct nsh_ctx *ctx);
+enum nsh_reason nsh_arm_refusal(int err);
 void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot);
 void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c);
 void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS]);

@@ -108,6 +108,18 @@ static void nsh_quiesce(void)
 		irq_work_sync(&per_cpu_ptr(nsh_pcpu, cpu)->submit);
 }
 
+static const char *nsh_refusal_text(enum nsh_reason why)
+{
+	switch (why) {
+	case NSH_REASON_MISMATCH:
+		return "policy hash mismatch";
+	case NSH_REASON_STALL:
+		return "a slot still holds a request the card never finished (RESULT BUSY)";
+	default:
+		return "device not running";
+	}
+}
+
 static int nsh_arm(void)
 {
 	int cpu, ret;
@@ -117,13 +129,12 @@ static int nsh_arm(void)
 	nsh_quiesce();
 	ret = nsh_arm_check(&nsh_ctx);
 	if (ret) {
-		bool mismatch = ret == -EPROTO;
+		enum nsh_reason why = nsh_arm_refusal(ret);
 
 		atomic_set(&nsh_ctx.state, NSH_STATE_STOPPED);
-		atomic_set(&nsh_ctx.reason, mismatch ? NSH_REASON_MISMATCH : NSH_REASON_DEVICE);
+		atomic_set(&nsh_ctx.reason, why);
 		pr_err("not arming: %s (device policy hash 0x%08x, hook built for 0x%08x)\n",
-		       mismatch ? "policy hash mismatch" : "device not running",
-		       nsh_ctx.core->policy_hash, NSH_POLICY_HASH32);
+		       nsh_refusal_text(why), nsh_ctx.core->policy_hash, NSH_POLICY_HASH32);
 		return ret;
 	}
 	for_each_possible_cpu(cpu)

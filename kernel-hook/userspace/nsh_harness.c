@@ -159,7 +159,7 @@ static int arm(void)
 	ret = nsh_arm_check(&ctx);
 	if (ret) {
 		atomic_set(&ctx.state, NSH_STATE_STOPPED);
-		atomic_set(&ctx.reason, ret == -EPROTO ? NSH_REASON_MISMATCH : NSH_REASON_DEVICE);
+		atomic_set(&ctx.reason, nsh_arm_refusal(ret));
 		return ret;
 	}
 	for (i = 0; i < ncpu; i++) {
@@ -276,6 +276,44 @@ static u64 word(unsigned int slot)
 static void set_word(unsigned int slot, u64 w)
 {
 	atomic64_set(&core.slot[slot].decision, (s64)w);
+}
+
+/* The card answers again: no fault, doorbells enabled, ERROR cleared. */
+static void card_healthy(void)
+{
+	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
+	nicsched_bus_write32(NICSCHED_REG_ERROR, ~0U);
+}
+
+static bool hook_armed(void)
+{
+	return atomic_read(&ctx.state) == NSH_STATE_ARMED;
+}
+
+/* The next HZ=1000 tick: ticks fall on multiples of FINE_TICK_NS, whatever happened between. */
+static void next_fine_tick(void)
+{
+	now = (now / FINE_TICK_NS + 1) * FINE_TICK_NS;
+}
+
+/*
+ * HZ=1000 ticks on @cpu_list with @curr running, each followed by the CPU's irq_work and the
+ * driver's poller, until the hook stops or @limit_ns passed.
+ */
+static void tick_until_stop(const int *cpu_list, int n, struct task_struct *curr, u64 limit_ns)
+{
+	u64 start = now;
+	int i;
+
+	while (hook_armed() && now - start < limit_ns) {
+		next_fine_tick();
+		for (i = 0; i < n && hook_armed(); i++) {
+			if (hook_tick(cpu_list[i], curr))
+				irq_work(cpu_list[i]);
+		}
+		poller();
+	}
 }
 
 #define WORD_TAG_SHIFT		8
@@ -551,27 +589,34 @@ static void scenario_stall(void)
 }
 
 /*
- * CPU SHARED's slot is shared: an unanswered request is a miss (another CPU's answer may have
- * replaced its own in the decision word), a stall only after NSH_SHARED_MISSES in a row.
+ * CPU SHARED's slot is shared with the last CPU: the last CPU's answer replaces SHARED's in the
+ * decision word before SHARED looks. SHARED sees its answer came and went (missed, counted) and
+ * goes on at once; nothing waits for the stall timeout and nothing stops.
  */
 static void scenario_shared_miss(void)
 {
-	struct task_struct p, q;
-	u64 missed0 = total(NSH_C_MISSED);
+	const int list[] = { SHARED, ncpu - 1 };
+	struct task_struct p, p2, q;
+	u64 missed0 = total(NSH_C_MISSED), start;
 
 	expect_ok(cpus[SHARED].shared && cpus[ncpu - 1].shared && !cpus[EXCL].shared,
 		  "CPUs mapped to one slot are marked shared, the others not");
-	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);	/* the NIC stops answering */
 	random_task(&p);
+	random_task(&p2);
 	random_task(&q);
 	now += TICK_NS;
-	hook_wakeup(SHARED, &p);
-	irq_work(SHARED);
-	expect_ok(cpus[SHARED].busy, "shared slot: request in flight");
-	now += NSH_STALL_NS;
+	request(SHARED, &p);		/* answered: the word shows SHARED's answer */
+	now += 1000;
+	request(ncpu - 1, &p2);		/* answered: the word shows the other CPU's */
+	expect_ok(cpus[SHARED].busy, "shared slot: SHARED has not looked yet");
+	now += 1000;
 	hook_tick(SHARED, &q);
-	expect_ok(total(NSH_C_MISSED) == missed0 + 1 && atomic_read(&ctx.state) == NSH_STATE_ARMED,
-		  "shared slot: one unanswered request is a miss, counted, not a stall");
+	expect_ok(total(NSH_C_MISSED) == missed0 + 1 && !cpus[SHARED].busy,
+		  "shared slot: an answer replaced before its CPU looked is a miss, seen at once");
+	start = now;
+	tick_until_stop(list, 2, &q, 3 * NSH_STALL_NS);
+	expect_ok(hook_armed() && now - start >= 3 * NSH_STALL_NS,
+		  "shared slot: misses are not a stall");
 }
 
 static void scenario_all_ones(void)
@@ -595,44 +640,6 @@ static void scenario_all_ones(void)
 }
 
 /* ---- a wedged card: RESULT reads BUSY forever ------------------------------------------ */
-
-/* The card answers again: no fault, doorbells enabled, ERROR cleared. */
-static void card_healthy(void)
-{
-	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
-	nicsched_bus_write32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
-	nicsched_bus_write32(NICSCHED_REG_ERROR, ~0U);
-}
-
-static bool hook_armed(void)
-{
-	return atomic_read(&ctx.state) == NSH_STATE_ARMED;
-}
-
-/* The next HZ=1000 tick: ticks fall on multiples of FINE_TICK_NS, whatever happened between. */
-static void next_fine_tick(void)
-{
-	now = (now / FINE_TICK_NS + 1) * FINE_TICK_NS;
-}
-
-/*
- * HZ=1000 ticks on @cpu_list with @curr running, each followed by the CPU's irq_work and the
- * driver's poller, until the hook stops or @limit_ns passed.
- */
-static void tick_until_stop(const int *cpu_list, int n, struct task_struct *curr, u64 limit_ns)
-{
-	u64 start = now;
-	int i;
-
-	while (hook_armed() && now - start < limit_ns) {
-		next_fine_tick();
-		for (i = 0; i < n && hook_armed(); i++) {
-			if (hook_tick(cpu_list[i], curr))
-				irq_work(cpu_list[i]);
-		}
-		poller();
-	}
-}
 
 /*
  * After a stop nothing submits: the driver's poller must not read on. Runs 20 more ticks' worth
@@ -739,6 +746,8 @@ static void scenario_wedged_rearm(void)
 	start = now;
 	ret = arm();
 	print_value("wedged_rearm", ret);
+	expect_ok(ret == -EBUSY && atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "wedged card: a manual re-arm is refused while a slot still reads BUSY (stall)");
 	if (hook_armed()) {
 		now += FINE_TICK_NS / 3;
 		hook_wakeup(EXCL, &p);
