@@ -11,9 +11,12 @@
  *   nsh_harness xform      stdin "source raw lo hi" -> stdout the feature (catalogue transform)
  *   nsh_harness features   stdin "<catalogue raw values> <previous delta counters>" -> features
  *   nsh_harness unit       the pure parts: clamping, buckets, tags, the kernel's bounds
- *   nsh_harness e2e [N]    N golden tasks through hook -> irq_work -> NIC -> poller -> hook,
+ *   nsh_harness e2e [N] [--reload DIR]
+ *                          N golden tasks through hook -> irq_work -> NIC -> poller -> hook,
  *                          then expiry, stale, wrong tag, out of range, clamp, lost, mismatch,
- *                          kill switch, stall fallback, all-ones
+ *                          kill switch, stall fallback, wedged card, all-ones; with --reload,
+ *                          a weight reload under the armed hook (DIR: to.words, the weights of
+ *                          another policy of the same shape; back.words, this policy's)
  *   nsh_harness bench [N [fresh]]  N wakeups and N/4 ticks for callgrind (fresh: every
  *                          wakeup is a task without a decision, so each one stages a request)
  *
@@ -760,6 +763,120 @@ static void scenario_wedged_rearm(void)
 	card_healthy();
 }
 
+/* ---- a weight reload under the armed hook --------------------------------------------- */
+
+#define RELOAD_TASKS	50
+
+struct words_file {
+	struct nicsched_weights w;
+	u32 *buf;
+};
+
+/* A .words file: policy hash, shape hash, count, then count words. Return: 0 or -1. */
+static int load_words(const char *dir, const char *name, struct words_file *f)
+{
+	unsigned long long v[3], word;
+	char path[512];
+	unsigned int i;
+	FILE *in;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	in = fopen(path, "r");
+	if (!in)
+		goto bad;
+	if (fscanf(in, "%lli %lli %lli", &v[0], &v[1], &v[2]) != 3 || !v[2] || v[2] > 65536)
+		goto bad;
+	f->buf = calloc(v[2], sizeof(u32));
+	if (!f->buf)
+		goto bad;
+	for (i = 0; i < v[2]; i++) {
+		if (fscanf(in, "%lli", &word) != 1 || word > 0xffffffffULL)
+			goto bad;
+		f->buf[i] = (u32)word;
+	}
+	fclose(in);
+	f->w.policy_hash = (u32)v[0];
+	f->w.shape_hash = (u32)v[1];
+	f->w.count = (u32)v[2];
+	f->w.words = f->buf;
+	return 0;
+bad:
+	fprintf(stderr, "bad words file %s\n", path);
+	if (in)
+		fclose(in);
+	free(f->buf);
+	f->buf = NULL;
+	return -1;
+}
+
+/* @n golden requests, each printed as a "golden" line. Return: decisions installed. */
+static int golden_requests(int n)
+{
+	struct task_struct p;
+	int i, k, installed = 0;
+
+	for (i = 0; i < n; i++) {
+		random_task(&p);
+		now += 50000;
+		if (!request(EXCL, &p))
+			continue;
+		now += 1000;
+		hook_wakeup(EXCL, &p);
+		if (!p.nic.expires)
+			continue;
+		installed++;
+		printf("golden");
+		for (k = 0; k < NSH_INPUTS; k++)
+			printf(" %d", NSH_IN_SIGNED ? (int)(s32)cpus[EXCL].features[k] :
+			       (int)cpus[EXCL].features[k]);
+		printf(" %u\n", p.nic.action);
+	}
+	return installed;
+}
+
+/*
+ * The card's weights are reloaded with another policy of the same hardware shape while the hook
+ * is armed: from then on the card computes the other policy's answers, which the hook must not
+ * map through its own action table. Then back to this policy: the hook may arm again.
+ */
+static void scenario_reload(const char *dir)
+{
+	struct words_file to, back;
+	struct task_struct p;
+	u64 installed0;
+	int ret, got;
+
+	if (load_words(dir, "to.words", &to) || load_words(dir, "back.words", &back)) {
+		expect_ok(false, "reload: the .words files load");
+		return;
+	}
+	card_healthy();
+	expect_ok(!arm() && golden_requests(5) == 5, "reload: armed, decisions flow");
+	ret = nicsched_core_reload(&core, &to.w);
+	expect_ok(!ret && core.policy_hash == to.w.policy_hash,
+		  "reload: the card now runs another policy of the same shape");
+	installed0 = total(NSH_C_INSTALLED);
+	got = golden_requests(RELOAD_TASKS);
+	print_value("reload_installed_after", got);
+	expect_ok(!got && total(NSH_C_INSTALLED) == installed0,
+		  "reload: no decision of the other policy is installed");
+	expect_ok(!hook_armed() && kernel_stopped(),
+		  "reload: the armed hook stopped, the scheduler is back to stock CFS");
+	random_task(&p);
+	expect_ok(arm() == -EPROTO && !hook_armed(),
+		  "reload: arming on the other policy is refused (mismatch)");
+	ret = nicsched_core_reload(&core, &back.w);
+	expect_ok(!ret && core.policy_hash == NSH_POLICY_HASH32,
+		  "reload: the card runs this hook's policy again");
+	expect_ok(!arm() && hook_armed(), "reload: arming on this hook's policy again is accepted");
+	got = golden_requests(RELOAD_TASKS);
+	print_value("reload_back_installed", got);
+	expect_ok(got == RELOAD_TASKS, "reload: decisions flow again after reloading this policy");
+	free(to.buf);
+	free(back.buf);
+}
+
 /* Bring up the driver core on the NIC, then @n CPUs as nsh_claim_slots() does, and arm. */
 static int probe(int n)
 {
@@ -799,7 +916,7 @@ static int probe(int n)
 	return arm();
 }
 
-static int run_e2e(int n)
+static int run_e2e(int n, const char *reload_dir)
 {
 	if (probe(E2E_CPUS))
 		return 1;
@@ -818,6 +935,8 @@ static int run_e2e(int n)
 	scenario_wedged_owned();
 	scenario_wedged_shared();
 	scenario_wedged_rearm();
+	if (reload_dir)
+		scenario_reload(reload_dir);
 	scenario_all_ones();
 	print_value("hook_mmio_reads", (long long)hook_reads);
 	print_value("hook_mmio_writes", (long long)hook_writes);
@@ -1046,11 +1165,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "unit")) {
 		ret = run_unit();
 	} else if (!strcmp(cmd, "e2e")) {
-		ret = run_e2e(n > 0 ? n : 500);
+		ret = run_e2e(n > 0 ? n : 500,
+			      argc > 4 && !strcmp(argv[3], "--reload") ? argv[4] : NULL);
 	} else if (!strcmp(cmd, "bench")) {
 		ret = run_bench(n > 0 ? n : 4000, argc > 3 && !strcmp(argv[3], "fresh"));
 	} else {
-		fprintf(stderr, "usage: %s xform|features|unit|e2e [n]|bench [n [fresh]]\n",
+		fprintf(stderr,
+			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|bench [n [fresh]]\n",
 			argv[0]);
 		return 2;
 	}

@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { reloadFixture, wordsFile, type PlanJson, type ReloadFixture } from './reload-fixture.js';
 
 const DRIVER = join(ROOT, 'driver');
 const MQNIC_DIR = process.env['MQNIC_DIR'] ?? '';
@@ -214,81 +214,16 @@ async function regsConstant(policy: string, name: string): Promise<number> {
   return Number(m[1]);
 }
 
-interface PlanJson {
-  compatible: boolean;
-  reasons: string[];
-  new_hash: string;
-  new_shape: number;
-  writes: Array<{ address: number; value: number; what: string }>;
-}
-
-async function reloadPlan(running: string, next: string): Promise<{ code: number; plan: PlanJson }> {
-  const r = await cli('reload-plan', running, next, '--json');
-  return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
-}
-
-/**
- * A .words file for the harness from a compatible plan: policy hash, shape hash, count, then the
- * weights-block words. The plan must be the shadow-bank image from word 0, then SHADOW_HASH and
- * RELOAD.COMMIT (what the driver's reload writes itself).
- */
-function wordsFile(plan: PlanJson): string {
-  expect(plan.compatible).toBe(true);
-  const bank = plan.writes.slice(0, -2);
-  expect(plan.writes.slice(-2).map((w) => w.what.split(' ')[0])).toEqual(['SHADOW_HASH', 'RELOAD.COMMIT']);
-  bank.forEach((w, i) => expect(w.address).toBe(0x20000 + 4 * i));
-  const hash = Number.parseInt(plan.new_hash.slice(0, 8), 16);
-  return [hash, plan.new_shape, bank.length, ...bank.map((w) => w.value)].map((v) => `0x${v.toString(16)}`).join('\n') + '\n';
-}
-
-interface ReloadFixture {
-  dir: string;
-  policyB: string;
-  policyC: string;
-  planAC: { code: number; plan: PlanJson };
-  hashB: number;
-}
-
-/**
- * Policy B: the reference policy with layer 0's input columns reversed and the last layer's rows
- * (and biases) rotated: the same hardware shape, other weights, other answers. Policy C: the
- * reference with another layer-0 output format (other shifts): as many weight words, but a
- * different bitstream. Writes the harness's --reload directory: to.words (B), back.words (A),
- * wrong-shape.words (C), wrong-size.words (tiny) and expected.csv (B's golden answers to the
- * harness's vectors).
- */
-async function reloadFixture(harnessDir: string): Promise<ReloadFixture> {
-  const dir = tempDir('nicsched-reload-');
-  scratch.push(dir);
-  const ref = parseYaml(readFileSync(REFERENCE, 'utf8')) as { name: string; layers: Array<{ weights: number[][]; bias: number[]; output_format: { frac: number } }> };
-  const b = structuredClone(ref);
-  b.name = 'reference_b';
-  b.layers[0]!.weights = b.layers[0]!.weights.map((row) => [...row].reverse());
-  const last = b.layers[b.layers.length - 1]!;
-  last.weights = [...last.weights.slice(1), last.weights[0]!];
-  last.bias = [...last.bias.slice(1), last.bias[0]!];
-  const c = structuredClone(ref);
-  c.name = 'reference_c';
-  c.layers[0]!.output_format.frac -= 1;
-  const policyB = join(dir, 'b.yaml');
-  const policyC = join(dir, 'c.yaml');
-  writeFileSync(policyB, stringifyYaml(b));
-  writeFileSync(policyC, stringifyYaml(c));
-
-  const planAB = await reloadPlan(REFERENCE, policyB);
-  expect(planAB.code).toBe(0);
-  writeFileSync(join(dir, 'to.words'), wordsFile(planAB.plan));
-  writeFileSync(join(dir, 'back.words'), wordsFile((await reloadPlan(policyB, REFERENCE)).plan));
-  writeFileSync(join(dir, 'wrong-shape.words'), wordsFile((await reloadPlan(policyC, policyC)).plan));
-  writeFileSync(join(dir, 'wrong-size.words'), wordsFile((await reloadPlan(TINY, TINY)).plan));
-  const planAC = await reloadPlan(REFERENCE, policyC);
-
-  const predicted = await cli('predict', policyB, '-i', join(harnessDir, 'golden/vectors.csv'), '--json');
+/** The reload fixture plus B's golden answers to the harness's vectors (expected.csv). */
+async function driverReloadFixture(harnessDir: string): Promise<ReloadFixture> {
+  const fixture = await reloadFixture();
+  scratch.push(fixture.dir);
+  const predicted = await cli('predict', fixture.policyB, '-i', join(harnessDir, 'golden/vectors.csv'), '--json');
   expect(predicted.code).toBe(0);
   const results = (JSON.parse(predicted.stdout) as { results: Array<{ action: number; scores: number[] }> }).results;
   const header = ['action', ...results[0]!.scores.map((_, k) => `score${k}`)].join(',');
-  writeFileSync(join(dir, 'expected.csv'), [header, ...results.map((r) => [r.action, ...r.scores].join(','))].join('\n') + '\n');
-  return { dir, policyB, policyC, planAC, hashB: Number.parseInt(planAB.plan.new_hash.slice(0, 8), 16) };
+  writeFileSync(join(fixture.dir, 'expected.csv'), [header, ...results.map((r) => [r.action, ...r.scores].join(','))].join('\n') + '\n');
+  return fixture;
 }
 
 describe('driver in the loop: nicsched_core.c against the Verilated RTL (reference policy)', () => {
@@ -299,7 +234,7 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
 
   beforeAll(async () => {
     dir = buildHarness(REFERENCE);
-    fixture = await reloadFixture(dir);
+    fixture = await driverReloadFixture(dir);
     res = runHarness(dir, false, fixture.dir);
     rep = res.report;
   }, 600_000);

@@ -29,6 +29,7 @@ import { formatRange } from '../../codegen/ir/format.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { FEATURE_SOURCES, applyTransform, featureValue, type FeatureSource } from '../../codegen/spec/catalogue.js';
 import { REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { reloadFixture } from './reload-fixture.js';
 
 const PATCHES = join(ROOT, 'kernel-hook/patches/linux-6.1');
 const MODULE = join(ROOT, 'kernel-hook/module');
@@ -347,9 +348,10 @@ function compareTransforms(bin: string, expected = featureValue): { compared: nu
 describe('userspace harness: the module logic + driver core on the Verilated NIC', () => {
   let bin = '';
   let e2e: Report;
-  beforeAll(() => {
+  beforeAll(async () => {
     bin = harness(REFERENCE);
-    e2e = report(run(bin, ['e2e', '600']));
+    const reload = await reloadFixture();
+    e2e = report(run(bin, ['e2e', '600', '--reload', reload.dir]));
   }, 600_000);
 
   it('unit: clamping, buckets, tags and the kernel patch\'s own bounds (<linux/sched/nic.h>)', () => {
@@ -421,7 +423,8 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expectAllOk(rep, 38);
     const policy = loadPolicy(REFERENCE);
     const golden = new GoldenModel(policy.ir);
-    expect(rep.golden.length).toBe(600);
+    // 600 tasks, then the decisions around the weight reload: every one the golden model's
+    expect(rep.golden.length).toBeGreaterThanOrEqual(600);
     const wrong = rep.golden.filter((g) => golden.inferAction(g.slice(0, -1)) !== g[g.length - 1]);
     expect(wrong).toEqual([]);
     expect(new Set(rep.golden.map((g) => g[g.length - 1])).size).toBeGreaterThanOrEqual(3);
@@ -442,6 +445,13 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
       expect(rep.values[`wedged_${slot}_poller_armed_after_stop`], slot).toBe(0);
     }
     expect(rep.values['wedged_rearm_stopped_after_ns']).toBeLessThan(stall + 1_000_000);
+  });
+
+  it('e2e, a weight reload under the armed hook: another policy of the same shape stops it before any of its decisions is installed, arming on it is refused; reloading the hook\'s own policy lets it arm again', () => {
+    expectAllOk(e2e, 38);
+    expect(e2e.values['reload_installed_after']).toBe(0);
+    expect(e2e.values['reload_back_installed']).toBe(50);
+    expect(e2e.checks.map((c) => c.what)).toContain('reload: arming on the other policy is refused (mismatch)');
   });
 
   it('e2e on a second shape whose policy asks beyond the nice limit: clamped and counted', () => {
