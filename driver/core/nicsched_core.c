@@ -1040,10 +1040,33 @@ int nicsched_core_reload(struct nicsched_core *core, const struct nicsched_weigh
 		return ret;
 	if (atomic_cmpxchg(&core->reloading, 0, 1))
 		return -EBUSY;
+	atomic_inc(&core->policy_gen);
+	/* odd before the card's first write: pairs with nicsched_core_policy_gen() in the hook */
+	smp_mb__after_atomic();
 	ret = nicsched_reload_start(core, w, &reloads);
 	if (!ret)
 		ret = nicsched_reload_finish(core, w, reloads);
+	/* even again, after the new policy_hash: whoever reads it even sees the hash */
+	smp_mb__before_atomic();
+	atomic_inc(&core->policy_gen);
 	atomic_set_release(&core->reloading, 0);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nicsched_core_reload);
+
+/**
+ * nicsched_core_policy_gen() - the reload generation
+ * @core: the core
+ *
+ * Host memory only, any context. Odd while a reload runs (from before its first register write
+ * to after core->policy_hash took the result); every reload, whatever its outcome, changes it
+ * by two. A user of the card's answers notes it before use and stops when it changes: the card
+ * may answer with other weights from the reload's COMMIT on.
+ *
+ * Return: the generation.
+ */
+u32 nicsched_core_policy_gen(const struct nicsched_core *core)
+{
+	return (u32)atomic_read_acquire(&core->policy_gen);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_policy_gen);

@@ -144,6 +144,7 @@ struct nicsched_core {
 	atomic_t poll_armed;	/* the poller is scheduled or running */
 	atomic_t polling;	/* a poll pass is running (one poller at a time) */
 	atomic_t reloading;	/* a reload is running (one at a time) */
+	atomic_t policy_gen;	/* odd while a reload may change the card's policy; +2 per reload */
 	bool head_scores;
 	u32 id;
 	u32 version;
@@ -199,5 +200,7 @@ int nicsched_core_read_hw(struct nicsched_core *core, struct nicsched_hw_counter
 /* Weight reload: process context only, never under a scheduler lock (reads registers, sleeps). */
 int nicsched_core_reload_check(const struct nicsched_core *core, const struct nicsched_weights *w);
 int nicsched_core_reload(struct nicsched_core *core, const struct nicsched_weights *w);
+/* The reload generation (host memory): odd while a reload runs, changed by every reload. */
+u32 nicsched_core_policy_gen(const struct nicsched_core *core);
 
 #endif /* NICSCHED_CORE_H */

@@ -280,8 +280,8 @@ static int nicsched_counters_show(struct seq_file *m, void *unused)
 		   c.submitted, c.completed, c.dropped);
 	seq_printf(m, "errors %llu\ntimeouts %llu\nstuck %llu\nsurprise_removals %llu\n",
 		   c.errors, c.timeouts, c.stuck, c.surprise_removals);
-	seq_printf(m, "polls %llu\npoller_armed %d\n", c.polls,
-		   atomic_read(&ndev->core.poll_armed));
+	seq_printf(m, "polls %llu\npoller_armed %d\npolicy_gen %u\n", c.polls,
+		   atomic_read(&ndev->core.poll_armed), nicsched_core_policy_gen(&ndev->core));
 	seq_printf(m, "mmio_reads %llu\nmmio_writes %llu\npoll_reads %llu\nsubmit_writes %llu\n",
 		   c.mmio_reads, c.mmio_writes, c.poll_reads, c.submit_writes);
 	if (!nicsched_core_read_hw(&ndev->core, &hw))

@@ -990,7 +990,7 @@ static void phase_reload(const char *dir)
 	int shape_rc = 1, size_rc = 1, to_rc, back_rc, across_rc, across_submit;
 	unsigned long w0, r0, reload_writes, reload_reads;
 	unsigned int k;
-	u32 hash_b;
+	u32 hash_b, gen0, gen1, gen2, gen3;
 
 	if (load_words(dir, "to.words", &to) || load_words(dir, "back.words", &back) ||
 	    load_words(dir, "wrong-shape.words", &bad_shape) < 0 ||
@@ -1000,6 +1000,7 @@ static void phase_reload(const char *dir)
 		return;
 	}
 	k = first_difference();
+	gen0 = nicsched_core_policy_gen(&core);
 	nicsched_core_read_hw(&core, &hw0);
 	a_before = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x1000);
 
@@ -1009,6 +1010,7 @@ static void phase_reload(const char *dir)
 	if (bad_size.present)
 		size_rc = nicsched_core_reload(&core, &bad_size.w);
 	nicsched_core_read_hw(&core, &hw1);
+	gen1 = nicsched_core_policy_gen(&core);
 	a_refused = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x2000);
 
 	/* a request submitted before the reload is answered with the old weights */
@@ -1023,10 +1025,12 @@ static void phase_reload(const char *dir)
 	resume_poller();
 	across_rc = across_submit ? across_submit : wait_decision(SLOT_VIEWS, before.seq, &across);
 	hash_b = core.policy_hash;
+	gen2 = nicsched_core_policy_gen(&core);
 	nicsched_core_read_hw(&core, &hw2);
 	b_after = check_vectors(SLOT_VIEWS, reload_vectors, n_vectors, 0x4000);
 
 	back_rc = nicsched_core_reload(&core, &back.w);
+	gen3 = nicsched_core_policy_gen(&core);
 	nicsched_core_read_hw(&core, &hw3);
 	a_back = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x5000);
 
@@ -1054,7 +1058,12 @@ static void phase_reload(const char *dir)
 	out_x("back_hash", hw3.policy_hash);
 	out_u("back_reloads", hw3.reloads - hw0.reloads);
 	out_d("a_back_mismatches", a_back);
+	out_u("gen_refused", gen1 - gen0);
+	out_u("gen_to_b", gen2 - gen0);
+	out_u("gen_back", gen3 - gen0);
 	out_end();
+	check(gen1 == gen0 && gen2 == gen0 + 2 && gen3 == gen0 + 4 && !(gen0 & 1),
+	      "refused reloads keep the reload generation, each reload moves it by two");
 	check(!a_before && !a_refused && !b_after && !a_back, "bit-exact around the reloads");
 	check(answers_differ() > 0, "policies A and B answer differently");
 	check(!to_rc && hash_b == to.w.policy_hash && hw2.policy_hash == to.w.policy_hash &&

@@ -18,6 +18,7 @@ static const char * const nsh_reason_names[NSH_NR_REASONS] = {
 	[NSH_REASON_KILL] = "kill",
 	[NSH_REASON_MISMATCH] = "mismatch",
 	[NSH_REASON_UNLOAD] = "unload",
+	[NSH_REASON_RELOAD] = "reload",
 };
 
 static const char * const nsh_counter_names[NSH_NR_COUNTERS] = {
@@ -121,18 +122,26 @@ bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why)
  *
  * Process context: it asks the driver to look again at the slots it gave up on (register reads).
  *
- * Return: 0; -ENODEV when the device is not running; -EPROTO when its policy hash is not the
- * one this hook was generated for (the driver checked the card against its own build); -EBUSY
- * when a slot still has a request the card never finished (RESULT still BUSY: wedged).
+ * Notes the driver's reload generation: the armed hook stops when a reload changes it.
+ *
+ * Return: 0; -ENODEV when the device is not running; -EAGAIN while a weight reload runs;
+ * -EPROTO when its policy hash is not the one this hook was generated for (the driver checked
+ * the card against its own build, and a reload may have changed it since); -EBUSY when a slot
+ * still has a request the card never finished (RESULT still BUSY: wedged).
  */
 int nsh_arm_check(struct nsh_ctx *ctx)
 {
+	u32 gen = nicsched_core_policy_gen(ctx->core);
 	int stuck;
 
 	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING)
 		return -ENODEV;
-	if (ctx->core->policy_hash != NSH_POLICY_HASH32)
+	if (gen & 1)
+		return -EAGAIN;
+	/* after the generation: a reload that ended before it left its hash */
+	if (READ_ONCE(ctx->core->policy_hash) != NSH_POLICY_HASH32)
 		return -EPROTO;
+	ctx->policy_gen = gen;
 	stuck = nicsched_core_recover(ctx->core);
 	if (stuck < 0)
 		return -ENODEV;
@@ -147,6 +156,8 @@ enum nsh_reason nsh_arm_refusal(int err)
 		return NSH_REASON_MISMATCH;
 	case -EBUSY:
 		return NSH_REASON_STALL;
+	case -EAGAIN:
+		return NSH_REASON_RELOAD;
 	default:
 		return NSH_REASON_DEVICE;
 	}
@@ -186,13 +197,30 @@ void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
 	c->seen_seq = d.seq;
 }
 
+/*
+ * Is the card still running the policy the hook armed on? A weight reload changes the driver's
+ * reload generation before its first register write, so an answer seen while it holds was
+ * computed with the weights this hook's action table belongs to.
+ */
+static bool nsh_policy_current(struct nsh_ctx *ctx)
+{
+	if (nicsched_core_policy_gen(ctx->core) == ctx->policy_gen)
+		return true;
+	nsh_stop(ctx, NSH_REASON_RELOAD);
+	return false;
+}
+
 /* ---- completions ------------------------------------------------------------------------ */
 
-static void nsh_answer(struct nsh_cpu *c, const struct nicsched_decision *d, u64 now)
+static void nsh_answer(struct nsh_ctx *ctx, struct nsh_cpu *c, const struct nicsched_decision *d,
+		       u64 now)
 {
 	c->busy = false;
 	nsh_count(c, NSH_C_COMPLETED);
 	c->stats.answer_hist[nsh_hist_bucket(now - c->busy_ns)]++;
+	/* the answer is read; only now does the generation tell which weights computed it */
+	if (!nsh_policy_current(ctx))
+		return;
 	if (d->action >= NSH_ACTIONS) {
 		nsh_count(c, NSH_C_DROP_RANGE);
 		return;
@@ -235,7 +263,7 @@ static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 		return;
 	c->seen_seq = d.seq;
 	if (d.tag == c->busy_tag) {
-		nsh_answer(c, &d, now);
+		nsh_answer(ctx, c, &d, now);
 		return;
 	}
 	if (!c->shared) {
@@ -264,6 +292,8 @@ static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 		nsh_stop(ctx, NSH_REASON_DEVICE);
 		return false;
 	}
+	if (!nsh_policy_current(ctx))
+		return false;
 	if (c->busy && nsh_older(now, c->busy_ns, NSH_STALL_NS))
 		goto stall;
 	if (!c->waiting)

@@ -58,6 +58,7 @@ enum nsh_reason {
 	NSH_REASON_KILL,	/* kill switch */
 	NSH_REASON_MISMATCH,	/* the device's policy hash is not this hook's */
 	NSH_REASON_UNLOAD,
+	NSH_REASON_RELOAD,	/* the card's weights were reloaded (or a reload is running) */
 	NSH_NR_REASONS
 };
 
@@ -124,6 +125,7 @@ struct nsh_cpu {
 
 struct nsh_ctx {
 	struct nicsched_core *core;
+	u32 policy_gen;		/* the driver's reload generation when the hook armed */
 	atomic_t state;		/* enum nsh_state */
 	atomic_t reason;	/* enum nsh_reason of the last stop */
 	atomic64_t stops[NSH_NR_REASONS];

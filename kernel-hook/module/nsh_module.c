@@ -115,6 +115,8 @@ static const char *nsh_refusal_text(enum nsh_reason why)
 		return "policy hash mismatch";
 	case NSH_REASON_STALL:
 		return "a slot still holds a request the card never finished (RESULT BUSY)";
+	case NSH_REASON_RELOAD:
+		return "a weight reload is running";
 	default:
 		return "device not running";
 	}
@@ -134,7 +136,8 @@ static int nsh_arm(void)
 		atomic_set(&nsh_ctx.state, NSH_STATE_STOPPED);
 		atomic_set(&nsh_ctx.reason, why);
 		pr_err("not arming: %s (device policy hash 0x%08x, hook built for 0x%08x)\n",
-		       nsh_refusal_text(why), nsh_ctx.core->policy_hash, NSH_POLICY_HASH32);
+		       nsh_refusal_text(why), READ_ONCE(nsh_ctx.core->policy_hash),
+		       NSH_POLICY_HASH32);
 		return ret;
 	}
 	for_each_possible_cpu(cpu)
@@ -218,7 +221,9 @@ static int nsh_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "reason %s\n", nsh_reason_name(atomic_read(&nsh_ctx.reason)));
 	seq_printf(m, "policy %s %s\n", NSH_POLICY_NAME, NSH_POLICY_HASH);
 	seq_printf(m, "device nicsched%u hash 0x%08x state %d\n", device,
-		   nsh_ctx.core->policy_hash, nicsched_core_state(nsh_ctx.core));
+		   READ_ONCE(nsh_ctx.core->policy_hash), nicsched_core_state(nsh_ctx.core));
+	seq_printf(m, "policy_gen armed %u device %u\n", nsh_ctx.policy_gen,
+		   nicsched_core_policy_gen(nsh_ctx.core));
 	seq_printf(m, "ttl_ms %u\nstall_timeout_ms %u\nnice_limit %d\n", NSH_DECISION_TTL_MS,
 		   NSH_STALL_TIMEOUT_MS, NSH_NICE_LIMIT);
 	seq_printf(m, "points%s%s\n", NSH_POINT_WAKEUP ? " wakeup" : "",

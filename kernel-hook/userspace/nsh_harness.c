@@ -861,8 +861,9 @@ static void scenario_reload(const char *dir)
 	print_value("reload_installed_after", got);
 	expect_ok(!got && total(NSH_C_INSTALLED) == installed0,
 		  "reload: no decision of the other policy is installed");
-	expect_ok(!hook_armed() && kernel_stopped(),
-		  "reload: the armed hook stopped, the scheduler is back to stock CFS");
+	expect_ok(!hook_armed() && kernel_stopped() &&
+		  atomic_read(&ctx.reason) == NSH_REASON_RELOAD,
+		  "reload: the armed hook stopped (reload), the scheduler is back to stock CFS");
 	random_task(&p);
 	expect_ok(arm() == -EPROTO && !hook_armed(),
 		  "reload: arming on the other policy is refused (mismatch)");
@@ -873,6 +874,17 @@ static void scenario_reload(const char *dir)
 	got = golden_requests(RELOAD_TASKS);
 	print_value("reload_back_installed", got);
 	expect_ok(got == RELOAD_TASKS, "reload: decisions flow again after reloading this policy");
+
+	/* a reload running (the driver's generation odd, before its first register write) */
+	atomic_inc(&core.policy_gen);
+	installed0 = total(NSH_C_INSTALLED);
+	expect_ok(!golden_requests(1) && total(NSH_C_INSTALLED) == installed0 && !hook_armed() &&
+		  atomic_read(&ctx.reason) == NSH_REASON_RELOAD,
+		  "reload running: the hook stops (reload) before it installs anything");
+	expect_ok(arm() == -EAGAIN && atomic_read(&ctx.reason) == NSH_REASON_RELOAD,
+		  "reload running: arming waits (refused, reload)");
+	atomic_inc(&core.policy_gen);
+	expect_ok(!arm() && hook_armed(), "reload done, same policy: arming accepted");
 	free(to.buf);
 	free(back.buf);
 }

@@ -313,6 +313,8 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(Number(r['reload_writes'])).toBe(Number(r['words']) + 2);
     expect(Number(r['reload_reads'])).toBeGreaterThanOrEqual(4);
     expect(r).toMatchObject({ back_to_a: '0', back_hash: hashA, back_reloads: '2', a_back_mismatches: '0' });
+    // the reload generation the hook watches: +2 per reload, unchanged by refusals
+    expect(r).toMatchObject({ gen_refused: '0', gen_to_b: '2', gen_back: '4' });
     expect(res.stderr).toContain(`reloaded weights: policy ${hashA} -> ${hashB} (reload 1)`);
     expect(res.stderr).toContain(`reloaded weights: policy ${hashB} -> ${hashA} (reload 2)`);
   });
