@@ -28,7 +28,8 @@ import { GoldenModel } from '../../codegen/golden/model.js';
 import { formatRange } from '../../codegen/ir/format.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { FEATURE_SOURCES, applyTransform, featureValue, type FeatureSource } from '../../codegen/spec/catalogue.js';
-import { REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { LIMITS } from '../../codegen/spec/limits.js';
+import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
 import { reloadFixture } from './reload-fixture.js';
 
 const PATCHES = join(ROOT, 'kernel-hook/patches/linux-6.1');
@@ -468,4 +469,50 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     const golden = new GoldenModel(loadPolicy(file).ir);
     expect(rep.golden.filter((g) => golden.inferAction(g.slice(0, -1)) !== g[g.length - 1])).toEqual([]);
   }, 600_000);
+});
+
+// ---- decision TTL: one limit ----------------------------------------------------------------------
+
+/** The tiny policy with another decision TTL, written next to a fresh directory. */
+function tinyWithTtl(ttlMs: number): string {
+  const text = readFileSync(TINY, 'utf8').replace('name: tiny', 'name: tiny_ttl').replace('decision_ttl_ms: 20', `decision_ttl_ms: ${ttlMs}`);
+  expect(text).toContain(`decision_ttl_ms: ${ttlMs}`);
+  const file = join(tempDir('nicsched-hook-ttl-'), 'tiny_ttl.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+/** SCHED_NIC_TTL_MAX_NS as the series defines it in <linux/sched/nic.h>. */
+function kernelTtlMaxNs(): number {
+  const text = seriesFiles.map((f) => readFileSync(join(PATCHES, f), 'utf8')).join('\n');
+  const m = /^\+#define SCHED_NIC_TTL_MAX_NS\s+(\d+)ULL$/m.exec(text);
+  if (!m) throw new Error('the series defines no SCHED_NIC_TTL_MAX_NS');
+  return Number(m[1]);
+}
+
+describe('decision_ttl_ms: the schema, the checker and the kernel agree', () => {
+  let bin = '';
+  beforeAll(() => {
+    bin = harness(tinyWithTtl(LIMITS.maxTtlMs));
+  }, 600_000);
+
+  it("the policy limit is the kernel's SCHED_NIC_TTL_MAX_NS, in LIMITS and in the JSON Schema", () => {
+    expect(LIMITS.maxTtlMs * 1_000_000).toBe(kernelTtlMaxNs());
+    const schema = JSON.parse(readFileSync(join(ROOT, 'codegen/schema/policy-v1.schema.json'), 'utf8')) as { properties: { hook: { properties: { decision_ttl_ms: { maximum: number } } } } };
+    expect(schema.properties.hook.properties.decision_ttl_ms.maximum).toBe(LIMITS.maxTtlMs);
+  });
+
+  it('nicsched check accepts the limit and refuses one millisecond more, naming the field and the limit', async () => {
+    expect((await cli('check', tinyWithTtl(LIMITS.maxTtlMs))).code).toBe(0);
+    const r = await cli('check', tinyWithTtl(LIMITS.maxTtlMs + 1));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('/hook/decision_ttl_ms');
+    expect(r.stderr).toContain(`above the maximum ${LIMITS.maxTtlMs}`);
+  });
+
+  it('the kernel side applies a decision with the longest TTL the checker accepts (harness, tiny policy)', () => {
+    const rep = report(run(bin, ['e2e', '200']));
+    expectAllOk(rep, 38);
+    expect(rep.values['ttl_ns']).toBe(LIMITS.maxTtlMs * 1_000_000);
+  });
 });
