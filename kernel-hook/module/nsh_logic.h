@@ -43,6 +43,8 @@
 
 static_assert(NSH_NICE_LIMIT <= SCHED_NIC_NICE_MAX,
 	      "the policy header allows more than the kernel applies");
+static_assert(NSH_TTL_NS <= SCHED_NIC_TTL_MAX_NS,
+	      "the kernel ignores decisions that expire that far ahead");
 static_assert(NSH_ACTIONS >= 1 && NSH_ACTIONS <= 256, "action index is one byte");
 
 enum nsh_state {
