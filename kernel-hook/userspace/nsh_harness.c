@@ -17,6 +17,9 @@
  *                          kill switch, stall fallback, wedged card, all-ones; with --reload,
  *                          a weight reload under the armed hook (DIR: to.words, the weights of
  *                          another policy of the same shape; back.words, this policy's)
+ *   nsh_harness tags [NR_CPUS]   NR_CPUS CPUs (default 512) on the policy's slots: tags unique
+ *                          among the CPUs sharing a slot, and one CPU's answer never taken
+ *                          for another's
  *   nsh_harness bench [N [fresh]]  N wakeups and N/4 ticks for callgrind (fresh: every
  *                          wakeup is a task without a decision, so each one stages a request)
  *
@@ -958,6 +961,88 @@ static int run_e2e(int n, const char *reload_dir)
 	return 0;
 }
 
+/* ---- tags with many CPUs ----------------------------------------------------------------- */
+
+#define TAG_IDS		1024	/* consecutive request ids checked per CPU */
+
+/* The wire tag CPU @i gives request @id. */
+static u16 tag_of(int i, u32 id)
+{
+	return nsh_tag(cpus[i].cpu, id);
+}
+
+/* Every tag of every CPU on @slot over TAG_IDS ids: is any produced by two CPUs? */
+static int slot_tag_clashes(unsigned int slot)
+{
+	static int owner[65536];
+	int i, clashes = 0;
+	u32 id;
+
+	for (i = 0; i < 65536; i++)
+		owner[i] = -1;
+	for (i = 0; i < ncpu; i++) {
+		if (cpus[i].slot != slot)
+			continue;
+		for (id = 1; id <= TAG_IDS; id++) {
+			u16 t = tag_of(i, id);
+
+			clashes += owner[t] >= 0 && owner[t] != i;
+			owner[t] = i;
+		}
+	}
+	return clashes;
+}
+
+/*
+ * CPUs @a and @b share a slot and stage the same request id. @a's answer comes, then a third
+ * CPU's, then @b's; only then does @a look. @b's answer must not pass for @a's.
+ */
+static void tags_cross_answer(int a, int b, int c)
+{
+	struct task_struct pa, pb, pc, q;
+	u64 installed0;
+
+	random_task(&pa);
+	random_task(&pb);
+	random_task(&pc);
+	random_task(&q);
+	cpus[b].next_id = cpus[a].next_id;
+	now += TICK_NS;
+	request(a, &pa);
+	now += 1000;
+	request(c, &pc);
+	now += 1000;
+	request(b, &pb);
+	print_value("tags_same_wire_tag", cpus[a].busy_tag == cpus[b].busy_tag);
+	installed0 = total(NSH_C_INSTALLED);
+	now += 1000;
+	hook_tick(a, &q);
+	hook_wakeup(a, &pa);
+	expect_ok(total(NSH_C_INSTALLED) == installed0 && !pa.nic.expires,
+		  "tags: another CPU's answer on the shared slot is not installed as this CPU's");
+}
+
+static int run_tags(int n)
+{
+	unsigned int slot;
+	int clashes = 0, a, b;
+
+	if (probe(n))
+		return 1;
+	for (slot = 0; slot < NICSCHED_SLOTS; slot++)
+		clashes += slot_tag_clashes(slot);
+	print_value("tags_cpus", n);
+	print_value("tags_clashes", clashes);
+	expect_ok(!clashes, "tags: unique among the CPUs that share a slot");
+	/* CPU 1 owns slot 1; the default mapping sends 257 (and 5) there too */
+	a = 1;
+	b = 1 + 256 < n ? 1 + 256 : n - 1;
+	expect_ok(cpus[a].slot == cpus[b].slot && cpus[a].slot == cpus[a + NICSCHED_SLOTS].slot,
+		  "tags: CPUs 1, 5 and 257 share a slot");
+	tags_cross_answer(a, b, a + NICSCHED_SLOTS);
+	return 0;
+}
+
 /* ---- unit: the pure parts --------------------------------------------------------------- */
 
 static void unit_clamp_and_buckets(void)
@@ -1179,11 +1264,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "e2e")) {
 		ret = run_e2e(n > 0 ? n : 500,
 			      argc > 4 && !strcmp(argv[3], "--reload") ? argv[4] : NULL);
+	} else if (!strcmp(cmd, "tags")) {
+		ret = run_tags(n > 0 ? n : 512);
 	} else if (!strcmp(cmd, "bench")) {
 		ret = run_bench(n > 0 ? n : 4000, argc > 3 && !strcmp(argv[3], "fresh"));
 	} else {
 		fprintf(stderr,
-			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|bench [n [fresh]]\n",
+			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|tags [n]|bench [n [fresh]]\n",
 			argv[0]);
 		return 2;
 	}

@@ -455,6 +455,12 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(e2e.checks.map((c) => c.what)).toContain('reload: arming on the other policy is refused (mismatch)');
   });
 
+  it('tags with NR_CPUS 512 on 4 slots: unique among the CPUs sharing a slot; CPU 257\'s answer is never installed as CPU 1\'s', () => {
+    const rep = report(run(bin, ['tags', '512']));
+    expectAllOk(rep, 5);
+    expect(rep.values).toMatchObject({ tags_cpus: 512, tags_clashes: 0, tags_same_wire_tag: 0 });
+  });
+
   it('e2e on a second shape whose policy asks beyond the nice limit: clamped and counted', () => {
     const dir = tempDir('nicsched-hook-clamp-');
     mkdirSync(dir, { recursive: true });
