@@ -124,6 +124,9 @@ interface NshCpu {
   cpu: number;
   slot: number;
   shared: boolean;
+  /** Rank among the CPUs of the slot, in the tag's high bits. */
+  tagBase: number;
+  tagIdMask: number;
   nextId: number;
   staged: boolean;
   stagedId: number;
@@ -202,9 +205,16 @@ export class HookModule {
     const nslots = Math.max(1, ir.target.slots);
     this.slots = Array.from({ length: nslots }, () => ({ seq: 0, tag: -1, action: 0, inFlight: false, flightTag: 0, flightAction: 0 }));
     this.cpus = Array.from({ length: opts.cpus }, (_, cpu) => newCpu(cpu, cpu % nslots));
+    // nsh_slot_users() + nsh_set_shared()
     const users = new Array<number>(nslots).fill(0);
-    for (const c of this.cpus) users[c.slot]!++;
-    for (const c of this.cpus) c.shared = users[c.slot]! > 1;
+    const ranks = this.cpus.map((c) => users[c.slot]!++);
+    for (const c of this.cpus) {
+      const n = users[c.slot]!;
+      const idBits = 16 - (n > 1 ? Math.floor(Math.log2(n - 1)) + 1 : 0);
+      c.shared = n > 1;
+      c.tagIdMask = (1 << idBits) - 1;
+      c.tagBase = (ranks[c.cpu]! << idBits) & 0xffff;
+    }
   }
 
   /** Sums over CPUs, as debugfs `counters` shows them. */
@@ -236,7 +246,7 @@ export class HookModule {
     if (!this.armed) return;
     this.harvest(c, now);
     if (!c.staged || c.busy) return;
-    const tag = nshTag(c.cpu, c.stagedId);
+    const tag = nshTag(c, c.stagedId);
     const seq = this.slots[c.slot]!.seq;
     const ret = this.coreSubmit(c.slot, c.features, tag, now);
     if (ret === 'busy') {
@@ -432,6 +442,8 @@ function newCpu(cpu: number, slot: number): NshCpu {
     cpu,
     slot,
     shared: false,
+    tagBase: 0,
+    tagIdMask: 0xffff,
     nextId: 0,
     staged: false,
     stagedId: 0,
@@ -452,7 +464,7 @@ function newCpu(cpu: number, slot: number): NshCpu {
   };
 }
 
-/** nsh_tag(): CPU in the high byte, request id in the low byte. */
-export function nshTag(cpu: number, id: number): number {
-  return ((cpu & 0xff) << 8) | (id & 0xff);
+/** nsh_tag(): the CPU's rank among its slot's CPUs in the high bits, the request id below. */
+function nshTag(c: NshCpu, id: number): number {
+  return c.tagBase | (id & c.tagIdMask);
 }

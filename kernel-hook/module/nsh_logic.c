@@ -72,12 +72,13 @@ unsigned int nsh_hist_bucket(u64 ns)
 }
 
 /*
- * The 16-bit tag on the wire: the CPU in the high byte (CPUs sharing a slot never collide) and
- * the request id in the low byte (consecutive requests of a CPU differ).
+ * The 16-bit tag on the wire: the CPU's rank among the CPUs of its slot in the high bits, so
+ * CPUs sharing a slot never collide whatever their number, and the request id in the rest, so
+ * consecutive requests of a CPU differ (nsh_set_shared() sizes both).
  */
-u16 nsh_tag(int cpu, u32 id)
+u16 nsh_tag(const struct nsh_cpu *c, u32 id)
 {
-	return (u16)(((cpu & 0xff) << 8) | (id & 0xff));
+	return c->tag_base | (u16)(id & c->tag_id_mask);
 }
 
 static inline void nsh_count(struct nsh_cpu *c, enum nsh_counter k)
@@ -172,17 +173,25 @@ void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot)
 
 /*
  * A slot is shared when more than one CPU submits on it: the claimed owner as well as the CPUs
- * the default mapping sends there. Count the users of each slot over every CPU, then mark.
+ * the default mapping sends there. Count the users of each slot over every CPU, giving each CPU
+ * its rank among its slot's users, then mark and size the tags.
  */
-void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS])
+void nsh_slot_users(struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS])
 {
 	if (c->slot < NICSCHED_SLOTS)
-		users[c->slot]++;
+		c->rank = users[c->slot]++;
 }
 
 void nsh_set_shared(struct nsh_cpu *c, const unsigned int users[NICSCHED_SLOTS])
 {
-	c->shared = c->slot >= NICSCHED_SLOTS || users[c->slot] > 1;
+	unsigned int n = c->slot < NICSCHED_SLOTS ? users[c->slot] : 1;
+	/* enough high bits for every rank; at least one id bit is left (NSH_MAX_SLOT_USERS) */
+	unsigned int rank_bits = n > 1 ? fls(n - 1) : 0;
+	unsigned int id_bits = 16 - rank_bits;
+
+	c->shared = c->slot >= NICSCHED_SLOTS || n > 1;
+	c->tag_id_mask = (u16)((1U << id_bits) - 1);
+	c->tag_base = (u16)(c->rank << id_bits);
 }
 
 /* Forget transient state before (re-)arming: nothing staged or in flight. Process context. */
@@ -475,7 +484,7 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	nsh_harvest(ctx, c, now);
 	if (!c->staged || c->busy)
 		return;
-	tag = nsh_tag(c->cpu, c->staged_id);
+	tag = nsh_tag(c, c->staged_id);
 	/* before the doorbell: an answer published before we looked would never be seen */
 	seq = nsh_slot_seq(ctx, c);
 	ret = nicsched_core_submit(ctx->core, c->slot, c->features, tag);

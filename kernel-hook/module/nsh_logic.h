@@ -35,6 +35,8 @@
 #define NSH_STALL_NS		((u64)NSH_STALL_TIMEOUT_MS * NSH_NS_PER_MS)
 /* Answers kept per CPU until their task picks them up. */
 #define NSH_DONE_ENTRIES	64
+/* CPUs one slot can serve: the tag keeps one request-id bit (nsh_tag()). */
+#define NSH_MAX_SLOT_USERS	32768
 /* Latency histograms: bucket 0 < 1.024 us, bucket k in [2^(k+9), 2^(k+10)) ns, the last open. */
 #define NSH_HIST_BUCKETS	16
 
@@ -97,6 +99,9 @@ struct nsh_cpu {
 	int cpu;
 	unsigned int slot;	/* the driver slot this CPU submits on */
 	bool shared;		/* other CPUs submit on the slot too (more CPUs than slots) */
+	unsigned int rank;	/* this CPU's index among the CPUs of its slot */
+	u16 tag_base;		/* rank in the tag's high bits: its own tags among its slot's */
+	u16 tag_id_mask;	/* the request id bits of the tag */
 	u32 next_id;
 
 	/* the staged request: the newest wins */
@@ -158,7 +163,7 @@ struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *ctx, int cpu);
 /* Pure parts (also unit-tested one by one). */
 int nsh_clamp_nice(int nice);
 unsigned int nsh_hist_bucket(u64 ns);
-u16 nsh_tag(int cpu, u32 id);
+u16 nsh_tag(const struct nsh_cpu *c, u32 id);
 const char *nsh_reason_name(enum nsh_reason r);
 const char *nsh_counter_name(enum nsh_counter c);
 
@@ -174,7 +179,7 @@ int nsh_arm_check(struct nsh_ctx *ctx);
 enum nsh_reason nsh_arm_refusal(int err);
 void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot);
 void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c);
-void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS]);
+void nsh_slot_users(struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS]);
 void nsh_set_shared(struct nsh_cpu *c, const unsigned int users[NICSCHED_SLOTS]);
 
 #endif /* NSH_LOGIC_H */

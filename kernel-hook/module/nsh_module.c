@@ -398,6 +398,12 @@ static int __init nsh_init(void)
 {
 	int ret;
 
+	/* every CPU may share one slot, and each needs a rank of its own in the tags */
+	if (num_possible_cpus() > NSH_MAX_SLOT_USERS) {
+		pr_err("%u possible CPUs: the tags tell at most %u apart\n", num_possible_cpus(),
+		       NSH_MAX_SLOT_USERS);
+		return -EINVAL;
+	}
 	nsh_ctx.core = nicsched_get(device);
 	if (!nsh_ctx.core) {
 		pr_err("no /dev/nicsched%u: load nicsched.ko and bind a card first\n", device);

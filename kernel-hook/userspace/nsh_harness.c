@@ -968,7 +968,7 @@ static int run_e2e(int n, const char *reload_dir)
 /* The wire tag CPU @i gives request @id. */
 static u16 tag_of(int i, u32 id)
 {
-	return nsh_tag(cpus[i].cpu, id);
+	return nsh_tag(&cpus[i], id);
 }
 
 /* Every tag of every CPU on @slot over TAG_IDS ids: is any produced by two CPUs? */
@@ -1047,7 +1047,19 @@ static int run_tags(int n)
 
 static void unit_clamp_and_buckets(void)
 {
+	unsigned int users[NICSCHED_SLOTS] = { 0 }, alone[NICSCHED_SLOTS] = { 0 };
+	struct nsh_cpu a, b, solo;
 	int n, bad = 0;
+
+	nsh_cpu_init(&a, 3, 0);
+	nsh_cpu_init(&b, 7, 0);
+	nsh_cpu_init(&solo, 1, 0);
+	nsh_slot_users(&a, users);
+	nsh_slot_users(&b, users);
+	nsh_slot_users(&solo, alone);
+	nsh_set_shared(&a, users);
+	nsh_set_shared(&b, users);
+	nsh_set_shared(&solo, alone);
 
 	for (n = -19; n <= 19; n++) {
 		int c = nsh_clamp_nice(n);
@@ -1060,9 +1072,11 @@ static void unit_clamp_and_buckets(void)
 		  nsh_hist_bucket(1024) == 1 && nsh_hist_bucket(2047) == 1 &&
 		  nsh_hist_bucket(~0ULL) == NSH_HIST_BUCKETS - 1,
 		  "histogram buckets are log2 of ns / 1024, the last open");
-	expect_ok(nsh_tag(3, 0x1234) == 0x0334 && nsh_tag(3, 0x1235) != nsh_tag(3, 0x1234) &&
-		  nsh_tag(4, 0x34) != nsh_tag(3, 0x34),
-		  "tags differ by request and by CPU");
+	expect_ok(nsh_tag(&a, 0x1234) != nsh_tag(&a, 0x1235) &&
+		  nsh_tag(&a, 0x34) != nsh_tag(&b, 0x34) &&
+		  nsh_tag(&solo, 0x1234) == 0x1234 && nsh_tag(&a, 0x8001) == 0x0001 &&
+		  nsh_tag(&b, 0x8001) == 0x8001,
+		  "tags differ by request and by CPU; a CPU alone on its slot uses all 16 bits");
 }
 
 static void unit_decision_adj(void)
