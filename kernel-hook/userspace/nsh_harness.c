@@ -523,6 +523,62 @@ static void scenario_deltas(void)
 	print_value("delta_first_wait", first[0]);
 }
 
+/* A task with an unexpired decision that moves it (adjustment not 0), or -1 after 200 tries. */
+static int task_with_adjustment(struct task_struct *p)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		random_task(p);
+		now += TICK_NS;
+		request(EXCL, p);
+		now += 1000;
+		hook_wakeup(EXCL, p);
+		if (kernel_adj(p))
+			return kernel_adj(p);
+	}
+	return -1;
+}
+
+/*
+ * The provider unregisters and registers again (here: a manual re-arm) while a task holds an
+ * unexpired decision of the first registration and another task's answer waits in the done
+ * table. The new registration must start from nothing: CFS applies neither.
+ */
+static void scenario_provider_change(void)
+{
+	struct task_struct p, r, other;
+	u64 v, installed0;
+	int adj;
+
+	card_healthy();
+	arm();
+	adj = task_with_adjustment(&p);
+	print_value("provider_change_adj", adj);
+	random_task(&r);
+	random_task(&other);
+	now += 1000;
+	request(EXCL, &r);
+	now += 1000;
+	hook_tick(EXCL, &other);	/* harvests r's answer into the done table */
+	expect_ok(adj != -1 && kernel_adj(&p) && nsh_task(&r)->req_id,
+		  "provider change: one task holds a decision, another's answer waits");
+	expect_ok(!arm(), "provider change: unregistered and registered again");
+	now += 1000;
+	v = p.se.vruntime;
+	hook_wakeup(EXCL, &p);
+	print_value("provider_change_vruntime_moved_ns", (long long)(p.se.vruntime - v));
+	expect_ok(p.se.vruntime == v && !kernel_adj(&p),
+		  "provider change: the previous registration's decision is not applied");
+	installed0 = total(NSH_C_INSTALLED);
+	v = r.se.vruntime;
+	hook_wakeup(EXCL, &r);
+	expect_ok(total(NSH_C_INSTALLED) == installed0 && r.se.vruntime == v && !kernel_adj(&r),
+		  "provider change: an answer the previous registration asked for is not installed");
+	irq_work(EXCL);
+	poller();
+}
+
 static void scenario_mismatch(void)
 {
 	u32 hash = core.policy_hash;
@@ -943,6 +999,7 @@ static int run_e2e(int n, const char *reload_dir)
 	scenario_out_of_range();
 	scenario_clamp();
 	scenario_deltas();
+	scenario_provider_change();
 	scenario_mismatch();
 	scenario_kill();
 	scenario_shared_miss();

@@ -455,6 +455,12 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(e2e.checks.map((c) => c.what)).toContain('reload: arming on the other policy is refused (mismatch)');
   });
 
+  it('e2e, a provider registered again (kernel/sched/nic.c): the previous registration\'s decisions and pending answers are not applied', () => {
+    expectAllOk(e2e, 38);
+    expect(e2e.values['provider_change_adj']).not.toBe(0);
+    expect(e2e.values['provider_change_vruntime_moved_ns']).toBe(0);
+  });
+
   it('tags with NR_CPUS 512 on 4 slots: unique among the CPUs sharing a slot; CPU 257\'s answer is never installed as CPU 1\'s', () => {
     const rep = report(run(bin, ['tags', '512']));
     expectAllOk(rep, 5);
