@@ -218,6 +218,21 @@ static bool hook_tick(int cpu, struct task_struct *curr)
 	return submit_pending[cpu];
 }
 
+/*
+ * NOHZ_FULL's sched_tick_remote(): @calling CPU runs task_tick_fair() for @rq_cpu's runqueue,
+ * whose CPU has its tick stopped, with @curr running there.
+ */
+static bool hook_tick_remote(int rq_cpu, int calling, struct task_struct *curr)
+{
+	struct rq *rq = rq_at(rq_cpu);
+
+	this_cpu = calling;
+	curr->se.cfs_rq = &rq->cfs;
+	if (sched_nic_enabled())
+		sched_nic_tick(rq, curr);
+	return submit_pending[calling];
+}
+
 /* The CPU's irq_work, after the runqueue lock was dropped. */
 static void irq_work(int cpu)
 {
@@ -822,6 +837,51 @@ static void scenario_wedged_rearm(void)
 	card_healthy();
 }
 
+/*
+ * NOHZ_FULL: CPU EXCL runs one task with its tick stopped; a housekeeping CPU runs its tick
+ * remotely once in a while. EXCL's request is in flight on a wedged card: the remote tick must
+ * watch EXCL's state and stop the hook, and must leave the housekeeping CPU's own state alone.
+ */
+static void scenario_remote_tick(void)
+{
+	const int here = 2;	/* the housekeeping CPU, with a slot of its own */
+	struct task_struct p, q, h;
+	struct nsh_stats before;
+	u64 doorbell, after;
+	u32 id;
+
+	card_healthy();
+	arm();
+	random_task(&h);
+	random_task(&p);
+	random_task(&q);
+	now += TICK_NS;
+	hook_wakeup(here, &h);		/* its own request, staged; its irq_work not yet run */
+	id = cpus[here].staged_id;
+	before = cpus[here].stats;
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;
+	hook_wakeup(EXCL, &p);
+	irq_work(EXCL);
+	doorbell = now;
+	while (hook_armed() && now - doorbell < 10 * NSH_STALL_NS) {
+		next_fine_tick();
+		hook_tick_remote(EXCL, here, &q);
+		poller();
+	}
+	after = now - doorbell;
+	print_value("remote_tick_stop_after_ns", (long long)after);
+	expect_ok(!hook_armed() && atomic_read(&ctx.reason) == NSH_REASON_STALL &&
+		  after >= NSH_STALL_NS && after < NSH_STALL_NS + FINE_TICK_NS,
+		  "remote tick: the rq's CPU's stalled request stops the hook in time");
+	expect_ok(cpus[here].staged && cpus[here].staged_id == id &&
+		  !memcmp(&before, &cpus[here].stats, sizeof(before)),
+		  "remote tick: the calling CPU's own staging and counters are left alone");
+	submit_pending[here] = false;
+	card_healthy();
+}
+
 /* ---- a weight reload under the armed hook --------------------------------------------- */
 
 #define RELOAD_TASKS	50
@@ -1007,6 +1067,7 @@ static int run_e2e(int n, const char *reload_dir)
 	scenario_wedged_owned();
 	scenario_wedged_shared();
 	scenario_wedged_rearm();
+	scenario_remote_tick();
 	if (reload_dir)
 		scenario_reload(reload_dir);
 	scenario_all_ones();

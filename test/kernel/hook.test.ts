@@ -461,6 +461,13 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(e2e.values['provider_change_vruntime_moved_ns']).toBe(0);
   });
 
+  it('e2e, NOHZ_FULL\'s remote tick: it watches the rq\'s CPU (a stalled request there stops the hook at the first tick after the timeout) and leaves the calling CPU\'s state alone', () => {
+    expectAllOk(e2e, 38);
+    const after = e2e.values['remote_tick_stop_after_ns']!;
+    expect(after).toBeGreaterThanOrEqual(e2e.values['stall_timeout_ns']!);
+    expect(after).toBeLessThan(e2e.values['stall_timeout_ns']! + 1_000_000);
+  });
+
   it('tags with NR_CPUS 512 on 4 slots: unique among the CPUs sharing a slot; CPU 257\'s answer is never installed as CPU 1\'s', () => {
     const rep = report(run(bin, ['tags', '512']));
     expectAllOk(rep, 5);
