@@ -201,8 +201,8 @@ void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
 
 	nicsched_core_decision(ctx->core, c->slot, &d);
 	c->staged = false;
-	c->busy = false;
-	c->waiting = false;
+	WRITE_ONCE(c->busy, false);
+	WRITE_ONCE(c->waiting, false);
 	c->seen_seq = d.seq;
 }
 
@@ -224,7 +224,7 @@ static bool nsh_policy_current(struct nsh_ctx *ctx)
 static void nsh_answer(struct nsh_ctx *ctx, struct nsh_cpu *c, const struct nicsched_decision *d,
 		       u64 now)
 {
-	c->busy = false;
+	WRITE_ONCE(c->busy, false);
 	nsh_count(c, NSH_C_COMPLETED);
 	c->stats.answer_hist[nsh_hist_bucket(now - c->busy_ns)]++;
 	/* the answer is read; only now does the generation tell which weights computed it */
@@ -281,18 +281,30 @@ static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	}
 	nsh_count(c, NSH_C_FOREIGN);
 	if (d.seq - c->busy_seq >= 2) {
-		c->busy = false;
+		WRITE_ONCE(c->busy, false);
 		nsh_count(c, NSH_C_MISSED);
 	}
 }
 
 /*
- * Stop when the device is gone, or when this CPU has waited for its slot for the stall timeout
- * without an answer: its own request unanswered (an answer that came and was replaced on a
- * shared slot was seen by the harvest), or its staged request refused by the driver while the
- * slot's decision word did not move (a request of another CPU in flight that never ends, or a
- * slot the driver gave up on). Owned and shared slots alike.
+ * Has CPU @c waited for its slot for the stall timeout without an answer? Its own request
+ * unanswered (an answer that came and was replaced on a shared slot was seen by the harvest),
+ * or its staged request refused by the driver while the slot's decision word did not move by
+ * two answers (one may be the answer pending when the wait began): a request of another CPU in
+ * flight that never ends, or a slot the driver gave up on. Owned and shared slots alike. Reads
+ * only, so a remote tick can ask it about another CPU.
  */
+static bool nsh_stalled(struct nsh_ctx *ctx, const struct nsh_cpu *c, u64 now)
+{
+	/* acquire: the time written before the flag */
+	if (smp_load_acquire(&c->busy) && nsh_older(now, READ_ONCE(c->busy_ns), NSH_STALL_NS))
+		return true;
+	return smp_load_acquire(&c->waiting) &&
+	       nsh_slot_seq(ctx, c) - READ_ONCE(c->wait_seq) < 2 &&
+	       nsh_older(now, READ_ONCE(c->wait_ns), NSH_STALL_NS);
+}
+
+/* Stop when the device is gone, the card's policy changed, or this CPU stalled. */
 static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
 	u32 seq;
@@ -303,22 +315,42 @@ static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	}
 	if (!nsh_policy_current(ctx))
 		return false;
-	if (c->busy && nsh_older(now, c->busy_ns, NSH_STALL_NS))
-		goto stall;
-	if (!c->waiting)
-		return true;
-	seq = nsh_slot_seq(ctx, c);
-	if (seq - c->wait_seq >= 2) {
-		/* the slot answers (two answers: not just the one pending when we began) */
-		c->wait_seq = seq;
-		c->wait_ns = now;
-		return true;
+	if (c->waiting) {
+		seq = nsh_slot_seq(ctx, c);
+		if (seq - c->wait_seq >= 2) {
+			/* the slot answers: the wait starts again */
+			WRITE_ONCE(c->wait_seq, seq);
+			WRITE_ONCE(c->wait_ns, now);
+		}
 	}
-	if (!nsh_older(now, c->wait_ns, NSH_STALL_NS))
+	if (!nsh_stalled(ctx, c, now))
 		return true;
-stall:
 	nsh_stop(ctx, NSH_REASON_STALL);
 	return false;
+}
+
+/*
+ * A tick run for another CPU's runqueue (NOHZ_FULL's sched_tick_remote() on a housekeeping
+ * CPU). The per-CPU state is written only by its own CPU, with interrupts off, so neither the
+ * calling CPU's (it is not this runqueue's) nor @cpu's (its irq_work may run) is written: the
+ * remote tick only watches @cpu, and stages nothing. @cpu's running task keeps its decision
+ * until it expires, within the TTL.
+ */
+static void nsh_remote_tick(struct nsh_ctx *ctx, int cpu, u64 now)
+{
+	const struct nsh_cpu *c = nsh_cpu_of(ctx, cpu);
+
+	if (!nsh_armed(ctx))
+		return;
+	atomic64_inc(&ctx->remote_ticks);
+	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING) {
+		nsh_stop(ctx, NSH_REASON_DEVICE);
+		return;
+	}
+	if (!nsh_policy_current(ctx))
+		return;
+	if (c && nsh_stalled(ctx, c, now))
+		nsh_stop(ctx, NSH_REASON_STALL);
 }
 
 /* ---- decisions into tasks --------------------------------------------------------------- */
@@ -443,9 +475,10 @@ bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p
 }
 
 /**
- * nsh_on_tick() - the tick hook: @curr is running on this CPU
+ * nsh_on_tick() - the tick hook: @curr is running on @cpu
  * @ctx: the hook
- * @c: this CPU's state
+ * @here: the calling CPU's state
+ * @cpu: the CPU whose runqueue is locked; with NOHZ_FULL's remote tick not the calling one
  * @curr: the running task
  * @now: rq clock, ns
  *
@@ -454,10 +487,16 @@ bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p
  *
  * Return: true when the irq_work should submit the staged request.
  */
-bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *curr, u64 now)
+bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *here, int cpu, struct task_struct *curr,
+		 u64 now)
 {
 	struct nsh_task *t = nsh_task(curr);
+	struct nsh_cpu *c = here;
 
+	if (cpu != here->cpu) {
+		nsh_remote_tick(ctx, cpu, now);
+		return false;
+	}
 	if (!nsh_armed(ctx) || !nsh_hook(ctx, c, curr, t, now))
 		return false;
 	if (sched_nic_decision_adj(&curr->nic, now))
@@ -492,14 +531,15 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 		/* in flight (another CPU's request), or stuck: the watchdog times the wait */
 		nsh_count(c, ret == -EIO ? NSH_C_SUBMIT_STUCK : NSH_C_SUBMIT_BUSY);
 		if (!c->waiting) {
-			c->waiting = true;
-			c->wait_ns = now;
-			c->wait_seq = seq;
+			WRITE_ONCE(c->wait_ns, now);
+			WRITE_ONCE(c->wait_seq, seq);
+			/* a remote tick reads the time after the flag */
+			smp_store_release(&c->waiting, true);
 		}
 		return;
 	}
 	c->staged = false;
-	c->waiting = false;
+	WRITE_ONCE(c->waiting, false);
 	if (ret == -ENODEV) {
 		nsh_stop(ctx, NSH_REASON_DEVICE);
 		return;
@@ -508,12 +548,13 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 		nsh_count(c, NSH_C_SUBMIT_ERROR);
 		return;
 	}
-	c->busy = true;
 	c->busy_tag = tag;
 	c->busy_id = c->staged_id;
-	c->busy_ns = now;
+	WRITE_ONCE(c->busy_ns, now);
 	c->busy_staged_ns = c->staged_ns;
 	c->busy_seq = seq;
 	c->seen_seq = seq;
+	/* a remote tick reads the time after the flag */
+	smp_store_release(&c->busy, true);
 	nsh_count(c, NSH_C_SUBMITTED);
 }

@@ -94,7 +94,11 @@ struct nsh_stats {
 	u64 decision_hist[NSH_HIST_BUCKETS];	/* features staged -> decision in the task */
 };
 
-/* Per-CPU state. Only its CPU writes it, with interrupts off; done[] is read by any CPU. */
+/*
+ * Per-CPU state. Only its CPU writes it, with interrupts off; done[] is read by any CPU, and a
+ * remote tick reads the watchdog's fields (busy, busy_ns, waiting, wait_ns, wait_seq: busy and
+ * waiting are set with release after the rest).
+ */
 struct nsh_cpu {
 	int cpu;
 	unsigned int slot;	/* the driver slot this CPU submits on */
@@ -137,6 +141,7 @@ struct nsh_ctx {
 	atomic_t reason;	/* enum nsh_reason of the last stop */
 	atomic64_t stops[NSH_NR_REASONS];
 	atomic64_t arms;
+	atomic64_t remote_ticks;	/* ticks run for another CPU's runqueue (NOHZ_FULL) */
 	/* Take the scheduler hooks out at once; any context (the kernel: sched_nic_stop()). */
 	void (*stop_hooks)(struct nsh_ctx *ctx);
 };
@@ -169,7 +174,8 @@ const char *nsh_counter_name(enum nsh_counter c);
 
 /* The hooks: rq lock held, interrupts off. Return true when the irq_work should run. */
 bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p, u64 now);
-bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *curr, u64 now);
+bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *here, int cpu, struct task_struct *curr,
+		 u64 now);
 /* The irq_work: this CPU, interrupts off, no scheduler lock. */
 void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now);
 

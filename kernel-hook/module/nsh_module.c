@@ -59,7 +59,12 @@ struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *ctx, int cpu)
 
 /* ---- the scheduler's callbacks (rq lock held, irqs off) ---------------------------------- */
 
-static void nsh_sched_wakeup(struct task_struct *p, u64 now)
+/*
+ * A wakeup may enqueue @p on @cpu's runqueue from another CPU: the calling CPU stages the
+ * request in its own state and its own irq_work submits it (the answer reaches @p wherever it
+ * runs, through the done table of the CPU that staged it).
+ */
+static void nsh_sched_wakeup(struct task_struct *p, int cpu, u64 now)
 {
 	struct nsh_pcpu *pc = this_cpu_ptr(nsh_pcpu);
 
@@ -67,11 +72,12 @@ static void nsh_sched_wakeup(struct task_struct *p, u64 now)
 		irq_work_queue(&pc->submit);
 }
 
-static void nsh_sched_tick(struct task_struct *curr, u64 now)
+/* @cpu is the runqueue's CPU: with NOHZ_FULL's remote tick not the calling one. */
+static void nsh_sched_tick(struct task_struct *curr, int cpu, u64 now)
 {
 	struct nsh_pcpu *pc = this_cpu_ptr(nsh_pcpu);
 
-	if (nsh_on_tick(&nsh_ctx, &pc->c, curr, now))
+	if (nsh_on_tick(&nsh_ctx, &pc->c, cpu, curr, now))
 		irq_work_queue(&pc->submit);
 }
 
@@ -264,6 +270,7 @@ static int nsh_counters_show(struct seq_file *m, void *v)
 		seq_printf(m, "fallback_%s %lld\n", nsh_reason_name(k),
 			   atomic64_read(&nsh_ctx.stops[k]));
 	seq_printf(m, "arms %lld\n", atomic64_read(&nsh_ctx.arms));
+	seq_printf(m, "remote_ticks %lld\n", atomic64_read(&nsh_ctx.remote_ticks));
 	kfree(sum);
 	return 0;
 }

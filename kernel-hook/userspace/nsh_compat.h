@@ -4,8 +4,8 @@
  * the driver's compat (driver/userspace/compat.h: types, atomics, MMIO as Verilated bus
  * transactions), it adds what the hook uses from the kernel:
  *
- *   fls, fls64, S64_MAX, mul_u32_u32, mul_u64_u32_shr, max, clamp, min_t, __maybe_unused
- *                        as in the kernel
+ *   fls, fls64, S64_MAX, mul_u32_u32, mul_u64_u32_shr, max, clamp, min_t, __maybe_unused,
+ *   smp_store_release, smp_load_acquire   as in the kernel
  *   struct task_struct   the fields the feature catalogue reads, task_nice(), the scheduling
  *                        entity CFS keeps (vruntime, load weight), and the task_struct::nic the
  *                        scheduler patch adds (the series' own <linux/sched/nic.h>, extracted
@@ -66,6 +66,11 @@ static inline u64 mul_u64_u32_shr(u64 a, u32 mul, unsigned int shift)
 {
 	return (u64)(((__uint128_t)a * mul) >> shift);
 }
+
+/* a release store, as the kernel's (the C11 ordering of the same name) */
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/* an acquire load, as the kernel's */
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 static inline void atomic64_set(atomic64_t *v, s64 i)
 {

@@ -128,15 +128,15 @@ static void random_task(struct task_struct *p)
 
 /* ---- the module's glue, as nsh_module.c does it ----------------------------------------- */
 
-static void harness_sched_wakeup(struct task_struct *p, u64 at)
+static void harness_sched_wakeup(struct task_struct *p, int cpu, u64 at)
 {
 	if (nsh_on_wakeup(&ctx, &cpus[this_cpu], p, at))
 		submit_pending[this_cpu] = true;
 }
 
-static void harness_sched_tick(struct task_struct *curr, u64 at)
+static void harness_sched_tick(struct task_struct *curr, int cpu, u64 at)
 {
-	if (nsh_on_tick(&ctx, &cpus[this_cpu], curr, at))
+	if (nsh_on_tick(&ctx, &cpus[this_cpu], cpu, curr, at))
 		submit_pending[this_cpu] = true;
 }
 
@@ -878,6 +878,7 @@ static void scenario_remote_tick(void)
 	expect_ok(cpus[here].staged && cpus[here].staged_id == id &&
 		  !memcmp(&before, &cpus[here].stats, sizeof(before)),
 		  "remote tick: the calling CPU's own staging and counters are left alone");
+	print_value("remote_ticks", (long long)atomic64_read(&ctx.remote_ticks));
 	submit_pending[here] = false;
 	card_healthy();
 }

@@ -83,10 +83,6 @@ void nsh_run_deferred(void);
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);	\
 	__old;								\
 })
-/* a release store, as the kernel's (the C11 ordering of the same name) */
-#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-/* an acquire load, as the kernel's */
-#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 #define pr_info(fmt, ...)	fprintf(stderr, "[info] " fmt, ##__VA_ARGS__)
 #define WARN_ON_ONCE(cond)						\
