@@ -535,3 +535,18 @@ describe('decision_ttl_ms: the schema, the checker and the kernel agree', () => 
     expect(rep.values['ttl_ns']).toBe(LIMITS.maxTtlMs * 1_000_000);
   });
 });
+
+// ---- PREEMPT_RT --------------------------------------------------------------------------------
+
+describe("PREEMPT_RT: the kernel's own Kconfig, on an x86 that may select it (as the RT patchset makes it)", () => {
+  let config: Record<string, string> = {};
+  beforeAll(() => {
+    const r = run('bash', [join(ROOT, 'kernel-hook/userspace/kconfig-rt.sh')]);
+    if (r.status !== 0) throw new Error(`kconfig-rt.sh failed:\n${r.stderr.slice(-3000)}`);
+    config = keyValues(r.stdout);
+  }, 600_000);
+
+  it('CONFIG_SCHED_NIC=y survives without PREEMPT_RT and is dropped with it', () => {
+    expect(config).toEqual({ SCHED_NIC: 'y', RT_PREEMPT_RT: 'y', RT_SCHED_NIC: 'n' });
+  });
+});
