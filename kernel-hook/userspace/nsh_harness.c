@@ -17,6 +17,10 @@
  *                          kill switch, stall fallback, wedged card, all-ones; with --reload,
  *                          a weight reload under the armed hook (DIR: to.words, the weights of
  *                          another policy of the same shape; back.words, this policy's)
+ *   nsh_harness tick       the tick's vruntime correction against the kernel's own
+ *                          calc_delta_fair() over the runtime that may count: not from before a
+ *                          decision was installed (at a tick or at a wakeup), nor from another
+ *                          CPU's runqueue (migration)
  *   nsh_harness tags [NR_CPUS]   NR_CPUS CPUs (default 512) on the policy's slots: tags unique
  *                          among the CPUs sharing a slot, and one CPU's answer never taken
  *                          for another's
@@ -231,6 +235,16 @@ static bool hook_tick_remote(int rq_cpu, int calling, struct task_struct *curr)
 	if (sched_nic_enabled())
 		sched_nic_tick(rq, curr);
 	return submit_pending[calling];
+}
+
+/*
+ * set_task_cpu() for @p, which is not running: migrate_task_rq_fair(), then the task is on @cpu's
+ * runqueue.
+ */
+static void kernel_migrate(struct task_struct *p, int cpu)
+{
+	p->se.cfs_rq = &rqs[cpu].cfs;
+	p->se.nr_migrations++;
 }
 
 /* The CPU's irq_work, after the runqueue lock was dropped. */
@@ -1080,6 +1094,143 @@ static int run_e2e(int n, const char *reload_dir)
 	return 0;
 }
 
+/* ---- the tick's correction against the kernel's calc_delta_fair() ------------------------ */
+
+/*
+ * What the kernel's own arithmetic says the tick window should hold: the runtime since it began
+ * (the previous tick, a decision installed, a migration), as calc_delta_fair() turns each
+ * update_curr() piece into vruntime at the task's weight and at the decision's.
+ */
+struct tick_window {
+	struct task_struct eff;	/* a task at the adjusted nice level: its weight */
+	u64 at_cur;
+	u64 at_eff;
+	int pieces;
+};
+
+static void window_restart(struct tick_window *w)
+{
+	w->at_cur = 0;
+	w->at_eff = 0;
+	w->pieces = 0;
+}
+
+/* update_curr(): @p ran @delta ns more on its CPU; CFS advanced its vruntime. */
+static void run_piece(struct task_struct *p, struct tick_window *w, u64 delta)
+{
+	u64 v = nsh_calc_delta_fair(delta, &p->se);
+
+	p->se.sum_exec_runtime += delta;
+	p->se.vruntime += v;
+	w->at_cur += v;
+	w->at_eff += nsh_calc_delta_fair(delta, &w->eff.se);
+	w->pieces++;
+	now += delta;
+}
+
+/* 1 ms of runtime in three update_curr() pieces. */
+static void run_ms(struct task_struct *p, struct tick_window *w)
+{
+	run_piece(p, w, 300000);
+	run_piece(p, w, 300000);
+	run_piece(p, w, 400000);
+}
+
+/*
+ * The tick on @cpu with @p running: the correction it makes must be what running the window at
+ * the adjusted level gives minus what CFS gave (@applies), or nothing, within one ns per piece
+ * (each calc_delta_fair() floors). The window restarts.
+ */
+static void check_tick(int cpu, struct task_struct *p, struct tick_window *w, bool applies,
+		       const char *what)
+{
+	s64 want = applies ? (s64)(w->at_eff - w->at_cur) : 0;
+	u64 v = p->se.vruntime;
+	s64 got, off;
+	char name[96];
+
+	if (hook_tick(cpu, p))
+		irq_work(cpu);
+	got = (s64)(p->se.vruntime - v);
+	off = got - want;
+	snprintf(name, sizeof(name), "tick_%s_ns", what);
+	print_value(name, got);
+	snprintf(name, sizeof(name), "tick_%s_kernel_ns", what);
+	print_value(name, want);
+	printf("check %s tick window, %s: correction %lld ns, calc_delta_fair says %lld\n",
+	       off >= -w->pieces && off <= w->pieces ? "ok" : "FAIL", what, (long long)got,
+	       (long long)want);
+	failures += off < -w->pieces || off > w->pieces;
+	window_restart(w);
+}
+
+/* Ask for @p at a tick on @cpu and make the NIC's answer action @action. */
+static void answer_with(int cpu, struct task_struct *p, struct tick_window *w, unsigned int action)
+{
+	unsigned int slot = cpus[cpu].slot;
+
+	expect_ok(nsh_task(p)->req_id == 0, "tick window: no request pending yet");
+	check_tick(cpu, p, w, false, "before_any_decision");
+	poller();
+	set_word(slot, (word(slot) & ~WORD_ACTION_MASK) | action);
+	expect_ok(nsh_task(p)->req_id != 0, "tick window: the tick asked for the task");
+}
+
+static int run_tick(void)
+{
+	const int other = 2;
+	struct task_struct p, p2;
+	struct tick_window w;
+	unsigned int k, action = 0;
+	int eff;
+
+	if (probe(E2E_CPUS))
+		return 1;
+	for (k = 0; k < NSH_ACTIONS; k++)
+		if (nsh_clamp_nice(nsh_actions[k].nice) < nsh_clamp_nice(nsh_actions[action].nice))
+			action = k;
+	eff = 120 + nsh_clamp_nice(nsh_actions[action].nice);
+	print_value("tick_action_nice", nsh_clamp_nice(nsh_actions[action].nice));
+	memset(&w, 0, sizeof(w));
+	w.eff.static_prio = eff;
+	nsh_set_load_weight(&w.eff);
+
+	/* a decision installed at a tick counts from that tick on */
+	random_task(&p);
+	p.static_prio = 120;
+	nsh_set_load_weight(&p);
+	run_ms(&p, &w);
+	answer_with(EXCL, &p, &w, action);
+	run_ms(&p, &w);
+	check_tick(EXCL, &p, &w, false, "install");
+	expect_ok(p.nic.expires && p.nic.action == action, "tick window: the decision is installed");
+	run_ms(&p, &w);
+	check_tick(EXCL, &p, &w, true, "after_install");
+
+	/* a migration: what ran on the other runqueue does not count on this one */
+	run_piece(&p, &w, 400000);
+	kernel_migrate(&p, other);
+	window_restart(&w);
+	run_ms(&p, &w);
+	check_tick(other, &p, &w, true, "after_migration");
+
+	/* a decision installed at a wakeup counts from that wakeup on */
+	random_task(&p2);
+	p2.static_prio = 120;
+	nsh_set_load_weight(&p2);
+	run_ms(&p2, &w);
+	answer_with(EXCL, &p2, &w, action);
+	run_piece(&p2, &w, 500000);	/* runs on, then sleeps */
+	now += TICK_NS;
+	hook_wakeup(EXCL, &p2);
+	expect_ok(p2.nic.expires && p2.nic.action == action,
+		  "tick window: the decision is installed at the wakeup");
+	window_restart(&w);
+	run_ms(&p2, &w);
+	check_tick(EXCL, &p2, &w, true, "after_wakeup_install");
+	return 0;
+}
+
 /* ---- tags with many CPUs ----------------------------------------------------------------- */
 
 #define TAG_IDS		1024	/* consecutive request ids checked per CPU */
@@ -1397,13 +1548,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "e2e")) {
 		ret = run_e2e(n > 0 ? n : 500,
 			      argc > 4 && !strcmp(argv[3], "--reload") ? argv[4] : NULL);
+	} else if (!strcmp(cmd, "tick")) {
+		ret = run_tick();
 	} else if (!strcmp(cmd, "tags")) {
 		ret = run_tags(n > 0 ? n : 512);
 	} else if (!strcmp(cmd, "bench")) {
 		ret = run_bench(n > 0 ? n : 4000, argc > 3 && !strcmp(argv[3], "fresh"));
 	} else {
 		fprintf(stderr,
-			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|tags [n]|bench [n [fresh]]\n",
+			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|tick|tags [n]|bench [n [fresh]]\n",
 			argv[0]);
 		return 2;
 	}

@@ -468,6 +468,17 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(after).toBeLessThan(e2e.values['stall_timeout_ns']! + 1_000_000);
   });
 
+  it("the tick's vruntime correction equals the kernel's own calc_delta_fair() over the runtime since the decision was installed (at a tick or a wakeup) or the task migrated, within 1 ns per update_curr()", () => {
+    const rep = report(run(bin, ['tick']));
+    expectAllOk(rep, 10);
+    expect(rep.values['tick_action_nice']).toBeLessThan(0);
+    expect(rep.values['tick_install_ns']).toBe(0);
+    for (const what of ['after_install', 'after_migration', 'after_wakeup_install']) {
+      expect(rep.values[`tick_${what}_kernel_ns`], what).toBeLessThan(0);
+      expect(Math.abs(rep.values[`tick_${what}_ns`]! - rep.values[`tick_${what}_kernel_ns`]!), what).toBeLessThanOrEqual(3);
+    }
+  });
+
   it('tags with NR_CPUS 512 on 4 slots: unique among the CPUs sharing a slot; CPU 257\'s answer is never installed as CPU 1\'s', () => {
     const rep = report(run(bin, ['tags', '512']));
     expectAllOk(rep, 5);
