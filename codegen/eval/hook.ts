@@ -53,6 +53,21 @@ export function schedNicPlaceVruntime(vruntime: number, minVruntime: number, lat
   return Math.min(vruntime + step, hi);
 }
 
+/**
+ * sched_nic_tick_window(): the runtime since the window began (the previous tick, the decision's
+ * installation, the task's arrival on its runqueue), capped; the window restarts now.
+ */
+export function schedNicTickWindow(t: NicDecision, sumExecNs: number, capNs: number): number {
+  const exec = sumExecNs - t.tickExec;
+  t.tickExec = sumExecNs;
+  return Math.min(exec, capNs);
+}
+
+/** sched_nic_window_restart(): runtime before now no longer counts at the tick. */
+export function schedNicWindowRestart(t: NicDecision, sumExecNs: number): void {
+  t.tickExec = sumExecNs;
+}
+
 /** sched_nic_tick_vdelta(): exec·1024·wmult_eff >> 32 − exec·1024·wmult_cur >> 32. */
 export function schedNicTickVdelta(execNs: number, wmultCur: number, wmultEff: number): number {
   const scaled = BigInt(execNs) << 10n;
@@ -235,8 +250,10 @@ export class HookModule {
   /** nsh_on_tick(). */
   onTick(cpu: number, curr: HookTask, now: number): boolean {
     const c = this.cpus[cpu]!;
+    // CFS corrects this tick's runtime by the decision held before the hook
+    const applies = schedNicDecisionAdj(curr.nic, now) !== 0;
     if (!this.armed || !this.hook(c, curr, now)) return false;
-    if (schedNicDecisionAdj(curr.nic, now)) c.c.applied_tick++;
+    if (applies) c.c.applied_tick++;
     return this.request(c, curr, now, this.points.tick);
   }
 

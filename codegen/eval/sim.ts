@@ -28,6 +28,8 @@ import {
   schedNicDecisionAdj,
   schedNicPlaceVruntime,
   schedNicTickVdelta,
+  schedNicTickWindow,
+  schedNicWindowRestart,
   type HookTask,
   type Infer,
   type NicDecision,
@@ -405,6 +407,7 @@ class Simulator {
     const migrated = target.id !== task.cpu;
     if (migrated) {
       task.vruntime -= from.minVruntime; // migrate_task_rq_fair() for a TASK_WAKING task
+      if (this.hook) schedNicWindowRestart(task.nic, task.sumExec); // sched_nic_migrate()
       task.nrMigrations++;
       task.cpu = target.id;
     }
@@ -443,8 +446,11 @@ class Simulator {
     const hook = this.hook;
     if (!hook || !hook.armed) return;
     const now = this.now;
+    const { expires, tag } = task.nic;
     if (hook.onWakeup(cpu.id, task, now)) hook.submit(cpu.id, now);
     if (!hook.armed) return;
+    // a decision installed now applies to runtime from now on
+    if (task.nic.expires !== expires || task.nic.tag !== tag) schedNicWindowRestart(task.nic, task.sumExec);
     const adj = schedNicDecisionAdj(task.nic, now);
     if (!adj) return;
     const before = task.vruntime;
@@ -521,16 +527,15 @@ class Simulator {
     const hook = this.hook;
     if (!hook || !hook.armed) return;
     const now = this.now;
-    const exec = curr.sumExec - curr.nic.tickExec;
-    curr.nic.tickExec = curr.sumExec;
-    if (hook.onTick(cpu.id, curr, now)) hook.submit(cpu.id, now);
-    if (!hook.armed) return;
+    const exec = schedNicTickWindow(curr.nic, curr.sumExec, this.t.latencyNs);
+    // the window ran under the decision held until now; one installed by the callback waits
     const adj = schedNicDecisionAdj(curr.nic, now);
-    if (!adj) return;
+    if (hook.onTick(cpu.id, curr, now)) hook.submit(cpu.id, now);
+    if (!hook.armed || !adj) return;
     const prio = curr.nice + 20;
     const eff = Math.max(0, Math.min(39, prio + adj));
     const before = curr.vruntime;
-    curr.vruntime += schedNicTickVdelta(Math.min(exec, this.t.latencyNs), wmultOf(curr.nice), wmultOf(eff - 20));
+    curr.vruntime += schedNicTickVdelta(exec, wmultOf(curr.nice), wmultOf(eff - 20));
     this.opts.onAdjust?.({ point: 'tick', task: curr.name, atNs: now, adj, vruntimeBefore: before, vruntimeAfter: curr.vruntime });
   }
 

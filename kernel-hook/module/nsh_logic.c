@@ -492,14 +492,17 @@ bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *here, int cpu, struct task
 {
 	struct nsh_task *t = nsh_task(curr);
 	struct nsh_cpu *c = here;
+	bool applies;
 
 	if (cpu != here->cpu) {
 		nsh_remote_tick(ctx, cpu, now);
 		return false;
 	}
+	/* CFS corrects this tick's runtime by the decision held before the hook */
+	applies = sched_nic_decision_adj(&curr->nic, now);
 	if (!nsh_armed(ctx) || !nsh_hook(ctx, c, curr, t, now))
 		return false;
-	if (sched_nic_decision_adj(&curr->nic, now))
+	if (applies)
 		nsh_count(c, NSH_C_APPLIED_TICK);
 	return nsh_request(c, curr, t, now, NSH_POINT_TICK);
 }

@@ -243,6 +243,8 @@ static bool hook_tick_remote(int rq_cpu, int calling, struct task_struct *curr)
  */
 static void kernel_migrate(struct task_struct *p, int cpu)
 {
+	if (sched_nic_enabled())
+		sched_nic_migrate(p);
 	p->se.cfs_rq = &rqs[cpu].cfs;
 	p->se.nr_migrations++;
 }
@@ -1176,6 +1178,8 @@ static void answer_with(int cpu, struct task_struct *p, struct tick_window *w, u
 	expect_ok(nsh_task(p)->req_id != 0, "tick window: the tick asked for the task");
 }
 
+#define TICK_PRIO	123
+
 static int run_tick(void)
 {
 	const int other = 2;
@@ -1189,7 +1193,8 @@ static int run_tick(void)
 	for (k = 0; k < NSH_ACTIONS; k++)
 		if (nsh_clamp_nice(nsh_actions[k].nice) < nsh_clamp_nice(nsh_actions[action].nice))
 			action = k;
-	eff = 120 + nsh_clamp_nice(nsh_actions[action].nice);
+	/* tasks at nice 3: calc_delta_fair() rounds at both weights */
+	eff = TICK_PRIO + nsh_clamp_nice(nsh_actions[action].nice);
 	print_value("tick_action_nice", nsh_clamp_nice(nsh_actions[action].nice));
 	memset(&w, 0, sizeof(w));
 	w.eff.static_prio = eff;
@@ -1197,7 +1202,7 @@ static int run_tick(void)
 
 	/* a decision installed at a tick counts from that tick on */
 	random_task(&p);
-	p.static_prio = 120;
+	p.static_prio = TICK_PRIO;
 	nsh_set_load_weight(&p);
 	run_ms(&p, &w);
 	answer_with(EXCL, &p, &w, action);
@@ -1216,7 +1221,7 @@ static int run_tick(void)
 
 	/* a decision installed at a wakeup counts from that wakeup on */
 	random_task(&p2);
-	p2.static_prio = 120;
+	p2.static_prio = TICK_PRIO;
 	nsh_set_load_weight(&p2);
 	run_ms(&p2, &w);
 	answer_with(EXCL, &p2, &w, action);

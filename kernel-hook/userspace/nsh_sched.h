@@ -11,8 +11,9 @@
  *                              run them (after the runqueue lock is dropped; process context)
  *   sched_prio_to_wmult[]      the kernel's own table (kfair.h, extracted from core.c)
  *
- * The harness plays fair.c's part: it calls sched_nic_wakeup() after placing a waking task and
- * sched_nic_tick() after accounting the running one, each behind sched_nic_enabled().
+ * The harness plays fair.c's part: it calls sched_nic_wakeup() after placing a waking task,
+ * sched_nic_tick() after accounting the running one and sched_nic_migrate() when a task changes
+ * runqueue, each behind sched_nic_enabled().
  */
 #ifndef NSH_SCHED_H
 #define NSH_SCHED_H
@@ -152,6 +153,7 @@ static inline bool sched_nic_enabled(void)
 
 void sched_nic_wakeup(struct cfs_rq *cfs_rq, struct sched_entity *se);
 void sched_nic_tick(struct rq *rq, struct task_struct *curr);
+void sched_nic_migrate(struct task_struct *p);
 
 /* ---- harness access to nic.c and the kernel's CFS arithmetic (nsh_sched.c) ------------------- */
 
