@@ -66,6 +66,8 @@ static int this_cpu;		/* the CPU the scheduler callbacks run on */
 static bool registered;		/* sched_nic_register() succeeded */
 static int stop_hook_calls;
 static unsigned long hook_reads, hook_writes, submit_reads;
+/* the submit path (the irq_work): doorbells rung, and the writes of each */
+static unsigned long doorbells, doorbell_writes, doorbell_max_writes, refused_writes;
 static int failures;
 static u64 now = T0;
 
@@ -252,11 +254,21 @@ static void kernel_migrate(struct task_struct *p, int cpu)
 /* The CPU's irq_work, after the runqueue lock was dropped. */
 static void irq_work(int cpu)
 {
-	unsigned long r = nicsched_mmio_reads;
+	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
+	u64 rung = cpus[cpu].stats.c[NSH_C_SUBMITTED];
 
 	submit_pending[cpu] = false;
 	nsh_submit(&ctx, &cpus[cpu], now);
 	submit_reads += nicsched_mmio_reads - r;
+	w = nicsched_mmio_writes - w;
+	if (cpus[cpu].stats.c[NSH_C_SUBMITTED] != rung) {
+		doorbells++;
+		doorbell_writes += w;
+		if (w > doorbell_max_writes)
+			doorbell_max_writes = w;
+	} else {
+		refused_writes += w;
+	}
 	nsh_run_deferred();
 }
 
@@ -361,9 +373,12 @@ static void tick_until_stop(const int *cpu_list, int n, struct task_struct *curr
 
 static void scenario_golden(int n)
 {
+	struct nicsched_counters c0, c1;
 	struct task_struct p;
 	int i, k, cpu, wrong = 0, bad_expiry = 0;
+	u64 answers;
 
+	nicsched_core_counters(&core, &c0);
 	for (i = 0; i < n; i++) {
 		cpu = i % ncpu;
 		random_task(&p);
@@ -385,7 +400,20 @@ static void scenario_golden(int n)
 		if (kernel_adj(&p) != nsh_clamp_nice(nsh_actions[p.nic.action].nice))
 			wrong++;
 	}
+	nicsched_core_counters(&core, &c1);
+	answers = c1.completed - c0.completed;
 	print_value("golden_tasks", n);
+	/*
+	 * The driver's poller on a healthy card (milli-reads per answer). A RESULT read takes at
+	 * least two clock cycles (address, then data), so an answer NICSCHED_LATENCY cycles after
+	 * its doorbell needs at most LATENCY / 2 + 1 of them, and nothing else is read.
+	 */
+	print_value("poll_reads_per_answer_x1000",
+		    answers ? (long long)((c1.poll_reads - c0.poll_reads) * 1000 / answers) : -1);
+	print_value("poll_reads_per_answer_bound", NICSCHED_LATENCY / 2 + 1);
+	expect_ok(answers == (u64)n &&
+		  c1.poll_reads - c0.poll_reads <= (NICSCHED_LATENCY / 2 + 1) * answers,
+		  "poller: at most LATENCY / 2 + 1 RESULT reads per answer on a healthy card");
 	expect_ok(wrong == 0,
 		  "every golden task got a decision, applied as its action's bounded nice");
 	expect_ok(bad_expiry == 0,
@@ -638,38 +666,37 @@ static void scenario_kill(void)
 	expect_ok(request(EXCL, &p), "re-armed on request: requests flow again");
 }
 
+/*
+ * The NIC refuses doorbells (CONTROL.ENABLE = 0): the request is never answered. With HZ=1000
+ * ticks and a doorbell a third of a tick off the grid, the stop must come at the first tick at
+ * or after the stall timeout: not before (a watchdog too eager), nor a tick later.
+ */
 static void scenario_stall(void)
 {
+	const int list[] = { EXCL };
 	struct task_struct p, q;
-	u64 submitted, deadline, t;
-	int ticks = 0, calls = stop_hook_calls;
+	u64 submitted, t;
+	int calls = stop_hook_calls;
 
-	/* the NIC stops answering: doorbells are refused while CONTROL.ENABLE = 0 */
 	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);
 	expect_ok(!cpus[EXCL].shared, "stall on a CPU that owns its slot");
 	random_task(&p);
 	random_task(&q);
-	now += TICK_NS;
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;
 	hook_wakeup(EXCL, &p);
 	irq_work(EXCL);
 	submitted = now;
-	deadline = submitted + NSH_STALL_NS;
 	expect_ok(cpus[EXCL].busy, "request in flight on a silent NIC");
-	for (t = submitted + TICK_NS; t < submitted + 10 * TICK_NS; t += TICK_NS) {
-		now = t;
-		poller();
-		hook_tick(EXCL, &q);
-		ticks++;
-		if (atomic_read(&ctx.state) != NSH_STATE_ARMED)
-			break;
-	}
+	tick_until_stop(list, 1, &q, 10 * NSH_STALL_NS);
 	print_value("stall_detected_after_ns", (long long)(now - submitted));
 	print_value("stall_timeout_ns", (long long)NSH_STALL_NS);
+	print_value("stall_tick_ns", (long long)FINE_TICK_NS);
 	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED &&
 		  atomic_read(&ctx.reason) == NSH_REASON_STALL,
 		  "a stalled NIC stops the hook (stall)");
-	expect_ok(now >= deadline && now < deadline + TICK_NS,
-		  "stopped within one tick of the timeout");
+	expect_ok(now - submitted >= NSH_STALL_NS && now - submitted < NSH_STALL_NS + FINE_TICK_NS,
+		  "stopped at the first HZ=1000 tick at or after the timeout");
 	expect_ok(stop_hook_calls == calls + 1 && kernel_stopped(),
 		  "scheduler back to stock CFS, once");
 	expect_ok(atomic64_read(&ctx.stops[NSH_REASON_STALL]) == 1, "fallback counted");
@@ -1091,8 +1118,16 @@ static int run_e2e(int n, const char *reload_dir)
 	print_value("hook_mmio_reads", (long long)hook_reads);
 	print_value("hook_mmio_writes", (long long)hook_writes);
 	print_value("submit_mmio_reads", (long long)submit_reads);
+	print_value("submit_doorbells", (long long)doorbells);
+	print_value("submit_max_writes", (long long)doorbell_max_writes);
+	print_value("submit_writes_per_doorbell_x1000",
+		    doorbells ? (long long)(doorbell_writes * 1000 / doorbells) : -1);
+	print_value("submit_refused_writes", (long long)refused_writes);
 	expect_ok(hook_reads == 0 && hook_writes == 0, "no MMIO at all in the scheduler hooks");
 	expect_ok(submit_reads == 0, "no MMIO read on the submit path");
+	expect_ok(doorbells && doorbell_max_writes <= NICSCHED_PACKED_WORDS + 1 &&
+		  doorbell_writes >= doorbells && !refused_writes,
+		  "submit path: each doorbell 1 to PACKED_WORDS + 1 posted writes, a refused submit none");
 	return 0;
 }
 

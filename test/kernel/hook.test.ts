@@ -176,14 +176,46 @@ describe('checkpatch --strict on the module', () => {
 
 // ---- the kernel and the modules -----------------------------------------------------------------
 
+/** Register accessors a module could call inline (readl() is inline asm on x86: nm -u never sees it). */
+const MMIO_CALL = /\b(?:(?:__raw_)?(?:read|write)[bwlq](?:_relaxed|_be)?|io(?:read|write)(?:8|16|32|64)(?:be)?(?:_rep)?|memcpy_(?:from|to)io|memset_io|(?:in|out)[bwl](?:_p)?|(?:in|out)s[bwl])\s*\(/;
+const HOOK_OWN_FILES = /(?:^|\/)(?:nsh_module\.c|nsh_logic\.[ch]|nsh_xform\.h|nicsched_hook_policy\.h)$/;
+
+/**
+ * The lines of the hook's own code (its sources and generated header, after kbuild's
+ * preprocessor expanded every macro) that call a register accessor or reach the driver's
+ * register window (core->regs).
+ */
+function registerAccess(preprocessed: string): string[] {
+  let file = '';
+  const hits: string[] = [];
+  for (const line of preprocessed.split('\n')) {
+    const marker = /^# \d+ "([^"]+)"/.exec(line);
+    if (marker) {
+      file = marker[1]!;
+      continue;
+    }
+    if (HOOK_OWN_FILES.test(file) && (MMIO_CALL.test(line) || /->\s*regs\b/.test(line))) hits.push(`${file}: ${line.trim()}`);
+  }
+  return hits;
+}
+
 describe('scripts/build-kernel.sh: patched kernel + driver + nicsched_hook.ko', () => {
   let built: Record<string, string> = {};
   let firstRun: Run;
+  let preprocessed = '';
 
   beforeAll(() => {
     // cold cache: extracts, applies, configures and builds (~2-3 min on 2 cores); warm: nothing
     firstRun = run('bash', [BUILD_KERNEL], { timeout: KERNEL_BUILD_TIMEOUT });
     built = keyValues(firstRun.stdout);
+    const tree = built['KERNEL_TREE'];
+    if (firstRun.status !== 0 || !tree) return;
+    // the hook's sources through kbuild's preprocessor, in a copy of its build directory
+    const copy = join(tempDir('nicsched-hook-pp-'), 'hook');
+    expect(run('cp', ['-r', join(built['MODULES_DIR']!, 'hook'), copy]).status).toBe(0);
+    const pp = run('make', ['-s', '-C', tree, `M=${copy}`, 'nsh_module.i', 'nsh_logic.i']);
+    if (pp.status !== 0) throw new Error(`kbuild could not preprocess the hook:\n${pp.stderr.slice(-3000)}`);
+    preprocessed = ['nsh_module.i', 'nsh_logic.i'].map((f) => readFileSync(join(copy, f), 'utf8')).join('\n');
   }, KERNEL_BUILD_TIMEOUT);
 
   it('builds (or finds cached) a tinyconfig kernel with CONFIG_SCHED_NIC', () => {
@@ -219,7 +251,17 @@ describe('scripts/build-kernel.sh: patched kernel + driver + nicsched_hook.ko', 
     expect(info.filter((s) => s.startsWith('parm=')).map((s) => s.split(':')[0])).toEqual(expect.arrayContaining(['parm=device', 'parm=arm', 'parm=enabled']));
     const undef = run('nm', ['-u', built['HOOK_KO']!]).stdout;
     for (const s of ['sched_nic_register', 'sched_nic_stop', 'nicsched_core_decision', 'nicsched_core_submit', 'irq_work_queue']) expect(undef).toContain(s);
-    for (const s of ['ioread32', 'readl']) expect(undef).not.toMatch(new RegExp(`\\b${s}\\b`));
+    // the exported accessors (an inline readl() never shows here: see the preprocessed check)
+    for (const s of ['ioread32', 'iowrite32']) expect(undef).not.toMatch(new RegExp(`\\b${s}\\b`));
+  });
+
+  it('the hook module touches no register: none of its own lines, macros expanded by kbuild, calls an accessor (inline ones too) or reaches core->regs', () => {
+    expect(preprocessed).toMatch(/^# \d+ ".*nsh_module\.c"/m);
+    expect(preprocessed).toMatch(/\bnicsched_core_submit\s*\(/); // the hook's code is there
+    expect(registerAccess(preprocessed)).toEqual([]);
+    // the check sees an accessor where one is
+    expect(registerAccess('# 1 "/x/nsh_module.c"\n (void)readl(nsh_ctx.core->regs);')).toHaveLength(1);
+    expect(registerAccess('# 1 "./arch/x86/include/asm/io.h"\n static inline u32 readl(const volatile void *a)')).toEqual([]);
   });
 
   it('a warm cache rebuilds nothing', () => {
@@ -230,12 +272,13 @@ describe('scripts/build-kernel.sh: patched kernel + driver + nicsched_hook.ko', 
     expect(Date.now() - t0).toBeLessThan(60_000);
   });
 
-  it('hook off: each hook site is one patched-out static branch; no MMIO on the hot path (bench)', () => {
+  it('hook off: each hook site is one patched-out static branch; no register access in the hooks (bench)', () => {
     const r = run('node', [join(ROOT, 'bench/hook-hotpath.mjs')], { timeout: KERNEL_BUILD_TIMEOUT });
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     expect(r.stdout).toMatch(/^enqueue_task_fair\+0x[0-9a-f]+\s+(xchg %ax,%ax|nop\S*) \((2|5)\)\s+\d+ instructions\s+sched_nic_wakeup$/m);
     expect(r.stdout).toMatch(/^task_tick_fair\+0x[0-9a-f]+\s+(xchg %ax,%ax|nop\S*) \((2|5)\)\s+\d+ instructions\s+sched_nic_tick$/m);
-    expect(r.stdout).toContain('result: hook off = 2 sites, one nop each: PASS; MMIO on the hot path = 0: PASS');
+    expect(r.stdout).toMatch(/^migrate_task_rq_fair\+0x[0-9a-f]+\s+(xchg %ax,%ax|nop\S*) \((2|5)\)\s+\d+ instructions\s+sched_nic_migrate$/m);
+    expect(r.stdout).toContain('result: hook off = 4 sites, one nop each: PASS; no register access in the hooks, no read when submitting, none after a stop: PASS');
     console.log(r.stdout);
   }, KERNEL_BUILD_TIMEOUT);
 
@@ -419,7 +462,7 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(applyTransform({ op: 'bitlen' }, 0n)).toBe(0n);
   });
 
-  it('e2e: decisions equal the golden model; expiry, drops, stall fallback within one tick, all-ones, kill switch, 0 MMIO in the hooks', () => {
+  it('e2e: decisions equal the golden model; expiry, drops, stall fallback at the first HZ=1000 tick after the timeout, all-ones, kill switch; no register access in the hooks, posted writes only when submitting, RESULT reads only when polling', () => {
     const rep = e2e;
     expectAllOk(rep, 38);
     const policy = loadPolicy(REFERENCE);
@@ -429,9 +472,17 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     const wrong = rep.golden.filter((g) => golden.inferAction(g.slice(0, -1)) !== g[g.length - 1]);
     expect(wrong).toEqual([]);
     expect(new Set(rep.golden.map((g) => g[g.length - 1])).size).toBeGreaterThanOrEqual(3);
+    // HZ=1000 ticks, the doorbell a third of a tick off them: the first tick at or after the timeout
+    expect(rep.values['stall_tick_ns']).toBe(1_000_000);
     expect(rep.values['stall_detected_after_ns']).toBeGreaterThanOrEqual(rep.values['stall_timeout_ns']!);
-    expect(rep.values['stall_detected_after_ns']! - rep.values['stall_timeout_ns']!).toBeLessThan(4_000_000);
-    expect(rep.values).toMatchObject({ hook_mmio_reads: 0, hook_mmio_writes: 0, submit_mmio_reads: 0 });
+    expect(rep.values['stall_detected_after_ns']! - rep.values['stall_timeout_ns']!).toBeLessThan(1_000_000);
+    // the hooks touch no register; the submit path only posts its writes; the poller reads RESULT only
+    expect(rep.values).toMatchObject({ hook_mmio_reads: 0, hook_mmio_writes: 0, submit_mmio_reads: 0, submit_refused_writes: 0 });
+    expect(rep.values['submit_doorbells']).toBeGreaterThanOrEqual(600);
+    expect(rep.values['submit_max_writes']).toBe(3); // 2 FEATURES_PACKED words + DOORBELL
+    expect(rep.values['submit_writes_per_doorbell_x1000']).toBeGreaterThan(1000);
+    expect(rep.values['submit_writes_per_doorbell_x1000']).toBeLessThanOrEqual(3000);
+    expect(rep.values['poll_reads_per_answer_x1000']).toBeLessThanOrEqual(1000 * rep.values['poll_reads_per_answer_bound']!);
   });
 
   it('e2e, a wedged card (RESULT stays BUSY): the hook stops at the first HZ=1000 tick after the stall timeout on owned and shared slots, a manual re-arm does not bring it back, and the driver\'s poller stops reading', () => {
