@@ -299,6 +299,7 @@ static bool nsh_stalled(struct nsh_ctx *ctx, const struct nsh_cpu *c, u64 now)
 	/* acquire: the time written before the flag */
 	if (smp_load_acquire(&c->busy) && nsh_older(now, READ_ONCE(c->busy_ns), NSH_STALL_NS))
 		return true;
+	/* acquire: likewise, the wait's start written before the flag */
 	return smp_load_acquire(&c->waiting) &&
 	       nsh_slot_seq(ctx, c) - READ_ONCE(c->wait_seq) < 2 &&
 	       nsh_older(now, READ_ONCE(c->wait_ns), NSH_STALL_NS);

@@ -383,8 +383,8 @@ static void nsh_claim_slots(void)
 		slot = nicsched_core_claim_any(nsh_ctx.core, cpu);
 		nsh_cpu_init(&pc->c, cpu, slot >= 0 ? slot : nicsched_core_slot_for_cpu(cpu));
 		/*
-		 * Hard: the submit shares this CPU's state with the hooks, so it must run on this
-		 * CPU with interrupts off (SCHED_NIC excludes PREEMPT_RT, where the rest would not).
+		 * Hard: the submit shares this CPU's state with the hooks, so it must run on
+		 * this CPU with interrupts off (SCHED_NIC excludes PREEMPT_RT all the same).
 		 */
 		pc->submit = IRQ_WORK_INIT_HARD(nsh_submit_work);
 		nsh_slot_users(&pc->c, users);

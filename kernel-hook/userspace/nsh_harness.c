@@ -1243,7 +1243,8 @@ static int run_tick(void)
 	answer_with(EXCL, &p, &w, action);
 	run_ms(&p, &w);
 	check_tick(EXCL, &p, &w, false, "install");
-	expect_ok(p.nic.expires && p.nic.action == action, "tick window: the decision is installed");
+	expect_ok(p.nic.expires && p.nic.action == action,
+		  "tick window: the decision is installed");
 	run_ms(&p, &w);
 	check_tick(EXCL, &p, &w, true, "after_install");
 
