@@ -87,8 +87,13 @@ function kbuild(extra: string[] = []): Kbuild {
 }
 
 describe('kbuild W=1 C=1 against Debian linux-headers 6.1', () => {
+  let build: Kbuild;
+  beforeAll(() => {
+    build = kbuild();
+  }, 300_000);
+
   it('nicsched.ko and nicsched_pci.ko: zero warnings, sparse checked every file', () => {
-    const { run: r, dir } = kbuild();
+    const { run: r, dir } = build;
     const out = `${r.stdout}${r.stderr}`;
     expect(KERNEL.env['KDIR']).toMatch(/\/usr\/src\/linux-headers-6\.1\.\d+-\d+-amd64$/);
     expect(complaints(out)).toEqual([]);
@@ -106,7 +111,7 @@ describe('kbuild W=1 C=1 against Debian linux-headers 6.1', () => {
     expect(pci).toContain('alias=pci:v000010EEd00004E53sv*sd*bc*sc*i*');
     expect(pci).toContain('depends=nicsched');
     expect(existsSync(join(dir, 'nicsched_mqnic.ko'))).toBe(false);
-  }, 300_000);
+  });
 
   it.skipIf(MQNIC_DIR === '')(
     `nicsched_mqnic.ko against MQNIC_DIR${MQNIC_DIR === '' ? ' (skipped: MQNIC_DIR not set; point it at a Corundum checkout)' : ''}: zero warnings`,
@@ -393,20 +398,29 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
 });
 
 describe('driver in the loop: the probe refuses a card with another policy', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = buildHarness(REFERENCE, TINY);
+  }, 600_000);
+
   it('reference driver on the tiny policy RTL: refused with expected vs found hash', async () => {
-    const dir = buildHarness(REFERENCE, TINY);
     const r = runHarness(dir, true);
     const [want, found] = [await policyHash(REFERENCE), await policyHash(TINY)];
     expect(want).not.toBe(found);
     expect(r.report.get('probe')).toMatchObject({ status: 'refused', rc: '-71', id: '0x4e534348', hash: found, expected_hash: want });
     expect(r.stderr).toContain(`policy hash mismatch: expected ${want}, found ${found}`);
-  }, 600_000);
+  });
 });
 
 describe('driver in the loop: another shape (tiny: 2 inputs, 2 outputs, 2 slots)', () => {
+  let dir = '';
+  let r: Run & { report: Report };
+  beforeAll(() => {
+    dir = buildHarness(TINY);
+    r = runHarness(dir);
+  }, 600_000);
+
   it('passes every check', async () => {
-    const dir = buildHarness(TINY);
-    const r = runHarness(dir);
     expect(r.report.get('probe')).toMatchObject({ status: 'ok', hash: await policyHash(TINY), slots: '2', inputs: '2' });
     expect(num(r.report, 'vectors', 'compared')).toBe(goldenCount(dir));
     expect(num(r.report, 'vectors', 'mismatches')).toBe(0);
@@ -415,7 +429,7 @@ describe('driver in the loop: another shape (tiny: 2 inputs, 2 outputs, 2 slots)
     expect(num(r.report, 'feature-views', 'packed_vs_feature_regs_differ')).toBe(0);
     expect(num(r.report, 'concurrent', 'mismatches')).toBe(0);
     expect(r.report.get('result')).toEqual({ status: 'PASS', failures: '0' });
-  }, 600_000);
+  });
 });
 
 describe('nicschedctl (driver/userspace/nicschedctl.c): the bring-up tool for the ioctls', () => {
