@@ -23,7 +23,7 @@
 // ~/.cache/nicsched/kernel; the harness in ~/.cache/nicsched/hook-harness).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { hookSites, symbols } from './lib/vmlinux.mjs';
+import { hookSites, symbols, taskStructSize } from './lib/vmlinux.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const policy = process.argv[2] ?? join(root, 'examples/reference.yaml');
@@ -66,10 +66,13 @@ const harness = sh('bash', [join(root, 'kernel-hook/userspace/build.sh'), '--pol
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`kernel: ${patched.KERNEL_TREE.split('/').slice(-2, -1)[0]} (patched) vs ${stock.KERNEL_TREE.split('/').slice(-2, -1)[0]} (stock), Linux 6.1, tinyconfig + kernel-hook/kernel.config`);
 console.log('\nhook off: what CFS runs at each hook site while no provider is registered (target: one patched-out static branch)');
-console.log(`${pad('site', 26)}${pad('instruction (bytes)', 26)}${pad('when on: out-of-line block', 30)}calls`);
+console.log(`${pad('site', 32)}${pad('instruction (bytes)', 26)}${pad('when on: out-of-line block', 30)}calls`);
 for (const s of sites) {
-  console.log(`${pad(`${s.fn.name}+0x${s.fn.off.toString(16)}`, 26)}${pad(`${s.insn} (${s.bytes})`, 26)}${pad(`${s.offline} instructions`, 30)}${s.call}`);
+  console.log(`${pad(`${s.fn.name}+0x${s.fn.off.toString(16)}`, 32)}${pad(`${s.insn} (${s.bytes})`, 26)}${pad(`${s.offline} instructions`, 30)}${s.call}`);
 }
+const tsPatched = taskStructSize(patched.KERNEL_TREE);
+const tsStock = taskStructSize(stock.KERNEL_TREE);
+console.log(`\ntask_struct: ${tsStock} bytes stock, ${tsPatched} patched (+${tsPatched - tsStock}: task_struct::nic and its alignment)`);
 console.log('\nfunctions whose size differs from the stock build (bytes; the series also selects SCHED_INFO, whose run-delay');
 console.log('accounting grows the enqueue/dequeue paths in core.c, and gcc re-decides inlining; Debian kernels have SCHED_INFO already)');
 const sizes = (syms) => new Map([...syms].filter(([, s]) => /[tT]/.test(s.type)).map(([n, s]) => [n, Number(s.size)]));
@@ -93,11 +96,11 @@ console.log(`steady state: ${v.bench_submitted} requests submitted, ${v.bench_in
 console.log('\nregister accesses (the harness counts every bus transaction; e2e 200, reference NIC)');
 const e2e = sh(join(harness, 'nsh_harness'), ['e2e', '200'], { stdio: ['ignore', 'pipe', 'ignore'] });
 const val = (name, text) => Number(new RegExp(`^value ${name} (-?\\d+)$`, 'm').exec(text)[1]);
-console.log(`${pad('hooks: reads, writes', 48)}${val('hook_mmio_reads', e2e)}, ${val('hook_mmio_writes', e2e)}`);
-console.log(`${pad('submit (irq_work): reads', 48)}${val('submit_mmio_reads', e2e)}`);
-console.log(`${pad('submit: posted writes per doorbell, mean (max)', 48)}${(val('submit_writes_per_doorbell_x1000', e2e) / 1000).toFixed(2)} (${val('submit_max_writes', e2e)}) over ${val('submit_doorbells', e2e)} doorbells`);
-console.log(`${pad('poller: RESULT reads per answer (bound)', 48)}${(val('poll_reads_per_answer_x1000', e2e) / 1000).toFixed(2)} (${val('poll_reads_per_answer_bound', e2e)})`);
-console.log(`${pad('poller: reads after the hook stopped on a wedged card', 48)}${val('wedged_owned_poller_reads_after_stop', e2e)}`);
+console.log(`${pad('hooks: reads, writes', 56)}${val('hook_mmio_reads', e2e)}, ${val('hook_mmio_writes', e2e)}`);
+console.log(`${pad('submit (irq_work): reads', 56)}${val('submit_mmio_reads', e2e)}`);
+console.log(`${pad('submit: posted writes per doorbell, mean (max)', 56)}${(val('submit_writes_per_doorbell_x1000', e2e) / 1000).toFixed(2)} (${val('submit_max_writes', e2e)}) over ${val('submit_doorbells', e2e)} doorbells`);
+console.log(`${pad('poller: RESULT reads per answer (bound)', 56)}${(val('poll_reads_per_answer_x1000', e2e) / 1000).toFixed(2)} (${val('poll_reads_per_answer_bound', e2e)})`);
+console.log(`${pad('poller: reads after the hook stopped on a wedged card', 56)}${val('wedged_owned_poller_reads_after_stop', e2e)}`);
 // wakeup, tick, and the tick window's restart at migration and at a task group change
 const offOk = sites.length === 4 && sites.every((s) => /nop|xchg %ax,%ax/.test(s.insn));
 const mmioOk = val('hook_mmio_reads', e2e) === 0 && val('hook_mmio_writes', e2e) === 0 && val('submit_mmio_reads', e2e) === 0 && val('wedged_owned_poller_reads_after_stop', e2e) === 0;

@@ -1,12 +1,16 @@
 // Reading the hook sites out of a built vmlinux with binutils (nm, readelf, objdump): shared by
 // bench/hook-hotpath.mjs (the figures) and test/kernel/hook.test.ts (the checks).
 //
+//   taskStructSize(tree) -> sizeof(struct task_struct) in a built kernel tree, as its compiler
+//     says through kbuild (one file compiled to assembly)
 //   hookSites(vmlinux) -> [{ fn: { name, off }, insn, bytes, call, offline }]
 //     every __jump_table entry keyed on sched_nic_key: the instruction CFS runs at the site while
 //     no provider is registered, its length, and the out-of-line block the key enables (its
 //     length in instructions and the sched_nic_* function it calls)
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function sh(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -92,3 +96,17 @@ export function hookSites(vmlinux, syms = symbols(vmlinux)) {
   return sites;
 }
 
+
+export function taskStructSize(tree) {
+  const dir = mkdtempSync(join(tmpdir(), 'nicsched-tsz-'));
+  try {
+    writeFileSync(join(dir, 't.c'), '#include <linux/sched.h>\nint nicsched_task_struct_size = sizeof(struct task_struct);\n');
+    writeFileSync(join(dir, 'Kbuild'), 'obj-m += t.o\n');
+    sh('make', ['-s', '-C', tree, `M=${dir}`, 't.s']);
+    const m = /^nicsched_task_struct_size:\s*\n\s*\.long\s+(\d+)/m.exec(readFileSync(join(dir, 't.s'), 'utf8'));
+    if (!m) throw new Error(`no sizeof(struct task_struct) in ${dir}/t.s`);
+    return Number(m[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1461,6 +1461,9 @@ static void unit_tick_vdelta(void)
 
 static int run_unit(void)
 {
+	/* what each task carries for the hooks (README and the Kconfig help quote it) */
+	print_value("sched_nic_task_bytes", (long long)sizeof(struct sched_nic_task));
+	print_value("nsh_task_bytes", (long long)sizeof(struct nsh_task));
 	unit_clamp_and_buckets();
 	unit_decision_adj();
 	unit_place_bounds();

@@ -431,6 +431,9 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     const rep = report(run(bin, ['unit']));
     expectAllOk(rep, 18);
     expect(rep.values['tick_vdelta_boost3_ns']).toBeLessThan(0);
+    // task_struct::nic as README and the Kconfig help state it; the module's words fit its data
+    expect(rep.values['sched_nic_task_bytes']).toBe(88);
+    expect(rep.values['nsh_task_bytes']).toBeLessThanOrEqual(56);
     expect(rep.values['tick_vdelta_demote2_ns']).toBeGreaterThan(0);
   });
 
