@@ -53,6 +53,21 @@ export function schedNicPlaceVruntime(vruntime: number, minVruntime: number, lat
   return Math.min(vruntime + step, hi);
 }
 
+/**
+ * sched_nic_tick_window(): the runtime since the window began (the previous tick, the decision's
+ * installation, the task's arrival on its runqueue), capped; the window restarts now.
+ */
+export function schedNicTickWindow(t: NicDecision, sumExecNs: number, capNs: number): number {
+  const exec = sumExecNs - t.tickExec;
+  t.tickExec = sumExecNs;
+  return Math.min(exec, capNs);
+}
+
+/** sched_nic_window_restart(): runtime before now no longer counts at the tick. */
+export function schedNicWindowRestart(t: NicDecision, sumExecNs: number): void {
+  t.tickExec = sumExecNs;
+}
+
 /** sched_nic_tick_vdelta(): exec·1024·wmult_eff >> 32 − exec·1024·wmult_cur >> 32. */
 export function schedNicTickVdelta(execNs: number, wmultCur: number, wmultEff: number): number {
   const scaled = BigInt(execNs) << 10n;
@@ -62,7 +77,6 @@ export function schedNicTickVdelta(execNs: number, wmultCur: number, wmultEff: n
 /* ---- the module (nsh_logic.c) -------------------------------------------------------------- */
 
 export const NSH_DONE_ENTRIES = 64;
-export const NSH_SHARED_MISSES = 8;
 /** NSH_NICE_LIMIT of the generated header (= SCHED_NIC_NICE_MAX). */
 export const NSH_NICE_LIMIT = 8;
 
@@ -71,6 +85,7 @@ export const NSH_COUNTERS = [
   'overwritten',
   'submitted',
   'submit_busy',
+  'submit_stuck',
   'submit_error',
   'completed',
   'installed',
@@ -124,6 +139,9 @@ interface NshCpu {
   cpu: number;
   slot: number;
   shared: boolean;
+  /** Rank among the CPUs of the slot, in the tag's high bits. */
+  tagBase: number;
+  tagIdMask: number;
   nextId: number;
   staged: boolean;
   stagedId: number;
@@ -134,8 +152,13 @@ interface NshCpu {
   busyId: number;
   busyNs: number;
   busyStagedNs: number;
+  /** The slot's decision sequence just before our doorbell. */
+  busySeq: number;
   seenSeq: number;
-  misses: number;
+  /** A staged request the driver refused (slot in flight) since waitNs. */
+  waiting: boolean;
+  waitNs: number;
+  waitSeq: number;
   done: (DoneEntry | null)[];
   c: NshCounters;
 }
@@ -197,9 +220,16 @@ export class HookModule {
     const nslots = Math.max(1, ir.target.slots);
     this.slots = Array.from({ length: nslots }, () => ({ seq: 0, tag: -1, action: 0, inFlight: false, flightTag: 0, flightAction: 0 }));
     this.cpus = Array.from({ length: opts.cpus }, (_, cpu) => newCpu(cpu, cpu % nslots));
+    // nsh_slot_users() + nsh_set_shared()
     const users = new Array<number>(nslots).fill(0);
-    for (const c of this.cpus) users[c.slot]!++;
-    for (const c of this.cpus) c.shared = users[c.slot]! > 1;
+    const ranks = this.cpus.map((c) => users[c.slot]!++);
+    for (const c of this.cpus) {
+      const n = users[c.slot]!;
+      const idBits = 16 - (n > 1 ? Math.floor(Math.log2(n - 1)) + 1 : 0);
+      c.shared = n > 1;
+      c.tagIdMask = (1 << idBits) - 1;
+      c.tagBase = (ranks[c.cpu]! << idBits) & 0xffff;
+    }
   }
 
   /** Sums over CPUs, as debugfs `counters` shows them. */
@@ -220,8 +250,10 @@ export class HookModule {
   /** nsh_on_tick(). */
   onTick(cpu: number, curr: HookTask, now: number): boolean {
     const c = this.cpus[cpu]!;
+    // CFS corrects this tick's runtime by the decision held before the hook
+    const applies = schedNicDecisionAdj(curr.nic, now) !== 0;
     if (!this.armed || !this.hook(c, curr, now)) return false;
-    if (schedNicDecisionAdj(curr.nic, now)) c.c.applied_tick++;
+    if (applies) c.c.applied_tick++;
     return this.request(c, curr, now, this.points.tick);
   }
 
@@ -231,13 +263,20 @@ export class HookModule {
     if (!this.armed) return;
     this.harvest(c, now);
     if (!c.staged || c.busy) return;
-    const tag = nshTag(c.cpu, c.stagedId);
+    const tag = nshTag(c, c.stagedId);
+    const seq = this.slots[c.slot]!.seq;
     const ret = this.coreSubmit(c.slot, c.features, tag, now);
     if (ret === 'busy') {
       c.c.submit_busy++;
+      if (!c.waiting) {
+        c.waiting = true;
+        c.waitNs = now;
+        c.waitSeq = seq;
+      }
       return;
     }
     c.staged = false;
+    c.waiting = false;
     if (ret === 'invalid') {
       c.c.submit_error++;
       return;
@@ -247,6 +286,8 @@ export class HookModule {
     c.busyId = c.stagedId;
     c.busyNs = now;
     c.busyStagedNs = c.stagedNs;
+    c.busySeq = seq;
+    c.seenSeq = seq;
     c.c.submitted++;
   }
 
@@ -284,14 +325,22 @@ export class HookModule {
     const d = this.slots[c.slot]!;
     if (d.seq === c.seenSeq) return;
     c.seenSeq = d.seq;
-    if (d.tag === c.busyTag) this.answer(c, d.action, now);
-    else if (c.shared) c.c.foreign++;
-    else c.c.dropped_wrong_tag++;
+    if (d.tag === c.busyTag) {
+      this.answer(c, d.action, now);
+    } else if (!c.shared) {
+      c.c.dropped_wrong_tag++;
+    } else {
+      c.c.foreign++;
+      // two answers past our doorbell: ours came and another CPU's replaced it
+      if (d.seq - c.busySeq >= 2) {
+        c.busy = false;
+        c.c.missed++;
+      }
+    }
   }
 
   private answer(c: NshCpu, action: number, now: number): void {
     c.busy = false;
-    c.misses = 0;
     c.c.completed++;
     if (action >= this.ir.actions.length) {
       c.c.dropped_out_of_range++;
@@ -304,12 +353,17 @@ export class HookModule {
     c.done[c.busyId % NSH_DONE_ENTRIES] = { id: c.busyId, action };
   }
 
+  /** No answer and no progress on the CPU's slot for the stall timeout: stop (owned or shared). */
   private watchdog(c: NshCpu, now: number): boolean {
-    if (!c.busy || now - c.busyNs < this.stallNs) return true;
-    if (c.shared && ++c.misses < NSH_SHARED_MISSES) {
-      c.busy = false;
-      c.c.missed++;
-      return true;
+    if (!(c.busy && now - c.busyNs >= this.stallNs)) {
+      if (!c.waiting) return true;
+      const seq = this.slots[c.slot]!.seq;
+      if (seq - c.waitSeq >= 2) {
+        c.waitSeq = seq;
+        c.waitNs = now;
+        return true;
+      }
+      if (now - c.waitNs < this.stallNs) return true;
     }
     this.stop('stall', now);
     return false;
@@ -405,6 +459,8 @@ function newCpu(cpu: number, slot: number): NshCpu {
     cpu,
     slot,
     shared: false,
+    tagBase: 0,
+    tagIdMask: 0xffff,
     nextId: 0,
     staged: false,
     stagedId: 0,
@@ -415,14 +471,17 @@ function newCpu(cpu: number, slot: number): NshCpu {
     busyId: 0,
     busyNs: 0,
     busyStagedNs: 0,
+    busySeq: 0,
     seenSeq: 0,
-    misses: 0,
+    waiting: false,
+    waitNs: 0,
+    waitSeq: 0,
     done: new Array<DoneEntry | null>(NSH_DONE_ENTRIES).fill(null),
     c: zeroCounters(),
   };
 }
 
-/** nsh_tag(): CPU in the high byte, request id in the low byte. */
-export function nshTag(cpu: number, id: number): number {
-  return ((cpu & 0xff) << 8) | (id & 0xff);
+/** nsh_tag(): the CPU's rank among its slot's CPUs in the high bits, the request id below. */
+function nshTag(c: NshCpu, id: number): number {
+  return c.tagBase | (id & c.tagIdMask);
 }

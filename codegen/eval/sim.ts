@@ -13,7 +13,7 @@
  */
 
 import { calcDeltaFairLoad, cfsTunables, loadWeight, placeWakeup, schedSliceLoad, TICK_NS, wakeupPreemptLoad, wmultOf, type CfsTunables } from './cfs.js';
-import { emptyDecision, emptyNshTask, schedNicDecisionAdj, schedNicPlaceVruntime, schedNicTickVdelta, type NshCounters } from './hook.js';
+import { emptyDecision, emptyNshTask, schedNicDecisionAdj, schedNicPlaceVruntime, schedNicTickVdelta, schedNicTickWindow, schedNicWindowRestart, type NshCounters } from './hook.js';
 import { newPelt, peltAt, peltSet } from './pelt.js';
 import type { DecisionProvider, HookContext } from './providers.js';
 import type { Cpu, Domain, EventKind, Segment, SimEvent, SimState, Task } from './state.js';
@@ -581,6 +581,7 @@ export class Simulator implements BalanceHost {
 
   /** set_task_cpu(): the task (and its PELT contribution) moves; its cache is cold there. */
   setTaskCpu(task: Task, cpu: number): void {
+    if (this.provider) schedNicWindowRestart(task.nic, task.sumExec); // sched_nic_migrate()
     task.nrMigrations++;
     task.cpu = cpu;
     task.overhead += this.costs.migrationNs;
@@ -619,8 +620,11 @@ export class Simulator implements BalanceHost {
     if (!p || !p.armed || task.policy === 'idle') return;
     const now = this.state.now;
     this.opts.onHook?.({ point: 'wakeup', task: task.idx, cpu: cpu.id, atNs: now });
+    const { expires, tag } = task.nic;
     p.wakeup(this.ctx, cpu.id, task, now);
     if (!p.armed) return;
+    // a decision installed now applies to runtime from now on
+    if (task.nic.expires !== expires || task.nic.tag !== tag) schedNicWindowRestart(task.nic, task.sumExec);
     const adj = schedNicDecisionAdj(task.nic, now);
     if (!adj) return;
     const before = task.vruntime;
@@ -744,17 +748,16 @@ export class Simulator implements BalanceHost {
     const p = this.provider;
     if (!p || !p.armed || curr.policy === 'idle') return;
     const now = this.state.now;
-    const exec = curr.sumExec - curr.nic.tickExec;
-    curr.nic.tickExec = curr.sumExec;
+    const exec = schedNicTickWindow(curr.nic, curr.sumExec, this.state.tunables.latencyNs);
+    // the window ran under the decision held until now; one installed by the callback waits
+    const adj = schedNicDecisionAdj(curr.nic, now);
     this.opts.onHook?.({ point: 'tick', task: curr.idx, cpu: cpu.id, atNs: now });
     p.tick(this.ctx, cpu.id, curr, now);
-    if (!p.armed) return;
-    const adj = schedNicDecisionAdj(curr.nic, now);
-    if (!adj) return;
+    if (!p.armed || !adj) return;
     const prio = curr.nice + 20;
     const eff = Math.max(0, Math.min(39, prio + adj));
     const before = curr.vruntime;
-    curr.vruntime += schedNicTickVdelta(Math.min(exec, this.state.tunables.latencyNs), wmultOf(curr.nice), wmultOf(eff - 20));
+    curr.vruntime += schedNicTickVdelta(exec, wmultOf(curr.nice), wmultOf(eff - 20));
     this.opts.onAdjust?.({ point: 'tick', task: curr.name, atNs: now, adj, vruntimeBefore: before, vruntimeAfter: curr.vruntime });
   }
 

@@ -29,7 +29,8 @@ export const LIMITS = {
   maxActions: 32,
   /** |nice| adjustment an action may request. */
   maxNiceDelta: 19,
-  maxTtlMs: 10_000,
+  /** decision_ttl_ms: the kernel ignores a decision that expires more than SCHED_NIC_TTL_MAX_NS (1 s) ahead. */
+  maxTtlMs: 1_000,
   maxStallTimeoutMs: 10_000,
 } as const;
 

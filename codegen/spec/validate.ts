@@ -127,7 +127,7 @@ function schemaProblem(e: ErrorObject): Problem {
       return { path, message: `${field} must be a lower-case identifier of at most ${LIMITS.maxNameLength} characters ([a-z][a-z0-9_]*)` };
     case 'minimum':
     case 'maximum':
-      return { path, message: `${field} is ${e.keyword === 'minimum' ? 'below the minimum' : 'above the maximum'} ${String(params['limit'])}`, hint: 'see the limits in docs/SPEC.md' };
+      return { path, message: `${field} is ${e.keyword === 'minimum' ? 'below the minimum' : 'above the maximum'} ${String(params['limit'])}`, hint: limitHint(e) };
     case 'minItems':
       return { path, message: `${field} needs at least ${String(params['limit'])} item(s)` };
     case 'maxItems':
@@ -148,6 +148,14 @@ function allowedProperties(parentSchema: unknown): string[] {
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** The fix for a number above or below its limit; the TTL's limit is the kernel's. */
+function limitHint(e: ErrorObject): string {
+  if (e.keyword === 'maximum' && e.instancePath === '/hook/decision_ttl_ms') {
+    return `at most ${LIMITS.maxTtlMs} ms: the kernel ignores a decision that expires more than 1 s ahead (SCHED_NIC_TTL_MAX_NS); see the limits in docs/SPEC.md`;
+  }
+  return 'see the limits in docs/SPEC.md';
 }
 
 function describeExpected(e: ErrorObject): string | undefined {

@@ -7,6 +7,9 @@
  *  - A slot moves IDLE -> SUBMITTING (cmpxchg by a submitter) -> IN_FLIGHT (after the doorbell)
  *    -> IDLE (by the poller, after publishing the result). Whoever holds the slot in a state owns
  *    its registers and its private fields, so two submitters on one slot never interleave.
+ *  - A request whose RESULT still reads BUSY after the timeout moves its slot to STUCK (by the
+ *    poller): nobody polls it and submits on it fail with -EIO until nicsched_core_recover()
+ *    (process context) sees RESULT no longer BUSY and makes it IDLE again.
  *  - One poller at a time (core->polling); it publishes decisions with release semantics.
  *  - Register access on the submit path sits in an RCU read-side section after a state check;
  *    teardown stops the core, waits for a grace period and only then lets the bind unmap.
@@ -53,17 +56,36 @@ static_assert(NICSCHED_PACKED_WORDS * NICSCHED_FPW >= NICSCHED_INPUTS, "packed w
 static_assert(NICSCHED_MAP_SIZE >= NICSCHED_SLOTS_END, "the map covers every slot");
 static_assert(NICSCHED_MAP_SIZE >= NICSCHED_WEIGHTS_END, "the map covers the weights block");
 
-static u32 nicsched_rd(const struct nicsched_core *core, unsigned int off)
+/*
+ * Every register access is counted (debugfs shows the counts): the poller's reads, the submit
+ * path's writes (per slot, on the slot's own cache line) and the rest (probe, reload, counters).
+ */
+static u32 nicsched_rd(struct nicsched_core *core, unsigned int off)
 {
+	atomic64_inc(&core->other_reads);
 	return ioread32(core->regs + off);
 }
 
-static void nicsched_wr(const struct nicsched_core *core, unsigned int off, u32 val)
+static void nicsched_wr(struct nicsched_core *core, unsigned int off, u32 val)
 {
+	atomic64_inc(&core->other_writes);
 	iowrite32(val, core->regs + off);
 }
 
-static bool nicsched_gone(const struct nicsched_core *core)
+static u32 nicsched_poll_rd(struct nicsched_core *core, unsigned int off)
+{
+	atomic64_inc(&core->poll_reads);
+	return ioread32(core->regs + off);
+}
+
+static void nicsched_submit_wr(struct nicsched_core *core, struct nicsched_slot *s,
+			       unsigned int off, u32 val)
+{
+	atomic64_inc(&s->submit_writes);
+	iowrite32(val, core->regs + off);
+}
+
+static bool nicsched_gone(struct nicsched_core *core)
 {
 	return nicsched_rd(core, NICSCHED_REG_ID) == NICSCHED_ALL_ONES;
 }
@@ -390,7 +412,7 @@ static void nicsched_write_features(struct nicsched_core *core, unsigned int n,
 
 		if (v == s->shadow[w])
 			continue;
-		nicsched_wr(core, NICSCHED_SLOT_FEATURES_PACKED_ADDR(n, w), v);
+		nicsched_submit_wr(core, s, NICSCHED_SLOT_FEATURES_PACKED_ADDR(n, w), v);
 		s->shadow[w] = v;
 	}
 }
@@ -417,14 +439,15 @@ static void nicsched_kick(struct nicsched_core *core)
  * request (NICSCHED_FEATURES_PER_WORD inputs per word), then DOORBELL. No register read, no
  * lock, no sleep; safe under the runqueue lock.
  *
- * Return: 0; -EBUSY (a request is still in flight on the slot: counted as dropped), -ENODEV
- * (device stopped or removed), -EINVAL (bad slot, or @tag equals the tag RESULT still holds).
+ * Return: 0; -EBUSY (a request is still in flight on the slot: counted as dropped), -EIO (the
+ * slot is stuck: its last request stayed BUSY past the timeout), -ENODEV (device stopped or
+ * removed), -EINVAL (bad slot, or @tag equals the tag RESULT still holds).
  */
 int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 			 const u32 features[NICSCHED_INPUTS], u16 tag)
 {
 	struct nicsched_slot *s;
-	int ret = 0;
+	int ret = 0, old;
 
 	if (unlikely(slot >= NICSCHED_SLOTS))
 		return -EINVAL;
@@ -434,8 +457,12 @@ int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 		ret = -ENODEV;
 		goto out;
 	}
-	if (atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IDLE, NICSCHED_SLOT_SUBMITTING) !=
-	    NICSCHED_SLOT_IDLE) {
+	old = atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IDLE, NICSCHED_SLOT_SUBMITTING);
+	if (old == NICSCHED_SLOT_STUCK) {
+		ret = -EIO;
+		goto out;
+	}
+	if (old != NICSCHED_SLOT_IDLE) {
 		atomic64_inc(&s->dropped);
 		ret = -EBUSY;
 		goto out;
@@ -448,7 +475,7 @@ int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 	nicsched_write_features(core, slot, s, features);
 	s->tag = tag;
 	s->timed_out = false;
-	nicsched_wr(core, NICSCHED_SLOT_DOORBELL_ADDR(slot), tag);
+	nicsched_submit_wr(core, s, NICSCHED_SLOT_DOORBELL_ADDR(slot), tag);
 	s->submit_ns = ktime_get_ns();
 	atomic64_inc(&s->submitted);
 	atomic_set_release(&s->state, NICSCHED_SLOT_IN_FLIGHT);
@@ -494,12 +521,27 @@ bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
 }
 EXPORT_SYMBOL_GPL(nicsched_core_decision);
 
+static bool nicsched_slot_busy(const struct nicsched_slot *s)
+{
+	int state = atomic_read(&s->state);
+
+	return state == NICSCHED_SLOT_SUBMITTING || state == NICSCHED_SLOT_IN_FLIGHT;
+}
+
+/* A request is being submitted or is in flight on @slot (a stuck slot is neither). */
 bool nicsched_core_in_flight(const struct nicsched_core *core, unsigned int slot)
 {
-	return slot < NICSCHED_SLOTS &&
-	       atomic_read(&core->slot[slot].state) != NICSCHED_SLOT_IDLE;
+	return slot < NICSCHED_SLOTS && nicsched_slot_busy(&core->slot[slot]);
 }
 EXPORT_SYMBOL_GPL(nicsched_core_in_flight);
+
+/* The poller gave up on @slot: its last request stayed BUSY past the timeout. */
+bool nicsched_core_slot_stuck(const struct nicsched_core *core, unsigned int slot)
+{
+	return slot < NICSCHED_SLOTS &&
+	       atomic_read(&core->slot[slot].state) == NICSCHED_SLOT_STUCK;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_slot_stuck);
 
 /**
  * nicsched_core_read_result() - the last decision of a slot with its scores
@@ -550,11 +592,11 @@ static int nicsched_read_scores(struct nicsched_core *core, unsigned int n, s32 
 	u32 v;
 
 	for (k = 0; k < NICSCHED_OUTPUTS; k++) {
-		v = nicsched_rd(core, NICSCHED_SLOT_SCORE_ADDR(n, k));
+		v = nicsched_poll_rd(core, NICSCHED_SLOT_SCORE_ADDR(n, k));
 		maybe_gone |= v == NICSCHED_ALL_ONES;
 		scores[k] = (s32)v;
 	}
-	if (maybe_gone && nicsched_rd(core, NICSCHED_SLOT_RESULT_ADDR(n)) == NICSCHED_ALL_ONES)
+	if (maybe_gone && nicsched_poll_rd(core, NICSCHED_SLOT_RESULT_ADDR(n)) == NICSCHED_ALL_ONES)
 		return -ENODEV;
 	return 0;
 }
@@ -600,18 +642,27 @@ static int nicsched_complete(struct nicsched_core *core, unsigned int n, struct 
 }
 
 /*
- * In flight longer than the timeout: count it once. While RESULT shows BUSY the card is still
- * working on the request, so keep waiting; otherwise the doorbell never took effect (refused
- * or lost) and the slot is released.
+ * In flight longer than the timeout: counted once. If RESULT still shows BUSY the card is wedged
+ * on the request (or far slower than its TIMING says): the slot becomes stuck and the poller
+ * stops watching it, so it does not poll a dead card forever; a doorbell would be refused while
+ * BUSY anyway. Otherwise the doorbell never took effect (refused or lost) and the slot is
+ * released.
  */
-static int nicsched_overdue(struct nicsched_slot *s, u32 result)
+static int nicsched_overdue(struct nicsched_core *core, unsigned int n, struct nicsched_slot *s,
+			    u32 result)
 {
 	if (!s->timed_out) {
 		s->timed_out = true;
 		atomic64_inc(&s->timeouts);
 	}
-	if (result & NICSCHED_RESULT_BUSY_MASK)
-		return 1;
+	if (result & NICSCHED_RESULT_BUSY_MASK) {
+		atomic64_inc(&s->stuck);
+		atomic_set_release(&s->state, NICSCHED_SLOT_STUCK);
+		dev_warn(core->dev,
+			 "slot %u: RESULT still BUSY %llu ns after the doorbell: slot stuck, no longer polled\n",
+			 n, (unsigned long long)core->cfg.timeout_ns);
+		return 0;
+	}
 	atomic64_inc(&s->errors);
 	s->result_tag = (result & NICSCHED_RESULT_VALID_MASK) ?
 			NICSCHED_GET(result, RESULT_TAG) : NICSCHED_NO_TAG;
@@ -628,7 +679,7 @@ static int nicsched_poll_slot(struct nicsched_core *core, unsigned int n)
 
 	if (atomic_read_acquire(&s->state) != NICSCHED_SLOT_IN_FLIGHT)
 		return 0;
-	result = nicsched_rd(core, NICSCHED_SLOT_RESULT_ADDR(n));
+	result = nicsched_poll_rd(core, NICSCHED_SLOT_RESULT_ADDR(n));
 	if (unlikely(result == NICSCHED_ALL_ONES))
 		return -ENODEV;
 	/* a result with another tag is the previous one: the doorbell has not landed yet */
@@ -637,7 +688,7 @@ static int nicsched_poll_slot(struct nicsched_core *core, unsigned int n)
 	/* the clock is read after the acquire above, so it is not older than submit_ns */
 	age = (s64)(ktime_get_ns() - s->submit_ns);
 	if (age > (s64)core->cfg.timeout_ns)
-		return nicsched_overdue(s, result);
+		return nicsched_overdue(core, n, s, result);
 	return 1;
 }
 
@@ -681,7 +732,7 @@ static bool nicsched_any_in_flight(const struct nicsched_core *core)
 	unsigned int n;
 
 	for (n = 0; n < NICSCHED_SLOTS; n++)
-		if (atomic_read(&core->slot[n].state) != NICSCHED_SLOT_IDLE)
+		if (nicsched_slot_busy(&core->slot[n]))
 			return true;
 	return false;
 }
@@ -693,6 +744,7 @@ static bool nicsched_any_in_flight(const struct nicsched_core *core)
  *
  * With nothing in flight the poller disarms; a later submit kicks it again through cfg.kick.
  * The re-check after disarming closes the race with a submit that saw the poller still armed.
+ * A stuck slot is not in flight: the poller runs at most one timeout after the last submit.
  *
  * Return: true to poll again after the poll interval.
  */
@@ -711,6 +763,66 @@ bool nicsched_core_poll_again(struct nicsched_core *core, int busy)
 }
 EXPORT_SYMBOL_GPL(nicsched_core_poll_again);
 
+/* Take stuck slot @n back when its RESULT is no longer BUSY. Return: 1 still stuck, 0, -ENODEV. */
+static int nicsched_recover_slot(struct nicsched_core *core, unsigned int n)
+{
+	struct nicsched_slot *s = &core->slot[n];
+	u32 result;
+
+	/* own the slot while looking: a concurrent recover or submit cannot take it meanwhile */
+	if (atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_STUCK, NICSCHED_SLOT_SUBMITTING) !=
+	    NICSCHED_SLOT_STUCK)
+		return 0;
+	result = nicsched_rd(core, NICSCHED_SLOT_RESULT_ADDR(n));
+	if (result == NICSCHED_ALL_ONES && nicsched_gone(core)) {
+		atomic_set_release(&s->state, NICSCHED_SLOT_STUCK);
+		nicsched_removed(core, "ID");
+		return -ENODEV;
+	}
+	if (result & NICSCHED_RESULT_BUSY_MASK) {
+		atomic_set_release(&s->state, NICSCHED_SLOT_STUCK);
+		return 1;
+	}
+	/* the late result is not published: whoever asked has given up on it */
+	s->result_tag = (result & NICSCHED_RESULT_VALID_MASK) ?
+			NICSCHED_GET(result, RESULT_TAG) : NICSCHED_NO_TAG;
+	atomic_set_release(&s->state, NICSCHED_SLOT_IDLE);
+	dev_info(core->dev, "slot %u: RESULT no longer BUSY, slot usable again\n", n);
+	return 0;
+}
+
+/**
+ * nicsched_core_recover() - look again at the slots the poller gave up on
+ * @core: the core
+ *
+ * Reads RESULT of every stuck slot; one that no longer reads BUSY becomes idle again. Process
+ * context only (register reads), never under a scheduler lock.
+ *
+ * Return: the number of slots still stuck, or -ENODEV (stopped or removed).
+ */
+int nicsched_core_recover(struct nicsched_core *core)
+{
+	unsigned int n;
+	int stuck = 0, ret = 0;
+
+	rcu_read_lock();
+	if (atomic_read(&core->state) != NICSCHED_CORE_RUNNING) {
+		ret = -ENODEV;
+		goto out;
+	}
+	for (n = 0; n < NICSCHED_SLOTS; n++) {
+		ret = nicsched_recover_slot(core, n);
+		if (ret < 0)
+			goto out;
+		stuck += ret;
+	}
+	ret = stuck;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nicsched_core_recover);
+
 /* ---- observability -------------------------------------------------------------------------- */
 
 void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_counters *c)
@@ -726,9 +838,14 @@ void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_co
 		c->dropped += atomic64_read(&s->dropped);
 		c->errors += atomic64_read(&s->errors);
 		c->timeouts += atomic64_read(&s->timeouts);
+		c->stuck += atomic64_read(&s->stuck);
+		c->submit_writes += atomic64_read(&s->submit_writes);
 	}
 	c->surprise_removals = atomic64_read(&core->surprise_removals);
 	c->polls = atomic64_read(&core->polls);
+	c->poll_reads = atomic64_read(&core->poll_reads);
+	c->mmio_reads = c->poll_reads + atomic64_read(&core->other_reads);
+	c->mmio_writes = c->submit_writes + atomic64_read(&core->other_writes);
 }
 EXPORT_SYMBOL_GPL(nicsched_core_counters);
 
@@ -923,10 +1040,33 @@ int nicsched_core_reload(struct nicsched_core *core, const struct nicsched_weigh
 		return ret;
 	if (atomic_cmpxchg(&core->reloading, 0, 1))
 		return -EBUSY;
+	atomic_inc(&core->policy_gen);
+	/* odd before the card's first write: pairs with nicsched_core_policy_gen() in the hook */
+	smp_mb__after_atomic();
 	ret = nicsched_reload_start(core, w, &reloads);
 	if (!ret)
 		ret = nicsched_reload_finish(core, w, reloads);
+	/* even again, after the new policy_hash: whoever reads it even sees the hash */
+	smp_mb__before_atomic();
+	atomic_inc(&core->policy_gen);
 	atomic_set_release(&core->reloading, 0);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nicsched_core_reload);
+
+/**
+ * nicsched_core_policy_gen() - the reload generation
+ * @core: the core
+ *
+ * Host memory only, any context. Odd while a reload runs (from before its first register write
+ * to after core->policy_hash took the result); every reload, whatever its outcome, changes it
+ * by two. A user of the card's answers notes it before use and stops when it changes: the card
+ * may answer with other weights from the reload's COMMIT on.
+ *
+ * Return: the generation.
+ */
+u32 nicsched_core_policy_gen(const struct nicsched_core *core)
+{
+	return (u32)atomic_read_acquire(&core->policy_gen);
+}
+EXPORT_SYMBOL_GPL(nicsched_core_policy_gen);

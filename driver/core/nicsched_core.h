@@ -9,7 +9,9 @@
  *   submit   posted writes only: the FEATURES_PACKED words that changed since the slot's last
  *            request, then DOORBELL(tag). Never reads a register, never sleeps, never spins.
  *   poll     one poller (an hrtimer in the kernel) reads RESULT of the slots in flight, outside
- *            any scheduler lock, and publishes each result into the slot's decision word.
+ *            any scheduler lock, and publishes each result into the slot's decision word. A
+ *            request still BUSY after the timeout makes its slot stuck: the poller stops
+ *            watching it, so it runs at most one timeout after the last submit.
  *   decision the hook reads the decision word from host memory: no register access.
  *   reload   process context only: new weights into the shadow bank, SHADOW_HASH, COMMIT, wait
  *            for the swap, verify POLICY_HASH and RELOADS. Reads registers and sleeps.
@@ -43,6 +45,7 @@ enum nicsched_slot_state {
 	NICSCHED_SLOT_IDLE = 0,
 	NICSCHED_SLOT_SUBMITTING = 1,	/* a submitter owns the registers of the slot */
 	NICSCHED_SLOT_IN_FLIGHT = 2,	/* doorbell written; the poller owns the slot */
+	NICSCHED_SLOT_STUCK = 3,	/* RESULT stayed BUSY past the timeout: nobody watches it */
 };
 
 #define NICSCHED_NO_OWNER	(-1)
@@ -68,8 +71,13 @@ struct nicsched_counters {
 	u64 dropped;		/* submits refused: the slot still had a request in flight */
 	u64 errors;		/* lost doorbells, out-of-range actions */
 	u64 timeouts;		/* requests in flight longer than timeout_ns */
+	u64 stuck;		/* slots given up on: RESULT still BUSY after timeout_ns */
 	u64 surprise_removals;	/* all-ones reads that disabled the device */
 	u64 polls;		/* poller passes */
+	u64 mmio_reads;		/* register reads, all of them (poll_reads included) */
+	u64 mmio_writes;	/* register writes, all of them (submit_writes included) */
+	u64 poll_reads;		/* register reads by the poller */
+	u64 submit_writes;	/* register writes by nicsched_core_submit() */
 };
 
 /* The card's own counter registers (read over the bus: never on the submit path). */
@@ -124,6 +132,8 @@ struct nicsched_slot {
 	atomic64_t dropped;
 	atomic64_t errors;
 	atomic64_t timeouts;
+	atomic64_t stuck;
+	atomic64_t submit_writes;	/* register writes of the submit path on this slot */
 } ____cacheline_aligned;
 
 struct nicsched_core {
@@ -134,6 +144,7 @@ struct nicsched_core {
 	atomic_t poll_armed;	/* the poller is scheduled or running */
 	atomic_t polling;	/* a poll pass is running (one poller at a time) */
 	atomic_t reloading;	/* a reload is running (one at a time) */
+	atomic_t policy_gen;	/* odd while a reload may change the card's policy; +2 per reload */
 	bool head_scores;
 	u32 id;
 	u32 version;
@@ -142,6 +153,9 @@ struct nicsched_core {
 	u32 timing;
 	atomic64_t surprise_removals;
 	atomic64_t polls;
+	atomic64_t poll_reads;		/* register reads by the poller */
+	atomic64_t other_reads;		/* register reads elsewhere (probe, reload, counters) */
+	atomic64_t other_writes;	/* register writes outside submit (probe, stop, reload) */
 	struct nicsched_slot slot[NICSCHED_SLOTS];
 };
 
@@ -166,6 +180,7 @@ int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
 			    struct nicsched_decision *d);
 bool nicsched_core_in_flight(const struct nicsched_core *core, unsigned int slot);
+bool nicsched_core_slot_stuck(const struct nicsched_core *core, unsigned int slot);
 int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slot,
 			      struct nicsched_result *res);
 /* The FEATURES_PACKED words submit writes for @features (NICSCHED_PACKED_WORDS of them). */
@@ -175,6 +190,8 @@ void nicsched_core_pack_features(const u32 features[NICSCHED_INPUTS],
 /* Completion: the single poller. */
 int nicsched_core_poll(struct nicsched_core *core);
 bool nicsched_core_poll_again(struct nicsched_core *core, int busy);
+/* Stuck slots whose RESULT is no longer BUSY become idle again: process context (reads). */
+int nicsched_core_recover(struct nicsched_core *core);
 
 /* Observability. */
 void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_counters *c);
@@ -183,5 +200,7 @@ int nicsched_core_read_hw(struct nicsched_core *core, struct nicsched_hw_counter
 /* Weight reload: process context only, never under a scheduler lock (reads registers, sleeps). */
 int nicsched_core_reload_check(const struct nicsched_core *core, const struct nicsched_weights *w);
 int nicsched_core_reload(struct nicsched_core *core, const struct nicsched_weights *w);
+/* The reload generation (host memory): odd while a reload runs, changed by every reload. */
+u32 nicsched_core_policy_gen(const struct nicsched_core *core);
 
 #endif /* NICSCHED_CORE_H */

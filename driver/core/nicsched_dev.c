@@ -43,7 +43,7 @@ MODULE_PARM_DESC(poll_us, "poller period while requests are in flight, microseco
 
 static unsigned int timeout_ms = 4;
 module_param(timeout_ms, uint, 0444);
-MODULE_PARM_DESC(timeout_ms, "a request in flight longer than this counts as a timeout (default 4)");
+MODULE_PARM_DESC(timeout_ms, "a request in flight longer than this counts as a timeout; still BUSY then, its slot is stuck and no longer polled (default 4)");
 
 static bool collect_scores;
 module_param(collect_scores, bool, 0444);
@@ -273,12 +273,17 @@ static int nicsched_counters_show(struct seq_file *m, void *unused)
 	struct nicsched_hw_counters hw;
 	struct nicsched_counters c;
 
+	/* the driver's counts first: reading the card's registers below adds 9 to mmio_reads */
 	nicsched_core_counters(&ndev->core, &c);
 	seq_printf(m, "state %d\n", nicsched_core_state(&ndev->core));
 	seq_printf(m, "submitted %llu\ncompleted %llu\ndropped %llu\n",
 		   c.submitted, c.completed, c.dropped);
-	seq_printf(m, "errors %llu\ntimeouts %llu\nsurprise_removals %llu\npolls %llu\n",
-		   c.errors, c.timeouts, c.surprise_removals, c.polls);
+	seq_printf(m, "errors %llu\ntimeouts %llu\nstuck %llu\nsurprise_removals %llu\n",
+		   c.errors, c.timeouts, c.stuck, c.surprise_removals);
+	seq_printf(m, "polls %llu\npoller_armed %d\npolicy_gen %u\n", c.polls,
+		   atomic_read(&ndev->core.poll_armed), nicsched_core_policy_gen(&ndev->core));
+	seq_printf(m, "mmio_reads %llu\nmmio_writes %llu\npoll_reads %llu\nsubmit_writes %llu\n",
+		   c.mmio_reads, c.mmio_writes, c.poll_reads, c.submit_writes);
 	if (!nicsched_core_read_hw(&ndev->core, &hw))
 		seq_printf(m, "hw_inferences %u\nhw_lat_last %u\nhw_lat_max %u\nhw_errors %u\nhw_error_bits 0x%x\nhw_status 0x%x\nhw_reloads %u\nhw_policy_hash 0x%08x\n",
 			   hw.inferences, hw.lat_last, hw.lat_max, hw.errors, hw.error_bits,
@@ -294,16 +299,17 @@ static int nicsched_slots_show(struct seq_file *m, void *unused)
 	struct nicsched_decision d;
 	unsigned int n;
 
-	seq_puts(m, "slot owner in_flight seq tag action valid submitted completed dropped errors timeouts\n");
+	seq_puts(m, "slot owner in_flight stuck seq tag action valid submitted completed dropped errors timeouts\n");
 	for (n = 0; n < NICSCHED_SLOTS; n++) {
 		const struct nicsched_slot *s = &core->slot[n];
 
 		nicsched_core_decision(core, n, &d);
-		seq_printf(m, "%u %d %d %u %u %u %u %lld %lld %lld %lld %lld\n", n,
+		seq_printf(m, "%u %d %d %d %u %u %u %u %lld %lld %lld %lld %lld\n", n,
 			   nicsched_core_slot_owner(core, n), nicsched_core_in_flight(core, n),
-			   d.seq, d.tag, d.action, d.valid, atomic64_read(&s->submitted),
-			   atomic64_read(&s->completed), atomic64_read(&s->dropped),
-			   atomic64_read(&s->errors), atomic64_read(&s->timeouts));
+			   nicsched_core_slot_stuck(core, n), d.seq, d.tag, d.action, d.valid,
+			   atomic64_read(&s->submitted), atomic64_read(&s->completed),
+			   atomic64_read(&s->dropped), atomic64_read(&s->errors),
+			   atomic64_read(&s->timeouts));
 	}
 	return 0;
 }

@@ -52,6 +52,10 @@ typedef __s64 s64;
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)	/* full */
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)	/* load-load */
 #define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)	/* store-store */
+/* full barrier before a non-returning atomic (the compat's atomics are relaxed) */
+#define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+/* full barrier after a non-returning atomic */
+#define smp_mb__after_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* ---- atomics ---------------------------------------------------------------------------- */
 

@@ -43,6 +43,9 @@
 #define SLOT_VIEWS		SLOT_SEMANTICS
 #define VIEW_VECTORS		500		/* FEATURES_PACKED vs FEATURE[i] comparisons */
 #define RELOAD_CHECK_VECTORS	300		/* before, after a refusal, after reloading back */
+#define STUCK_WATCH_US		200000		/* the poller watched after it gave up, wall time */
+/* one poller pass, in bus time: a RESULT read and what surrounds it (bounds the poller's life) */
+#define POLL_PASS_SLACK_NS	10000ULL
 #define MAX_WEIGHT_WORDS	65536U
 
 struct vector {
@@ -267,6 +270,11 @@ static int in_flight_now(void)
 	return busy;
 }
 
+/*
+ * The kernel's hrtimer: it runs a pass only while armed (a submit that finds it idle arms it
+ * through cfg.kick) and stays armed only while nicsched_core_poll_again() says so. While
+ * disarmed the thread sleeps until a kick, looking up every 20 ms to see the core go away.
+ */
 static void *poller_main(void *arg)
 {
 	for (;;) {
@@ -278,6 +286,14 @@ static void *poller_main(void *arg)
 			continue;
 		}
 		atomic_set(&poll_paused, 0);
+		if (!atomic_read(&core.poll_armed)) {
+			if (nicsched_core_state(&core) != NICSCHED_CORE_RUNNING) {
+				atomic_set(&poll_exit, -ENODEV);
+				return NULL;
+			}
+			wait_kick();
+			continue;
+		}
 		busy = in_flight_now();
 		if (busy > atomic_read(&max_busy))
 			atomic_set(&max_busy, busy);
@@ -446,14 +462,17 @@ static void phase_sequential(void)
 {
 	struct worker w = { .owner = 0, .first = 0, .stride = 1 };
 	struct nicsched_bus_stats st0, st1;
+	struct nicsched_counters c0, c1;
 
 	w.slot = nicsched_core_claim_any(&core, w.owner);
 	check(w.slot == 0, "owner 0 claims slot 0");
 	nicsched_mmio_reads = 0;
 	nicsched_mmio_writes = 0;
+	nicsched_core_counters(&core, &c0);
 	nicsched_bus_get_stats(&st0);
 	worker_main(&w);
 	nicsched_bus_get_stats(&st1);
+	nicsched_core_counters(&core, &c1);
 	out_begin("vectors");
 	out_u("compared", w.compared);
 	out_u("mismatches", w.mismatches);
@@ -475,9 +494,18 @@ static void phase_sequential(void)
 	out_u("in_bits", NICSCHED_IN_BITS);
 	/* the poller's reads: RESULT until it shows the tag, then the scores */
 	out_f("poller_reads_per_decision", per(st1.reads - st0.reads, w.mmio.decisions));
+	/* the driver's own counts of the same (debugfs shows them) */
+	out_u("counted_submit_writes", c1.submit_writes - c0.submit_writes);
+	out_u("counted_poll_reads", c1.poll_reads - c0.poll_reads);
+	out_u("bus_reads", st1.reads - st0.reads);
+	out_u("counted_reads", c1.mmio_reads - c0.mmio_reads);
 	out_end();
 	check(w.compared == n_vectors && !w.mismatches && !w.last_error, "sequential vectors");
 	check(w.mmio.reads == 0 && nicsched_mmio_reads == 0, "no MMIO read on the submit path");
+	check(c1.submit_writes - c0.submit_writes == w.mmio.writes &&
+	      c1.poll_reads - c0.poll_reads == st1.reads - st0.reads &&
+	      c1.mmio_reads - c0.mmio_reads == st1.reads - st0.reads,
+	      "the driver counts every register access it makes");
 	nicsched_core_release_slot(&core, w.slot, w.owner);
 }
 
@@ -676,6 +704,65 @@ static void phase_hw_counters(void)
 	out_x("status", hw.status);
 	out_end();
 	check(!ret && hw.inferences == c.completed, "card inferences equal driver completions");
+}
+
+/*
+ * A wedged card: the slot's RESULT reads BUSY forever (nicsched_bus STALL). The poller must give
+ * up on the slot once the request is older than the timeout and then stop: no pass and no
+ * register read while nothing else is in flight. The slot must not take new requests.
+ */
+static void phase_stuck_busy(void)
+{
+	struct nicsched_bus_stats st0, st1;
+	struct nicsched_counters c0, c1, c2;
+	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+	struct mmio_tally t = { 0 };
+	u64 t0, life;
+	int submit, resubmit, disarmed, still_stuck, recovered, after;
+
+	nicsched_core_counters(&core, &c0);
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	t0 = nicsched_bus_time_ns();
+	submit = nicsched_core_submit(&core, SLOT_LOST, vectors[7].features, 0x6100);
+	/* the poller's reads move the bus clock: give it 20 timeouts of it */
+	while (atomic_read(&core.poll_armed) && wall_ns() < deadline &&
+	       nicsched_bus_time_ns() - t0 < 20 * HARNESS_TIMEOUT_NS)
+		sched_yield();
+	life = nicsched_bus_time_ns() - t0;
+	disarmed = !atomic_read(&core.poll_armed);
+	nicsched_core_counters(&core, &c1);
+	nicsched_bus_get_stats(&st0);
+	usleep(STUCK_WATCH_US);
+	nicsched_bus_get_stats(&st1);
+	nicsched_core_counters(&core, &c2);
+	resubmit = nicsched_core_submit(&core, SLOT_LOST, vectors[8].features, 0x6101);
+	still_stuck = nicsched_core_recover(&core);
+	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
+	recovered = nicsched_core_recover(&core);
+	after = run_request(SLOT_LOST, vectors[8].features, &vectors[8], 0x6102, &t);
+	out_begin("stuck-busy");
+	out_d("submit", submit);
+	out_d("disarmed", disarmed);
+	out_u("poller_life_ns", life);
+	out_u("timeout_ns", HARNESS_TIMEOUT_NS);
+	out_u("timeouts", c1.timeouts - c0.timeouts);
+	out_u("watched_us", STUCK_WATCH_US);
+	out_u("reads_per_s", (st1.reads - st0.reads) * 1000000ULL / STUCK_WATCH_US);
+	out_u("polls_after", c2.polls - c1.polls);
+	out_u("stuck", c1.stuck - c0.stuck);
+	out_d("resubmit", resubmit);
+	out_d("recover_wedged", still_stuck);
+	out_d("recover_healthy", recovered);
+	out_d("after_recover_match", after == 1);
+	out_end();
+	check(!submit && disarmed && life <= HARNESS_TIMEOUT_NS + POLL_PASS_SLACK_NS,
+	      "wedged slot: the poller gives up within the timeout");
+	check(st1.reads == st0.reads && c2.polls == c1.polls,
+	      "wedged slot: no poller pass and no register read after the poller gave up");
+	check(c1.timeouts - c0.timeouts == 1 && c1.stuck - c0.stuck == 1 && resubmit == -EIO,
+	      "wedged slot: one timeout, the slot stuck, and it takes no new request");
+	check(still_stuck == 1 && !recovered && after == 1,
+	      "wedged slot: usable again once RESULT is no longer BUSY");
 }
 
 /* The link goes down mid-stream: all-ones reads must disable the core cleanly. */
@@ -903,7 +990,7 @@ static void phase_reload(const char *dir)
 	int shape_rc = 1, size_rc = 1, to_rc, back_rc, across_rc, across_submit;
 	unsigned long w0, r0, reload_writes, reload_reads;
 	unsigned int k;
-	u32 hash_b;
+	u32 hash_b, gen0, gen1, gen2, gen3;
 
 	if (load_words(dir, "to.words", &to) || load_words(dir, "back.words", &back) ||
 	    load_words(dir, "wrong-shape.words", &bad_shape) < 0 ||
@@ -913,6 +1000,7 @@ static void phase_reload(const char *dir)
 		return;
 	}
 	k = first_difference();
+	gen0 = nicsched_core_policy_gen(&core);
 	nicsched_core_read_hw(&core, &hw0);
 	a_before = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x1000);
 
@@ -922,6 +1010,7 @@ static void phase_reload(const char *dir)
 	if (bad_size.present)
 		size_rc = nicsched_core_reload(&core, &bad_size.w);
 	nicsched_core_read_hw(&core, &hw1);
+	gen1 = nicsched_core_policy_gen(&core);
 	a_refused = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x2000);
 
 	/* a request submitted before the reload is answered with the old weights */
@@ -936,10 +1025,12 @@ static void phase_reload(const char *dir)
 	resume_poller();
 	across_rc = across_submit ? across_submit : wait_decision(SLOT_VIEWS, before.seq, &across);
 	hash_b = core.policy_hash;
+	gen2 = nicsched_core_policy_gen(&core);
 	nicsched_core_read_hw(&core, &hw2);
 	b_after = check_vectors(SLOT_VIEWS, reload_vectors, n_vectors, 0x4000);
 
 	back_rc = nicsched_core_reload(&core, &back.w);
+	gen3 = nicsched_core_policy_gen(&core);
 	nicsched_core_read_hw(&core, &hw3);
 	a_back = check_vectors(SLOT_VIEWS, vectors, RELOAD_CHECK_VECTORS, 0x5000);
 
@@ -967,7 +1058,12 @@ static void phase_reload(const char *dir)
 	out_x("back_hash", hw3.policy_hash);
 	out_u("back_reloads", hw3.reloads - hw0.reloads);
 	out_d("a_back_mismatches", a_back);
+	out_u("gen_refused", gen1 - gen0);
+	out_u("gen_to_b", gen2 - gen0);
+	out_u("gen_back", gen3 - gen0);
 	out_end();
+	check(gen1 == gen0 && gen2 == gen0 + 2 && gen3 == gen0 + 4 && !(gen0 & 1),
+	      "refused reloads keep the reload generation, each reload moves it by two");
 	check(!a_before && !a_refused && !b_after && !a_back, "bit-exact around the reloads");
 	check(answers_differ() > 0, "policies A and B answer differently");
 	check(!to_rc && hash_b == to.w.policy_hash && hw2.policy_hash == to.w.policy_hash &&
@@ -1000,8 +1096,13 @@ static void print_counters(void)
 	out_u("dropped", c.dropped);
 	out_u("errors", c.errors);
 	out_u("timeouts", c.timeouts);
+	out_u("stuck", c.stuck);
 	out_u("surprise_removals", c.surprise_removals);
 	out_u("polls", c.polls);
+	out_u("mmio_reads", c.mmio_reads);
+	out_u("mmio_writes", c.mmio_writes);
+	out_u("poll_reads", c.poll_reads);
+	out_u("submit_writes", c.submit_writes);
 	out_d("kicks", atomic_read(&kicks));
 	out_end();
 	out_begin("bus");
@@ -1077,6 +1178,7 @@ int main(int argc, char **argv)
 	phase_feature_views();
 	if (reload_dir)
 		phase_reload(reload_dir);
+	phase_stuck_busy();
 	phase_all_ones();
 	print_counters();
 	out_begin("result");

@@ -18,6 +18,7 @@ static const char * const nsh_reason_names[NSH_NR_REASONS] = {
 	[NSH_REASON_KILL] = "kill",
 	[NSH_REASON_MISMATCH] = "mismatch",
 	[NSH_REASON_UNLOAD] = "unload",
+	[NSH_REASON_RELOAD] = "reload",
 };
 
 static const char * const nsh_counter_names[NSH_NR_COUNTERS] = {
@@ -25,6 +26,7 @@ static const char * const nsh_counter_names[NSH_NR_COUNTERS] = {
 	[NSH_C_OVERWRITTEN] = "overwritten",
 	[NSH_C_SUBMITTED] = "submitted",
 	[NSH_C_SUBMIT_BUSY] = "submit_busy",
+	[NSH_C_SUBMIT_STUCK] = "submit_stuck",
 	[NSH_C_SUBMIT_ERROR] = "submit_error",
 	[NSH_C_COMPLETED] = "completed",
 	[NSH_C_INSTALLED] = "installed",
@@ -70,12 +72,13 @@ unsigned int nsh_hist_bucket(u64 ns)
 }
 
 /*
- * The 16-bit tag on the wire: the CPU in the high byte (CPUs sharing a slot never collide) and
- * the request id in the low byte (consecutive requests of a CPU differ).
+ * The 16-bit tag on the wire: the CPU's rank among the CPUs of its slot in the high bits, so
+ * CPUs sharing a slot never collide whatever their number, and the request id in the rest, so
+ * consecutive requests of a CPU differ (nsh_set_shared() sizes both).
  */
-u16 nsh_tag(int cpu, u32 id)
+u16 nsh_tag(const struct nsh_cpu *c, u32 id)
 {
-	return (u16)(((cpu & 0xff) << 8) | (id & 0xff));
+	return c->tag_base | (u16)(id & c->tag_id_mask);
 }
 
 static inline void nsh_count(struct nsh_cpu *c, enum nsh_counter k)
@@ -118,16 +121,47 @@ bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why)
  * nsh_arm_check() - may the hook arm on this device?
  * @ctx: the hook
  *
- * Return: 0; -ENODEV when the device is not running; -EPROTO when its policy hash is not the
- * one this hook was generated for (the driver checked the card against its own build).
+ * Process context: it asks the driver to look again at the slots it gave up on (register reads).
+ *
+ * Notes the driver's reload generation: the armed hook stops when a reload changes it.
+ *
+ * Return: 0; -ENODEV when the device is not running; -EAGAIN while a weight reload runs;
+ * -EPROTO when its policy hash is not the one this hook was generated for (the driver checked
+ * the card against its own build, and a reload may have changed it since); -EBUSY when a slot
+ * still has a request the card never finished (RESULT still BUSY: wedged).
  */
 int nsh_arm_check(struct nsh_ctx *ctx)
 {
+	u32 gen = nicsched_core_policy_gen(ctx->core);
+	int stuck;
+
 	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING)
 		return -ENODEV;
-	if (ctx->core->policy_hash != NSH_POLICY_HASH32)
+	if (gen & 1)
+		return -EAGAIN;
+	/* after the generation: a reload that ended before it left its hash */
+	if (READ_ONCE(ctx->core->policy_hash) != NSH_POLICY_HASH32)
 		return -EPROTO;
-	return 0;
+	ctx->policy_gen = gen;
+	stuck = nicsched_core_recover(ctx->core);
+	if (stuck < 0)
+		return -ENODEV;
+	return stuck ? -EBUSY : 0;
+}
+
+/* The stop reason recorded for an nsh_arm_check() refusal. */
+enum nsh_reason nsh_arm_refusal(int err)
+{
+	switch (err) {
+	case -EPROTO:
+		return NSH_REASON_MISMATCH;
+	case -EBUSY:
+		return NSH_REASON_STALL;
+	case -EAGAIN:
+		return NSH_REASON_RELOAD;
+	default:
+		return NSH_REASON_DEVICE;
+	}
 }
 
 void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot)
@@ -139,17 +173,25 @@ void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot)
 
 /*
  * A slot is shared when more than one CPU submits on it: the claimed owner as well as the CPUs
- * the default mapping sends there. Count the users of each slot over every CPU, then mark.
+ * the default mapping sends there. Count the users of each slot over every CPU, giving each CPU
+ * its rank among its slot's users, then mark and size the tags.
  */
-void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS])
+void nsh_slot_users(struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS])
 {
 	if (c->slot < NICSCHED_SLOTS)
-		users[c->slot]++;
+		c->rank = users[c->slot]++;
 }
 
 void nsh_set_shared(struct nsh_cpu *c, const unsigned int users[NICSCHED_SLOTS])
 {
-	c->shared = c->slot >= NICSCHED_SLOTS || users[c->slot] > 1;
+	unsigned int n = c->slot < NICSCHED_SLOTS ? users[c->slot] : 1;
+	/* enough high bits for every rank; at least one id bit is left (NSH_MAX_SLOT_USERS) */
+	unsigned int rank_bits = n > 1 ? fls(n - 1) : 0;
+	unsigned int id_bits = 16 - rank_bits;
+
+	c->shared = c->slot >= NICSCHED_SLOTS || n > 1;
+	c->tag_id_mask = (u16)((1U << id_bits) - 1);
+	c->tag_base = (u16)(c->rank << id_bits);
 }
 
 /* Forget transient state before (re-)arming: nothing staged or in flight. Process context. */
@@ -159,19 +201,35 @@ void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
 
 	nicsched_core_decision(ctx->core, c->slot, &d);
 	c->staged = false;
-	c->busy = false;
-	c->misses = 0;
+	WRITE_ONCE(c->busy, false);
+	WRITE_ONCE(c->waiting, false);
 	c->seen_seq = d.seq;
+}
+
+/*
+ * Is the card still running the policy the hook armed on? A weight reload changes the driver's
+ * reload generation before its first register write, so an answer seen while it holds was
+ * computed with the weights this hook's action table belongs to.
+ */
+static bool nsh_policy_current(struct nsh_ctx *ctx)
+{
+	if (nicsched_core_policy_gen(ctx->core) == ctx->policy_gen)
+		return true;
+	nsh_stop(ctx, NSH_REASON_RELOAD);
+	return false;
 }
 
 /* ---- completions ------------------------------------------------------------------------ */
 
-static void nsh_answer(struct nsh_cpu *c, const struct nicsched_decision *d, u64 now)
+static void nsh_answer(struct nsh_ctx *ctx, struct nsh_cpu *c, const struct nicsched_decision *d,
+		       u64 now)
 {
-	c->busy = false;
-	c->misses = 0;
+	WRITE_ONCE(c->busy, false);
 	nsh_count(c, NSH_C_COMPLETED);
 	c->stats.answer_hist[nsh_hist_bucket(now - c->busy_ns)]++;
+	/* the answer is read; only now does the generation tell which weights computed it */
+	if (!nsh_policy_current(ctx))
+		return;
 	if (d->action >= NSH_ACTIONS) {
 		nsh_count(c, NSH_C_DROP_RANGE);
 		return;
@@ -185,7 +243,24 @@ static void nsh_answer(struct nsh_cpu *c, const struct nicsched_decision *d, u64
 		   NSH_DONE_VALID);
 }
 
-/* Look at our slot's decision word (host memory): did our request get its answer? */
+/* The sequence of our slot's decision word: it moves with every answer the driver publishes. */
+static u32 nsh_slot_seq(struct nsh_ctx *ctx, const struct nsh_cpu *c)
+{
+	struct nicsched_decision d;
+
+	nicsched_core_decision(ctx->core, c->slot, &d);
+	return d.seq;
+}
+
+/*
+ * Look at our slot's decision word (host memory): did our request get its answer?
+ *
+ * On a shared slot another CPU's answer may replace ours before we look. The driver publishes
+ * one answer per request and the slot is ours from our doorbell to our answer, so at most one
+ * answer (the previous request's, published just after the driver freed the slot) comes
+ * between busy_seq, read just before our doorbell, and ours: a foreign answer two or more past
+ * busy_seq means ours came and went.
+ */
 static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
 	struct nicsched_decision d;
@@ -196,29 +271,87 @@ static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	if (d.seq == c->seen_seq)
 		return;
 	c->seen_seq = d.seq;
-	if (d.tag == c->busy_tag)
-		nsh_answer(c, &d, now);
-	else
-		nsh_count(c, c->shared ? NSH_C_FOREIGN : NSH_C_DROP_WRONG_TAG);
+	if (d.tag == c->busy_tag) {
+		nsh_answer(ctx, c, &d, now);
+		return;
+	}
+	if (!c->shared) {
+		nsh_count(c, NSH_C_DROP_WRONG_TAG);
+		return;
+	}
+	nsh_count(c, NSH_C_FOREIGN);
+	if (d.seq - c->busy_seq >= 2) {
+		WRITE_ONCE(c->busy, false);
+		nsh_count(c, NSH_C_MISSED);
+	}
 }
 
-/* Stop when the device is gone or our request is unanswered past the stall timeout. */
+/*
+ * Has CPU @c waited for its slot for the stall timeout without an answer? Its own request
+ * unanswered (an answer that came and was replaced on a shared slot was seen by the harvest),
+ * or its staged request refused by the driver while the slot's decision word did not move by
+ * two answers (one may be the answer pending when the wait began): a request of another CPU in
+ * flight that never ends, or a slot the driver gave up on. Owned and shared slots alike. Reads
+ * only, so a remote tick can ask it about another CPU.
+ */
+static bool nsh_stalled(struct nsh_ctx *ctx, const struct nsh_cpu *c, u64 now)
+{
+	/* acquire: the time written before the flag */
+	if (smp_load_acquire(&c->busy) && nsh_older(now, READ_ONCE(c->busy_ns), NSH_STALL_NS))
+		return true;
+	/* acquire: likewise, the wait's start written before the flag */
+	return smp_load_acquire(&c->waiting) &&
+	       nsh_slot_seq(ctx, c) - READ_ONCE(c->wait_seq) < 2 &&
+	       nsh_older(now, READ_ONCE(c->wait_ns), NSH_STALL_NS);
+}
+
+/* Stop when the device is gone, the card's policy changed, or this CPU stalled. */
 static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
+	u32 seq;
+
 	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING) {
 		nsh_stop(ctx, NSH_REASON_DEVICE);
 		return false;
 	}
-	if (!c->busy || !nsh_older(now, c->busy_ns, NSH_STALL_NS))
-		return true;
-	if (c->shared && ++c->misses < NSH_SHARED_MISSES) {
-		/* another CPU's answer may have replaced ours in the decision word */
-		c->busy = false;
-		nsh_count(c, NSH_C_MISSED);
-		return true;
+	if (!nsh_policy_current(ctx))
+		return false;
+	if (c->waiting) {
+		seq = nsh_slot_seq(ctx, c);
+		if (seq - c->wait_seq >= 2) {
+			/* the slot answers: the wait starts again */
+			WRITE_ONCE(c->wait_seq, seq);
+			WRITE_ONCE(c->wait_ns, now);
+		}
 	}
+	if (!nsh_stalled(ctx, c, now))
+		return true;
 	nsh_stop(ctx, NSH_REASON_STALL);
 	return false;
+}
+
+/*
+ * A tick run for another CPU's runqueue (NOHZ_FULL's sched_tick_remote() on a housekeeping
+ * CPU). The per-CPU state is written only by its own CPU, with interrupts off, so neither the
+ * calling CPU's (it is not this runqueue's) nor @cpu's (its irq_work may run) is written: the
+ * remote tick only watches @cpu, and stages nothing. @cpu's running task keeps its decision
+ * until it expires, within the TTL.
+ */
+static void nsh_remote_tick(struct nsh_ctx *ctx, int cpu, u64 now)
+{
+	const struct nsh_cpu *c = nsh_cpu_of(ctx, cpu);
+
+	if (!nsh_armed(ctx))
+		return;
+	atomic64_inc(&ctx->remote_ticks);
+	if (nicsched_core_state(ctx->core) != NICSCHED_CORE_RUNNING) {
+		nsh_stop(ctx, NSH_REASON_DEVICE);
+		return;
+	}
+	if (!nsh_policy_current(ctx))
+		return;
+	if (c && nsh_stalled(ctx, c, now))
+		nsh_stop(ctx, NSH_REASON_STALL);
 }
 
 /* ---- decisions into tasks --------------------------------------------------------------- */
@@ -343,9 +476,10 @@ bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p
 }
 
 /**
- * nsh_on_tick() - the tick hook: @curr is running on this CPU
+ * nsh_on_tick() - the tick hook: @curr is running on @cpu
  * @ctx: the hook
- * @c: this CPU's state
+ * @here: the calling CPU's state
+ * @cpu: the CPU whose runqueue is locked; with NOHZ_FULL's remote tick not the calling one
  * @curr: the running task
  * @now: rq clock, ns
  *
@@ -354,13 +488,22 @@ bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p
  *
  * Return: true when the irq_work should submit the staged request.
  */
-bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *curr, u64 now)
+bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *here, int cpu, struct task_struct *curr,
+		 u64 now)
 {
 	struct nsh_task *t = nsh_task(curr);
+	struct nsh_cpu *c = here;
+	bool applies;
 
+	if (cpu != here->cpu) {
+		nsh_remote_tick(ctx, cpu, now);
+		return false;
+	}
+	/* CFS corrects this tick's runtime by the decision held before the hook */
+	applies = sched_nic_decision_adj(&curr->nic, now);
 	if (!nsh_armed(ctx) || !nsh_hook(ctx, c, curr, t, now))
 		return false;
-	if (sched_nic_decision_adj(&curr->nic, now))
+	if (applies)
 		nsh_count(c, NSH_C_APPLIED_TICK);
 	return nsh_request(c, curr, t, now, NSH_POINT_TICK);
 }
@@ -376,6 +519,7 @@ bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *cur
 void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
 	u16 tag;
+	u32 seq;
 	int ret;
 
 	if (!nsh_armed(ctx))
@@ -383,13 +527,23 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 	nsh_harvest(ctx, c, now);
 	if (!c->staged || c->busy)
 		return;
-	tag = nsh_tag(c->cpu, c->staged_id);
+	tag = nsh_tag(c, c->staged_id);
+	/* before the doorbell: an answer published before we looked would never be seen */
+	seq = nsh_slot_seq(ctx, c);
 	ret = nicsched_core_submit(ctx->core, c->slot, c->features, tag);
-	if (ret == -EBUSY) {
-		nsh_count(c, NSH_C_SUBMIT_BUSY);
+	if (ret == -EBUSY || ret == -EIO) {
+		/* in flight (another CPU's request), or stuck: the watchdog times the wait */
+		nsh_count(c, ret == -EIO ? NSH_C_SUBMIT_STUCK : NSH_C_SUBMIT_BUSY);
+		if (!c->waiting) {
+			WRITE_ONCE(c->wait_ns, now);
+			WRITE_ONCE(c->wait_seq, seq);
+			/* a remote tick reads the time after the flag */
+			smp_store_release(&c->waiting, true);
+		}
 		return;
 	}
 	c->staged = false;
+	WRITE_ONCE(c->waiting, false);
 	if (ret == -ENODEV) {
 		nsh_stop(ctx, NSH_REASON_DEVICE);
 		return;
@@ -398,10 +552,13 @@ void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 		nsh_count(c, NSH_C_SUBMIT_ERROR);
 		return;
 	}
-	c->busy = true;
 	c->busy_tag = tag;
 	c->busy_id = c->staged_id;
-	c->busy_ns = now;
+	WRITE_ONCE(c->busy_ns, now);
 	c->busy_staged_ns = c->staged_ns;
+	c->busy_seq = seq;
+	c->seen_seq = seq;
+	/* a remote tick reads the time after the flag */
+	smp_store_release(&c->busy, true);
 	nsh_count(c, NSH_C_SUBMITTED);
 }

@@ -9,8 +9,9 @@
  *   ----------------------------            -------------------------------    -------------
  *   harvest: decision word of our slot      harvest, then                      RESULT -> slot's
  *     (host memory) -> done[] table         nicsched_core_submit(staged)        decision word
- *   watchdog: unanswered > stall timeout,     (posted MMIO writes)
- *     or device not running -> stop
+ *   watchdog: no answer and no progress on    (posted MMIO writes)
+ *     our slot for the stall timeout, or
+ *     device not running -> stop
  *   pickup: the task's answer in done[] -> task_struct::nic decision (tag, action, expiry)
  *   stage: features of the task -> this CPU's staging buffer; ask for the irq_work
  *
@@ -34,16 +35,18 @@
 #define NSH_STALL_NS		((u64)NSH_STALL_TIMEOUT_MS * NSH_NS_PER_MS)
 /* Answers kept per CPU until their task picks them up. */
 #define NSH_DONE_ENTRIES	64
+/* CPUs one slot can serve: the tag keeps one request-id bit (nsh_tag()). */
+#define NSH_MAX_SLOT_USERS	32768
 /* Latency histograms: bucket 0 < 1.024 us, bucket k in [2^(k+9), 2^(k+10)) ns, the last open. */
 #define NSH_HIST_BUCKETS	16
-/* Shared slot: consecutive unanswered requests that count as a stall. */
-#define NSH_SHARED_MISSES	8
 
 #define NSH_DONE_VALID		1ULL
 #define NSH_DONE_ACTION_SHIFT	8
 
 static_assert(NSH_NICE_LIMIT <= SCHED_NIC_NICE_MAX,
 	      "the policy header allows more than the kernel applies");
+static_assert(NSH_TTL_NS <= SCHED_NIC_TTL_MAX_NS,
+	      "the kernel ignores decisions that expire that far ahead");
 static_assert(NSH_ACTIONS >= 1 && NSH_ACTIONS <= 256, "action index is one byte");
 
 enum nsh_state {
@@ -59,6 +62,7 @@ enum nsh_reason {
 	NSH_REASON_KILL,	/* kill switch */
 	NSH_REASON_MISMATCH,	/* the device's policy hash is not this hook's */
 	NSH_REASON_UNLOAD,
+	NSH_REASON_RELOAD,	/* the card's weights were reloaded (or a reload is running) */
 	NSH_NR_REASONS
 };
 
@@ -67,6 +71,7 @@ enum nsh_counter {
 	NSH_C_OVERWRITTEN,	/* staged requests replaced before submission */
 	NSH_C_SUBMITTED,	/* doorbells written */
 	NSH_C_SUBMIT_BUSY,	/* the slot was still in flight: retried later */
+	NSH_C_SUBMIT_STUCK,	/* the driver gave up on the slot (RESULT stayed BUSY) */
 	NSH_C_SUBMIT_ERROR,	/* the driver refused the request (-EINVAL) */
 	NSH_C_COMPLETED,	/* answers to this CPU's requests */
 	NSH_C_INSTALLED,	/* decisions written into a task */
@@ -78,7 +83,7 @@ enum nsh_counter {
 	NSH_C_EXPIRED,		/* the task came back after its decision expired */
 	NSH_C_LOST,		/* the task's request was replaced or its answer evicted */
 	NSH_C_CLAMPED,		/* adjustment beyond +-NSH_NICE_LIMIT, clamped */
-	NSH_C_MISSED,		/* shared slot: request unanswered past the stall timeout */
+	NSH_C_MISSED,		/* shared slot: our answer came, but another CPU's replaced it */
 	NSH_C_FOREIGN,		/* shared slot: another CPU's answer */
 	NSH_NR_COUNTERS
 };
@@ -89,11 +94,18 @@ struct nsh_stats {
 	u64 decision_hist[NSH_HIST_BUCKETS];	/* features staged -> decision in the task */
 };
 
-/* Per-CPU state. Only its CPU writes it, with interrupts off; done[] is read by any CPU. */
+/*
+ * Per-CPU state. Only its CPU writes it, with interrupts off; done[] is read by any CPU, and a
+ * remote tick reads the watchdog's fields (busy, busy_ns, waiting, wait_ns, wait_seq: busy and
+ * waiting are set with release after the rest).
+ */
 struct nsh_cpu {
 	int cpu;
 	unsigned int slot;	/* the driver slot this CPU submits on */
 	bool shared;		/* other CPUs submit on the slot too (more CPUs than slots) */
+	unsigned int rank;	/* this CPU's index among the CPUs of its slot */
+	u16 tag_base;		/* rank in the tag's high bits: its own tags among its slot's */
+	u16 tag_id_mask;	/* the request id bits of the tag */
 	u32 next_id;
 
 	/* the staged request: the newest wins */
@@ -108,8 +120,13 @@ struct nsh_cpu {
 	u32 busy_id;
 	u64 busy_ns;		/* doorbell time */
 	u64 busy_staged_ns;
+	u32 busy_seq;		/* sequence of the slot's decision word right after our doorbell */
 	u32 seen_seq;		/* sequence of the slot's decision word last looked at */
-	u32 misses;
+
+	/* a staged request the driver refused (slot in flight or stuck) since wait_ns */
+	bool waiting;
+	u64 wait_ns;
+	u32 wait_seq;		/* sequence of the slot's decision word at wait_ns */
 
 	/* answers: (id << 32) | (action << NSH_DONE_ACTION_SHIFT) | NSH_DONE_VALID */
 	u64 done[NSH_DONE_ENTRIES];
@@ -119,10 +136,12 @@ struct nsh_cpu {
 
 struct nsh_ctx {
 	struct nicsched_core *core;
+	u32 policy_gen;		/* the driver's reload generation when the hook armed */
 	atomic_t state;		/* enum nsh_state */
 	atomic_t reason;	/* enum nsh_reason of the last stop */
 	atomic64_t stops[NSH_NR_REASONS];
 	atomic64_t arms;
+	atomic64_t remote_ticks;	/* ticks run for another CPU's runqueue (NOHZ_FULL) */
 	/* Take the scheduler hooks out at once; any context (the kernel: sched_nic_stop()). */
 	void (*stop_hooks)(struct nsh_ctx *ctx);
 };
@@ -149,22 +168,24 @@ struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *ctx, int cpu);
 /* Pure parts (also unit-tested one by one). */
 int nsh_clamp_nice(int nice);
 unsigned int nsh_hist_bucket(u64 ns);
-u16 nsh_tag(int cpu, u32 id);
+u16 nsh_tag(const struct nsh_cpu *c, u32 id);
 const char *nsh_reason_name(enum nsh_reason r);
 const char *nsh_counter_name(enum nsh_counter c);
 
 /* The hooks: rq lock held, interrupts off. Return true when the irq_work should run. */
 bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p, u64 now);
-bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *curr, u64 now);
+bool nsh_on_tick(struct nsh_ctx *ctx, struct nsh_cpu *here, int cpu, struct task_struct *curr,
+		 u64 now);
 /* The irq_work: this CPU, interrupts off, no scheduler lock. */
 void nsh_submit(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now);
 
 /* State machine. */
 bool nsh_stop(struct nsh_ctx *ctx, enum nsh_reason why);
 int nsh_arm_check(struct nsh_ctx *ctx);
+enum nsh_reason nsh_arm_refusal(int err);
 void nsh_cpu_init(struct nsh_cpu *c, int cpu, unsigned int slot);
 void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c);
-void nsh_slot_users(const struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS]);
+void nsh_slot_users(struct nsh_cpu *c, unsigned int users[NICSCHED_SLOTS]);
 void nsh_set_shared(struct nsh_cpu *c, const unsigned int users[NICSCHED_SLOTS]);
 
 #endif /* NSH_LOGIC_H */

@@ -59,7 +59,12 @@ struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *ctx, int cpu)
 
 /* ---- the scheduler's callbacks (rq lock held, irqs off) ---------------------------------- */
 
-static void nsh_sched_wakeup(struct task_struct *p, u64 now)
+/*
+ * A wakeup may enqueue @p on @cpu's runqueue from another CPU: the calling CPU stages the
+ * request in its own state and its own irq_work submits it (the answer reaches @p wherever it
+ * runs, through the done table of the CPU that staged it).
+ */
+static void nsh_sched_wakeup(struct task_struct *p, int cpu, u64 now)
 {
 	struct nsh_pcpu *pc = this_cpu_ptr(nsh_pcpu);
 
@@ -67,11 +72,12 @@ static void nsh_sched_wakeup(struct task_struct *p, u64 now)
 		irq_work_queue(&pc->submit);
 }
 
-static void nsh_sched_tick(struct task_struct *curr, u64 now)
+/* @cpu is the runqueue's CPU: with NOHZ_FULL's remote tick not the calling one. */
+static void nsh_sched_tick(struct task_struct *curr, int cpu, u64 now)
 {
 	struct nsh_pcpu *pc = this_cpu_ptr(nsh_pcpu);
 
-	if (nsh_on_tick(&nsh_ctx, &pc->c, curr, now))
+	if (nsh_on_tick(&nsh_ctx, &pc->c, cpu, curr, now))
 		irq_work_queue(&pc->submit);
 }
 
@@ -108,6 +114,20 @@ static void nsh_quiesce(void)
 		irq_work_sync(&per_cpu_ptr(nsh_pcpu, cpu)->submit);
 }
 
+static const char *nsh_refusal_text(enum nsh_reason why)
+{
+	switch (why) {
+	case NSH_REASON_MISMATCH:
+		return "policy hash mismatch";
+	case NSH_REASON_STALL:
+		return "a slot still holds a request the card never finished (RESULT BUSY)";
+	case NSH_REASON_RELOAD:
+		return "a weight reload is running";
+	default:
+		return "device not running";
+	}
+}
+
 static int nsh_arm(void)
 {
 	int cpu, ret;
@@ -117,13 +137,13 @@ static int nsh_arm(void)
 	nsh_quiesce();
 	ret = nsh_arm_check(&nsh_ctx);
 	if (ret) {
-		bool mismatch = ret == -EPROTO;
+		enum nsh_reason why = nsh_arm_refusal(ret);
 
 		atomic_set(&nsh_ctx.state, NSH_STATE_STOPPED);
-		atomic_set(&nsh_ctx.reason, mismatch ? NSH_REASON_MISMATCH : NSH_REASON_DEVICE);
+		atomic_set(&nsh_ctx.reason, why);
 		pr_err("not arming: %s (device policy hash 0x%08x, hook built for 0x%08x)\n",
-		       mismatch ? "policy hash mismatch" : "device not running",
-		       nsh_ctx.core->policy_hash, NSH_POLICY_HASH32);
+		       nsh_refusal_text(why), READ_ONCE(nsh_ctx.core->policy_hash),
+		       NSH_POLICY_HASH32);
 		return ret;
 	}
 	for_each_possible_cpu(cpu)
@@ -207,7 +227,9 @@ static int nsh_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "reason %s\n", nsh_reason_name(atomic_read(&nsh_ctx.reason)));
 	seq_printf(m, "policy %s %s\n", NSH_POLICY_NAME, NSH_POLICY_HASH);
 	seq_printf(m, "device nicsched%u hash 0x%08x state %d\n", device,
-		   nsh_ctx.core->policy_hash, nicsched_core_state(nsh_ctx.core));
+		   READ_ONCE(nsh_ctx.core->policy_hash), nicsched_core_state(nsh_ctx.core));
+	seq_printf(m, "policy_gen armed %u device %u\n", nsh_ctx.policy_gen,
+		   nicsched_core_policy_gen(nsh_ctx.core));
 	seq_printf(m, "ttl_ms %u\nstall_timeout_ms %u\nnice_limit %d\n", NSH_DECISION_TTL_MS,
 		   NSH_STALL_TIMEOUT_MS, NSH_NICE_LIMIT);
 	seq_printf(m, "points%s%s\n", NSH_POINT_WAKEUP ? " wakeup" : "",
@@ -248,6 +270,7 @@ static int nsh_counters_show(struct seq_file *m, void *v)
 		seq_printf(m, "fallback_%s %lld\n", nsh_reason_name(k),
 			   atomic64_read(&nsh_ctx.stops[k]));
 	seq_printf(m, "arms %lld\n", atomic64_read(&nsh_ctx.arms));
+	seq_printf(m, "remote_ticks %lld\n", atomic64_read(&nsh_ctx.remote_ticks));
 	kfree(sum);
 	return 0;
 }
@@ -359,7 +382,11 @@ static void nsh_claim_slots(void)
 
 		slot = nicsched_core_claim_any(nsh_ctx.core, cpu);
 		nsh_cpu_init(&pc->c, cpu, slot >= 0 ? slot : nicsched_core_slot_for_cpu(cpu));
-		init_irq_work(&pc->submit, nsh_submit_work);
+		/*
+		 * Hard: the submit shares this CPU's state with the hooks, so it must run on
+		 * this CPU with interrupts off (SCHED_NIC excludes PREEMPT_RT all the same).
+		 */
+		pc->submit = IRQ_WORK_INIT_HARD(nsh_submit_work);
 		nsh_slot_users(&pc->c, users);
 	}
 	for_each_possible_cpu(cpu)
@@ -382,6 +409,12 @@ static int __init nsh_init(void)
 {
 	int ret;
 
+	/* every CPU may share one slot, and each needs a rank of its own in the tags */
+	if (num_possible_cpus() > NSH_MAX_SLOT_USERS) {
+		pr_err("%u possible CPUs: the tags tell at most %u apart\n", num_possible_cpus(),
+		       NSH_MAX_SLOT_USERS);
+		return -EINVAL;
+	}
 	nsh_ctx.core = nicsched_get(device);
 	if (!nsh_ctx.core) {
 		pr_err("no /dev/nicsched%u: load nicsched.ko and bind a card first\n", device);

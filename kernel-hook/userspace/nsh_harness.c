@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nicsched_hook in userspace: the module's own logic (kernel-hook/module/nsh_logic.c) and the
- * driver's own core (driver/core/nicsched_core.c), both unchanged, against the Verilated NIC of
- * the policy (driver/userspace/nicsched_bus.cpp). Tasks are synthetic task_structs; time is a
- * synthetic rq clock; the irq_work and the driver's poller are called where the kernel would run
- * them.
+ * nicsched_hook in userspace: the module's own logic (kernel-hook/module/nsh_logic.c), the
+ * driver's own core (driver/core/nicsched_core.c) and the series' own scheduler side
+ * (kernel/sched/nic.c), all unchanged, against the Verilated NIC of the policy
+ * (driver/userspace/nicsched_bus.cpp). Tasks are synthetic task_structs; time is a synthetic rq
+ * clock. The harness plays the parts of fair.c (it calls sched_nic_wakeup() and sched_nic_tick()
+ * behind sched_nic_enabled()), of the module's glue (sched_nic_ops, arming, the irq_work) and of
+ * the driver's hrtimer poller, where the kernel would run them.
  *
  *   nsh_harness xform      stdin "source raw lo hi" -> stdout the feature (catalogue transform)
  *   nsh_harness features   stdin "<catalogue raw values> <previous delta counters>" -> features
  *   nsh_harness unit       the pure parts: clamping, buckets, tags, the kernel's bounds
- *   nsh_harness e2e [N]    N golden tasks through hook -> irq_work -> NIC -> poller -> hook,
+ *   nsh_harness e2e [N] [--reload DIR]
+ *                          N golden tasks through hook -> irq_work -> NIC -> poller -> hook,
  *                          then expiry, stale, wrong tag, out of range, clamp, lost, mismatch,
- *                          kill switch, stall fallback, all-ones
+ *                          kill switch, stall fallback, wedged card, all-ones; with --reload,
+ *                          a weight reload under the armed hook (DIR: to.words, the weights of
+ *                          another policy of the same shape; back.words, this policy's)
+ *   nsh_harness tick       the tick's vruntime correction against the kernel's own
+ *                          calc_delta_fair() over the runtime that may count: not from before a
+ *                          decision was installed (at a tick or at a wakeup), nor from another
+ *                          CPU's runqueue (migration)
+ *   nsh_harness tags [NR_CPUS]   NR_CPUS CPUs (default 512) on the policy's slots: tags unique
+ *                          among the CPUs sharing a slot, and one CPU's answer never taken
+ *                          for another's
  *   nsh_harness bench [N [fresh]]  N wakeups and N/4 ticks for callgrind (fresh: every
  *                          wakeup is a task without a decision, so each one stages a request)
  *
@@ -24,35 +36,44 @@
 #include <string.h>
 
 #include "nsh_logic.h"
+#include "nsh_sched.h"
 /* after nsh_logic.h: the compat headers include the bus header in the right order */
 #include "nicsched_bus.h"
 
-/* one CPU more than slots: CPU 0 and the last share slot 0, the others own theirs */
-#define NCPU		(NICSCHED_SLOTS + 1)
+/* e2e: one CPU more than slots: CPU 0 and the last share slot 0, the others own theirs */
+#define E2E_CPUS	(NICSCHED_SLOTS + 1)
 #define EXCL		1	/* a CPU with a slot of its own */
 #define SHARED		0	/* a CPU sharing its slot */
 #define TICK_NS		4000000ULL	/* HZ=250 */
+#define FINE_TICK_NS	1000000ULL	/* HZ=1000: ticks finer than the stall timeout */
 #define T0		1000000000ULL
+/*
+ * The driver's request timeout, on its own clock: simulated bus time, which advances only with
+ * bus transactions (a poller pass on one slot takes about 12 ns of it).
+ */
+#define DRIVER_TIMEOUT_NS	20000ULL
+/* poller passes the emulated hrtimer may make in one go before the harness calls it stuck */
+#define POLL_CAP	20000UL
 
 static struct nicsched_core core;
 static struct device harness_dev = { .name = "nsh-harness" };
 static struct nsh_ctx ctx;
-static struct nsh_cpu cpus[NCPU];
+static int ncpu;
+static struct nsh_cpu *cpus;
+static struct rq *rqs;
+static bool *submit_pending;	/* the CPU's irq_work is queued */
+static int this_cpu;		/* the CPU the scheduler callbacks run on */
+static bool registered;		/* sched_nic_register() succeeded */
 static int stop_hook_calls;
-static bool kernel_applies = true;	/* what sched_nic_stop() would turn off */
 static unsigned long hook_reads, hook_writes, submit_reads;
+/* the submit path (the irq_work): doorbells rung, and the writes of each */
+static unsigned long doorbells, doorbell_writes, doorbell_max_writes, refused_writes;
 static int failures;
 static u64 now = T0;
 
 struct nsh_cpu *nsh_cpu_of(struct nsh_ctx *c, int cpu)
 {
-	return (unsigned int)cpu < NCPU ? &cpus[cpu] : NULL;
-}
-
-static void harness_stop_hooks(struct nsh_ctx *c)
-{
-	stop_hook_calls++;
-	kernel_applies = false;
+	return (unsigned int)cpu < (unsigned int)ncpu ? &cpus[cpu] : NULL;
 }
 
 static void expect_ok(bool ok, const char *what)
@@ -71,7 +92,7 @@ static u64 total(enum nsh_counter k)
 	u64 sum = 0;
 	int i;
 
-	for (i = 0; i < NCPU; i++)
+	for (i = 0; i < ncpu; i++)
 		sum += cpus[i].stats.c[k];
 	return sum;
 }
@@ -99,6 +120,7 @@ static void random_task(struct task_struct *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->static_prio = 100 + (int)(rnd() % 40);
+	p->policy = SCHED_NORMAL;
 	p->nvcsw = rnd_bits(10);
 	p->nivcsw = rnd_bits(10);
 	p->wakee_flips = (unsigned int)rnd_bits(9);
@@ -106,62 +128,181 @@ static void random_task(struct task_struct *p)
 	p->se.sum_exec_runtime = rnd_bits(40);
 	p->se.nr_migrations = rnd_bits(8);
 	p->se.avg.util_avg = rnd() % 1025;
+	p->se.vruntime = T0;
+	nsh_set_load_weight(p);
 }
 
-/* ---- the kernel's side, as the patch calls it ------------------------------------------- */
+/* ---- the module's glue, as nsh_module.c does it ----------------------------------------- */
 
+static void harness_sched_wakeup(struct task_struct *p, int cpu, u64 at)
+{
+	if (nsh_on_wakeup(&ctx, &cpus[this_cpu], p, at))
+		submit_pending[this_cpu] = true;
+}
+
+static void harness_sched_tick(struct task_struct *curr, int cpu, u64 at)
+{
+	if (nsh_on_tick(&ctx, &cpus[this_cpu], cpu, curr, at))
+		submit_pending[this_cpu] = true;
+}
+
+static const struct sched_nic_ops harness_ops = {
+	.wakeup = harness_sched_wakeup,
+	.tick = harness_sched_tick,
+	.name = "nsh_harness",
+};
+
+static void harness_stop_hooks(struct nsh_ctx *c)
+{
+	stop_hook_calls++;
+	sched_nic_stop(&harness_ops);
+}
+
+/* nsh_quiesce() + nsh_arm() of the module (process context). Return: nsh_arm_check(). */
+static int arm(void)
+{
+	int i, ret;
+
+	if (registered) {
+		sched_nic_unregister(&harness_ops);
+		registered = false;
+	}
+	nsh_run_deferred();
+	ret = nsh_arm_check(&ctx);
+	if (ret) {
+		atomic_set(&ctx.state, NSH_STATE_STOPPED);
+		atomic_set(&ctx.reason, nsh_arm_refusal(ret));
+		return ret;
+	}
+	for (i = 0; i < ncpu; i++) {
+		nsh_cpu_reset(&ctx, &cpus[i]);
+		submit_pending[i] = false;
+	}
+	atomic_set(&ctx.state, NSH_STATE_ARMED);
+	ret = sched_nic_register(&harness_ops);
+	registered = !ret;
+	atomic_set(&ctx.reason, NSH_REASON_NONE);
+	atomic64_inc(&ctx.arms);
+	return ret;
+}
+
+/* ---- the kernel's side, as fair.c calls it ---------------------------------------------- */
+
+static struct rq *rq_at(int cpu)
+{
+	rqs[cpu].clock = now;
+	return &rqs[cpu];
+}
+
+/* enqueue_entity() of a waking @p on @cpu: place_entity() left se.vruntime, then the hook. */
 static bool hook_wakeup(int cpu, struct task_struct *p)
 {
 	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
-	bool kick = nsh_on_wakeup(&ctx, &cpus[cpu], p, now);
+	struct rq *rq = rq_at(cpu);
 
+	this_cpu = cpu;
+	p->se.cfs_rq = &rq->cfs;
+	if (sched_nic_enabled())
+		sched_nic_wakeup(&rq->cfs, &p->se);
 	hook_reads += nicsched_mmio_reads - r;
 	hook_writes += nicsched_mmio_writes - w;
-	return kick;
+	return submit_pending[cpu];
 }
 
+/* task_tick_fair() on @cpu with @curr running: entity_tick() accounted it, then the hook. */
 static bool hook_tick(int cpu, struct task_struct *curr)
 {
 	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
-	bool kick = nsh_on_tick(&ctx, &cpus[cpu], curr, now);
+	struct rq *rq = rq_at(cpu);
 
+	this_cpu = cpu;
+	curr->se.cfs_rq = &rq->cfs;
+	if (sched_nic_enabled())
+		sched_nic_tick(rq, curr);
 	hook_reads += nicsched_mmio_reads - r;
 	hook_writes += nicsched_mmio_writes - w;
-	return kick;
+	return submit_pending[cpu];
 }
 
+/*
+ * NOHZ_FULL's sched_tick_remote(): @calling CPU runs task_tick_fair() for @rq_cpu's runqueue,
+ * whose CPU has its tick stopped, with @curr running there.
+ */
+static bool hook_tick_remote(int rq_cpu, int calling, struct task_struct *curr)
+{
+	struct rq *rq = rq_at(rq_cpu);
+
+	this_cpu = calling;
+	curr->se.cfs_rq = &rq->cfs;
+	if (sched_nic_enabled())
+		sched_nic_tick(rq, curr);
+	return submit_pending[calling];
+}
+
+/*
+ * set_task_cpu() for @p, which is not running: migrate_task_rq_fair(), then the task is on @cpu's
+ * runqueue.
+ */
+static void kernel_migrate(struct task_struct *p, int cpu)
+{
+	if (sched_nic_enabled())
+		sched_nic_migrate(p);
+	p->se.cfs_rq = &rqs[cpu].cfs;
+	p->se.nr_migrations++;
+}
+
+/* The CPU's irq_work, after the runqueue lock was dropped. */
 static void irq_work(int cpu)
 {
-	unsigned long r = nicsched_mmio_reads;
+	unsigned long r = nicsched_mmio_reads, w = nicsched_mmio_writes;
+	u64 rung = cpus[cpu].stats.c[NSH_C_SUBMITTED];
 
+	submit_pending[cpu] = false;
 	nsh_submit(&ctx, &cpus[cpu], now);
 	submit_reads += nicsched_mmio_reads - r;
+	w = nicsched_mmio_writes - w;
+	if (cpus[cpu].stats.c[NSH_C_SUBMITTED] != rung) {
+		doorbells++;
+		doorbell_writes += w;
+		if (w > doorbell_max_writes)
+			doorbell_max_writes = w;
+	} else {
+		refused_writes += w;
+	}
+	nsh_run_deferred();
 }
 
-/* The driver's poller until nothing is in flight (or the device is gone). */
-static void poller(void)
+/*
+ * The driver's hrtimer: a submit arms it, each expiry makes one nicsched_core_poll() pass, and
+ * it re-arms only while nicsched_core_poll_again() says so. Return: the passes made; POLL_CAP
+ * when it was still armed after that many (it would poll on forever).
+ */
+static unsigned long poller(void)
 {
-	int i;
+	unsigned long passes = 0;
 
-	for (i = 0; i < 1000; i++)
-		if (nicsched_core_poll(&core) <= 0)
-			return;
+	while (atomic_read(&core.poll_armed) && passes < POLL_CAP) {
+		int busy = nicsched_core_poll(&core);
+
+		passes++;
+		if (!nicsched_core_poll_again(&core, busy))
+			break;
+	}
+	return passes;
 }
 
 /* The adjustment CFS would apply to @p now (0 once the provider stopped). */
 static int kernel_adj(struct task_struct *p)
 {
-	return kernel_applies ? sched_nic_decision_adj(&p->nic, now) : 0;
+	if (!sched_nic_enabled() || !nsh_sched_nic_ops())
+		return 0;
+	return sched_nic_decision_adj(&p->nic, now);
 }
 
-static void arm(void)
+/* Has the scheduler stopped calling the provider (sched_nic_stop())? */
+static bool kernel_stopped(void)
 {
-	int i;
-
-	for (i = 0; i < NCPU; i++)
-		nsh_cpu_reset(&ctx, &cpus[i]);
-	atomic_set(&ctx.state, NSH_STATE_ARMED);
-	kernel_applies = true;
+	return !nsh_sched_nic_ops();
 }
 
 /* One request for @p on @cpu: wakeup (stage), irq_work (submit), poller (NIC answers). */
@@ -186,6 +327,44 @@ static void set_word(unsigned int slot, u64 w)
 	atomic64_set(&core.slot[slot].decision, (s64)w);
 }
 
+/* The card answers again: no fault, doorbells enabled, ERROR cleared. */
+static void card_healthy(void)
+{
+	nicsched_bus_set_fault(NICSCHED_BUS_HEALTHY, 0);
+	nicsched_bus_write32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
+	nicsched_bus_write32(NICSCHED_REG_ERROR, ~0U);
+}
+
+static bool hook_armed(void)
+{
+	return atomic_read(&ctx.state) == NSH_STATE_ARMED;
+}
+
+/* The next HZ=1000 tick: ticks fall on multiples of FINE_TICK_NS, whatever happened between. */
+static void next_fine_tick(void)
+{
+	now = (now / FINE_TICK_NS + 1) * FINE_TICK_NS;
+}
+
+/*
+ * HZ=1000 ticks on @cpu_list with @curr running, each followed by the CPU's irq_work and the
+ * driver's poller, until the hook stops or @limit_ns passed.
+ */
+static void tick_until_stop(const int *cpu_list, int n, struct task_struct *curr, u64 limit_ns)
+{
+	u64 start = now;
+	int i;
+
+	while (hook_armed() && now - start < limit_ns) {
+		next_fine_tick();
+		for (i = 0; i < n && hook_armed(); i++) {
+			if (hook_tick(cpu_list[i], curr))
+				irq_work(cpu_list[i]);
+		}
+		poller();
+	}
+}
+
 #define WORD_TAG_SHIFT		8
 #define WORD_TAG_MASK		(0xffffULL << WORD_TAG_SHIFT)
 #define WORD_ACTION_MASK	0xffULL
@@ -194,11 +373,14 @@ static void set_word(unsigned int slot, u64 w)
 
 static void scenario_golden(int n)
 {
+	struct nicsched_counters c0, c1;
 	struct task_struct p;
 	int i, k, cpu, wrong = 0, bad_expiry = 0;
+	u64 answers;
 
+	nicsched_core_counters(&core, &c0);
 	for (i = 0; i < n; i++) {
-		cpu = i % NCPU;
+		cpu = i % ncpu;
 		random_task(&p);
 		now += 50000;
 		if (!request(cpu, &p)) {
@@ -218,7 +400,20 @@ static void scenario_golden(int n)
 		if (kernel_adj(&p) != nsh_clamp_nice(nsh_actions[p.nic.action].nice))
 			wrong++;
 	}
+	nicsched_core_counters(&core, &c1);
+	answers = c1.completed - c0.completed;
 	print_value("golden_tasks", n);
+	/*
+	 * The driver's poller on a healthy card (milli-reads per answer). A RESULT read takes at
+	 * least two clock cycles (address, then data), so an answer NICSCHED_LATENCY cycles after
+	 * its doorbell needs at most LATENCY / 2 + 1 of them, and nothing else is read.
+	 */
+	print_value("poll_reads_per_answer_x1000",
+		    answers ? (long long)((c1.poll_reads - c0.poll_reads) * 1000 / answers) : -1);
+	print_value("poll_reads_per_answer_bound", NICSCHED_LATENCY / 2 + 1);
+	expect_ok(answers == (u64)n &&
+		  c1.poll_reads - c0.poll_reads <= (NICSCHED_LATENCY / 2 + 1) * answers,
+		  "poller: at most LATENCY / 2 + 1 RESULT reads per answer on a healthy card");
 	expect_ok(wrong == 0,
 		  "every golden task got a decision, applied as its action's bounded nice");
 	expect_ok(bad_expiry == 0,
@@ -387,6 +582,62 @@ static void scenario_deltas(void)
 	print_value("delta_first_wait", first[0]);
 }
 
+/* A task with an unexpired decision that moves it (adjustment not 0), or -1 after 200 tries. */
+static int task_with_adjustment(struct task_struct *p)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		random_task(p);
+		now += TICK_NS;
+		request(EXCL, p);
+		now += 1000;
+		hook_wakeup(EXCL, p);
+		if (kernel_adj(p))
+			return kernel_adj(p);
+	}
+	return -1;
+}
+
+/*
+ * The provider unregisters and registers again (here: a manual re-arm) while a task holds an
+ * unexpired decision of the first registration and another task's answer waits in the done
+ * table. The new registration must start from nothing: CFS applies neither.
+ */
+static void scenario_provider_change(void)
+{
+	struct task_struct p, r, other;
+	u64 v, installed0;
+	int adj;
+
+	card_healthy();
+	arm();
+	adj = task_with_adjustment(&p);
+	print_value("provider_change_adj", adj);
+	random_task(&r);
+	random_task(&other);
+	now += 1000;
+	request(EXCL, &r);
+	now += 1000;
+	hook_tick(EXCL, &other);	/* harvests r's answer into the done table */
+	expect_ok(adj != -1 && kernel_adj(&p) && nsh_task(&r)->req_id,
+		  "provider change: one task holds a decision, another's answer waits");
+	expect_ok(!arm(), "provider change: unregistered and registered again");
+	now += 1000;
+	v = p.se.vruntime;
+	hook_wakeup(EXCL, &p);
+	print_value("provider_change_vruntime_moved_ns", (long long)(p.se.vruntime - v));
+	expect_ok(p.se.vruntime == v && !kernel_adj(&p),
+		  "provider change: the previous registration's decision is not applied");
+	installed0 = total(NSH_C_INSTALLED);
+	v = r.se.vruntime;
+	hook_wakeup(EXCL, &r);
+	expect_ok(total(NSH_C_INSTALLED) == installed0 && r.se.vruntime == v && !kernel_adj(&r),
+		  "provider change: an answer the previous registration asked for is not installed");
+	irq_work(EXCL);
+	poller();
+}
+
 static void scenario_mismatch(void)
 {
 	u32 hash = core.policy_hash;
@@ -405,7 +656,7 @@ static void scenario_kill(void)
 
 	expect_ok(nsh_stop(&ctx, NSH_REASON_KILL), "kill switch stops an armed hook");
 	expect_ok(!nsh_stop(&ctx, NSH_REASON_KILL), "a second stop does nothing");
-	expect_ok(!kernel_applies && stop_hook_calls == 1, "the scheduler hooks went out once");
+	expect_ok(kernel_stopped() && stop_hook_calls == 1, "the scheduler hooks went out once");
 	random_task(&p);
 	staged0 = total(NSH_C_STAGED);
 	now += TICK_NS;
@@ -415,39 +666,38 @@ static void scenario_kill(void)
 	expect_ok(request(EXCL, &p), "re-armed on request: requests flow again");
 }
 
+/*
+ * The NIC refuses doorbells (CONTROL.ENABLE = 0): the request is never answered. With HZ=1000
+ * ticks and a doorbell a third of a tick off the grid, the stop must come at the first tick at
+ * or after the stall timeout: not before (a watchdog too eager), nor a tick later.
+ */
 static void scenario_stall(void)
 {
+	const int list[] = { EXCL };
 	struct task_struct p, q;
-	u64 submitted, deadline, t;
-	int ticks = 0, calls = stop_hook_calls;
+	u64 submitted, t;
+	int calls = stop_hook_calls;
 
-	/* the NIC stops answering: doorbells are refused while CONTROL.ENABLE = 0 */
 	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);
 	expect_ok(!cpus[EXCL].shared, "stall on a CPU that owns its slot");
 	random_task(&p);
 	random_task(&q);
-	now += TICK_NS;
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;
 	hook_wakeup(EXCL, &p);
 	irq_work(EXCL);
 	submitted = now;
-	deadline = submitted + NSH_STALL_NS;
 	expect_ok(cpus[EXCL].busy, "request in flight on a silent NIC");
-	for (t = submitted + TICK_NS; t < submitted + 10 * TICK_NS; t += TICK_NS) {
-		now = t;
-		poller();
-		hook_tick(EXCL, &q);
-		ticks++;
-		if (atomic_read(&ctx.state) != NSH_STATE_ARMED)
-			break;
-	}
+	tick_until_stop(list, 1, &q, 10 * NSH_STALL_NS);
 	print_value("stall_detected_after_ns", (long long)(now - submitted));
 	print_value("stall_timeout_ns", (long long)NSH_STALL_NS);
+	print_value("stall_tick_ns", (long long)FINE_TICK_NS);
 	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED &&
 		  atomic_read(&ctx.reason) == NSH_REASON_STALL,
 		  "a stalled NIC stops the hook (stall)");
-	expect_ok(now >= deadline && now < deadline + TICK_NS,
-		  "stopped within one tick of the timeout");
-	expect_ok(stop_hook_calls == calls + 1 && !kernel_applies,
+	expect_ok(now - submitted >= NSH_STALL_NS && now - submitted < NSH_STALL_NS + FINE_TICK_NS,
+		  "stopped at the first HZ=1000 tick at or after the timeout");
+	expect_ok(stop_hook_calls == calls + 1 && kernel_stopped(),
 		  "scheduler back to stock CFS, once");
 	expect_ok(atomic64_read(&ctx.stops[NSH_REASON_STALL]) == 1, "fallback counted");
 	for (t = 0; t < 100; t++) {
@@ -459,27 +709,34 @@ static void scenario_stall(void)
 }
 
 /*
- * CPU SHARED's slot is shared: an unanswered request is a miss (another CPU's answer may have
- * replaced its own in the decision word), a stall only after NSH_SHARED_MISSES in a row.
+ * CPU SHARED's slot is shared with the last CPU: the last CPU's answer replaces SHARED's in the
+ * decision word before SHARED looks. SHARED sees its answer came and went (missed, counted) and
+ * goes on at once; nothing waits for the stall timeout and nothing stops.
  */
 static void scenario_shared_miss(void)
 {
-	struct task_struct p, q;
-	u64 missed0 = total(NSH_C_MISSED);
+	const int list[] = { SHARED, ncpu - 1 };
+	struct task_struct p, p2, q;
+	u64 missed0 = total(NSH_C_MISSED), start;
 
-	expect_ok(cpus[SHARED].shared && cpus[NCPU - 1].shared && !cpus[EXCL].shared,
+	expect_ok(cpus[SHARED].shared && cpus[ncpu - 1].shared && !cpus[EXCL].shared,
 		  "CPUs mapped to one slot are marked shared, the others not");
-	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);	/* the NIC stops answering */
 	random_task(&p);
+	random_task(&p2);
 	random_task(&q);
 	now += TICK_NS;
-	hook_wakeup(SHARED, &p);
-	irq_work(SHARED);
-	expect_ok(cpus[SHARED].busy, "shared slot: request in flight");
-	now += NSH_STALL_NS;
+	request(SHARED, &p);		/* answered: the word shows SHARED's answer */
+	now += 1000;
+	request(ncpu - 1, &p2);		/* answered: the word shows the other CPU's */
+	expect_ok(cpus[SHARED].busy, "shared slot: SHARED has not looked yet");
+	now += 1000;
 	hook_tick(SHARED, &q);
-	expect_ok(total(NSH_C_MISSED) == missed0 + 1 && atomic_read(&ctx.state) == NSH_STATE_ARMED,
-		  "shared slot: one unanswered request is a miss, counted, not a stall");
+	expect_ok(total(NSH_C_MISSED) == missed0 + 1 && !cpus[SHARED].busy,
+		  "shared slot: an answer replaced before its CPU looked is a miss, seen at once");
+	start = now;
+	tick_until_stop(list, 2, &q, 3 * NSH_STALL_NS);
+	expect_ok(hook_armed() && now - start >= 3 * NSH_STALL_NS,
+		  "shared slot: misses are not a stall");
 }
 
 static void scenario_all_ones(void)
@@ -491,22 +748,328 @@ static void scenario_all_ones(void)
 		  "re-armed on request after the stall");
 	random_task(&p);
 	nicsched_bus_remove_after(0);	/* the link drops: reads return all ones */
-	poller();			/* reads RESULT of the slots still in flight */
+	now += 1000;
+	request(EXCL, &p);		/* the poller reads RESULT of the request: all ones */
 	expect_ok(nicsched_core_state(&core) == NICSCHED_CORE_REMOVED, "driver saw all-ones reads");
 	now += 1000;
 	hook_wakeup(EXCL, &p);
 	expect_ok(atomic_read(&ctx.state) == NSH_STATE_STOPPED &&
 		  atomic_read(&ctx.reason) == NSH_REASON_DEVICE,
 		  "all-ones reads stop the hook (device)");
-	expect_ok(!kernel_applies, "scheduler back to stock CFS");
+	expect_ok(kernel_stopped(), "scheduler back to stock CFS");
 }
 
-static int probe(void)
+/* ---- a wedged card: RESULT reads BUSY forever ------------------------------------------ */
+
+/*
+ * After a stop nothing submits: the driver's poller must not read on. Runs 20 more ticks' worth
+ * of poller expiries and prints what it read.
+ */
+static void poller_after_stop(const char *name)
 {
-	struct nicsched_core_cfg cfg = { .timeout_ns = NSH_STALL_NS };
+	struct nicsched_bus_stats st0, st1;
+	unsigned long passes = 0;
+	char what[96];
+	int i;
+
+	passes += poller();	/* what was still in flight at the stop */
+	nicsched_bus_get_stats(&st0);
+	for (i = 0; i < 20; i++) {
+		now += FINE_TICK_NS;
+		passes += poller();
+	}
+	nicsched_bus_get_stats(&st1);
+	snprintf(what, sizeof(what), "%s_poller_reads_after_stop", name);
+	print_value(what, (long long)(st1.reads - st0.reads));
+	snprintf(what, sizeof(what), "%s_poller_armed_after_stop", name);
+	print_value(what, atomic_read(&core.poll_armed));
+	expect_ok(passes < POLL_CAP && st1.reads == st0.reads && !atomic_read(&core.poll_armed),
+		  "wedged card: after the stop the driver's poller stops (0 register reads)");
+}
+
+/* A CPU that owns its slot: the hook stops at the first tick at or after the stall timeout. */
+static void scenario_wedged_owned(void)
+{
+	const int list[] = { EXCL };
+	struct task_struct p, q;
+	u64 doorbell, after;
+
+	card_healthy();
+	arm();
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	random_task(&p);
+	random_task(&q);
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;	/* the doorbell falls between two ticks */
+	hook_wakeup(EXCL, &p);
+	irq_work(EXCL);
+	doorbell = now;
+	expect_ok(cpus[EXCL].busy, "wedged card, owned slot: request in flight");
+	tick_until_stop(list, 1, &q, 10 * NSH_STALL_NS);
+	after = now - doorbell;
+	print_value("wedged_owned_stop_after_ns", (long long)after);
+	expect_ok(!hook_armed() && atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "wedged card, owned slot: the hook stops (stall)");
+	expect_ok(after >= NSH_STALL_NS && after < NSH_STALL_NS + FINE_TICK_NS,
+		  "wedged card, owned slot: stopped at the first tick after the stall timeout");
+	poller_after_stop("wedged_owned");
+}
+
+/*
+ * Two CPUs share slot 0: the first request is in flight, the other CPU's submit finds the slot
+ * busy. The hook stops at the first tick at or after the stall timeout of the first doorbell.
+ */
+static void scenario_wedged_shared(void)
+{
+	const int list[] = { SHARED, ncpu - 1 };
+	struct task_struct p, p2, q;
+	u64 doorbell, after;
+
+	card_healthy();
+	arm();
+	expect_ok(cpus[SHARED].slot == cpus[ncpu - 1].slot && cpus[SHARED].shared,
+		  "wedged card, shared slot: two CPUs on slot 0");
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	random_task(&p);
+	random_task(&p2);
+	random_task(&q);
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;
+	hook_wakeup(SHARED, &p);
+	irq_work(SHARED);
+	doorbell = now;
+	now += FINE_TICK_NS / 3;
+	hook_wakeup(ncpu - 1, &p2);
+	irq_work(ncpu - 1);
+	expect_ok(cpus[SHARED].busy && !cpus[ncpu - 1].busy && cpus[ncpu - 1].staged,
+		  "wedged card, shared slot: one request in flight, the other CPU's waits");
+	tick_until_stop(list, 2, &q, 10 * NSH_STALL_NS);
+	after = now - doorbell;
+	print_value("wedged_shared_stop_after_ns", (long long)after);
+	expect_ok(!hook_armed() && atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "wedged card, shared slot: the hook stops (stall)");
+	expect_ok(after >= NSH_STALL_NS && after < NSH_STALL_NS + FINE_TICK_NS,
+		  "wedged card, shared slot: stopped at the first tick after the stall timeout");
+	poller_after_stop("wedged_shared");
+}
+
+/* Re-arming by hand on a card that is still wedged: refused, or stopped again in time. */
+static void scenario_wedged_rearm(void)
+{
+	const int list[] = { EXCL };
+	struct task_struct p, q;
+	u64 start;
+	int ret;
+
+	random_task(&p);
+	random_task(&q);
+	start = now;
+	ret = arm();
+	print_value("wedged_rearm", ret);
+	expect_ok(ret == -EBUSY && atomic_read(&ctx.reason) == NSH_REASON_STALL,
+		  "wedged card: a manual re-arm is refused while a slot still reads BUSY (stall)");
+	if (hook_armed()) {
+		now += FINE_TICK_NS / 3;
+		hook_wakeup(EXCL, &p);
+		irq_work(EXCL);
+		tick_until_stop(list, 1, &q, 10 * NSH_STALL_NS);
+	}
+	print_value("wedged_rearm_stopped_after_ns", (long long)(now - start));
+	expect_ok(!hook_armed() && now - start < NSH_STALL_NS + FINE_TICK_NS,
+		  "wedged card: a manual re-arm is refused or stops again within the stall timeout");
+	card_healthy();
+}
+
+/*
+ * NOHZ_FULL: CPU EXCL runs one task with its tick stopped; a housekeeping CPU runs its tick
+ * remotely once in a while. EXCL's request is in flight on a wedged card: the remote tick must
+ * watch EXCL's state and stop the hook, and must leave the housekeeping CPU's own state alone.
+ */
+static void scenario_remote_tick(void)
+{
+	const int here = 2;	/* the housekeeping CPU, with a slot of its own */
+	struct task_struct p, q, h;
+	struct nsh_stats before;
+	u64 doorbell, after;
+	u32 id;
+
+	card_healthy();
+	arm();
+	random_task(&h);
+	random_task(&p);
+	random_task(&q);
+	now += TICK_NS;
+	hook_wakeup(here, &h);		/* its own request, staged; its irq_work not yet run */
+	id = cpus[here].staged_id;
+	before = cpus[here].stats;
+	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
+	next_fine_tick();
+	now += FINE_TICK_NS / 3;
+	hook_wakeup(EXCL, &p);
+	irq_work(EXCL);
+	doorbell = now;
+	while (hook_armed() && now - doorbell < 10 * NSH_STALL_NS) {
+		next_fine_tick();
+		hook_tick_remote(EXCL, here, &q);
+		poller();
+	}
+	after = now - doorbell;
+	print_value("remote_tick_stop_after_ns", (long long)after);
+	expect_ok(!hook_armed() && atomic_read(&ctx.reason) == NSH_REASON_STALL &&
+		  after >= NSH_STALL_NS && after < NSH_STALL_NS + FINE_TICK_NS,
+		  "remote tick: the rq's CPU's stalled request stops the hook in time");
+	expect_ok(cpus[here].staged && cpus[here].staged_id == id &&
+		  !memcmp(&before, &cpus[here].stats, sizeof(before)),
+		  "remote tick: the calling CPU's own staging and counters are left alone");
+	print_value("remote_ticks", (long long)atomic64_read(&ctx.remote_ticks));
+	submit_pending[here] = false;
+	card_healthy();
+}
+
+/* ---- a weight reload under the armed hook --------------------------------------------- */
+
+#define RELOAD_TASKS	50
+
+struct words_file {
+	struct nicsched_weights w;
+	u32 *buf;
+};
+
+/* A .words file: policy hash, shape hash, count, then count words. Return: 0 or -1. */
+static int load_words(const char *dir, const char *name, struct words_file *f)
+{
+	unsigned long long v[3], word;
+	char path[512];
+	unsigned int i;
+	FILE *in;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	in = fopen(path, "r");
+	if (!in)
+		goto bad;
+	if (fscanf(in, "%lli %lli %lli", &v[0], &v[1], &v[2]) != 3 || !v[2] || v[2] > 65536)
+		goto bad;
+	f->buf = calloc(v[2], sizeof(u32));
+	if (!f->buf)
+		goto bad;
+	for (i = 0; i < v[2]; i++) {
+		if (fscanf(in, "%lli", &word) != 1 || word > 0xffffffffULL)
+			goto bad;
+		f->buf[i] = (u32)word;
+	}
+	fclose(in);
+	f->w.policy_hash = (u32)v[0];
+	f->w.shape_hash = (u32)v[1];
+	f->w.count = (u32)v[2];
+	f->w.words = f->buf;
+	return 0;
+bad:
+	fprintf(stderr, "bad words file %s\n", path);
+	if (in)
+		fclose(in);
+	free(f->buf);
+	f->buf = NULL;
+	return -1;
+}
+
+/* @n golden requests, each printed as a "golden" line. Return: decisions installed. */
+static int golden_requests(int n)
+{
+	struct task_struct p;
+	int i, k, installed = 0;
+
+	for (i = 0; i < n; i++) {
+		random_task(&p);
+		now += 50000;
+		if (!request(EXCL, &p))
+			continue;
+		now += 1000;
+		hook_wakeup(EXCL, &p);
+		if (!p.nic.expires)
+			continue;
+		installed++;
+		printf("golden");
+		for (k = 0; k < NSH_INPUTS; k++)
+			printf(" %d", NSH_IN_SIGNED ? (int)(s32)cpus[EXCL].features[k] :
+			       (int)cpus[EXCL].features[k]);
+		printf(" %u\n", p.nic.action);
+	}
+	return installed;
+}
+
+/*
+ * The card's weights are reloaded with another policy of the same hardware shape while the hook
+ * is armed: from then on the card computes the other policy's answers, which the hook must not
+ * map through its own action table. Then back to this policy: the hook may arm again.
+ */
+static void scenario_reload(const char *dir)
+{
+	struct words_file to, back;
+	struct task_struct p;
+	u64 installed0;
+	int ret, got;
+
+	if (load_words(dir, "to.words", &to) || load_words(dir, "back.words", &back)) {
+		expect_ok(false, "reload: the .words files load");
+		return;
+	}
+	card_healthy();
+	expect_ok(!arm() && golden_requests(5) == 5, "reload: armed, decisions flow");
+	ret = nicsched_core_reload(&core, &to.w);
+	expect_ok(!ret && core.policy_hash == to.w.policy_hash,
+		  "reload: the card now runs another policy of the same shape");
+	installed0 = total(NSH_C_INSTALLED);
+	got = golden_requests(RELOAD_TASKS);
+	print_value("reload_installed_after", got);
+	expect_ok(!got && total(NSH_C_INSTALLED) == installed0,
+		  "reload: no decision of the other policy is installed");
+	expect_ok(!hook_armed() && kernel_stopped() &&
+		  atomic_read(&ctx.reason) == NSH_REASON_RELOAD,
+		  "reload: the armed hook stopped (reload), the scheduler is back to stock CFS");
+	random_task(&p);
+	expect_ok(arm() == -EPROTO && !hook_armed(),
+		  "reload: arming on the other policy is refused (mismatch)");
+	ret = nicsched_core_reload(&core, &back.w);
+	expect_ok(!ret && core.policy_hash == NSH_POLICY_HASH32,
+		  "reload: the card runs this hook's policy again");
+	expect_ok(!arm() && hook_armed(), "reload: arming on this hook's policy again is accepted");
+	got = golden_requests(RELOAD_TASKS);
+	print_value("reload_back_installed", got);
+	expect_ok(got == RELOAD_TASKS, "reload: decisions flow again after reloading this policy");
+
+	/* a reload running (the driver's generation odd, before its first register write) */
+	atomic_inc(&core.policy_gen);
+	installed0 = total(NSH_C_INSTALLED);
+	expect_ok(!golden_requests(1) && total(NSH_C_INSTALLED) == installed0 && !hook_armed() &&
+		  atomic_read(&ctx.reason) == NSH_REASON_RELOAD,
+		  "reload running: the hook stops (reload) before it installs anything");
+	expect_ok(arm() == -EAGAIN && atomic_read(&ctx.reason) == NSH_REASON_RELOAD,
+		  "reload running: arming waits (refused, reload)");
+	atomic_inc(&core.policy_gen);
+	expect_ok(!arm() && hook_armed(), "reload done, same policy: arming accepted");
+	free(to.buf);
+	free(back.buf);
+}
+
+/* Bring up the driver core on the NIC, then @n CPUs as nsh_claim_slots() does, and arm. */
+static int probe(int n)
+{
+	struct nicsched_core_cfg cfg = { .timeout_ns = DRIVER_TIMEOUT_NS };
 	unsigned int users[NICSCHED_SLOTS] = { 0 };
 	int i, ret;
 
+	ncpu = n;
+	cpus = calloc((size_t)n, sizeof(*cpus));
+	rqs = calloc((size_t)n, sizeof(*rqs));
+	submit_pending = calloc((size_t)n, sizeof(*submit_pending));
+	if (!cpus || !rqs || !submit_pending)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rqs[i].cpu = i;
+		rqs[i].cfs.rq = &rqs[i];
+		rqs[i].cfs.min_vruntime = T0;
+	}
 	nicsched_bus_open();
 	ret = nicsched_core_init(&core, &harness_dev, (void __iomem *)NICSCHED_BUS_BASE,
 				 NICSCHED_BUS_SIZE, &cfg);
@@ -515,23 +1078,22 @@ static int probe(void)
 		return ret;
 	ctx.core = &core;
 	ctx.stop_hooks = harness_stop_hooks;
-	for (i = 0; i < NCPU; i++) {
+	for (i = 0; i < n; i++) {
 		int slot = nicsched_core_claim_any(&core, i);
 
 		nsh_cpu_init(&cpus[i], i, slot >= 0 ? slot : nicsched_core_slot_for_cpu(i));
 	}
-	for (i = 0; i < NCPU; i++)
+	for (i = 0; i < n; i++)
 		nsh_slot_users(&cpus[i], users);
-	for (i = 0; i < NCPU; i++)
+	for (i = 0; i < n; i++)
 		nsh_set_shared(&cpus[i], users);
 	expect_ok(nsh_arm_check(&ctx) == 0, "policy hash of the NIC matches the hook's");
-	arm();
-	return 0;
+	return arm();
 }
 
-static int run_e2e(int n)
+static int run_e2e(int n, const char *reload_dir)
 {
-	if (probe())
+	if (probe(E2E_CPUS))
 		return 1;
 	scenario_golden(n);
 	scenario_expiry();
@@ -541,16 +1103,254 @@ static int run_e2e(int n)
 	scenario_out_of_range();
 	scenario_clamp();
 	scenario_deltas();
+	scenario_provider_change();
 	scenario_mismatch();
 	scenario_kill();
 	scenario_shared_miss();
 	scenario_stall();
+	scenario_wedged_owned();
+	scenario_wedged_shared();
+	scenario_wedged_rearm();
+	scenario_remote_tick();
+	if (reload_dir)
+		scenario_reload(reload_dir);
 	scenario_all_ones();
 	print_value("hook_mmio_reads", (long long)hook_reads);
 	print_value("hook_mmio_writes", (long long)hook_writes);
 	print_value("submit_mmio_reads", (long long)submit_reads);
+	print_value("submit_doorbells", (long long)doorbells);
+	print_value("submit_max_writes", (long long)doorbell_max_writes);
+	print_value("submit_writes_per_doorbell_x1000",
+		    doorbells ? (long long)(doorbell_writes * 1000 / doorbells) : -1);
+	print_value("submit_refused_writes", (long long)refused_writes);
 	expect_ok(hook_reads == 0 && hook_writes == 0, "no MMIO at all in the scheduler hooks");
 	expect_ok(submit_reads == 0, "no MMIO read on the submit path");
+	expect_ok(doorbells && doorbell_max_writes <= NICSCHED_PACKED_WORDS + 1 &&
+		  doorbell_writes >= doorbells && !refused_writes,
+		  "submit path: each doorbell 1 to PACKED_WORDS + 1 posted writes, a refused submit none");
+	return 0;
+}
+
+/* ---- the tick's correction against the kernel's calc_delta_fair() ------------------------ */
+
+/*
+ * What the kernel's own arithmetic says the tick window should hold: the runtime since it began
+ * (the previous tick, a decision installed, a migration), as calc_delta_fair() turns each
+ * update_curr() piece into vruntime at the task's weight and at the decision's.
+ */
+struct tick_window {
+	struct task_struct eff;	/* a task at the adjusted nice level: its weight */
+	u64 at_cur;
+	u64 at_eff;
+	int pieces;
+};
+
+static void window_restart(struct tick_window *w)
+{
+	w->at_cur = 0;
+	w->at_eff = 0;
+	w->pieces = 0;
+}
+
+/* update_curr(): @p ran @delta ns more on its CPU; CFS advanced its vruntime. */
+static void run_piece(struct task_struct *p, struct tick_window *w, u64 delta)
+{
+	u64 v = nsh_calc_delta_fair(delta, &p->se);
+
+	p->se.sum_exec_runtime += delta;
+	p->se.vruntime += v;
+	w->at_cur += v;
+	w->at_eff += nsh_calc_delta_fair(delta, &w->eff.se);
+	w->pieces++;
+	now += delta;
+}
+
+/* 1 ms of runtime in three update_curr() pieces. */
+static void run_ms(struct task_struct *p, struct tick_window *w)
+{
+	run_piece(p, w, 300000);
+	run_piece(p, w, 300000);
+	run_piece(p, w, 400000);
+}
+
+/*
+ * The tick on @cpu with @p running: the correction it makes must be what running the window at
+ * the adjusted level gives minus what CFS gave (@applies), or nothing, within one ns per piece
+ * (each calc_delta_fair() floors). The window restarts.
+ */
+static void check_tick(int cpu, struct task_struct *p, struct tick_window *w, bool applies,
+		       const char *what)
+{
+	s64 want = applies ? (s64)(w->at_eff - w->at_cur) : 0;
+	u64 v = p->se.vruntime;
+	s64 got, off;
+	char name[96];
+
+	if (hook_tick(cpu, p))
+		irq_work(cpu);
+	got = (s64)(p->se.vruntime - v);
+	off = got - want;
+	snprintf(name, sizeof(name), "tick_%s_ns", what);
+	print_value(name, got);
+	snprintf(name, sizeof(name), "tick_%s_kernel_ns", what);
+	print_value(name, want);
+	printf("check %s tick window, %s: correction %lld ns, calc_delta_fair says %lld\n",
+	       off >= -w->pieces && off <= w->pieces ? "ok" : "FAIL", what, (long long)got,
+	       (long long)want);
+	failures += off < -w->pieces || off > w->pieces;
+	window_restart(w);
+}
+
+/* Ask for @p at a tick on @cpu and make the NIC's answer action @action. */
+static void answer_with(int cpu, struct task_struct *p, struct tick_window *w, unsigned int action)
+{
+	unsigned int slot = cpus[cpu].slot;
+
+	expect_ok(nsh_task(p)->req_id == 0, "tick window: no request pending yet");
+	check_tick(cpu, p, w, false, "before_any_decision");
+	poller();
+	set_word(slot, (word(slot) & ~WORD_ACTION_MASK) | action);
+	expect_ok(nsh_task(p)->req_id != 0, "tick window: the tick asked for the task");
+}
+
+#define TICK_PRIO	123
+
+static int run_tick(void)
+{
+	const int other = 2;
+	struct task_struct p, p2;
+	struct tick_window w;
+	unsigned int k, action = 0;
+	int eff;
+
+	if (probe(E2E_CPUS))
+		return 1;
+	for (k = 0; k < NSH_ACTIONS; k++)
+		if (nsh_clamp_nice(nsh_actions[k].nice) < nsh_clamp_nice(nsh_actions[action].nice))
+			action = k;
+	/* tasks at nice 3: calc_delta_fair() rounds at both weights */
+	eff = TICK_PRIO + nsh_clamp_nice(nsh_actions[action].nice);
+	print_value("tick_action_nice", nsh_clamp_nice(nsh_actions[action].nice));
+	memset(&w, 0, sizeof(w));
+	w.eff.static_prio = eff;
+	nsh_set_load_weight(&w.eff);
+
+	/* a decision installed at a tick counts from that tick on */
+	random_task(&p);
+	p.static_prio = TICK_PRIO;
+	nsh_set_load_weight(&p);
+	run_ms(&p, &w);
+	answer_with(EXCL, &p, &w, action);
+	run_ms(&p, &w);
+	check_tick(EXCL, &p, &w, false, "install");
+	expect_ok(p.nic.expires && p.nic.action == action,
+		  "tick window: the decision is installed");
+	run_ms(&p, &w);
+	check_tick(EXCL, &p, &w, true, "after_install");
+
+	/* a migration: what ran on the other runqueue does not count on this one */
+	run_piece(&p, &w, 400000);
+	kernel_migrate(&p, other);
+	window_restart(&w);
+	run_ms(&p, &w);
+	check_tick(other, &p, &w, true, "after_migration");
+
+	/* a decision installed at a wakeup counts from that wakeup on */
+	random_task(&p2);
+	p2.static_prio = TICK_PRIO;
+	nsh_set_load_weight(&p2);
+	run_ms(&p2, &w);
+	answer_with(EXCL, &p2, &w, action);
+	run_piece(&p2, &w, 500000);	/* runs on, then sleeps */
+	now += TICK_NS;
+	hook_wakeup(EXCL, &p2);
+	expect_ok(p2.nic.expires && p2.nic.action == action,
+		  "tick window: the decision is installed at the wakeup");
+	window_restart(&w);
+	run_ms(&p2, &w);
+	check_tick(EXCL, &p2, &w, true, "after_wakeup_install");
+	return 0;
+}
+
+/* ---- tags with many CPUs ----------------------------------------------------------------- */
+
+#define TAG_IDS		1024	/* consecutive request ids checked per CPU */
+
+/* The wire tag CPU @i gives request @id. */
+static u16 tag_of(int i, u32 id)
+{
+	return nsh_tag(&cpus[i], id);
+}
+
+/* Every tag of every CPU on @slot over TAG_IDS ids: is any produced by two CPUs? */
+static int slot_tag_clashes(unsigned int slot)
+{
+	static int owner[65536];
+	int i, clashes = 0;
+	u32 id;
+
+	for (i = 0; i < 65536; i++)
+		owner[i] = -1;
+	for (i = 0; i < ncpu; i++) {
+		if (cpus[i].slot != slot)
+			continue;
+		for (id = 1; id <= TAG_IDS; id++) {
+			u16 t = tag_of(i, id);
+
+			clashes += owner[t] >= 0 && owner[t] != i;
+			owner[t] = i;
+		}
+	}
+	return clashes;
+}
+
+/*
+ * CPUs @a and @b share a slot and stage the same request id. @a's answer comes, then a third
+ * CPU's, then @b's; only then does @a look. @b's answer must not pass for @a's.
+ */
+static void tags_cross_answer(int a, int b, int c)
+{
+	struct task_struct pa, pb, pc, q;
+	u64 installed0;
+
+	random_task(&pa);
+	random_task(&pb);
+	random_task(&pc);
+	random_task(&q);
+	cpus[b].next_id = cpus[a].next_id;
+	now += TICK_NS;
+	request(a, &pa);
+	now += 1000;
+	request(c, &pc);
+	now += 1000;
+	request(b, &pb);
+	print_value("tags_same_wire_tag", cpus[a].busy_tag == cpus[b].busy_tag);
+	installed0 = total(NSH_C_INSTALLED);
+	now += 1000;
+	hook_tick(a, &q);
+	hook_wakeup(a, &pa);
+	expect_ok(total(NSH_C_INSTALLED) == installed0 && !pa.nic.expires,
+		  "tags: another CPU's answer on the shared slot is not installed as this CPU's");
+}
+
+static int run_tags(int n)
+{
+	unsigned int slot;
+	int clashes = 0, a, b;
+
+	if (probe(n))
+		return 1;
+	for (slot = 0; slot < NICSCHED_SLOTS; slot++)
+		clashes += slot_tag_clashes(slot);
+	print_value("tags_cpus", n);
+	print_value("tags_clashes", clashes);
+	expect_ok(!clashes, "tags: unique among the CPUs that share a slot");
+	/* CPU 1 owns slot 1; the default mapping sends 257 (and 5) there too */
+	a = 1;
+	b = 1 + 256 < n ? 1 + 256 : n - 1;
+	expect_ok(cpus[a].slot == cpus[b].slot && cpus[a].slot == cpus[a + NICSCHED_SLOTS].slot,
+		  "tags: CPUs 1, 5 and 257 share a slot");
+	tags_cross_answer(a, b, a + NICSCHED_SLOTS);
 	return 0;
 }
 
@@ -558,7 +1358,19 @@ static int run_e2e(int n)
 
 static void unit_clamp_and_buckets(void)
 {
+	unsigned int users[NICSCHED_SLOTS] = { 0 }, alone[NICSCHED_SLOTS] = { 0 };
+	struct nsh_cpu a, b, solo;
 	int n, bad = 0;
+
+	nsh_cpu_init(&a, 3, 0);
+	nsh_cpu_init(&b, 7, 0);
+	nsh_cpu_init(&solo, 1, 0);
+	nsh_slot_users(&a, users);
+	nsh_slot_users(&b, users);
+	nsh_slot_users(&solo, alone);
+	nsh_set_shared(&a, users);
+	nsh_set_shared(&b, users);
+	nsh_set_shared(&solo, alone);
 
 	for (n = -19; n <= 19; n++) {
 		int c = nsh_clamp_nice(n);
@@ -571,9 +1383,11 @@ static void unit_clamp_and_buckets(void)
 		  nsh_hist_bucket(1024) == 1 && nsh_hist_bucket(2047) == 1 &&
 		  nsh_hist_bucket(~0ULL) == NSH_HIST_BUCKETS - 1,
 		  "histogram buckets are log2 of ns / 1024, the last open");
-	expect_ok(nsh_tag(3, 0x1234) == 0x0334 && nsh_tag(3, 0x1235) != nsh_tag(3, 0x1234) &&
-		  nsh_tag(4, 0x34) != nsh_tag(3, 0x34),
-		  "tags differ by request and by CPU");
+	expect_ok(nsh_tag(&a, 0x1234) != nsh_tag(&a, 0x1235) &&
+		  nsh_tag(&a, 0x34) != nsh_tag(&b, 0x34) &&
+		  nsh_tag(&solo, 0x1234) == 0x1234 && nsh_tag(&a, 0x8001) == 0x0001 &&
+		  nsh_tag(&b, 0x8001) == 0x8001,
+		  "tags differ by request and by CPU; a CPU alone on its slot uses all 16 bits");
 }
 
 static void unit_decision_adj(void)
@@ -647,6 +1461,9 @@ static void unit_tick_vdelta(void)
 
 static int run_unit(void)
 {
+	/* what each task carries for the hooks (README and the Kconfig help quote it) */
+	print_value("sched_nic_task_bytes", (long long)sizeof(struct sched_nic_task));
+	print_value("nsh_task_bytes", (long long)sizeof(struct nsh_task));
 	unit_clamp_and_buckets();
 	unit_decision_adj();
 	unit_place_bounds();
@@ -728,7 +1545,7 @@ static int run_bench(int n, bool fresh)
 	struct task_struct tasks[64];
 	int i;
 
-	if (probe())
+	if (probe(NICSCHED_SLOTS))
 		return 1;
 	for (i = 0; i < 64; i++)
 		random_task(&tasks[i]);
@@ -773,11 +1590,17 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "unit")) {
 		ret = run_unit();
 	} else if (!strcmp(cmd, "e2e")) {
-		ret = run_e2e(n > 0 ? n : 500);
+		ret = run_e2e(n > 0 ? n : 500,
+			      argc > 4 && !strcmp(argv[3], "--reload") ? argv[4] : NULL);
+	} else if (!strcmp(cmd, "tick")) {
+		ret = run_tick();
+	} else if (!strcmp(cmd, "tags")) {
+		ret = run_tags(n > 0 ? n : 512);
 	} else if (!strcmp(cmd, "bench")) {
 		ret = run_bench(n > 0 ? n : 4000, argc > 3 && !strcmp(argv[3], "fresh"));
 	} else {
-		fprintf(stderr, "usage: %s xform|features|unit|e2e [n]|bench [n [fresh]]\n",
+		fprintf(stderr,
+			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|tick|tags [n]|bench [n [fresh]]\n",
 			argv[0]);
 		return 2;
 	}

@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { reloadFixture, wordsFile, type PlanJson, type ReloadFixture } from './reload-fixture.js';
 
 const DRIVER = join(ROOT, 'driver');
 const MQNIC_DIR = process.env['MQNIC_DIR'] ?? '';
@@ -87,8 +87,13 @@ function kbuild(extra: string[] = []): Kbuild {
 }
 
 describe('kbuild W=1 C=1 against Debian linux-headers 6.1', () => {
+  let build: Kbuild;
+  beforeAll(() => {
+    build = kbuild();
+  }, 300_000);
+
   it('nicsched.ko and nicsched_pci.ko: zero warnings, sparse checked every file', () => {
-    const { run: r, dir } = kbuild();
+    const { run: r, dir } = build;
     const out = `${r.stdout}${r.stderr}`;
     expect(KERNEL.env['KDIR']).toMatch(/\/usr\/src\/linux-headers-6\.1\.\d+-\d+-amd64$/);
     expect(complaints(out)).toEqual([]);
@@ -106,7 +111,7 @@ describe('kbuild W=1 C=1 against Debian linux-headers 6.1', () => {
     expect(pci).toContain('alias=pci:v000010EEd00004E53sv*sd*bc*sc*i*');
     expect(pci).toContain('depends=nicsched');
     expect(existsSync(join(dir, 'nicsched_mqnic.ko'))).toBe(false);
-  }, 300_000);
+  });
 
   it.skipIf(MQNIC_DIR === '')(
     `nicsched_mqnic.ko against MQNIC_DIR${MQNIC_DIR === '' ? ' (skipped: MQNIC_DIR not set; point it at a Corundum checkout)' : ''}: zero warnings`,
@@ -214,81 +219,16 @@ async function regsConstant(policy: string, name: string): Promise<number> {
   return Number(m[1]);
 }
 
-interface PlanJson {
-  compatible: boolean;
-  reasons: string[];
-  new_hash: string;
-  new_shape: number;
-  writes: Array<{ address: number; value: number; what: string }>;
-}
-
-async function reloadPlan(running: string, next: string): Promise<{ code: number; plan: PlanJson }> {
-  const r = await cli('reload-plan', running, next, '--json');
-  return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
-}
-
-/**
- * A .words file for the harness from a compatible plan: policy hash, shape hash, count, then the
- * weights-block words. The plan must be the shadow-bank image from word 0, then SHADOW_HASH and
- * RELOAD.COMMIT (what the driver's reload writes itself).
- */
-function wordsFile(plan: PlanJson): string {
-  expect(plan.compatible).toBe(true);
-  const bank = plan.writes.slice(0, -2);
-  expect(plan.writes.slice(-2).map((w) => w.what.split(' ')[0])).toEqual(['SHADOW_HASH', 'RELOAD.COMMIT']);
-  bank.forEach((w, i) => expect(w.address).toBe(0x20000 + 4 * i));
-  const hash = Number.parseInt(plan.new_hash.slice(0, 8), 16);
-  return [hash, plan.new_shape, bank.length, ...bank.map((w) => w.value)].map((v) => `0x${v.toString(16)}`).join('\n') + '\n';
-}
-
-interface ReloadFixture {
-  dir: string;
-  policyB: string;
-  policyC: string;
-  planAC: { code: number; plan: PlanJson };
-  hashB: number;
-}
-
-/**
- * Policy B: the reference policy with layer 0's input columns reversed and the last layer's rows
- * (and biases) rotated: the same hardware shape, other weights, other answers. Policy C: the
- * reference with another layer-0 output format (other shifts): as many weight words, but a
- * different bitstream. Writes the harness's --reload directory: to.words (B), back.words (A),
- * wrong-shape.words (C), wrong-size.words (tiny) and expected.csv (B's golden answers to the
- * harness's vectors).
- */
-async function reloadFixture(harnessDir: string): Promise<ReloadFixture> {
-  const dir = tempDir('nicsched-reload-');
-  scratch.push(dir);
-  const ref = parseYaml(readFileSync(REFERENCE, 'utf8')) as { name: string; layers: Array<{ weights: number[][]; bias: number[]; output_format: { frac: number } }> };
-  const b = structuredClone(ref);
-  b.name = 'reference_b';
-  b.layers[0]!.weights = b.layers[0]!.weights.map((row) => [...row].reverse());
-  const last = b.layers[b.layers.length - 1]!;
-  last.weights = [...last.weights.slice(1), last.weights[0]!];
-  last.bias = [...last.bias.slice(1), last.bias[0]!];
-  const c = structuredClone(ref);
-  c.name = 'reference_c';
-  c.layers[0]!.output_format.frac -= 1;
-  const policyB = join(dir, 'b.yaml');
-  const policyC = join(dir, 'c.yaml');
-  writeFileSync(policyB, stringifyYaml(b));
-  writeFileSync(policyC, stringifyYaml(c));
-
-  const planAB = await reloadPlan(REFERENCE, policyB);
-  expect(planAB.code).toBe(0);
-  writeFileSync(join(dir, 'to.words'), wordsFile(planAB.plan));
-  writeFileSync(join(dir, 'back.words'), wordsFile((await reloadPlan(policyB, REFERENCE)).plan));
-  writeFileSync(join(dir, 'wrong-shape.words'), wordsFile((await reloadPlan(policyC, policyC)).plan));
-  writeFileSync(join(dir, 'wrong-size.words'), wordsFile((await reloadPlan(TINY, TINY)).plan));
-  const planAC = await reloadPlan(REFERENCE, policyC);
-
-  const predicted = await cli('predict', policyB, '-i', join(harnessDir, 'golden/vectors.csv'), '--json');
+/** The reload fixture plus B's golden answers to the harness's vectors (expected.csv). */
+async function driverReloadFixture(harnessDir: string): Promise<ReloadFixture> {
+  const fixture = await reloadFixture();
+  scratch.push(fixture.dir);
+  const predicted = await cli('predict', fixture.policyB, '-i', join(harnessDir, 'golden/vectors.csv'), '--json');
   expect(predicted.code).toBe(0);
   const results = (JSON.parse(predicted.stdout) as { results: Array<{ action: number; scores: number[] }> }).results;
   const header = ['action', ...results[0]!.scores.map((_, k) => `score${k}`)].join(',');
-  writeFileSync(join(dir, 'expected.csv'), [header, ...results.map((r) => [r.action, ...r.scores].join(','))].join('\n') + '\n');
-  return { dir, policyB, policyC, planAC, hashB: Number.parseInt(planAB.plan.new_hash.slice(0, 8), 16) };
+  writeFileSync(join(fixture.dir, 'expected.csv'), [header, ...results.map((r) => [r.action, ...r.scores].join(','))].join('\n') + '\n');
+  return fixture;
 }
 
 describe('driver in the loop: nicsched_core.c against the Verilated RTL (reference policy)', () => {
@@ -299,7 +239,7 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
 
   beforeAll(async () => {
     dir = buildHarness(REFERENCE);
-    fixture = await reloadFixture(dir);
+    fixture = await driverReloadFixture(dir);
     res = runHarness(dir, false, fixture.dir);
     rep = res.report;
   }, 600_000);
@@ -325,9 +265,12 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(num(rep, 'vectors', 'error')).toBe(0);
   });
 
-  it('submit path: 3 posted writes per decision (2 FEATURES_PACKED words + DOORBELL), 0 reads', async () => {
+  it('submit path: 3 posted writes per decision (2 FEATURES_PACKED words + DOORBELL), 0 reads; the driver counts them, and the poller\'s reads, as the bus saw them', async () => {
     expect(await regsConstant(REFERENCE, 'PACKED_WORDS')).toBe(2);
     expect(num(rep, 'mmio', 'reads')).toBe(0);
+    expect(num(rep, 'mmio', 'counted_submit_writes')).toBe(num(rep, 'mmio', 'writes'));
+    expect(num(rep, 'mmio', 'counted_poll_reads')).toBe(num(rep, 'mmio', 'bus_reads'));
+    expect(num(rep, 'mmio', 'counted_reads')).toBe(num(rep, 'mmio', 'bus_reads'));
     expect(num(rep, 'mmio', 'thread_reads')).toBe(0);
     expect(num(rep, 'mmio', 'max_writes')).toBe(2 + 1);
     expect(num(rep, 'mmio', 'min_writes')).toBe(1);
@@ -375,6 +318,8 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(Number(r['reload_writes'])).toBe(Number(r['words']) + 2);
     expect(Number(r['reload_reads'])).toBeGreaterThanOrEqual(4);
     expect(r).toMatchObject({ back_to_a: '0', back_hash: hashA, back_reloads: '2', a_back_mismatches: '0' });
+    // the reload generation the hook watches: +2 per reload, unchanged by refusals
+    expect(r).toMatchObject({ gen_refused: '0', gen_to_b: '2', gen_back: '4' });
     expect(res.stderr).toContain(`reloaded weights: policy ${hashA} -> ${hashB} (reload 1)`);
     expect(res.stderr).toContain(`reloaded weights: policy ${hashB} -> ${hashA} (reload 2)`);
   });
@@ -409,6 +354,14 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(Number(c['max_in_flight'])).toBeGreaterThanOrEqual(2);
   });
 
+  it('a wedged card (RESULT stays BUSY): the poller gives up on the slot within the timeout, then stops reading; the slot refuses new requests', () => {
+    const r = rep.get('stuck-busy')!;
+    expect(r).toMatchObject({ submit: '0', disarmed: '1', timeouts: '1', reads_per_s: '0', polls_after: '0', resubmit: '-5' });
+    // bus time from the doorbell until the poller disarmed: the timeout plus one pass
+    expect(Number(r['poller_life_ns'])).toBeGreaterThan(Number(r['timeout_ns']));
+    expect(Number(r['poller_life_ns'])).toBeLessThanOrEqual(Number(r['timeout_ns']) + 10_000);
+  });
+
   it("the card's own counters agree with the driver's", () => {
     expect(num(rep, 'hw', 'rc')).toBe(0);
     expect(num(rep, 'hw', 'inferences')).toBe(num(rep, 'hw', 'completed'));
@@ -428,32 +381,46 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     const c = rep.get('counters')!;
     const n = (k: string): number => Number(c[k]);
     expect(n('surprise_removals')).toBe(1);
-    expect(n('timeouts')).toBe(1);
+    expect(n('timeouts')).toBe(2); // the refused doorbell and the wedged slot
+    expect(n('stuck')).toBe(1);
     expect(n('errors')).toBe(1);
     expect(n('dropped')).toBe(1);
-    // every submit completed except the refused doorbell and those lost to the removal
+    // every register access is counted: the poller's reads and the submit path's writes are a part
+    expect(n('mmio_reads')).toBeGreaterThanOrEqual(n('poll_reads'));
+    expect(n('mmio_writes')).toBeGreaterThanOrEqual(n('submit_writes'));
+    expect(n('submit_writes')).toBeGreaterThanOrEqual(n('submitted'));
+    // every submit completed except the refused doorbell, the wedged one and those lost to the removal
     expect(n('completed')).toBeGreaterThanOrEqual(2 * goldenCount(dir));
-    expect(n('submitted') - n('completed')).toBeGreaterThanOrEqual(1);
-    expect(n('submitted') - n('completed')).toBeLessThanOrEqual(1 + 4);
+    expect(n('submitted') - n('completed')).toBeGreaterThanOrEqual(2);
+    expect(n('submitted') - n('completed')).toBeLessThanOrEqual(2 + 4);
     expect(num(rep, 'bus', 'slverr')).toBe(0);
   });
 });
 
 describe('driver in the loop: the probe refuses a card with another policy', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = buildHarness(REFERENCE, TINY);
+  }, 600_000);
+
   it('reference driver on the tiny policy RTL: refused with expected vs found hash', async () => {
-    const dir = buildHarness(REFERENCE, TINY);
     const r = runHarness(dir, true);
     const [want, found] = [await policyHash(REFERENCE), await policyHash(TINY)];
     expect(want).not.toBe(found);
     expect(r.report.get('probe')).toMatchObject({ status: 'refused', rc: '-71', id: '0x4e534348', hash: found, expected_hash: want });
     expect(r.stderr).toContain(`policy hash mismatch: expected ${want}, found ${found}`);
-  }, 600_000);
+  });
 });
 
 describe('driver in the loop: another shape (tiny: 2 inputs, 2 outputs, 2 slots)', () => {
+  let dir = '';
+  let r: Run & { report: Report };
+  beforeAll(() => {
+    dir = buildHarness(TINY);
+    r = runHarness(dir);
+  }, 600_000);
+
   it('passes every check', async () => {
-    const dir = buildHarness(TINY);
-    const r = runHarness(dir);
     expect(r.report.get('probe')).toMatchObject({ status: 'ok', hash: await policyHash(TINY), slots: '2', inputs: '2' });
     expect(num(r.report, 'vectors', 'compared')).toBe(goldenCount(dir));
     expect(num(r.report, 'vectors', 'mismatches')).toBe(0);
@@ -462,7 +429,7 @@ describe('driver in the loop: another shape (tiny: 2 inputs, 2 outputs, 2 slots)
     expect(num(r.report, 'feature-views', 'packed_vs_feature_regs_differ')).toBe(0);
     expect(num(r.report, 'concurrent', 'mismatches')).toBe(0);
     expect(r.report.get('result')).toEqual({ status: 'PASS', failures: '0' });
-  }, 600_000);
+  });
 });
 
 describe('nicschedctl (driver/userspace/nicschedctl.c): the bring-up tool for the ioctls', () => {

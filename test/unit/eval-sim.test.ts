@@ -356,11 +356,11 @@ describe('the hook as kernel-hook/ applies it', () => {
   it('a decision expires TTL after its request was staged: applied at the ticks before, not after', () => {
     // Points: wakeup only (requests are made at wakeups), TTL 20 ms, action nice -3, NIC latency 5 µs.
     // S sleeps 1 ms then hogs. 1 ms: wakeup hook stages and submits (no decision yet: nothing applied).
-    // 1.005 ms: the answer is in the decision word. 4 ms: the tick hook harvests it, picks it up
-    // (expires = 1 + 20 = 21 ms) and applies it: ticks 4, 8, 12, 16, 20 apply; 24 does not (expired),
-    // and no new request comes because S never wakes again.
-    // First correction: exec = 3 ms (1..4), wmult[nice -3] = 2157191, wmult[nice 0] = 4194304:
-    //   floor(3e6·1024·2157191 / 2^32) − floor(3e6·1024·4194304 / 2^32) = 1542943 − 3000000 = −1457057 ns.
+    // 1.005 ms: the answer is in the decision word. 4 ms: the tick hook harvests it and picks it up
+    // (expires = 1 + 20 = 21 ms); it applies to runtime from that tick on: ticks 8, 12, 16, 20
+    // correct the 4 ms before them; 24 does not (expired), and no new request comes because S never
+    // wakes again. First correction: exec = 4 ms (4..8), wmult[nice -3] = 2157191, wmult[nice 0] =
+    //   4194304: floor(4e6·1024·2157191 / 2^32) − floor(4e6·1024·4194304 / 2^32) = −1942743 ns.
     const events: AdjustEvent[] = [];
     const policy = fixedPolicy('always_boost', [0, 1], -3, '[wakeup]');
     const r = run(workload(once('S', 0, [{ kind: 'sleep', ns: 1 * MS }, { kind: 'run', ns: Infinity }])), {
@@ -369,10 +369,10 @@ describe('the hook as kernel-hook/ applies it', () => {
       decisions: nic(policy, 5_000),
       onAdjust: (e) => events.push(e),
     });
-    expect(events.map((e) => [e.point, e.atNs / MS])).toEqual([4, 8, 12, 16, 20].map((t) => ['tick', t]));
-    expect(events[0]!.vruntimeAfter - events[0]!.vruntimeBefore).toBe(-1_457_057);
-    expect(schedNicTickVdelta(3 * MS, wmultOf(0), wmultOf(-3))).toBe(-1_457_057);
-    expect(r.hook).toMatchObject({ staged: 1, submitted: 1, completed: 1, installed: 1, applied_tick: 5, applied_wakeup: 0, expired: 0, lost: 0 });
+    expect(events.map((e) => [e.point, e.atNs / MS])).toEqual([8, 12, 16, 20].map((t) => ['tick', t]));
+    expect(events[0]!.vruntimeAfter - events[0]!.vruntimeBefore).toBe(-1_942_743);
+    expect(schedNicTickVdelta(4 * MS, wmultOf(0), wmultOf(-3))).toBe(-1_942_743);
+    expect(r.hook).toMatchObject({ staged: 1, submitted: 1, completed: 1, installed: 1, applied_tick: 4, applied_wakeup: 0, expired: 0, lost: 0 });
   });
 
   it('a policy that always keeps gives exactly the baseline schedule', () => {
