@@ -25,12 +25,6 @@ constexpr size_t kMaxMemCommandBytes = 4096;
 constexpr const char *kCommands =
     "stall on|off, remove, slow US, healthy, stats, mem-read GPA LEN, mem-write GPA HEX, help";
 
-uint64_t monotonic_ns() {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
-}
-
 bool within(uint32_t offset, uint32_t first, uint32_t words) {
     return offset >= first && offset < first + 4 * words;
 }
@@ -98,6 +92,12 @@ uint64_t bus_cycles() {
 
 }  // namespace
 
+uint64_t Card::now_ns() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+}
+
 const char *kind_name(RegKind kind) {
     switch (kind) {
     case RegKind::Config: return "config";
@@ -153,7 +153,7 @@ RegKind classify(uint32_t offset) {
     }
 }
 
-Card::Card(const CardOptions &options) : config_(kWindowBytes), options_(options), start_ns_(monotonic_ns()) {
+Card::Card(const CardOptions &options) : config_(kWindowBytes), options_(options), start_ns_(now_ns()) {
     const nicsched_bus_layout layout = NICSCHED_BUS_LAYOUT;
     nicsched_bus_open_layout(kWindowBytes, &layout);
     const uint32_t id = nicsched_bus_peek32(NICSCHED_REG_ID);
@@ -193,7 +193,7 @@ std::string Card::summary() const {
 }
 
 uint64_t Card::elapsed_ns() const {
-    return monotonic_ns() - start_ns_;
+    return now_ns() - start_ns_;
 }
 
 // ---- config space --------------------------------------------------------------------------
@@ -491,7 +491,8 @@ std::string Card::stats_json() const {
            std::to_string(bus.cycles - bus.skipped) + ",\"peeks\":" + std::to_string(bus.peeks) +
            ",\"masked\":" + std::to_string(bus.masked) + ",\"clock_mhz\":" + std::to_string(kClockMhz) +
            ",\"uptime_ns\":" + std::to_string(elapsed_ns()) + ",\"resets\":" + std::to_string(counts_.resets) +
-           ",\"irqfds\":" + std::to_string(counts_.irqfds) + ",\"sysmem\":{\"syncs\":" +
+           ",\"irqfds\":" + std::to_string(counts_.irqfds) + ",\"messages\":" + std::to_string(counts_.messages) +
+           ",\"busy_ns\":" + std::to_string(counts_.busy_ns) + ",\"sysmem\":{\"syncs\":" +
            std::to_string(memory_.syncs()) + ",\"regions\":" + std::to_string(memory_.regions()) +
            ",\"bytes\":" + std::to_string(memory_.bytes()) + "}}";
 }

@@ -50,6 +50,12 @@ public:
     // One control line in, one line out (without the newline).
     std::string control(const std::string &line);
     std::string stats_json() const;
+    // A QEMU message handled in @ns nanoseconds (the card's share of a round trip, in stats).
+    void account(uint64_t ns) {
+        counts_.messages++;
+        counts_.busy_ns += ns;
+    }
+    static uint64_t now_ns();
     std::string summary() const;  // the start-up line on stderr
 
 private:
@@ -66,6 +72,8 @@ private:
         uint64_t misaligned = 0;
         uint64_t resets = 0;
         uint64_t irqfds = 0;
+        uint64_t messages = 0;
+        uint64_t busy_ns = 0;
     };
 
     uint32_t bar_offset(const BarAccessPayload &req, const char *what);

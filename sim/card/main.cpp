@@ -263,7 +263,9 @@ int serve(const Args &args) {
                              static_cast<unsigned long long>(channel.received()), card.stats_json().c_str());
                 return 0;
             }
+            const uint64_t t0 = card::Card::now_ns();
             dispatch(card, channel, msg);
+            card.account(card::Card::now_ns() - t0);
         }
         if (control)
             control->serve(fds, handler);

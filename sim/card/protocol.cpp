@@ -2,6 +2,7 @@
 #include "protocol.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -86,6 +87,17 @@ std::string Message::describe() const {
            " payload bytes, " + std::to_string(fds.size()) + " fds)";
 }
 
+std::string Message::header_text() const {
+    std::string hex, text;
+    char byte[4];
+    for (uint8_t b : header) {
+        std::snprintf(byte, sizeof(byte), "%02x ", b);
+        hex += byte;
+        text += b >= 0x20 && b < 0x7f ? static_cast<char>(b) : '.';
+    }
+    return "header bytes " + hex + "(\"" + text + "\")";
+}
+
 bool Channel::read_header(Message &msg) {
     uint8_t header[kHeaderBytes];
     size_t got = 0;
@@ -125,6 +137,7 @@ bool Channel::read_header(Message &msg) {
     }
     int32_t cmd;
     uint64_t size;
+    std::memcpy(msg.header.data(), header, kHeaderBytes);
     std::memcpy(&cmd, header, sizeof(cmd));
     std::memcpy(&size, header + 8, sizeof(size));
     msg.cmd = cmd;
@@ -154,14 +167,14 @@ bool Channel::receive(Message &msg) {
     Shape shape{};
     if (!expected_shape(msg.cmd, shape))
         throw ProtocolError("unexpected message from QEMU: " + msg.describe() +
-                            "; QEMU 7.2's x-pci-proxy-dev sends commands 0 and 2..7 only");
+                            "; QEMU 7.2's x-pci-proxy-dev sends commands 0 and 2..7 only; " + msg.header_text());
     if (msg.size != shape.bytes || msg.fds.size() < shape.min_fds || msg.fds.size() > shape.max_fds) {
         const std::string fds = shape.min_fds == shape.max_fds
                                     ? std::to_string(shape.min_fds)
                                     : std::to_string(shape.min_fds) + ".." + std::to_string(shape.max_fds);
         throw ProtocolError("malformed message from QEMU: " + msg.describe() + "; QEMU 7.2 sends " +
                             std::to_string(shape.bytes) + " payload bytes and " + fds + " fds for " +
-                            command_name(msg.cmd));
+                            command_name(msg.cmd) + "; " + msg.header_text());
     }
     read_payload(msg);
     received_++;

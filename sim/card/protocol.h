@@ -89,12 +89,14 @@ struct Message {
     uint64_t size = 0;
     std::array<uint8_t, kMaxPayloadBytes> payload{};
     std::vector<UniqueFd> fds;
+    std::array<uint8_t, kHeaderBytes> header{};  // as received
 
     Command command() const { return static_cast<Command>(cmd); }
     SyncSysmemPayload sync_sysmem() const;
     PciConfigPayload pci_config() const;
     BarAccessPayload bar_access() const;
-    std::string describe() const;  // "BAR_READ (cmd 5, 24 bytes, 0 fds)"
+    std::string describe() const;  // "BAR_READ (cmd 5, 24 payload bytes, 0 fds)"
+    std::string header_text() const;  // the 16 header bytes in hex and as text
 };
 
 // One end of the socketpair QEMU holds the other end of.

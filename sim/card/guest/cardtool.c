@@ -12,7 +12,8 @@
  *   cardtool w8|w16|w32 OFF VAL       one write
  *   cardtool decide SLOT TAG F... [MAX_POLLS]
  *                                     FEATURES_PACKED words, DOORBELL = TAG, then RESULT until it
- *                                     is VALID with TAG or MAX_POLLS reads (default 100000)
+ *                                     is VALID with TAG or MAX_POLLS reads (default 100000);
+ *                                     WAIT_NS counts from just before the DOORBELL write
  *   cardtool bench N                  N reads of ID: round trips per second
  *   cardtool bench-decide N           N decisions on slot 0: decisions per second
  *   cardtool dma                      a locked page with a pattern; prints its physical address,
@@ -147,8 +148,8 @@ static uint32_t slot_reg(unsigned slot, uint32_t reg)
 	return NICSCHED_SLOT_BASE + slot * NICSCHED_SLOT_STRIDE + reg;
 }
 
-/* FEATURES_PACKED words, the low NICSCHED_IN_BITS of each feature, then the doorbell. */
-static void submit(unsigned slot, unsigned tag, const long *features)
+/* FEATURES_PACKED words, each feature's low NICSCHED_IN_BITS at its place in the word. */
+static void write_features(unsigned slot, const long *features)
 {
 	const uint32_t mask = NICSCHED_IN_BITS >= 32 ? 0xffffffffU : (1U << NICSCHED_IN_BITS) - 1;
 	unsigned w, m;
@@ -164,6 +165,10 @@ static void submit(unsigned slot, unsigned tag, const long *features)
 		}
 		wr32(slot_reg(slot, NICSCHED_SLOT_FEATURES_PACKED0 + 4 * w), word);
 	}
+}
+
+static void ring(unsigned slot, unsigned tag)
+{
 	wr32(slot_reg(slot, NICSCHED_SLOT_DOORBELL), tag);
 }
 
@@ -191,8 +196,9 @@ static int cmd_decide(int argc, char **argv)
 		features[i] = strtol(argv[4 + i], NULL, 0);
 	if (argc == 5 + NICSCHED_INPUTS)
 		max_polls = strtoul(argv[4 + NICSCHED_INPUTS], NULL, 0);
-	submit(slot, tag, features);
+	write_features(slot, features);
 	t0 = now_ns();
+	ring(slot, tag);
 	do {
 		result = rd32(slot_reg(slot, NICSCHED_SLOT_RESULT));
 		polls++;
@@ -230,7 +236,8 @@ static int cmd_bench_decide(unsigned long n)
 
 		for (k = 0; k < NICSCHED_INPUTS; k++)
 			features[k] = (long)((i * 7 + k * 13) & 0x7f);
-		submit(0, tag, features);
+		write_features(0, features);
+		ring(0, tag);
 		while (!answered(rd32(slot_reg(0, NICSCHED_SLOT_RESULT)), tag) && ++tries < 100000)
 			;
 		polls += tries + 1;
