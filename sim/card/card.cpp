@@ -167,7 +167,7 @@ Card::Card(const CardOptions &options) : config_(kWindowBytes), options_(options
     uint64_t ii = (timing & NICSCHED_TIMING_II_MASK) >> NICSCHED_TIMING_II_SHIFT;
     if (ii == 0)
         ii = 1;
-    drain_cycles_ = 2 * (latency + NICSCHED_SLOTS * ii) + kDrainMargin;
+    drain_cycles_ = latency + NICSCHED_SLOTS * ii + kDrainMargin;
     const uint32_t format = nicsched_bus_peek32(NICSCHED_REG_FORMAT);
     in_signed_ = format & NICSCHED_FORMAT_IN_SIGNED_MASK;
     out_signed_ = format & NICSCHED_FORMAT_OUT_SIGNED_MASK;
@@ -217,6 +217,7 @@ void Card::config_write(const PciConfigPayload &req) {
 void Card::device_reset() {
     config_.reset();
     nicsched_bus_reset();
+    unsettled_ = drain_cycles_;
     counts_.resets++;
 }
 
@@ -247,13 +248,19 @@ uint32_t Card::bar_offset(const BarAccessPayload &req, const char *what) {
 }
 
 // The time model (docs/CARD.md): before each guest access, the RTL clock catches up with host
-// time at the policy's clock. Up to drain_cycles_ of the gap are simulated edge by edge, the rest
-// only counted: after drain_cycles_ an idle or finished RTL does not change, so skipping is exact.
+// time at the policy's clock. Only a write to a DOORBELL or a control register can start work
+// that lasts beyond its own transaction (reads have no side effects; feature, weight and hash
+// writes land at once), and drain_cycles_ after it the RTL is idle again: so the cycles of the
+// gap are simulated edge by edge while such a write is less than drain_cycles_ old, and only
+// counted after that, when the RTL no longer changes.
 void Card::catch_up() {
     const uint64_t target = elapsed_ns() * kClockMhz / 1000;
     const uint64_t now = bus_cycles();
-    if (target > now)
-        nicsched_bus_advance(target - now, drain_cycles_);
+    if (target <= now)
+        return;
+    const uint64_t simulate = target - now < unsettled_ ? target - now : unsettled_;
+    nicsched_bus_advance(target - now, simulate);
+    unsettled_ -= simulate;
 }
 
 uint32_t Card::read_word(uint32_t offset) {
@@ -272,6 +279,8 @@ void Card::write_word(uint32_t offset, uint32_t value, uint8_t strobes) {
         doorbell(offset, value, strobes);
     else
         nicsched_bus_write32_strb(offset, value, strobes);
+    if (kind == RegKind::Doorbell || kind == RegKind::Other)
+        unsettled_ = drain_cycles_;
 }
 
 uint64_t Card::bar_read(const BarAccessPayload &req) {

@@ -94,6 +94,7 @@ private:
     FILE *log_ = nullptr;
     uint64_t start_ns_;
     uint64_t drain_cycles_ = 0;  // the longest a doorbell keeps the RTL busy, with margin
+    uint64_t unsettled_ = 0;     // cycles to simulate before the RTL is surely idle again
     bool in_signed_ = false;
     bool out_signed_ = false;
     Faults faults_;

@@ -307,15 +307,23 @@ describe('a guest with the card (reference policy)', () => {
 });
 
 describe('the card started with faults and flags', () => {
-  it('--fault stall: no answer is ever VALID from the first doorbell on', async () => {
-    const g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'c2.sock'), cardArgs: ['--fault', 'stall', '--ram'] });
+  it('--fault slow:2000 from the start, then healthy: with no log, time alone makes the answer visible at the first read', async () => {
+    const g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'c2.sock'), cardArgs: ['--fault', 'slow:2000', '--ram'] });
     try {
       await g.controlReady();
       await g.booted();
       await g.sh('true');
-      expect(JSON.parse(await g.control('stats')).fault).toBe('stall');
-      const r = await g.sh(`cardtool enable && cardtool decide 0 7 ${vectors(1)[0]!.join(' ')} 20`);
-      expect(keys(r.out)['VALID']).toBe('0');
+      expect(JSON.parse(await g.control('stats')).fault).toBe('slow:2000');
+      const [v, w] = vectors(4).slice(2);
+      const [want, want2] = await golden([v!, w!]);
+      const slow = keys((await g.sh(`cardtool enable && cardtool decide 0 7 ${v!.join(' ')}`)).out);
+      expect(slow['VALID']).toBe('1');
+      expect(Number(slow['WAIT_NS'])).toBeGreaterThanOrEqual(2_000_000);
+      expect(Number(slow['ACTION'])).toBe(want!.action);
+      expect(await g.control('healthy')).toBe('ok fault=healthy');
+      // a BAR round trip lasts far longer than the RTL's few cycles of latency
+      const onTime = keys((await g.sh(`cardtool decide 0 8 ${w!.join(' ')}`)).out);
+      expect([onTime['VALID'], onTime['POLLS'], Number(onTime['ACTION'])]).toEqual(['1', '1', want2!.action]);
       const exits = await g.poweroff();
       expect(exits.card.code).toBe(0);
     } finally {
