@@ -8,7 +8,9 @@
 //     each repeated, with the card's own time per QEMU message (stats busy_ns / messages);
 //   - the time model: how many RESULT reads a healthy decision takes, the RTL cycles simulated
 //     per guest access, and how long the guest waits for an answer under `slow US`;
-//   - with --cold, the card's cold build time (sim/card/build.sh into an empty cache).
+//   - the card's cost per simulated RTL cycle: its time per message against the cycles it
+//     simulated per message, in the reads-only and in the decision runs (the slope between them);
+//   - with --cold, the card's cold build time (sim/card/build.sh into an empty cache, ccache off).
 //
 //   npx tsc -p tsconfig.json && node sim/card/bench.mjs [--policy P] [--reps N] [--cold]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,7 +35,7 @@ try {
     const cache = join(scratch, 'cache');
     const t0 = Date.now();
     const r = spawnSync('bash', [join(root, 'sim/card/build.sh'), '--policy', policy], {
-      encoding: 'utf8', env: { ...process.env, NICSCHED_CACHE: cache },
+      encoding: 'utf8', env: { ...process.env, NICSCHED_CACHE: cache, CCACHE_DISABLE: '1' },
     });
     if (r.status !== 0) throw new Error(r.stderr);
     console.log(`cold build (sim/card/build.sh into an empty cache): ${((Date.now() - t0) / 1000).toFixed(1)} s wall, CARD_SECONDS=${parseKeys(r.stdout).CARD_SECONDS}`);
@@ -54,17 +56,27 @@ try {
 
     const stats = async () => JSON.parse(await g.control('stats'));
     await g.sh('cardtool enable');
-    const reads = [], decisions = [], busy = [];
-    for (let i = 0; i < reps; i++) {
+    const reads = [], decisions = [], cost = { reads: [], decisions: [] };
+    // the card's time and simulated cycles per message over one guest command
+    const measured = async (command, into) => {
       const s0 = await stats();
-      reads.push(Number(keys((await g.sh('cardtool bench 5000', 120_000)).out).PER_SECOND));
-      decisions.push(Number(keys((await g.sh('cardtool bench-decide 2000', 120_000)).out).PER_SECOND));
+      const out = keys((await g.sh(command, 120_000)).out);
       const s1 = await stats();
-      busy.push((s1.busy_ns - s0.busy_ns) / (s1.messages - s0.messages) / 1000);
+      const messages = s1.messages - s0.messages;
+      into.push({ us: (s1.busy_ns - s0.busy_ns) / messages / 1000, cycles: (s1.simulated_cycles - s0.simulated_cycles) / messages });
+      return Number(out.PER_SECOND);
+    };
+    for (let i = 0; i < reps; i++) {
+      reads.push(await measured('cardtool bench 5000', cost.reads));
+      decisions.push(await measured('cardtool bench-decide 2000', cost.decisions));
     }
+    const mid = (xs, k) => median(xs.map((x) => x[k]));
+    const [cr, cd] = [cost.reads, cost.decisions];
     console.log(`BAR round trips per second (5000 reads of ID, ${reps} runs): ${range(reads)}`);
     console.log(`decisions per second (2000 on slot 0, ${reps} runs): ${range(decisions)}`);
-    console.log(`card time per QEMU message, µs (${reps} runs): ${busy.map((b) => b.toFixed(1)).join(', ')}`);
+    console.log(`card time per QEMU message (median): reads ${mid(cr, 'us').toFixed(2)} µs with ${mid(cr, 'cycles').toFixed(1)} cycles simulated; ` +
+      `decisions ${mid(cd, 'us').toFixed(2)} µs with ${mid(cd, 'cycles').toFixed(1)} cycles (doorbell log off)`);
+    console.log(`card cost per simulated RTL cycle: ${((mid(cd, 'us') - mid(cr, 'us')) / (mid(cd, 'cycles') - mid(cr, 'cycles')) * 1000).toFixed(0)} ns`);
 
     const s0 = await stats();
     const d = keys((await g.sh('cardtool bench-decide 2000', 120_000)).out);

@@ -152,6 +152,12 @@ function exited(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** Every guest still running, killed when this process exits (a test that timed out included). */
+const running = new Set<CardGuest>();
+process.once('exit', () => {
+  for (const g of running) g.kill();
+});
+
 /**
  * QEMU and the card, connected: QEMU gets one end of a socketpair as fd 3 (libuv makes stdio
  * pipes with socketpair(AF_UNIX, SOCK_STREAM)), the card gets the other end as its fd 3, and
@@ -177,6 +183,8 @@ export class CardGuest {
     this.qemuStderr = new Transcript(this.qemu.stderr);
     this.cardStderr = new Transcript(this.card.stderr);
     this.qemu.stdin?.on('error', () => undefined);
+    running.add(this);
+    void Promise.all([exited(this.qemu), exited(this.card)]).then(() => running.delete(this));
   }
 
   /** Wait until the console matches re (checked on everything since the boot), or fail. */

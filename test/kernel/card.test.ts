@@ -53,7 +53,18 @@ beforeAll(async () => {
   featureNames = spec.features.map((f) => f.name);
 });
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const guests: CardGuest[] = [];
+/** A guest that afterAll kills whatever happened to the test that started it. */
+function guest(opts: Omit<ConstructorParameters<typeof CardGuest>[0], 'kernel' | 'initramfs' | 'card'>): CardGuest {
+  const g = new CardGuest({ kernel, initramfs, card: card.card, ...opts });
+  guests.push(g);
+  return g;
+}
+
+afterAll(() => {
+  for (const g of guests) g.kill();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 function reg(block: string, name: string): Register & { address: number } {
   const b = map.blocks.find((x) => x.name === block)!;
@@ -138,7 +149,7 @@ describe('a guest with the card (reference policy)', () => {
     keys(await tool(`decide ${slot} ${t} ${features.join(' ')} ${maxPolls}`));
 
   beforeAll(async () => {
-    g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'control.sock'), cardArgs: ['--log', logPath] });
+    g = guest({ controlPath: join(scratch, 'control.sock'), cardArgs: ['--log', logPath] });
     await g.controlReady();
     await g.booted();
     await g.sh('true'); // the shell's banner
@@ -308,7 +319,7 @@ describe('a guest with the card (reference policy)', () => {
 
 describe('the card started with faults and flags', () => {
   it('--fault slow:2000 from the start, then healthy: with no log, time alone makes the answer visible at the first read', async () => {
-    const g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'c2.sock'), cardArgs: ['--fault', 'slow:2000', '--ram'] });
+    const g = guest({ controlPath: join(scratch, 'c2.sock'), cardArgs: ['--fault', 'slow:2000', '--ram'] });
     try {
       await g.controlReady();
       await g.booted();
@@ -332,7 +343,7 @@ describe('the card started with faults and flags', () => {
   });
 
   it('--ram without fd-backed guest RAM: the first BAR access stops the card with the QEMU options to use', async () => {
-    const g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'c3.sock'), cardArgs: ['--ram'], sharedRam: false });
+    const g = guest({ controlPath: join(scratch, 'c3.sock'), cardArgs: ['--ram'], sharedRam: false });
     try {
       await g.controlReady();
       await g.booted();
@@ -360,7 +371,7 @@ describe('a QEMU that does not fit', () => {
   });
 
   it('a QEMU that never creates the device on the socket: the card exits 3 and says what to check', async () => {
-    const g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'c4.sock'), qemu: microvm, machine: 'microvm', sharedRam: false });
+    const g = guest({ controlPath: join(scratch, 'c4.sock'), qemu: microvm, machine: 'microvm', sharedRam: false });
     const exits = await g.exits(60_000);
     expect(exits.qemu.code).not.toBe(0);
     expect(exits.card.code, g.cardStderr.text).toBe(3);
@@ -368,8 +379,8 @@ describe('a QEMU that does not fit', () => {
   });
 
   it('a QEMU that sends something else on the socket (its QMP monitor): the card exits 2 naming what came', async () => {
-    const g = new CardGuest({
-      kernel, initramfs, card: card.card, controlPath: join(scratch, 'c5.sock'), sharedRam: false,
+    const g = guest({
+      controlPath: join(scratch, 'c5.sock'), sharedRam: false,
       device: ['-chardev', 'socket,id=wrong,fd=3', '-mon', 'chardev=wrong,mode=control'],
     });
     try {
