@@ -12,6 +12,7 @@ import { register as registerEstimate } from './estimate.js';
 import { register as registerBuild } from './build.js';
 import { register as registerFlash } from './flash.js';
 import { register as registerEval } from './eval.js';
+import { register as registerSystem } from './system.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -23,4 +24,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport, registerEval];
+export const COMMAND_MODULES: RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport, registerEval, registerSystem];
