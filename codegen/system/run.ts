@@ -11,11 +11,11 @@ import { join, resolve } from 'node:path';
 import { GoldenModel } from '../golden/model.js';
 import { inputError } from '../util/errors.js';
 import { SystemBoot } from './boot.js';
-import { buildCard } from './card.js';
-import { buildGuest, cacheDir, type Progress } from './build.js';
+import { buildCard, type CardBuild } from './card.js';
+import { buildGuest, cacheDir, type GuestBuild, type Progress } from './build.js';
 import { checkDecisions, cpuSlots } from './decisions.js';
 import { sections } from './debugfs.js';
-import { guestPolicy } from './guest-policy.js';
+import { guestPolicy, type GuestPolicy } from './guest-policy.js';
 import { checkQemu } from './qemu.js';
 import { phaseFigures, type FaultFigures, type SystemReport } from './report.js';
 import { SystemSession } from './session.js';
@@ -61,13 +61,39 @@ async function faultPhase(session: SystemSession, spec: string, seconds: number)
   };
 }
 
+export interface SystemBuild {
+  guestPolicy: GuestPolicy;
+  guest: GuestBuild;
+  card: CardBuild;
+}
+
+/** Everything a boot needs for the policy, built or found in the caches. */
+export async function buildSystem(policy: string, timeScale: number, progress: Progress): Promise<SystemBuild> {
+  const gp = guestPolicy(resolve(policy), timeScale, cacheDir());
+  progress(`policy ${gp.original.ir.name} ${gp.original.hash.slice(0, 16)}; the guest runs ${gp.file === resolve(policy) ? 'it as written' : `${gp.file} (hook time limits x${timeScale})`}`);
+  const guest = await buildGuest(gp.file, progress);
+  const card = await buildCard(gp.file, progress);
+  return { guestPolicy: gp, guest, card };
+}
+
+/** The KEY=value lines of `nicsched system --build-only` (and scripts/build-system.sh). */
+export function buildKeyValues(b: SystemBuild): string {
+  const lines = {
+    GUEST_POLICY: b.guestPolicy.file,
+    GUEST_POLICY_HASH: b.guestPolicy.policy.hash,
+    KERNEL_TREE: b.guest.kernel.tree,
+    BZIMAGE: b.guest.kernel.bzImage,
+    MODULES_DIR: b.guest.kernel.modulesDir,
+    INITRAMFS: b.guest.initramfs.path,
+    CARD: b.card.binary,
+  };
+  return Object.entries(lines).map(([k, v]) => `${k}=${v}\n`).join('');
+}
+
 export async function runSystem(o: SystemOptions, progress: Progress): Promise<SystemReport> {
   const qemu = checkQemu(o.qemu);
   if (o.cpus < 1 || o.cpus > 8) throw inputError(`--cpus must be in [1, 8] (the kernel's NR_CPUS), got ${o.cpus}`);
-  const gp = guestPolicy(resolve(o.policy), o.timeScale, cacheDir());
-  progress(`policy ${gp.original.ir.name} ${gp.original.hash.slice(0, 16)}; the guest runs ${gp.file === resolve(o.policy) ? 'it as written' : `${gp.file} (hook time limits x${o.timeScale})`}`);
-  const guestBuild = await buildGuest(gp.file, progress);
-  const cardBuild = await buildCard(gp.file, progress);
+  const { guestPolicy: gp, guest: guestBuild, card: cardBuild } = await buildSystem(o.policy, o.timeScale, progress);
   const workDir = o.workDir ? resolve(o.workDir) : mkdtempSync(join(tmpdir(), 'nicsched-system-'));
   mkdirSync(workDir, { recursive: true });
   progress(`booting ${o.cpus} CPU(s) under QEMU (TCG); files in ${workDir}`);

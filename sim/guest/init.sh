@@ -85,12 +85,19 @@ ns_run() {
 	nsload "$@"
 }
 
-# A background workload: ns_bg NAME ARGS...; ns_wait NAME prints its result line.
+# A background workload: ns_bg NAME ARGS...; ns_wait NAME prints its result line, ns_bgkill NAME
+# ends it early.
 ns_bg() {
 	local name=$1
 	shift
 	nsload "$@" > /tmp/$name.json 2>/tmp/$name.err &
 	echo $! > /tmp/$name.pid
+}
+
+ns_bgkill() {
+	kill "$(cat /tmp/$1.pid)" 2>/dev/null
+	wait "$(cat /tmp/$1.pid)" 2>/dev/null
+	return 0
 }
 
 ns_wait() {

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { inputError } from '../../util/errors.js';
 import { formatReport } from '../../system/report.js';
-import { parseFault, runSystem } from '../../system/run.js';
+import { buildKeyValues, buildSystem, parseFault, runSystem } from '../../system/run.js';
 import { parseWorkloads } from '../../system/workloads.js';
 import { EXIT_INPUT } from '../exit.js';
 import type { CommandContext } from './index.js';
@@ -20,6 +20,7 @@ interface SystemCliOptions {
   fault?: string;
   timeScale: string;
   dir?: string;
+  buildOnly?: boolean;
   json?: boolean;
 }
 
@@ -40,9 +41,15 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--fault <fault>', 'after the hook-on run: stall, remove or slow:US at the card, then a timer workload')
     .option('--time-scale <k>', 'multiply the hook\'s decision TTL and stall timeout by k for the TCG guest (1: as written)', '50')
     .option('--dir <dir>', 'keep console.log, doorbells.jsonl and report.json here (default: a new temporary directory)')
+    .option('--build-only', 'build (or find in the caches) the kernel, modules, card and initramfs; print KEY=value lines')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: SystemCliOptions) => {
       await withToolCheck(ctx, Boolean(opts.json), async () => {
+        const progress = (message: string) => ctx.io.err(`[system] ${message}\n`);
+        if (opts.buildOnly) {
+          ctx.io.out(buildKeyValues(await buildSystem(file, integerOption('time-scale', opts.timeScale, 1, 1000), progress)));
+          return;
+        }
         const report = await runSystem(
           {
             policy: file,
@@ -53,7 +60,7 @@ export function register(program: Command, ctx: CommandContext): void {
             timeScale: integerOption('time-scale', opts.timeScale, 1, 1000),
             workDir: opts.dir,
           },
-          (message) => ctx.io.err(`[system] ${message}\n`),
+          progress,
         );
         if (opts.json) ctx.json(report);
         else ctx.io.out(formatReport(report));
