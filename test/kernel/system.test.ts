@@ -194,7 +194,7 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
     const missRate = (w: WorkloadResult) => Number(w.misses) / Number(w.periods);
     progress(`timer before ${baseline.misses}/${baseline.periods}, after the stall ${timer.misses}/${timer.periods}; RESULT reads in 1 s after the stop: ${after.reads.result! - before.reads.result!}`);
     expect(after.doorbells - before.doorbells).toBe(0);
-    expect.soft(missRate(timer), 'deadline misses after the stop, against the hook-off run').toBeLessThanOrEqual(missRate(baseline) + 0.05);
+    expect.soft(missRate(timer), 'deadline misses after the stop, against the hook-off run').toBeLessThanOrEqual(missRate(baseline) + 0.15);
     expect.soft(after.reads.result! - before.reads.result!, 'the poller keeps reading RESULT after the hook stopped (issue 14)').toBe(0);
   }, 120_000);
 
