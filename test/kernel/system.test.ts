@@ -204,6 +204,53 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
   }, 120_000);
 });
 
+// ---- more CPUs than slots ---------------------------------------------------------------------------
+
+describe('booted system: every slot shared (8 CPUs, 4 slots)', () => {
+  let s: SystemSession;
+  let on: Phase;
+
+  beforeAll(async () => {
+    s = await start('shared', { card: sys.card.binary, cpus: 8 });
+    await s.loadDriver();
+    await s.loadHook(HOOK_PARAMS);
+  }, 180_000);
+  afterAll(() => s?.boot.kill());
+
+  it('decisions flow on shared slots, and every one is traced through the golden model and the guest log', async () => {
+    await s.hook(true);
+    on = await s.phase('hook on', ['schbench'], 3);
+    expect(on.after.cpus.map((c) => c.shared)).toEqual(Array(8).fill(1));
+    expect(on.after.hookCounters.installed).toBeGreaterThan(10);
+    await s.hook(false);
+    const log = await s.decisions();
+    const c = checkDecisions(s.card!.doorbells(), () => [golden], log, cpuSlots(on.after.cpus));
+    expect(c.truncatedCpus).toEqual([]);
+    expect(c.goldenMismatches).toEqual([]);
+    expect(c.guestMismatches).toEqual([]);
+    expect(c.guestAnswersMatched).toBe(c.guestAnswers);
+    expect(c.installsMatched).toBe(c.installs);
+  }, 240_000);
+
+  it('stall: a card whose RESULT stays BUSY stops the hook on shared slots too (issue 14)', async () => {
+    const stallNs = sys.guestPolicy.policy.ir.hook.stall_timeout_ms * 1e6;
+    await s.hook(true);
+    expect(await s.card!.fault('stall')).toBe('ok fault=stall');
+    // 4 s of load: 20 stall timeouts
+    await s.workload('schbench', 4);
+    const snap = await s.show();
+    progress(`shared slots, stall: hook ${snap.hook.state} (${snap.hook.reason}), missed ${snap.hookCounters.missed}, submit_busy ${snap.hookCounters.submit_busy}`);
+    expect(snap.hook, 'a wedged card on shared slots never stops the hook').toMatchObject({ state: 'stopped', reason: 'stall' });
+    expect(snap.hook.stalls.length).toBeGreaterThanOrEqual(1);
+    for (const st of snap.hook.stalls) expect(st.ageNs).toBeGreaterThanOrEqual(stallNs);
+  }, 240_000);
+
+  it('powers off with a clean kernel log', async () => {
+    await s.guest.must('ns_rmmod_all', 120_000);
+    await finish(s);
+  }, 180_000);
+});
+
 // ---- reload and surprise removal -----------------------------------------------------------------
 
 interface PlanJson {
