@@ -116,6 +116,8 @@ export interface SystemReport {
   fault?: FaultFigures;
   decisions: DecisionCheck;
   dmesg: DmesgFinding[];
+  /** QEMU warnings that a guest access never reached the card. */
+  lostAccesses: string[];
   kmemleak: string;
   workDir: string;
   ok: boolean;
@@ -196,6 +198,8 @@ export function formatReport(r: SystemReport): string {
       `the guest logged ${d.guestAnswers} answers (${d.guestAnswersMatched} matched the card's log) and installed ${d.installs} (${d.installsMatched} traced), ${d.guestMismatches.length} mismatches`,
   );
   lines.push(r.dmesg.length ? `kernel log: ${r.dmesg.length} problem(s)\n${formatFindings(r.dmesg)}` : 'kernel log: no WARN, BUG, lockdep report, sleep in atomic, kmemleak report, hung task or oops');
+  if (r.kmemleak) lines.push(`kmemleak after unloading:\n${r.kmemleak}`);
+  if (r.lostAccesses.length) lines.push(`QEMU dropped guest accesses to the card:\n${r.lostAccesses.join('\n')}`);
   lines.push(`files: ${r.workDir} (console.log, doorbells.jsonl, report.json)`);
   return lines.join('\n') + '\n';
 }

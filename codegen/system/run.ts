@@ -14,6 +14,7 @@ import { SystemBoot } from './boot.js';
 import { buildCard, type CardBuild } from './card.js';
 import { buildGuest, cacheDir, type GuestBuild, type Progress } from './build.js';
 import { checkDecisions, cpuSlots } from './decisions.js';
+import { checkDmesg } from './dmesg.js';
 import { sections } from './debugfs.js';
 import { guestPolicy, type GuestPolicy } from './guest-policy.js';
 import { checkQemu } from './qemu.js';
@@ -138,11 +139,13 @@ export async function runSystem(o: SystemOptions, progress: Progress): Promise<S
       phases: [phaseFigures(off), phaseFigures(on)],
       fault,
       decisions,
-      dmesg: end.findings,
+      dmesg: [...end.findings, ...checkDmesg(kmemleak)],
+      lostAccesses: end.lostAccesses,
       kmemleak: kmemleak.trim(),
       workDir,
-      ok: end.findings.length === 0 && decisions.goldenMismatches.length === 0 && decisions.guestMismatches.length === 0,
+      ok: false,
     };
+    report.ok = report.dmesg.length === 0 && report.lostAccesses.length === 0 && decisions.goldenMismatches.length === 0 && decisions.guestMismatches.length === 0;
     writeFileSync(join(workDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     return report;
   } catch (err) {

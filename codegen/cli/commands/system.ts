@@ -6,6 +6,9 @@
 
 import type { Command } from 'commander';
 import { inputError } from '../../util/errors.js';
+import { BuildError } from '../../system/build.js';
+import { CardError } from '../../system/card.js';
+import { GuestError } from '../../system/guest.js';
 import { formatReport } from '../../system/report.js';
 import { buildKeyValues, buildSystem, parseFault, runSystem } from '../../system/run.js';
 import { parseWorkloads } from '../../system/workloads.js';
@@ -30,6 +33,11 @@ function integerOption(name: string, value: string, min: number, max: number): n
   return n;
 }
 
+/** A build, the card or the guest failed: a finding of the run, reported with exit 1. */
+function isRunFailure(err: unknown): err is Error {
+  return err instanceof BuildError || err instanceof CardError || err instanceof GuestError;
+}
+
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('system')
@@ -50,18 +58,23 @@ export function register(program: Command, ctx: CommandContext): void {
           ctx.io.out(buildKeyValues(await buildSystem(file, integerOption('time-scale', opts.timeScale, 1, 1000), progress)));
           return;
         }
-        const report = await runSystem(
-          {
-            policy: file,
-            cpus: integerOption('cpus', opts.cpus, 1, 8),
-            workloads: parseWorkloads(opts.workload),
-            seconds: integerOption('duration', opts.duration, 1, 600),
-            fault: opts.fault === undefined ? undefined : parseFault(opts.fault),
-            timeScale: integerOption('time-scale', opts.timeScale, 1, 1000),
-            workDir: opts.dir,
-          },
-          progress,
-        );
+        const options = {
+          policy: file,
+          cpus: integerOption('cpus', opts.cpus, 1, 8),
+          workloads: parseWorkloads(opts.workload),
+          seconds: integerOption('duration', opts.duration, 1, 600),
+          fault: opts.fault === undefined ? undefined : parseFault(opts.fault),
+          timeScale: integerOption('time-scale', opts.timeScale, 1, 1000),
+          workDir: opts.dir,
+        };
+        const report = await runSystem(options, progress).catch((err: unknown) => {
+          if (!isRunFailure(err)) throw err;
+          ctx.state.exitCode = EXIT_INPUT;
+          if (opts.json) ctx.json({ error: err.name, message: err.message });
+          else ctx.io.err(`error: nicsched system: ${err.message}\n`);
+          return undefined;
+        });
+        if (!report) return;
         if (opts.json) ctx.json(report);
         else ctx.io.out(formatReport(report));
         if (!report.ok) ctx.state.exitCode = EXIT_INPUT;
