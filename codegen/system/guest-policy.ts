@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadPolicy } from '../policy.js';
 import type { CompiledPolicy } from '../ir/ir.js';
@@ -41,7 +41,7 @@ export function guestPolicy(file: string, scale: number, cacheDir: string): Gues
   doc.setIn(['hook', 'points'], [...original.ir.hook.points]);
   doc.setIn(['hook', 'decision_ttl_ms'], hook.decision_ttl_ms);
   doc.setIn(['hook', 'stall_timeout_ms'], hook.stall_timeout_ms);
-  const text = `# ${file} with the hook's time limits scaled by ${scale} for the TCG guest (nicsched system --time-scale)\n${doc.toString()}`;
+  const text = `# ${basename(file)} with the hook's time limits scaled by ${scale} for the TCG guest (nicsched system --time-scale)\n${doc.toString()}`;
   const dir = join(cacheDir, 'system', 'policies');
   const out = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.yaml`);
   if (!existsSync(out)) {

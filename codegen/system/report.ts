@@ -104,6 +104,8 @@ export interface FaultFigures {
   /** Result reads the card answered after the hook stopped. */
   resultReadsAfter: number;
   timer?: WorkloadResult;
+  /** The same timer workload in the hook-off run of the boot. */
+  timerHookOff?: WorkloadResult;
 }
 
 export interface SystemReport {
@@ -189,7 +191,8 @@ export function formatReport(r: SystemReport): string {
     const f = r.fault;
     lines.push(`fault ${f.fault}: hook ${f.hookState} (${f.hookReason})${f.stall ? `; the watchdog stopped it on CPU ${f.stall.cpu} at ${fmt(f.stall.ageMs, 2)} ms after the doorbell (previous check at ${fmt(f.stall.prevCheckMs, 2)} ms)` : ''}`);
     lines.push(`  RESULT reads at the card after the stop: ${f.resultReadsAfter}`);
-    if (f.timer) lines.push(`  ${workloadLine(f.timer)}`);
+    if (f.timer) lines.push(`  after the fault, ${workloadLine(f.timer)}`);
+    if (f.timerHookOff) lines.push(`  with the hook off, ${workloadLine(f.timerHookOff)}`);
     lines.push('');
   }
   const d = r.decisions;

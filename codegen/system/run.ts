@@ -104,8 +104,10 @@ export async function runSystem(o: SystemOptions, progress: Progress): Promise<S
     await session.setup();
     const probe = await session.loadDriver();
     await session.loadHook(HOOK_PARAMS);
-    progress(`hook off: ${o.workloads.join(', ')}`);
-    const off = await session.phase('hook off', o.workloads, o.seconds);
+    // with a fault, the hook-off run also times the timer task: the fault's run compares with it
+    const offWorkloads: WorkloadName[] = o.fault && !o.workloads.includes('timer') ? [...o.workloads, 'timer'] : o.workloads;
+    progress(`hook off: ${offWorkloads.join(', ')}`);
+    const off = await session.phase('hook off', offWorkloads, o.seconds);
     await session.hook(true);
     progress(`hook on: ${o.workloads.join(', ')}`);
     const on = await session.phase('hook on', o.workloads, o.seconds);
@@ -116,6 +118,7 @@ export async function runSystem(o: SystemOptions, progress: Progress): Promise<S
     if (o.fault) {
       progress(`fault ${o.fault}: timer workload`);
       fault = await faultPhase(session, o.fault, o.seconds);
+      fault.timerHookOff = off.workloads.find((w) => w.workload === 'timer');
     }
     progress('unloading the modules, kmemleak scan, power off');
     await boot.guest.must('ns_rmmod_all', 120_000);
