@@ -23,7 +23,7 @@
  * task misses deadlines), and a weight reload does not stop an armed hook.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,8 @@ async function finish(session: SystemSession): Promise<BootEnd> {
   expect(end.findings, `kernel log problems (${session.boot.workDir}/console.log):\n${formatFindings(end.findings)}`).toEqual([]);
   expect(end.lostAccesses, 'QEMU dropped guest accesses to the card').toEqual([]);
   if (session.card) expect(end.cardExit, end.cardStderr).toBe('exit 0');
+  // a clean boot leaves nothing behind; a failed one keeps console.log and the card's log
+  rmSync(session.boot.workDir, { recursive: true, force: true });
   return end;
 }
 
@@ -288,9 +290,10 @@ describe('booted system: weight reload through nicschedctl, then surprise remova
   let swappedSeq = 0;
   let toB = '';
   let back = '';
+  let dir = '';
 
   beforeAll(async () => {
-    const dir = tempDir('nicsched-system-words-');
+    dir = tempDir('nicsched-system-words-');
     const b = policyB(dir, sys.guestPolicy.file);
     goldenB = new GoldenModel(loadPolicy(b).ir);
     hashB = await words(sys.guestPolicy.file, b, join(dir, 'b.words'));
@@ -301,7 +304,10 @@ describe('booted system: weight reload through nicschedctl, then surprise remova
     await s.loadDriver();
     await s.loadHook('decision_log=16384');
   }, 120_000);
-  afterAll(() => s?.boot.kill());
+  afterAll(() => {
+    s?.boot.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('nicschedctl reload swaps the card to policy B: POLICY_HASH, RELOADS, one dmesg line', async () => {
     await s.workload('schbench', 2);
