@@ -177,6 +177,19 @@ configure() {
   done <"$frag"
 }
 
+# make in the background, a progress line every 30 s (files compiled so far); make's status.
+make_with_progress() {
+  local tree="$1" logf="$2" t0="$3" pid n=0
+  make -C "$tree" ARCH=x86_64 -j"$JOBS" >"$logf" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    n=$((n + 1))
+    ((n % 30)) || log "make: $(grep -c '^ *CC ' "$logf") files compiled, $(($(date +%s) - t0)) s"
+  done
+  wait "$pid"
+}
+
 build_kernel() {
   # built in place; the info file, written last, marks the build complete
   local tmp="$KDIR_OUT" t0 t1 p frag
@@ -198,7 +211,7 @@ build_kernel() {
   log "configuring ($VARIANT: tinyconfig + $(basename "$FRAGMENT")$([[ $VARIANT == stock ]] || echo " + CONFIG_SCHED_NIC=y"))"
   configure "$tmp/linux" "$frag"
   log "make -j$JOBS (log: $KDIR_OUT/build.log)"
-  if ! make -C "$tmp/linux" ARCH=x86_64 -j"$JOBS" >"$tmp/build.log" 2>&1; then
+  if ! make_with_progress "$tmp/linux" "$tmp/build.log" "$t0"; then
     tail -40 "$tmp/build.log" >&2
     die "kernel build failed (log: $tmp/build.log)"
   fi

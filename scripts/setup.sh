@@ -114,4 +114,6 @@ fi
 if [[ "${NICSCHED_SKIP_KERNEL:-0}" != 1 ]]; then
   bash scripts/setup-kernel.sh || die "setup-kernel.sh failed"
 fi
+# ---- 6. QEMU, busybox-static and cpio for the full-system guest ----
+bash scripts/setup-system.sh >/dev/null || die "setup-system.sh failed"
 log "done"

@@ -11,5 +11,6 @@ import { register as registerEval } from './commands/eval.js';
 import { register as registerFlash } from './commands/flash.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerLearning } from './commands/learn.js';
+import { register as registerSystem } from './commands/system.js';
 
-export const COMMAND_MODULES: readonly RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport, registerEval];
+export const COMMAND_MODULES: readonly RegisterCommand[] = [registerEstimate, registerBuild, registerFlash, registerLearning, registerImport, registerEval, registerSystem];

@@ -29,6 +29,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "nicsched_dev.h"
@@ -54,6 +55,7 @@ struct nicsched_dev {
 	struct kref ref;
 	struct hrtimer poll_timer;
 	u64 poll_ns;
+	atomic64_t poll_time_ns;	/* time spent in the poller, for debugfs */
 	struct miscdevice misc;
 	struct dentry *debugfs;
 	struct list_head node;
@@ -81,8 +83,10 @@ static void nicsched_dev_release(struct kref *ref)
 static enum hrtimer_restart nicsched_poll_timer(struct hrtimer *timer)
 {
 	struct nicsched_dev *ndev = container_of(timer, struct nicsched_dev, poll_timer);
+	u64 start = ktime_get_ns();
 	int busy = nicsched_core_poll(&ndev->core);
 
+	atomic64_add(ktime_get_ns() - start, &ndev->poll_time_ns);
 	if (!nicsched_core_poll_again(&ndev->core, busy))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(timer, ns_to_ktime(ndev->poll_ns));
@@ -284,6 +288,7 @@ static int nicsched_counters_show(struct seq_file *m, void *unused)
 		   atomic_read(&ndev->core.poll_armed), nicsched_core_policy_gen(&ndev->core));
 	seq_printf(m, "mmio_reads %llu\nmmio_writes %llu\npoll_reads %llu\nsubmit_writes %llu\n",
 		   c.mmio_reads, c.mmio_writes, c.poll_reads, c.submit_writes);
+	seq_printf(m, "poll_ns %lld\n", atomic64_read(&ndev->poll_time_ns));
 	if (!nicsched_core_read_hw(&ndev->core, &hw))
 		seq_printf(m, "hw_inferences %u\nhw_lat_last %u\nhw_lat_max %u\nhw_errors %u\nhw_error_bits 0x%x\nhw_status 0x%x\nhw_reloads %u\nhw_policy_hash 0x%08x\n",
 			   hw.inferences, hw.lat_last, hw.lat_max, hw.errors, hw.error_bits,

@@ -38,6 +38,8 @@ struct Bus {
     std::atomic<uint64_t> writes{0};
     std::atomic<uint64_t> slverr{0};
     std::atomic<uint64_t> masked{0};
+    std::atomic<uint64_t> skipped{0};
+    std::atomic<uint64_t> peeks{0};
     uint32_t window = 0;        // bytes: 2^NICSCHED_ADDR_WIDTH of the C side's nicsched_regs.h
     nicsched_bus_layout layout{};
     std::vector<uint64_t> doorbell_cycle;  // per slot: the cycle of its last DOORBELL write
@@ -98,13 +100,13 @@ uint32_t faulty_result(Bus &b, unsigned n, uint32_t result) {
     return (result & ~b.layout.result_valid) | b.layout.result_busy;
 }
 
-void axil_write(Bus &b, uint32_t addr, uint32_t data) {
+void axil_write(Bus &b, uint32_t addr, uint32_t data, uint8_t strb) {
     Vnicsched_top &t = *b.top;
     t.s_axil_awaddr = addr;
     t.s_axil_awprot = 0;
     t.s_axil_awvalid = 1;
     t.s_axil_wdata = data;
-    t.s_axil_wstrb = 0xf;
+    t.s_axil_wstrb = strb & 0xf;
     t.s_axil_wvalid = 1;
     t.s_axil_bready = 1;
     for (unsigned n = 0; n < kTimeoutCycles; n++) {
@@ -155,16 +157,9 @@ uint32_t axil_read(Bus &b, uint32_t addr) {
     fatal("read data timeout", addr);
 }
 
-}  // namespace
-
-extern "C" void nicsched_bus_open_layout(__u32 size, const struct nicsched_bus_layout *layout) {
-    g_bus = new Bus;
-    g_bus->window = size;
-    g_bus->layout = *layout;
-    g_bus->doorbell_cycle.assign(layout->slots, 0);
-    g_bus->ctx = std::make_unique<VerilatedContext>();
-    g_bus->top = std::make_unique<Vnicsched_top>(g_bus->ctx.get(), "nicsched_top");
-    Vnicsched_top &t = *g_bus->top;
+// Reset held for kResetCycles with every handshake idle, then one cycle out of reset.
+void hold_reset(Bus &b) {
+    Vnicsched_top &t = *b.top;
     t.clk = 0;
     t.rst = 1;
     t.s_axil_awvalid = 0;
@@ -174,10 +169,32 @@ extern "C" void nicsched_bus_open_layout(__u32 size, const struct nicsched_bus_l
     t.s_axil_rready = 0;
     t.eval();
     for (unsigned n = 0; n < kResetCycles; n++)
-        edge(*g_bus);
+        edge(b);
     t.rst = 0;
     t.eval();
-    edge(*g_bus);
+    edge(b);
+}
+
+void check_window(const Bus &b, uint32_t addr, const char *what) {
+    if (addr >= b.window || (addr & 3))
+        fatal(what, addr);
+}
+
+}  // namespace
+
+extern "C" void nicsched_bus_open_layout(__u32 size, const struct nicsched_bus_layout *layout) {
+    g_bus = new Bus;
+    g_bus->window = size;
+    g_bus->layout = *layout;
+    g_bus->doorbell_cycle.assign(layout->slots, 0);
+    g_bus->ctx = std::make_unique<VerilatedContext>();
+    g_bus->top = std::make_unique<Vnicsched_top>(g_bus->ctx.get(), "nicsched_top");
+    hold_reset(*g_bus);
+}
+
+extern "C" void nicsched_bus_reset(void) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    hold_reset(*g_bus);
 }
 
 extern "C" void nicsched_bus_close(void) {
@@ -191,8 +208,7 @@ extern "C" void nicsched_bus_close(void) {
 extern "C" __u32 nicsched_bus_read32(__u32 addr) {
     std::lock_guard<std::mutex> guard(g_bus->lock);
     g_bus->reads++;
-    if (addr >= g_bus->window || (addr & 3))
-        fatal("read outside the window", addr);
+    check_window(*g_bus, addr, "read outside the window");
     if (gone(*g_bus))
         return kAllOnes;
     const uint32_t data = axil_read(*g_bus, addr);
@@ -200,17 +216,36 @@ extern "C" __u32 nicsched_bus_read32(__u32 addr) {
     return slot < 0 ? data : faulty_result(*g_bus, static_cast<unsigned>(slot), data);
 }
 
-extern "C" void nicsched_bus_write32(__u32 addr, __u32 val) {
+extern "C" void nicsched_bus_write32_strb(__u32 addr, __u32 val, __u8 strb) {
     std::lock_guard<std::mutex> guard(g_bus->lock);
     g_bus->writes++;
-    if (addr >= g_bus->window || (addr & 3))
-        fatal("write outside the window", addr);
+    check_window(*g_bus, addr, "write outside the window");
     if (gone(*g_bus))
         return;
-    axil_write(*g_bus, addr, val);
+    axil_write(*g_bus, addr, val, strb);
     const int slot = slot_of(*g_bus, addr, g_bus->layout.doorbell);
     if (slot >= 0)
         g_bus->doorbell_cycle[static_cast<unsigned>(slot)] = g_bus->cycles.load();
+}
+
+extern "C" void nicsched_bus_write32(__u32 addr, __u32 val) {
+    nicsched_bus_write32_strb(addr, val, 0xf);
+}
+
+extern "C" __u32 nicsched_bus_peek32(__u32 addr) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    g_bus->peeks++;
+    check_window(*g_bus, addr, "peek outside the window");
+    return axil_read(*g_bus, addr);
+}
+
+extern "C" void nicsched_bus_advance(__u64 cycles, __u64 max_simulated) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    const uint64_t simulated = cycles < max_simulated ? cycles : max_simulated;
+    for (uint64_t n = 0; n < simulated; n++)
+        edge(*g_bus);
+    g_bus->skipped += cycles - simulated;
+    g_bus->cycles += cycles - simulated;
 }
 
 extern "C" void nicsched_bus_remove_after(__s64 transactions) {
@@ -237,4 +272,6 @@ extern "C" void nicsched_bus_get_stats(struct nicsched_bus_stats *st) {
     st->cycles = g_bus->cycles.load();
     st->slverr = g_bus->slverr.load();
     st->masked = g_bus->masked.load();
+    st->skipped = g_bus->skipped.load();
+    st->peeks = g_bus->peeks.load();
 }

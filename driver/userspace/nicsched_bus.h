@@ -2,7 +2,8 @@
 /*
  * The bus the userspace build of the core talks to: 32-bit AXI-Lite transactions on a Verilated
  * nicsched_top (nicsched_bus.cpp). Every call is one complete transaction with its handshakes,
- * serialized by a lock; the model's clock only advances while a transaction runs.
+ * serialized by a lock. The model's clock advances while a transaction runs, and when the owner
+ * of the bus lets time pass (nicsched_bus_advance(), used by the simulated card).
  */
 #ifndef NICSCHED_BUS_H
 #define NICSCHED_BUS_H
@@ -26,9 +27,11 @@ extern "C" {
 struct nicsched_bus_stats {
 	__u64 reads;		/* read transactions, including all-ones reads after removal */
 	__u64 writes;	/* write transactions, including dropped ones after removal */
-	__u64 cycles;	/* clock cycles simulated */
+	__u64 cycles;	/* clock cycles elapsed: simulated + skipped (nicsched_bus_advance()) */
 	__u64 slverr;	/* responses other than OKAY */
 	__u64 masked;	/* RESULT reads a fault turned into BUSY */
+	__u64 skipped;	/* cycles counted by nicsched_bus_advance() without simulating them */
+	__u64 peeks;	/* nicsched_bus_peek32() transactions (in neither reads nor writes) */
 };
 
 /*
@@ -64,6 +67,26 @@ void nicsched_bus_close(void);
 
 __u32 nicsched_bus_read32(__u32 addr);
 void nicsched_bus_write32(__u32 addr, __u32 val);
+/* A write of the byte lanes set in @strb (bit n: bits [8n+7:8n] of @val): a narrow PCIe write. */
+void nicsched_bus_write32_strb(__u32 addr, __u32 val, __u8 strb);
+
+/*
+ * An observer's read: one AXI-Lite read that no fault and no removal alters and that counts in
+ * peeks, not reads (the simulated card reads the RTL's answer for its doorbell log this way).
+ * It takes its clock cycles like any transaction.
+ */
+__u32 nicsched_bus_peek32(__u32 addr);
+
+/*
+ * Let @cycles clock cycles pass with the bus idle: the first min(@cycles, @max_simulated) are
+ * simulated edge by edge, the rest only counted (stats.cycles and skipped). Skipping is exact
+ * once the RTL is idle (nothing pending or in flight), so @max_simulated must cover the longest
+ * drain: the caller's bound on how long a doorbell can keep the RTL busy.
+ */
+void nicsched_bus_advance(__u64 cycles, __u64 max_simulated);
+
+/* Hold reset for a few cycles, as at open (a PCI reset of the card). Faults are kept. */
+void nicsched_bus_reset(void);
 
 /*
  * Surprise removal: after @transactions more transactions (0: now) reads return 0xffffffff and

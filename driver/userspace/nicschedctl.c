@@ -113,7 +113,10 @@ static int cmd_info(int fd, const char *dev)
 
 	if (get_info(fd, dev, &info))
 		return 1;
+	printf("id 0x%08x\nversion 0x%08x\n", info.id, info.version);
 	printf("policy_hash 0x%08x\nshape_hash 0x%08x\n", info.policy_hash, info.shape_hash);
+	printf("caps 0x%08x\ntiming 0x%08x\nindex %u\nstate %u\n",
+	       info.caps, info.timing, info.index, info.state);
 	printf("inputs %u\noutputs %u\nslots %u\nweights_words %u\n",
 	       info.inputs, info.outputs, info.slots, info.weights_words);
 	return 0;

@@ -40,6 +40,7 @@ static const char * const nsh_counter_names[NSH_NR_COUNTERS] = {
 	[NSH_C_CLAMPED] = "clamped",
 	[NSH_C_MISSED] = "missed",
 	[NSH_C_FOREIGN] = "foreign",
+	[NSH_C_SUBMIT_NS] = "submit_ns",
 };
 
 const char *nsh_reason_name(enum nsh_reason r)
@@ -50,6 +51,14 @@ const char *nsh_reason_name(enum nsh_reason r)
 const char *nsh_counter_name(enum nsh_counter c)
 {
 	return (unsigned int)c < NSH_NR_COUNTERS ? nsh_counter_names[c] : "?";
+}
+
+/* One letter per log kind in debugfs: answer, range, stale, install. */
+char nsh_log_kind_char(unsigned int kind)
+{
+	static const char kinds[] = "?arsi";
+
+	return kind < sizeof(kinds) - 1 ? kinds[kind] : '?';
 }
 
 /* ---- pure helpers ----------------------------------------------------------------------- */
@@ -84,6 +93,16 @@ u16 nsh_tag(const struct nsh_cpu *c, u32 id)
 static inline void nsh_count(struct nsh_cpu *c, enum nsh_counter k)
 {
 	c->stats.c[k]++;
+}
+
+static void nsh_log(struct nsh_cpu *c, enum nsh_log_kind kind, u16 tag, unsigned int action,
+		    u32 id)
+{
+	if (!c->log)
+		return;
+	WRITE_ONCE(c->log[c->logged & c->log_mask],
+		   (u64)kind << 56 | (u64)(action & 0xff) << 48 | (u64)tag << 32 | id);
+	WRITE_ONCE(c->logged, c->logged + 1);
 }
 
 static inline bool nsh_armed(struct nsh_ctx *ctx)
@@ -204,6 +223,9 @@ void nsh_cpu_reset(struct nsh_ctx *ctx, struct nsh_cpu *c)
 	WRITE_ONCE(c->busy, false);
 	WRITE_ONCE(c->waiting, false);
 	c->seen_seq = d.seq;
+	c->last_check_ns = 0;
+	c->stall_age_ns = 0;
+	c->stall_prev_ns = 0;
 }
 
 /*
@@ -232,12 +254,15 @@ static void nsh_answer(struct nsh_ctx *ctx, struct nsh_cpu *c, const struct nics
 		return;
 	if (d->action >= NSH_ACTIONS) {
 		nsh_count(c, NSH_C_DROP_RANGE);
+		nsh_log(c, NSH_LOG_DROP_RANGE, d->tag, d->action, c->busy_id);
 		return;
 	}
 	if (nsh_older(now, c->busy_staged_ns, NSH_TTL_NS)) {
 		nsh_count(c, NSH_C_DROP_STALE);
+		nsh_log(c, NSH_LOG_DROP_STALE, d->tag, d->action, c->busy_id);
 		return;
 	}
+	nsh_log(c, NSH_LOG_ANSWER, d->tag, d->action, c->busy_id);
 	WRITE_ONCE(c->done[c->busy_id % NSH_DONE_ENTRIES],
 		   ((u64)c->busy_id << 32) | ((u64)d->action << NSH_DONE_ACTION_SHIFT) |
 		   NSH_DONE_VALID);
@@ -305,6 +330,19 @@ static bool nsh_stalled(struct nsh_ctx *ctx, const struct nsh_cpu *c, u64 now)
 	       nsh_older(now, READ_ONCE(c->wait_ns), NSH_STALL_NS);
 }
 
+/*
+ * What the watchdog saw when it stopped the hook, for debugfs: how long the request (or the
+ * refused submit) had waited, and how long at the check before, so a reader can tell the stall
+ * budget from the spacing of the checks.
+ */
+static void nsh_record_stall(struct nsh_cpu *c, u64 now)
+{
+	u64 start = c->busy ? c->busy_ns : c->wait_ns;
+
+	WRITE_ONCE(c->stall_age_ns, now - start);
+	WRITE_ONCE(c->stall_prev_ns, (s64)(c->last_check_ns - start));
+}
+
 /* Stop when the device is gone, the card's policy changed, or this CPU stalled. */
 static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 {
@@ -324,8 +362,11 @@ static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 			WRITE_ONCE(c->wait_ns, now);
 		}
 	}
-	if (!nsh_stalled(ctx, c, now))
+	if (!nsh_stalled(ctx, c, now)) {
+		c->last_check_ns = now;
 		return true;
+	}
+	nsh_record_stall(c, now);
 	nsh_stop(ctx, NSH_REASON_STALL);
 	return false;
 }
@@ -369,6 +410,7 @@ static void nsh_install(struct nsh_cpu *here, struct task_struct *p, const struc
 	p->nic.nice = adj;
 	p->nic.expires = t->req_ns + NSH_TTL_NS;
 	nsh_count(here, NSH_C_INSTALLED);
+	nsh_log(here, NSH_LOG_INSTALL, nsh_tag(t->req_cpu, id), action, id);
 	here->stats.decision_hist[nsh_hist_bucket(now - t->req_ns)]++;
 }
 

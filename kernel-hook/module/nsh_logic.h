@@ -85,7 +85,20 @@ enum nsh_counter {
 	NSH_C_CLAMPED,		/* adjustment beyond +-NSH_NICE_LIMIT, clamped */
 	NSH_C_MISSED,		/* shared slot: our answer came, but another CPU's replaced it */
 	NSH_C_FOREIGN,		/* shared slot: another CPU's answer */
+	NSH_C_SUBMIT_NS,	/* ns spent in the submit irq_work (the kernel glue adds them) */
 	NSH_NR_COUNTERS
+};
+
+/*
+ * The decision log (debugfs "decisions", module parameter decision_log): per CPU and in order,
+ * what the hook did with each answer to its requests and each decision it installed in a task.
+ * An entry is kind << 56 | action << 48 | tag << 32 | request id.
+ */
+enum nsh_log_kind {
+	NSH_LOG_ANSWER = 1,	/* our slot answered our request: the card's tag and action */
+	NSH_LOG_DROP_RANGE,	/* an answer whose action is outside the action table */
+	NSH_LOG_DROP_STALE,	/* an answer that came after the decision TTL */
+	NSH_LOG_INSTALL,	/* a decision installed in a task: the request's tag, the action */
 };
 
 struct nsh_stats {
@@ -132,6 +145,20 @@ struct nsh_cpu {
 	u64 done[NSH_DONE_ENTRIES];
 
 	struct nsh_stats stats;
+
+	/*
+	 * The watchdog: its previous check, and what it saw when it declared a stall, measured from
+	 * the start of the wait (the doorbell, or the first refused submit): the age at the
+	 * stopping check (0: no stall) and at the check before (negative: before the wait began).
+	 */
+	u64 last_check_ns;
+	u64 stall_age_ns;
+	s64 stall_prev_ns;
+
+	/* the decision log: NULL when off; log_mask + 1 entries, a power of two */
+	u64 *log;
+	u32 log_mask;
+	u64 logged;		/* entries ever written; the newest is logged - 1 */
 };
 
 struct nsh_ctx {
@@ -171,6 +198,7 @@ unsigned int nsh_hist_bucket(u64 ns);
 u16 nsh_tag(const struct nsh_cpu *c, u32 id);
 const char *nsh_reason_name(enum nsh_reason r);
 const char *nsh_counter_name(enum nsh_counter c);
+char nsh_log_kind_char(unsigned int kind);
 
 /* The hooks: rq lock held, interrupts off. Return true when the irq_work should run. */
 bool nsh_on_wakeup(struct nsh_ctx *ctx, struct nsh_cpu *c, struct task_struct *p, u64 now);

@@ -10,6 +10,7 @@
  *   <debugfs>/nicsched_hook/counters    counters summed over CPUs, stops by reason
  *   <debugfs>/nicsched_hook/cpus        one line of counters per CPU
  *   <debugfs>/nicsched_hook/histograms  answer and decision latency, log2 buckets
+ *   <debugfs>/nicsched_hook/decisions   the decision log of every CPU (decision_log=N)
  *   <debugfs>/nicsched_hook/enable      write 0: kill switch; write 1: re-arm
  *   /sys/module/nicsched_hook/parameters/enabled   the same switch in sysfs
  */
@@ -19,6 +20,7 @@
 #include <linux/debugfs.h>
 #include <linux/irq_work.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -26,6 +28,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/nic.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "nicsched_dev.h"
 #include "nsh_logic.h"
@@ -37,6 +40,12 @@ MODULE_PARM_DESC(device, "nicsched device index N (/dev/nicsched<N>), default 0"
 static bool arm = true;
 module_param(arm, bool, 0444);
 MODULE_PARM_DESC(arm, "arm the hook at load (default 1); else write 1 to enable later");
+
+/* The decision log: entries per CPU (a power of two; 0: off), allocated at load. */
+#define NSH_LOG_MAX	65536
+static unsigned int decision_log;
+module_param(decision_log, uint, 0444);
+MODULE_PARM_DESC(decision_log, "decision log entries per CPU, rounded up to a power of two (0 = off, at most 65536)");
 
 struct nsh_pcpu {
 	struct nsh_cpu c;
@@ -96,8 +105,10 @@ static void nsh_stop_hooks(struct nsh_ctx *ctx)
 static void nsh_submit_work(struct irq_work *work)
 {
 	struct nsh_pcpu *pc = container_of(work, struct nsh_pcpu, submit);
+	u64 start = local_clock();
 
-	nsh_submit(&nsh_ctx, &pc->c, local_clock());
+	nsh_submit(&nsh_ctx, &pc->c, start);
+	pc->c.stats.c[NSH_C_SUBMIT_NS] += local_clock() - start;
 }
 
 /* ---- arming (process context, nsh_arm_lock held) ---------------------------------------- */
@@ -221,6 +232,24 @@ static const char *nsh_state_name(int state)
 	}
 }
 
+/*
+ * Per CPU that declared a stall since the last arming: how old its unanswered request was at the
+ * check that stopped the hook, and at the check before it. The watchdog keeps its budget when
+ * the previous check came before the stall timeout had passed.
+ */
+static void nsh_stall_show(struct seq_file *m)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct nsh_cpu *c = &per_cpu_ptr(nsh_pcpu, cpu)->c;
+
+		if (READ_ONCE(c->stall_age_ns))
+			seq_printf(m, "stall cpu %d age_ns %llu prev_check_ns %lld\n", cpu,
+				   READ_ONCE(c->stall_age_ns), READ_ONCE(c->stall_prev_ns));
+	}
+}
+
 static int nsh_state_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "state %s\n", nsh_state_name(atomic_read(&nsh_ctx.state)));
@@ -234,6 +263,8 @@ static int nsh_state_show(struct seq_file *m, void *v)
 		   NSH_STALL_TIMEOUT_MS, NSH_NICE_LIMIT);
 	seq_printf(m, "points%s%s\n", NSH_POINT_WAKEUP ? " wakeup" : "",
 		   NSH_POINT_TICK ? " tick" : "");
+	seq_printf(m, "decision_log %u\n", decision_log);
+	nsh_stall_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nsh_state);
@@ -327,6 +358,32 @@ static int nsh_histograms_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nsh_histograms);
 
+/* The decision log, oldest kept entry first: "cpu kind tag action id" (kinds: a r s i). */
+static int nsh_decisions_show(struct seq_file *m, void *v)
+{
+	int cpu;
+
+	seq_puts(m, "# kinds: a answer, r dropped out of range, s dropped stale, i installed\n");
+	for_each_possible_cpu(cpu) {
+		const struct nsh_cpu *c = &per_cpu_ptr(nsh_pcpu, cpu)->c;
+		u64 logged = READ_ONCE(c->logged), first, k;
+
+		if (!c->log)
+			continue;
+		first = logged > (u64)c->log_mask + 1 ? logged - c->log_mask - 1 : 0;
+		seq_printf(m, "# cpu %d logged %llu kept %llu\n", cpu, logged, logged - first);
+		for (k = first; k < logged; k++) {
+			u64 e = READ_ONCE(c->log[k & c->log_mask]);
+
+			seq_printf(m, "%d %c %u %u %u\n", cpu, nsh_log_kind_char(e >> 56),
+				   (unsigned int)(e >> 32) & 0xffff, (unsigned int)(e >> 48) & 0xff,
+				   (u32)e);
+		}
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nsh_decisions);
+
 static ssize_t nsh_enable_write(struct file *file, const char __user *ubuf, size_t len,
 				loff_t *ppos)
 {
@@ -363,6 +420,7 @@ static void nsh_debugfs_init(void)
 	debugfs_create_file("counters", 0400, nsh_debugfs, NULL, &nsh_counters_fops);
 	debugfs_create_file("cpus", 0400, nsh_debugfs, NULL, &nsh_cpus_fops);
 	debugfs_create_file("histograms", 0400, nsh_debugfs, NULL, &nsh_histograms_fops);
+	debugfs_create_file("decisions", 0400, nsh_debugfs, NULL, &nsh_decisions_fops);
 	debugfs_create_file("enable", 0600, nsh_debugfs, NULL, &nsh_enable_fops);
 }
 
@@ -391,6 +449,39 @@ static void nsh_claim_slots(void)
 	}
 	for_each_possible_cpu(cpu)
 		nsh_set_shared(&per_cpu_ptr(nsh_pcpu, cpu)->c, users);
+}
+
+/* One log of decision_log entries per CPU (rounded up to a power of two), or none. */
+static int nsh_alloc_logs(void)
+{
+	unsigned int entries;
+	int cpu;
+
+	if (!decision_log)
+		return 0;
+	entries = roundup_pow_of_two(min_t(unsigned int, decision_log, NSH_LOG_MAX));
+	decision_log = entries;
+	for_each_possible_cpu(cpu) {
+		struct nsh_cpu *c = &per_cpu_ptr(nsh_pcpu, cpu)->c;
+
+		c->log = kvcalloc(entries, sizeof(*c->log), GFP_KERNEL);
+		if (!c->log)
+			return -ENOMEM;
+		c->log_mask = entries - 1;
+	}
+	return 0;
+}
+
+static void nsh_free_logs(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct nsh_cpu *c = &per_cpu_ptr(nsh_pcpu, cpu)->c;
+
+		kvfree(c->log);
+		c->log = NULL;
+	}
 }
 
 static void nsh_release_slots(void)
@@ -427,6 +518,9 @@ static int __init nsh_init(void)
 		goto err_put;
 	}
 	nsh_claim_slots();
+	ret = nsh_alloc_logs();
+	if (ret)
+		goto err_logs;
 	nsh_debugfs_init();
 
 	mutex_lock(&nsh_arm_lock);
@@ -437,6 +531,10 @@ static int __init nsh_init(void)
 	mutex_unlock(&nsh_arm_lock);
 	return 0;
 
+err_logs:
+	nsh_free_logs();
+	nsh_release_slots();
+	free_percpu(nsh_pcpu);
 err_put:
 	nicsched_put(nsh_ctx.core);
 	return ret;
@@ -450,6 +548,7 @@ static void __exit nsh_exit(void)
 	mutex_unlock(&nsh_arm_lock);
 	debugfs_remove_recursive(nsh_debugfs);
 	nsh_release_slots();
+	nsh_free_logs();
 	free_percpu(nsh_pcpu);
 	nicsched_put(nsh_ctx.core);
 }
