@@ -126,6 +126,8 @@ export type LogKind = 'answer' | 'range' | 'stale' | 'install';
 export interface LogEntry {
   cpu: number;
   kind: LogKind;
+  /** The slot the request went to (CPUs on different slots can carry the same tag). */
+  slot: number;
   tag: number;
   action: number;
   id: number;
@@ -139,7 +141,7 @@ export interface DecisionLog {
 
 const KINDS: Record<string, LogKind> = { a: 'answer', r: 'range', s: 'stale', i: 'install' };
 
-/** The hook's decisions file: "# cpu N logged M kept K" headers, then "cpu kind tag action id". */
+/** The hook's decisions file: "# cpu N logged M kept K" headers, then "cpu kind slot tag action id". */
 export function decisionLog(text: string): DecisionLog {
   const cpus = new Map<number, { logged: number; kept: number }>();
   const entries: LogEntry[] = [];
@@ -149,8 +151,8 @@ export function decisionLog(text: string): DecisionLog {
       cpus.set(Number(head[1]), { logged: Number(head[2]), kept: Number(head[3]) });
       continue;
     }
-    const m = /^(\d+) ([arsi]) (\d+) (\d+) (\d+)$/.exec(line);
-    if (m) entries.push({ cpu: Number(m[1]), kind: KINDS[m[2]!]!, tag: Number(m[3]), action: Number(m[4]), id: Number(m[5]) });
+    const m = /^(\d+) ([arsi]) (\d+) (\d+) (\d+) (\d+)$/.exec(line);
+    if (m) entries.push({ cpu: Number(m[1]), kind: KINDS[m[2]!]!, slot: Number(m[3]), tag: Number(m[4]), action: Number(m[5]), id: Number(m[6]) });
   }
   return { cpus, entries };
 }

@@ -100,7 +100,7 @@ export function checkDecisions(doorbells: readonly Doorbell[], modelsFor: (d: Do
       seenSeqs.add(d.seq);
       // the card logs no action when the answer came after its drain bound (a slow card)
       if (d.action === null) continue;
-      answerAction.set(`${e.tag}:${e.id}`, d.action);
+      answerAction.set(`${e.slot}:${e.tag}:${e.id}`, d.action);
       if (d.action !== e.action) guestMismatches.push({ cpu, kind: e.kind, tag: e.tag, id: e.id, guest: e.action, card: d.action, seq: d.seq });
     }
   }
@@ -110,7 +110,7 @@ export function checkDecisions(doorbells: readonly Doorbell[], modelsFor: (d: Do
   for (const e of log.entries) {
     if (e.kind !== 'install') continue;
     installs++;
-    const card = answerAction.get(`${e.tag}:${e.id}`);
+    const card = answerAction.get(`${e.slot}:${e.tag}:${e.id}`);
     if (card === undefined) continue; // answered before the kept part of the log
     installsMatched++;
     if (card !== e.action) guestMismatches.push({ cpu: e.cpu, kind: e.kind, tag: e.tag, id: e.id, guest: e.action, card, seq: null });

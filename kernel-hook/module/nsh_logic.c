@@ -95,13 +95,20 @@ static inline void nsh_count(struct nsh_cpu *c, enum nsh_counter k)
 	c->stats.c[k]++;
 }
 
-static void nsh_log(struct nsh_cpu *c, enum nsh_log_kind kind, u16 tag, unsigned int action,
-		    u32 id)
+/*
+ * One decision-log entry: kind [63:61], the slot of the request [60:54], action [53:46], the
+ * request's wire tag [45:30] and its id [29:0] (ids of CPUs on different slots can carry the same
+ * tag, so the slot names the request too).
+ */
+static void nsh_log(struct nsh_cpu *c, enum nsh_log_kind kind, unsigned int slot, u16 tag,
+		    unsigned int action, u32 id)
 {
 	if (!c->log)
 		return;
 	WRITE_ONCE(c->log[c->logged & c->log_mask],
-		   (u64)kind << 56 | (u64)(action & 0xff) << 48 | (u64)tag << 32 | id);
+		   (u64)kind << NSH_LOG_KIND_SHIFT | (u64)slot << NSH_LOG_SLOT_SHIFT |
+		   (u64)(action & 0xff) << NSH_LOG_ACTION_SHIFT | (u64)tag << NSH_LOG_TAG_SHIFT |
+		   (id & NSH_LOG_ID_MASK));
 	WRITE_ONCE(c->logged, c->logged + 1);
 }
 
@@ -254,15 +261,15 @@ static void nsh_answer(struct nsh_ctx *ctx, struct nsh_cpu *c, const struct nics
 		return;
 	if (d->action >= NSH_ACTIONS) {
 		nsh_count(c, NSH_C_DROP_RANGE);
-		nsh_log(c, NSH_LOG_DROP_RANGE, d->tag, d->action, c->busy_id);
+		nsh_log(c, NSH_LOG_DROP_RANGE, c->slot, d->tag, d->action, c->busy_id);
 		return;
 	}
 	if (nsh_older(now, c->busy_staged_ns, NSH_TTL_NS)) {
 		nsh_count(c, NSH_C_DROP_STALE);
-		nsh_log(c, NSH_LOG_DROP_STALE, d->tag, d->action, c->busy_id);
+		nsh_log(c, NSH_LOG_DROP_STALE, c->slot, d->tag, d->action, c->busy_id);
 		return;
 	}
-	nsh_log(c, NSH_LOG_ANSWER, d->tag, d->action, c->busy_id);
+	nsh_log(c, NSH_LOG_ANSWER, c->slot, d->tag, d->action, c->busy_id);
 	WRITE_ONCE(c->done[c->busy_id % NSH_DONE_ENTRIES],
 		   ((u64)c->busy_id << 32) | ((u64)d->action << NSH_DONE_ACTION_SHIFT) |
 		   NSH_DONE_VALID);
@@ -411,7 +418,7 @@ static void nsh_install(struct nsh_cpu *here, const struct nsh_cpu *asked, struc
 	p->nic.nice = adj;
 	p->nic.expires = t->req_ns + NSH_TTL_NS;
 	nsh_count(here, NSH_C_INSTALLED);
-	nsh_log(here, NSH_LOG_INSTALL, nsh_tag(asked, id), action, id);
+	nsh_log(here, NSH_LOG_INSTALL, asked->slot, nsh_tag(asked, id), action, id);
 	here->stats.decision_hist[nsh_hist_bucket(now - t->req_ns)]++;
 }
 

@@ -101,6 +101,16 @@ enum nsh_log_kind {
 	NSH_LOG_INSTALL,	/* a decision installed in a task: the request's tag, the action */
 };
 
+/* Fields of a decision-log entry (nsh_log()). */
+#define NSH_LOG_KIND_SHIFT	61
+#define NSH_LOG_SLOT_SHIFT	54
+#define NSH_LOG_SLOT_MASK	0x7fU
+#define NSH_LOG_ACTION_SHIFT	46
+#define NSH_LOG_TAG_SHIFT	30
+#define NSH_LOG_ID_MASK		0x3fffffffU
+
+static_assert(NICSCHED_SLOTS <= 128, "the decision log's slot field has 7 bits");
+
 struct nsh_stats {
 	u64 c[NSH_NR_COUNTERS];
 	u64 answer_hist[NSH_HIST_BUCKETS];	/* doorbell -> answer seen by the hook */

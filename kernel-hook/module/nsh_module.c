@@ -358,7 +358,7 @@ static int nsh_histograms_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nsh_histograms);
 
-/* The decision log, oldest kept entry first: "cpu kind tag action id" (kinds: a r s i). */
+/* The decision log, oldest kept entry first: "cpu kind slot tag action id" (kinds: a r s i). */
 static int nsh_decisions_show(struct seq_file *m, void *v)
 {
 	int cpu;
@@ -375,9 +375,12 @@ static int nsh_decisions_show(struct seq_file *m, void *v)
 		for (k = first; k < logged; k++) {
 			u64 e = READ_ONCE(c->log[k & c->log_mask]);
 
-			seq_printf(m, "%d %c %u %u %u\n", cpu, nsh_log_kind_char(e >> 56),
-				   (unsigned int)(e >> 32) & 0xffff, (unsigned int)(e >> 48) & 0xff,
-				   (u32)e);
+			seq_printf(m, "%d %c %u %u %u %u\n", cpu,
+				   nsh_log_kind_char(e >> NSH_LOG_KIND_SHIFT),
+				   (unsigned int)(e >> NSH_LOG_SLOT_SHIFT) & NSH_LOG_SLOT_MASK,
+				   (unsigned int)(e >> NSH_LOG_TAG_SHIFT) & 0xffff,
+				   (unsigned int)(e >> NSH_LOG_ACTION_SHIFT) & 0xff,
+				   (u32)e & NSH_LOG_ID_MASK);
 		}
 	}
 	return 0;

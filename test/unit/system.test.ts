@@ -189,12 +189,12 @@ describe('debugfs parsers (codegen/system/debugfs.ts)', () => {
   });
 
   it('reads the decision log', () => {
-    const log = decisionLog('# kinds: a answer, r dropped out of range, s dropped stale, i installed\n# cpu 0 logged 3 kept 3\n0 a 257 2 1\n0 s 258 1 2\n0 i 257 2 1\n# cpu 1 logged 9000 kept 8192\n');
+    const log = decisionLog('# kinds: a answer, r dropped out of range, s dropped stale, i installed\n# cpu 0 logged 3 kept 3\n0 a 0 257 2 1\n0 s 0 258 1 2\n0 i 3 257 2 1\n# cpu 1 logged 9000 kept 8192\n');
     expect(log.cpus.get(1)).toEqual({ logged: 9000, kept: 8192 });
     expect(log.entries).toEqual([
-      { cpu: 0, kind: 'answer', tag: 257, action: 2, id: 1 },
-      { cpu: 0, kind: 'stale', tag: 258, action: 1, id: 2 },
-      { cpu: 0, kind: 'install', tag: 257, action: 2, id: 1 },
+      { cpu: 0, kind: 'answer', slot: 0, tag: 257, action: 2, id: 1 },
+      { cpu: 0, kind: 'stale', slot: 0, tag: 258, action: 1, id: 2 },
+      { cpu: 0, kind: 'install', slot: 3, tag: 257, action: 2, id: 1 },
     ]);
   });
 });
@@ -210,12 +210,13 @@ describe('decision check (codegen/system/decisions.ts)', () => {
     [25, 23, 4, 1, 0, 0, 20, 0],
     [27, 26, 125, 2, 10, 10, 20, 12],
   ];
-  // CPU 0 on slot 0 (tags 1, 2), CPU 1 on slot 1 (tags 257, 258); one doorbell never answered
+  // CPU 0 on slot 0 and CPU 1 on slot 1, each the only CPU of its slot: both send tags 1, 2 (a
+  // tag is unique among the CPUs of one slot only); one doorbell never answered
   const doorbells: Doorbell[] = features.map((f, k) => ({
     seq: k + 1,
     t_ns: k,
     slot: k % 2,
-    tag: k % 2 ? 256 + (k + 1) / 2 : 1 + k / 2,
+    tag: 1 + Math.floor(k / 2),
     delivered: true,
     fault: 'healthy',
     features: f,
@@ -226,10 +227,10 @@ describe('decision check (codegen/system/decisions.ts)', () => {
   doorbells.push({ ...doorbells[0]!, seq: 5, tag: 3, answered: false, action: null });
   const entries = doorbells.slice(0, 4).flatMap((d) => {
     const cpu = d.slot;
-    const id = d.tag & 0xff;
+    const id = d.tag;
     return [
-      { cpu, kind: 'answer' as const, tag: d.tag, action: d.action!, id },
-      { cpu: 1 - cpu, kind: 'install' as const, tag: d.tag, action: d.action!, id },
+      { cpu, kind: 'answer' as const, slot: d.slot, tag: d.tag, action: d.action!, id },
+      { cpu: 1 - cpu, kind: 'install' as const, slot: d.slot, tag: d.tag, action: d.action!, id },
     ];
   });
   const slots = new Map([
@@ -258,7 +259,7 @@ describe('decision check (codegen/system/decisions.ts)', () => {
     expect(checkDecisions(doorbells, () => [golden], answer, slots).guestMismatches).toMatchObject([{ kind: 'answer', seq: 2 }]);
     const install = { ...log, entries: entries.map((e, k) => (k === 5 ? { ...e, action: (e.action + 1) % 4 } : e)) };
     expect(checkDecisions(doorbells, () => [golden], install, slots).guestMismatches).toMatchObject([{ kind: 'install', cpu: 1 }]);
-    const unknown = { ...log, entries: [...entries, { cpu: 0, kind: 'answer' as const, tag: 99, action: 0, id: 99 }] };
+    const unknown = { ...log, entries: [...entries, { cpu: 0, kind: 'answer' as const, slot: 0, tag: 99, action: 0, id: 99 }] };
     expect(checkDecisions(doorbells, () => [golden], unknown, slots).guestMismatches).toMatchObject([{ tag: 99, card: null }]);
   });
 });
