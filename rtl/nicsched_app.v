@@ -20,11 +20,17 @@
  * released.  No inference sees a mix of banks.
  *
  * AXI-Lite: the address and data of a write may arrive in any order or in
- * the same cycle; each is captured in a holding register, and the write is
- * performed once both are present and the B channel is free.  Reads capture
- * the address, then return registered data.  One write and one read may be
- * in progress at the same time; neither channel ever waits on the other.
- * Address bits [1:0] are ignored (32-bit registers, byte lanes by wstrb).
+ * the same cycle; each is captured in a holding register (the address
+ * decoded as it is captured), and the write is performed once both are
+ * present and the B channel is free.  Reads capture (and decode) the
+ * address, register the addressed slot's row, then the data.  One write and
+ * one read may be in progress at the same time; neither channel ever waits
+ * on the other.  Address bits [1:0] are ignored (32-bit registers, byte
+ * lanes by wstrb).
+ *
+ * Timing: every register-to-register path is kept within 8 logic levels at
+ * 250 MHz (docs/HARDWARE.md, "Timing at 250 MHz"); doorbell to RESULT is the
+ * policy's latency plus 4 cycles (grant, select, result, write-back).
  */
 module nicsched_app #
 (
@@ -349,9 +355,11 @@ wire srst = rst || soft_rst_reg;
  * Arbiter and issue.  Slots are arbitrated in groups of ARB_GROUP:
  *
  *   offer:  each group holds at most one offer, a slot ready to issue: when
- *           its offer is taken (or it has none) it offers its lowest ready
- *           pending slot, or else a slot whose doorbell is performed in that
- *           cycle (straight away, so an idle card adds no cycle for it)
+ *           its offer is taken (or it has none) it offers a ready pending
+ *           slot, round robin within the group (the first at or above the
+ *           slot after its last offer, else the first), or else a slot whose
+ *           doorbell is performed in that cycle (straight away, so an idle
+ *           card adds no cycle for it)
  *   grant:  one offer per cycle is taken, round robin over the groups (the
  *           first group with an offer at or above the pointer, else the first
  *           group with an offer; the pointer moves past the granted group),
@@ -376,6 +384,9 @@ reg [ARB_GROUPS-1:0] offer_valid_reg;
 reg [SLOTS-1:0] offer_hot_reg;      // bit n: slot n is its group's offer
 // round-robin pointer over the groups as a mask: bit g is set when group g is at or above it
 reg [ARB_GROUPS-1:0] group_mask_reg;
+// round-robin pointer inside each group: bit n is set when slot n is at or above its group's
+// pointer, the slot after the group's offer (one cycle after the offer is made)
+reg [SLOTS-1:0] local_mask_reg;
 reg arb_valid_reg;
 reg [SLOTS-1:0] arb_hot_reg;        // the granted slot, one-hot
 reg in_valid_reg;
@@ -423,27 +434,43 @@ end
 wire grant_valid = offer_valid_reg != {ARB_GROUPS{1'b0}};
 wire issue = arb_load && grant_valid;
 
-// offers: a group whose offer is free this cycle (none, or taken now) takes its
-// lowest ready slot, else a doorbell performed now (unless COMMIT holds it)
+// offers: a group whose offer is free this cycle (none, or taken now) takes a
+// ready slot (round robin in the group), else a doorbell performed now (unless
+// COMMIT holds it)
 reg [ARB_GROUPS-1:0] group_free;
 reg [ARB_GROUPS-1:0] group_ready;
+reg [ARB_GROUPS-1:0] group_ready_hi; // a ready slot at or above the group's pointer
 reg [ARB_GROUPS-1:0] group_doorbell;
-reg [SLOTS-1:0] ready_first;        // the lowest ready slot of its group
+reg [SLOTS-1:0] first_hi;           // the first ready slot at or above its group's pointer
+reg [SLOTS-1:0] first_lo;           // the first ready slot of its group
+reg [SLOTS-1:0] ready_first;        // the ready slot its group offers next
 reg [SLOTS-1:0] offer_refill;       // a ready slot becomes its group's offer
 reg [SLOTS-1:0] offer_direct;       // a doorbell's slot becomes its group's offer at once
 reg [SLOTS-1:0] doorbell_hot;
+reg [SLOTS-1:0] local_mask_next;    // the slots after each group's offer
+reg [ARB_GROUPS-1:0] group_offer_seen;
 
 always @* begin
     for (an = 0; an < SLOTS; an = an + 1) begin
         doorbell_hot[an] = wr_doorbell && aw_slot_hot_reg[an] && !commit_reg;
     end
     group_ready = {ARB_GROUPS{1'b0}};
+    group_ready_hi = {ARB_GROUPS{1'b0}};
     group_doorbell = {ARB_GROUPS{1'b0}};
+    group_offer_seen = {ARB_GROUPS{1'b0}};
     for (an = 0; an < SLOTS; an = an + 1) begin
-        // no lower ready slot in the same group
-        ready_first[an] = slot_ready[an] && !group_ready[an / ARB_GROUP];
+        // no ready slot (at or above the pointer) before it in the same group
+        first_hi[an] = slot_ready[an] && local_mask_reg[an] && !group_ready_hi[an / ARB_GROUP];
+        first_lo[an] = slot_ready[an] && !group_ready[an / ARB_GROUP];
+        group_ready_hi[an / ARB_GROUP] = group_ready_hi[an / ARB_GROUP] || (slot_ready[an] && local_mask_reg[an]);
         group_ready[an / ARB_GROUP] = group_ready[an / ARB_GROUP] || slot_ready[an];
         group_doorbell[an / ARB_GROUP] = group_doorbell[an / ARB_GROUP] || doorbell_hot[an];
+        // the slots after the group's offer (none after the last slot: the same as slot 0)
+        local_mask_next[an] = group_offer_seen[an / ARB_GROUP];
+        group_offer_seen[an / ARB_GROUP] = group_offer_seen[an / ARB_GROUP] || offer_hot_reg[an];
+    end
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        ready_first[an] = group_ready_hi[an / ARB_GROUP] ? first_hi[an] : first_lo[an];
     end
     for (ag = 0; ag < ARB_GROUPS; ag = ag + 1) begin
         group_free[ag] = !offer_valid_reg[ag] || (issue && group_grant[ag]);
@@ -911,6 +938,9 @@ always @(posedge clk) begin
         if (group_free[k / ARB_GROUP]) begin
             offer_hot_reg[k] <= offer_refill[k] || offer_direct[k];
         end
+        if (offer_valid_reg[k / ARB_GROUP]) begin
+            local_mask_reg[k] <= local_mask_next[k];
+        end
         if (offer_refill[k]) begin
             slot_pending_reg[k] <= 1'b0;
         end
@@ -986,6 +1016,7 @@ always @(posedge clk) begin
         offer_valid_reg <= {ARB_GROUPS{1'b0}};
         offer_hot_reg <= {SLOTS{1'b0}};
         group_mask_reg <= {ARB_GROUPS{1'b1}};
+        local_mask_reg <= {SLOTS{1'b1}};
         arb_valid_reg <= 1'b0;
         in_valid_reg <= 1'b0;
         res_valid_reg <= 1'b0;

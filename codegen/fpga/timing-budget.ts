@@ -39,7 +39,7 @@ export const TIMING_MODEL = 'yosys sta on synth_xilinx -family xcup -abc9 (xc7 c
 export const NOT_MODELED: readonly string[] = [
   'yosys 0.23 has no UltraScale+ timing for -abc9 and uses 7-series (xc7) LUT and flip-flop delays: slower parts, so the arrival is pessimistic there',
   'CARRY4, MUXF7/MUXF8 and DSP48E2 cells have no timing arcs: the arrival stops at them, so carry-chain, wide-mux and multiplier delays are missing from it (the level count includes those cells)',
-  'no routing (net) delay, clock skew or clock uncertainty; clock buffer, clock-to-Q and setup are included',
+  "no routing (net) delay, clock skew or clock uncertainty; the clock buffer, clock-to-Q and the model's setup times are included",
 ];
 
 function lutLevels(types: string[]): Levels {
@@ -139,7 +139,7 @@ export function formatTiming(c: TimingCheck): string[] {
       `    to   ${c.deepest.end}`,
     );
   }
-  lines.push(`  ${c.endpoints_over} of ${c.endpoints} register inputs and outputs over ${c.level_budget} levels`);
+  lines.push(`  ${c.endpoints_over} of ${c.endpoints} endpoints (register and DSP inputs, top-level outputs) over ${c.level_budget} levels`);
   for (const p of c.endpoints_over > 0 ? c.over_budget.slice(0, 5) : []) lines.push(`    ${p.levels.total} levels: ${p.start} -> ${p.end}`);
   lines.push(`  model: ${c.model}; not modeled:`);
   for (const n of c.not_modeled) lines.push(`    - ${n}`);
