@@ -21,11 +21,17 @@
  * released.  No inference sees a mix of banks.
  *
  * AXI-Lite: the address and data of a write may arrive in any order or in
- * the same cycle; each is captured in a holding register, and the write is
- * performed once both are present and the B channel is free.  Reads capture
- * the address, then return registered data.  One write and one read may be
- * in progress at the same time; neither channel ever waits on the other.
- * Address bits [1:0] are ignored (32-bit registers, byte lanes by wstrb).
+ * the same cycle; each is captured in a holding register (the address
+ * decoded as it is captured), and the write is performed once both are
+ * present and the B channel is free.  Reads capture (and decode) the
+ * address, register the addressed slot's row, then the data.  One write and
+ * one read may be in progress at the same time; neither channel ever waits
+ * on the other.  Address bits [1:0] are ignored (32-bit registers, byte
+ * lanes by wstrb).
+ *
+ * Timing: every register-to-register path is kept within 8 logic levels at
+ * 250 MHz (docs/HARDWARE.md, "Timing at 250 MHz"); doorbell to RESULT is the
+ * policy's latency plus 4 cycles (grant, select, result, write-back).
  */
 module nicsched_app #
 (
@@ -95,8 +101,6 @@ localparam TAG_BITS = NICSCHED_TAG_BITS;
 localparam ACTION_BITS = 8;
 localparam INDEX_BITS = N_OUT > 1 ? $clog2(N_OUT) : 1;
 
-localparam [31:0] LAST_SLOT_32 = SLOTS - 1;
-localparam [SLOT_BITS-1:0] LAST_SLOT = LAST_SLOT_32[SLOT_BITS-1:0];
 
 localparam [1:0] RESP_OKAY = 2'b00;
 localparam [1:0] RESP_SLVERR = 2'b10;
@@ -252,10 +256,15 @@ function [DEC_BITS-1:0] decode(input [WORD_BITS-1:0] word);
 endfunction
 
 /*
- * AXI-Lite channel state
+ * AXI-Lite channel state.  An address is decoded when it is captured (from
+ * the port), so the write and read stages start from registered fields.
  */
 reg aw_full_reg;
-reg [WORD_BITS-1:0] aw_word_reg;
+reg [2:0] aw_field_reg;
+reg [SLOTS-1:0] aw_slot_hot_reg;        // the addressed slot, one-hot (a slot-block field only)
+reg [N_IN-1:0] aw_index_hot_reg;       // the addressed FEATURE / FEATURES_PACKED index, one-hot
+reg [15:0] aw_addr_reg;
+reg [CFG_ADDR_BITS-1:0] aw_cfg_addr_reg;  // word offset in the weights block
 reg w_full_reg;
 reg [31:0] w_data_reg;
 reg [3:0] w_strb_reg;
@@ -263,7 +272,10 @@ reg bvalid_reg;
 reg [1:0] bresp_reg;
 
 reg ar_full_reg;
-reg [WORD_BITS-1:0] ar_word_reg;
+reg [2:0] ar_field_reg;
+reg [SLOT_BITS-1:0] ar_slot_reg;
+reg [SLOT_SHIFT-1:0] ar_index_reg;
+reg [15:0] ar_addr_reg;
 reg rvalid_reg;
 reg [31:0] rdata_reg;
 reg [1:0] rresp_reg;
@@ -280,8 +292,29 @@ assign s_axil_rvalid = rvalid_reg;
 assign s_axil_rdata = rdata_reg;
 assign s_axil_rresp = rresp_reg;
 
+wire [2:0] aw_dec_field;
+wire [SLOT_BITS-1:0] aw_dec_slot;
+wire [SLOT_SHIFT-1:0] aw_dec_index;
+wire [15:0] aw_dec_addr;
+wire [31:0] aw_word32 = {{(32-WORD_BITS){1'b0}}, s_axil_awaddr[AXIL_ADDR_WIDTH-1:2]};
+wire [31:0] aw_cfg_word32 = aw_word32 - WEIGHTS_WORD_BASE;
+wire [31:0] aw_cfg_word32_unused = aw_cfg_word32;
+
+assign {aw_dec_field, aw_dec_slot, aw_dec_index, aw_dec_addr} = decode(s_axil_awaddr[AXIL_ADDR_WIDTH-1:2]);
+
+wire [2:0] ar_dec_field;
+wire [SLOT_BITS-1:0] ar_dec_slot;
+wire [SLOT_SHIFT-1:0] ar_dec_index;
+wire [15:0] ar_dec_addr;
+
+assign {ar_dec_field, ar_dec_slot, ar_dec_index, ar_dec_addr} = decode(s_axil_araddr[AXIL_ADDR_WIDTH-1:2]);
+
+// a write is performed this cycle; a read moves from the address holding
+// register into the first read stage this cycle
 wire wr_en = aw_full_reg && w_full_reg && (!bvalid_reg || s_axil_bready);
-wire rd_en = ar_full_reg && (!rvalid_reg || s_axil_rready);
+reg rd1_valid_reg;
+wire rd2_en = rd1_valid_reg && (!rvalid_reg || s_axil_rready);
+wire rd1_en = ar_full_reg && (!rd1_valid_reg || rd2_en);
 
 /*
  * Register state
@@ -289,8 +322,10 @@ wire rd_en = ar_full_reg && (!rvalid_reg || s_axil_rready);
 reg enable_reg;
 reg soft_rst_reg;
 reg [NICSCHED_ERROR_BITS-1:0] error_reg;
+reg [1:0] error_count_reg;          // events of the previous cycle, added to ERRORS now
 reg [31:0] inferences_reg;
 reg [31:0] lat_last_reg;
+reg lat_new_reg;                    // lat_last_reg was written at the last edge: update LAT_MAX
 reg [31:0] lat_max_reg;
 reg [31:0] errors_reg;
 reg [31:0] now_reg;
@@ -304,7 +339,7 @@ reg commit_reg;
 
 // slots
 reg [SLOTS-1:0] slot_busy_reg;      // doorbell accepted, result not yet written
-reg [SLOTS-1:0] slot_pending_reg;   // doorbell accepted, not yet issued to the policy
+reg [SLOTS-1:0] slot_pending_reg;   // doorbell accepted, not yet offered to the arbiter
 reg [SLOTS-1:0] slot_valid_reg;
 reg [SLOTS-1:0] slot_hold_reg;      // doorbell accepted while COMMIT pending: issued after the swap
 reg [SLOTS*TAG_BITS-1:0] slot_req_tag_reg;
@@ -314,52 +349,156 @@ reg [SLOTS*32-1:0] slot_stamp_reg;
 reg [SLOTS*N_IN*IN_BITS-1:0] feature_reg;
 reg [SLOTS*N_OUT*OUT_BITS-1:0] score_reg;
 
-reg [SLOT_BITS-1:0] rr_ptr_reg;
-
 // internal reset: power-on reset or CONTROL.SOFT_RESET (one cycle after the write)
 wire srst = rst || soft_rst_reg;
 
 /*
- * Policy datapath and arbiter
+ * Arbiter and issue.  Slots are arbitrated in groups of ARB_GROUP:
+ *
+ *   offer:  each group holds at most one offer, a slot ready to issue: when
+ *           its offer is taken (or it has none) it offers a ready pending
+ *           slot, round robin within the group (the first at or above the
+ *           slot after its last offer, else the first), or else a slot whose
+ *           doorbell is performed in that cycle (straight away, so an idle
+ *           card adds no cycle for it)
+ *   grant:  one offer per cycle is taken, round robin over the groups (the
+ *           first group with an offer at or above the pointer, else the first
+ *           group with an offer; the pointer moves past the granted group),
+ *           and registered one-hot (arb_*)
+ *   select: the granted slot's features are registered (in_*), so the
+ *           multipliers of the first layer see registers on both sides
+ *
+ * Every decision looks at one group or at one bit per group, so no logic cone
+ * spans all slots.  The grant and select stages hold while the next one
+ * cannot take their contents (REUSE > 1: the policy accepts an input every
+ * REUSE cycles).
  */
 wire policy_in_ready;
 wire policy_out_valid;
 wire [SLOT_BITS-1:0] policy_out_meta;
 wire [N_OUT*OUT_BITS-1:0] policy_out_scores;
 
-// round robin: lowest pending slot at or above rr_ptr_reg, else lowest pending slot
-reg [SLOT_BITS-1:0] grant;
-reg [SLOTS-1:0] pending_hi;
-integer n;
+localparam ARB_GROUP = 6;
+localparam ARB_GROUPS = (SLOTS + ARB_GROUP - 1) / ARB_GROUP;
+
+reg [ARB_GROUPS-1:0] offer_valid_reg;
+reg [SLOTS-1:0] offer_hot_reg;      // bit n: slot n is its group's offer
+// round-robin pointer over the groups as a mask: bit g is set when group g is at or above it
+reg [ARB_GROUPS-1:0] group_mask_reg;
+// round-robin pointer inside each group: bit n is set when slot n is at or above its group's
+// pointer, the slot after the group's offer (one cycle after the offer is made)
+reg [SLOTS-1:0] local_mask_reg;
+reg arb_valid_reg;
+reg [SLOTS-1:0] arb_hot_reg;        // the granted slot, one-hot
+reg in_valid_reg;
+reg [SLOT_BITS-1:0] in_slot_reg;
+reg [N_IN*IN_BITS-1:0] in_features_reg;
 
 wire [SLOTS-1:0] slot_ready = slot_pending_reg & ~slot_hold_reg;
+
+// a weights-block word is written this cycle (write decode below)
+reg wr_weight;
+// a doorbell is performed this cycle (write decode below)
+reg wr_doorbell;
 
 // swap the weight banks: COMMIT pending and nothing of the old bank pending or in flight
 wire swap = commit_reg && (slot_busy_reg & ~slot_hold_reg) == {SLOTS{1'b0}};
 
+wire in_load = !in_valid_reg || policy_in_ready;
+wire arb_load = !arb_valid_reg || in_load;
+
+// grant
+reg [ARB_GROUPS-1:0] group_hi;
+reg [ARB_GROUPS-1:0] group_grant;   // one-hot
+reg [ARB_GROUPS-1:0] group_mask_next;
+reg [SLOTS-1:0] grant_hot;
+integer ag, an;
+
 always @* begin
-    pending_hi = slot_ready & ({SLOTS{1'b1}} << rr_ptr_reg);
-    grant = {SLOT_BITS{1'b0}};
-    for (n = SLOTS-1; n >= 0; n = n - 1) begin
-        if (slot_ready[n]) begin
-            grant = n[SLOT_BITS-1:0];
+    group_hi = offer_valid_reg & group_mask_reg;
+    for (ag = 0; ag < ARB_GROUPS; ag = ag + 1) begin
+        if (group_hi != {ARB_GROUPS{1'b0}}) begin
+            group_grant[ag] = group_hi[ag] && (group_hi & ~({ARB_GROUPS{1'b1}} << ag)) == {ARB_GROUPS{1'b0}};
+        end else begin
+            group_grant[ag] = offer_valid_reg[ag] && (offer_valid_reg & ~({ARB_GROUPS{1'b1}} << ag)) == {ARB_GROUPS{1'b0}};
         end
     end
-    for (n = SLOTS-1; n >= 0; n = n - 1) begin
-        if (pending_hi[n]) begin
-            grant = n[SLOT_BITS-1:0];
-        end
+    // the groups after the granted one (none after the last: the same as a pointer at group 0)
+    for (ag = 0; ag < ARB_GROUPS; ag = ag + 1) begin
+        group_mask_next[ag] = (group_grant & ~({ARB_GROUPS{1'b1}} << ag)) != {ARB_GROUPS{1'b0}};
+    end
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        grant_hot[an] = group_grant[an / ARB_GROUP] && offer_hot_reg[an];
     end
 end
 
-wire issue_valid = (|slot_ready) && !soft_rst_reg;
+wire grant_valid = offer_valid_reg != {ARB_GROUPS{1'b0}};
+wire issue = arb_load && grant_valid;
 
-// weight bank writes (the `weights` block)
-wire [31:0] aw_word32 = {{(32-WORD_BITS){1'b0}}, aw_word_reg};
-wire [31:0] cfg_word32 = aw_word32 - WEIGHTS_WORD_BASE;
-wire [31:0] cfg_word32_unused = cfg_word32;
-reg wr_weight;
-wire issue = issue_valid && policy_in_ready;
+// offers: a group whose offer is free this cycle (none, or taken now) takes a
+// ready slot (round robin in the group), else a doorbell performed now (unless
+// COMMIT holds it)
+reg [ARB_GROUPS-1:0] group_free;
+reg [ARB_GROUPS-1:0] group_ready;
+reg [ARB_GROUPS-1:0] group_ready_hi; // a ready slot at or above the group's pointer
+reg [ARB_GROUPS-1:0] group_doorbell;
+reg [SLOTS-1:0] first_hi;           // the first ready slot at or above its group's pointer
+reg [SLOTS-1:0] first_lo;           // the first ready slot of its group
+reg [SLOTS-1:0] ready_first;        // the ready slot its group offers next
+reg [SLOTS-1:0] offer_refill;       // a ready slot becomes its group's offer
+reg [SLOTS-1:0] offer_direct;       // a doorbell's slot becomes its group's offer at once
+reg [SLOTS-1:0] doorbell_hot;
+reg [SLOTS-1:0] local_mask_next;    // the slots after each group's offer
+reg [ARB_GROUPS-1:0] group_offer_seen;
+
+always @* begin
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        doorbell_hot[an] = wr_doorbell && aw_slot_hot_reg[an] && !commit_reg;
+    end
+    group_ready = {ARB_GROUPS{1'b0}};
+    group_ready_hi = {ARB_GROUPS{1'b0}};
+    group_doorbell = {ARB_GROUPS{1'b0}};
+    group_offer_seen = {ARB_GROUPS{1'b0}};
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        // no ready slot (at or above the pointer) before it in the same group
+        first_hi[an] = slot_ready[an] && local_mask_reg[an] && !group_ready_hi[an / ARB_GROUP];
+        first_lo[an] = slot_ready[an] && !group_ready[an / ARB_GROUP];
+        group_ready_hi[an / ARB_GROUP] = group_ready_hi[an / ARB_GROUP] || (slot_ready[an] && local_mask_reg[an]);
+        group_ready[an / ARB_GROUP] = group_ready[an / ARB_GROUP] || slot_ready[an];
+        group_doorbell[an / ARB_GROUP] = group_doorbell[an / ARB_GROUP] || doorbell_hot[an];
+        // the slots after the group's offer (none after the last slot: the same as slot 0)
+        local_mask_next[an] = group_offer_seen[an / ARB_GROUP];
+        group_offer_seen[an / ARB_GROUP] = group_offer_seen[an / ARB_GROUP] || offer_hot_reg[an];
+    end
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        ready_first[an] = group_ready_hi[an / ARB_GROUP] ? first_hi[an] : first_lo[an];
+    end
+    for (ag = 0; ag < ARB_GROUPS; ag = ag + 1) begin
+        group_free[ag] = !offer_valid_reg[ag] || (issue && group_grant[ag]);
+    end
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        offer_refill[an] = group_free[an / ARB_GROUP] && ready_first[an];
+        offer_direct[an] = group_free[an / ARB_GROUP] && !group_ready[an / ARB_GROUP] && doorbell_hot[an];
+    end
+end
+
+// the binary index of the slot in the grant stage, and its features
+reg [SLOT_BITS-1:0] arb_slot;
+reg [N_IN*IN_BITS-1:0] arb_features;
+integer ab;
+
+always @* begin
+    arb_slot = {SLOT_BITS{1'b0}};
+    arb_features = {N_IN*IN_BITS{1'b0}};
+    for (an = 0; an < SLOTS; an = an + 1) begin
+        for (ab = 0; ab < SLOT_BITS; ab = ab + 1) begin
+            if (((an >> ab) & 1) != 0) begin
+                arb_slot[ab] = arb_slot[ab] | arb_hot_reg[an];
+            end
+        end
+        arb_features = arb_features | (feature_reg[an*N_IN*IN_BITS +: N_IN*IN_BITS] & {N_IN*IN_BITS{arb_hot_reg[an]}});
+    end
+end
 
 nicsched_policy #(
     .META_BITS(SLOT_BITS)
@@ -367,16 +506,16 @@ nicsched_policy #(
 policy_inst (
     .clk(clk),
     .rst(srst),
-    .in_valid(issue_valid),
+    .in_valid(in_valid_reg),
     .in_ready(policy_in_ready),
-    .in_meta(grant),
-    .in_features(feature_reg[grant*N_IN*IN_BITS +: N_IN*IN_BITS]),
+    .in_meta(in_slot_reg),
+    .in_features(in_features_reg),
     .out_valid(policy_out_valid),
     .out_meta(policy_out_meta),
     .out_scores(policy_out_scores),
     .cfg_rst(rst),
     .cfg_wr_en(wr_weight),
-    .cfg_wr_addr(cfg_word32[CFG_ADDR_BITS-1:0]),
+    .cfg_wr_addr(aw_cfg_addr_reg),
     .cfg_wr_data(w_data_reg),
     .cfg_swap(swap)
 );
@@ -419,27 +558,33 @@ end
 endgenerate
 
 /*
+ * Result stage: the policy's output, its action and the slot's doorbell time
+ * are registered (res_*); the next edge writes them into the slot, which is
+ * when RESULT.VALID rises.
+ */
+reg res_valid_reg;
+reg [SLOT_BITS-1:0] res_slot_reg;
+reg [ACTION_BITS-1:0] res_action_reg;
+reg [N_OUT*OUT_BITS-1:0] res_scores_reg;
+reg [31:0] res_stamp_reg;
+
+/*
  * Write decode (register file side of a write performed this cycle)
  */
-reg [2:0] wr_field;
-reg [SLOT_BITS-1:0] wr_slot;
-reg [SLOT_SHIFT-1:0] wr_index;
-reg [15:0] wr_addr;
 reg [31:0] wr_mask;
 wire [31:0] wr_mask_unused = wr_mask;  // lanes 2-3 only matter for wide or packed inputs
 reg wr_bad;
 reg wr_control;
 reg [NICSCHED_ERROR_BITS-1:0] wr_error_clear;
-reg wr_doorbell;
 reg wr_feature;
 reg wr_packed;
-wire [31:0] wr_index32 = {{(32-SLOT_SHIFT){1'b0}}, wr_index};
 reg wr_commit;
 reg wr_shadow_hash;
 reg [NICSCHED_ERROR_BITS-1:0] wr_event;
+// the addressed slot is busy (one-hot select: an AND-OR tree, no binary decode)
+wire wr_slot_busy = |(slot_busy_reg & aw_slot_hot_reg);
 
 always @* begin
-    {wr_field, wr_slot, wr_index, wr_addr} = decode(aw_word_reg);
     wr_mask = {{8{w_strb_reg[3]}}, {8{w_strb_reg[2]}}, {8{w_strb_reg[1]}}, {8{w_strb_reg[0]}}};
 
     wr_bad = 1'b0;
@@ -453,9 +598,9 @@ always @* begin
     wr_weight = 1'b0;
     wr_event = {NICSCHED_ERROR_BITS{1'b0}};
 
-    case (wr_field)
+    case (aw_field_reg)
         FIELD_GLOBAL: begin
-            case (wr_addr)
+            case (aw_addr_reg)
                 NICSCHED_REG_ID,
                 NICSCHED_REG_VERSION,
                 NICSCHED_REG_POLICY_HASH,
@@ -493,7 +638,7 @@ always @* begin
             if (w_strb_reg != 0) begin
                 if (!enable_reg) begin
                     wr_event[NICSCHED_ERROR_DOORBELL_DISABLED_BIT] = 1'b1;
-                end else if (slot_busy_reg[wr_slot]) begin
+                end else if (wr_slot_busy) begin
                     wr_event[NICSCHED_ERROR_DOORBELL_BUSY_BIT] = 1'b1;
                 end else begin
                     wr_doorbell = 1'b1;
@@ -505,7 +650,7 @@ always @* begin
         end
         FIELD_FEATURE: begin
             if (w_strb_reg != 0) begin
-                if (slot_busy_reg[wr_slot]) begin
+                if (wr_slot_busy) begin
                     wr_event[NICSCHED_ERROR_FEATURE_BUSY_BIT] = 1'b1;
                 end else begin
                     wr_feature = 1'b1;
@@ -514,7 +659,7 @@ always @* begin
         end
         FIELD_PACKED: begin
             if (w_strb_reg != 0) begin
-                if (slot_busy_reg[wr_slot]) begin
+                if (wr_slot_busy) begin
                     wr_event[NICSCHED_ERROR_FEATURE_BUSY_BIT] = 1'b1;
                 end else begin
                     wr_packed = 1'b1;
@@ -546,102 +691,112 @@ always @* begin
 end
 
 /*
- * Read decode (data returned for a read performed this cycle)
+ * Read: two stages after the address is captured.
+ *
+ *   rd1: the addressed slot's row (result, scores, features) and the
+ *        addressed global register are registered
+ *   rd2: the element (SCORE k, FEATURE i, FEATURES_PACKED i) and the field
+ *        are selected into R
  */
-reg [2:0] rd_field;
-reg [SLOT_BITS-1:0] rd_slot;
-reg [SLOT_SHIFT-1:0] rd_index;
-reg [15:0] rd_addr;
+reg [2:0] rd1_field_reg;
+reg [SLOT_SHIFT-1:0] rd1_index_reg;
+reg rd1_bad_reg;
+reg [31:0] rd1_global_reg;
+reg [31:0] rd1_result_reg;
+reg [N_OUT*OUT_BITS-1:0] rd1_scores_reg;
+reg [N_IN*IN_BITS-1:0] rd1_features_reg;
+
+reg [31:0] rd_global;
+reg rd_global_bad;
+reg [31:0] rd_result;
+
+always @* begin
+    rd_global = 32'd0;
+    rd_global_bad = 1'b0;
+    case (ar_addr_reg)
+        NICSCHED_REG_ID: rd_global = NICSCHED_ID_VALUE;
+        NICSCHED_REG_VERSION: rd_global = NICSCHED_VERSION_VALUE;
+        NICSCHED_REG_POLICY_HASH: rd_global = policy_hash_reg;
+        NICSCHED_REG_CAPS: rd_global = CAPS_VALUE;
+        NICSCHED_REG_CONTROL: rd_global[NICSCHED_CONTROL_ENABLE_BIT] = enable_reg;
+        NICSCHED_REG_STATUS: begin
+            rd_global[NICSCHED_STATUS_ENABLED_BIT] = enable_reg;
+            rd_global[NICSCHED_STATUS_BUSY_BIT] = |slot_busy_reg;
+        end
+        NICSCHED_REG_ERROR: rd_global[NICSCHED_ERROR_BITS-1:0] = error_reg;
+        NICSCHED_REG_TIMING: rd_global = TIMING_VALUE;
+        NICSCHED_REG_INFERENCES: rd_global = inferences_reg;
+        NICSCHED_REG_LAT_LAST: rd_global = lat_last_reg;
+        NICSCHED_REG_LAT_MAX: rd_global = lat_max_reg;
+        NICSCHED_REG_ERRORS: rd_global = errors_reg;
+        NICSCHED_REG_FORMAT: rd_global = FORMAT_VALUE;
+        NICSCHED_REG_RELOAD: rd_global[NICSCHED_RELOAD_COMMIT_BIT] = commit_reg;
+        NICSCHED_REG_SHADOW_HASH: rd_global = shadow_hash_reg;
+        NICSCHED_REG_RELOADS: rd_global = reloads_reg;
+        default: rd_global_bad = 1'b1;
+    endcase
+
+    rd_result = 32'd0;
+    rd_result[NICSCHED_RESULT_VALID_BIT] = slot_valid_reg[ar_slot_reg];
+    rd_result[NICSCHED_RESULT_BUSY_BIT] = slot_busy_reg[ar_slot_reg];
+    rd_result[NICSCHED_RESULT_TAG_SHIFT +: TAG_BITS] = slot_res_tag_reg[ar_slot_reg*TAG_BITS +: TAG_BITS];
+    rd_result[NICSCHED_RESULT_ACTION_SHIFT +: ACTION_BITS] = slot_action_reg[ar_slot_reg*ACTION_BITS +: ACTION_BITS];
+end
+
+wire rd1_bad = ar_field_reg == FIELD_BAD || (ar_field_reg == FIELD_GLOBAL && rd_global_bad);
+
 reg [31:0] rd_data;
-reg rd_bad;
 reg [31:0] rd_feature;
 reg [31:0] rd_score;
 reg [31:0] rd_packed;
 integer pm;
 
 always @* begin
-    {rd_field, rd_slot, rd_index, rd_addr} = decode(ar_word_reg);
-
-    rd_feature = {32{IN_SIGNED != 0 ? feature_reg[(rd_slot*N_IN + rd_index)*IN_BITS + IN_BITS-1] : 1'b0}};
-    rd_feature[IN_BITS-1:0] = feature_reg[(rd_slot*N_IN + rd_index)*IN_BITS +: IN_BITS];
-    rd_score = {32{OUT_SIGNED != 0 ? score_reg[(rd_slot*N_OUT + rd_index)*OUT_BITS + OUT_BITS-1] : 1'b0}};
-    rd_score[OUT_BITS-1:0] = score_reg[(rd_slot*N_OUT + rd_index)*OUT_BITS +: OUT_BITS];
+    rd_feature = {32{IN_SIGNED != 0 ? rd1_features_reg[rd1_index_reg*IN_BITS + IN_BITS-1] : 1'b0}};
+    rd_feature[IN_BITS-1:0] = rd1_features_reg[rd1_index_reg*IN_BITS +: IN_BITS];
+    rd_score = {32{OUT_SIGNED != 0 ? rd1_scores_reg[rd1_index_reg*OUT_BITS + OUT_BITS-1] : 1'b0}};
+    rd_score[OUT_BITS-1:0] = rd1_scores_reg[rd1_index_reg*OUT_BITS +: OUT_BITS];
 
     rd_packed = 32'd0;
     for (pm = 0; pm < FPW; pm = pm + 1) begin
-        if ({22'd0, rd_index}*FPW + pm < N_IN) begin
-            rd_packed[pm*IN_BITS +: IN_BITS] = feature_reg[(rd_slot*N_IN + rd_index*FPW + pm)*IN_BITS +: IN_BITS];
+        if ({22'd0, rd1_index_reg}*FPW + pm < N_IN) begin
+            rd_packed[pm*IN_BITS +: IN_BITS] = rd1_features_reg[(rd1_index_reg*FPW + pm)*IN_BITS +: IN_BITS];
         end
     end
 
-    rd_data = 32'd0;
-    rd_bad = 1'b0;
-
-    case (rd_field)
-        FIELD_GLOBAL: begin
-            case (rd_addr)
-                NICSCHED_REG_ID: rd_data = NICSCHED_ID_VALUE;
-                NICSCHED_REG_VERSION: rd_data = NICSCHED_VERSION_VALUE;
-                NICSCHED_REG_POLICY_HASH: rd_data = policy_hash_reg;
-                NICSCHED_REG_CAPS: rd_data = CAPS_VALUE;
-                NICSCHED_REG_CONTROL: rd_data[NICSCHED_CONTROL_ENABLE_BIT] = enable_reg;
-                NICSCHED_REG_STATUS: begin
-                    rd_data[NICSCHED_STATUS_ENABLED_BIT] = enable_reg;
-                    rd_data[NICSCHED_STATUS_BUSY_BIT] = |slot_busy_reg;
-                end
-                NICSCHED_REG_ERROR: rd_data[NICSCHED_ERROR_BITS-1:0] = error_reg;
-                NICSCHED_REG_TIMING: rd_data = TIMING_VALUE;
-                NICSCHED_REG_INFERENCES: rd_data = inferences_reg;
-                NICSCHED_REG_LAT_LAST: rd_data = lat_last_reg;
-                NICSCHED_REG_LAT_MAX: rd_data = lat_max_reg;
-                NICSCHED_REG_ERRORS: rd_data = errors_reg;
-                NICSCHED_REG_FORMAT: rd_data = FORMAT_VALUE;
-                NICSCHED_REG_RELOAD: rd_data[NICSCHED_RELOAD_COMMIT_BIT] = commit_reg;
-                NICSCHED_REG_SHADOW_HASH: rd_data = shadow_hash_reg;
-                NICSCHED_REG_RELOADS: rd_data = reloads_reg;
-                default: rd_bad = 1'b1;
-            endcase
-        end
-        FIELD_DOORBELL: begin
-            // WO: reads 0
-        end
-        FIELD_RESULT: begin
-            rd_data[NICSCHED_RESULT_VALID_BIT] = slot_valid_reg[rd_slot];
-            rd_data[NICSCHED_RESULT_BUSY_BIT] = slot_busy_reg[rd_slot];
-            rd_data[NICSCHED_RESULT_TAG_SHIFT +: TAG_BITS] = slot_res_tag_reg[rd_slot*TAG_BITS +: TAG_BITS];
-            rd_data[NICSCHED_RESULT_ACTION_SHIFT +: ACTION_BITS] = slot_action_reg[rd_slot*ACTION_BITS +: ACTION_BITS];
-        end
-        FIELD_SCORE: begin
-            rd_data = rd_score;
-        end
-        FIELD_FEATURE: begin
-            rd_data = rd_feature;
-        end
-        FIELD_PACKED: begin
-            rd_data = rd_packed;
-        end
-        FIELD_WEIGHT: begin
-            // WO: reads 0
-        end
-        default: begin
-            rd_bad = 1'b1;
-        end
+    case (rd1_field_reg)
+        FIELD_GLOBAL: rd_data = rd1_global_reg;
+        FIELD_RESULT: rd_data = rd1_result_reg;
+        FIELD_SCORE: rd_data = rd_score;
+        FIELD_FEATURE: rd_data = rd_feature;
+        FIELD_PACKED: rd_data = rd_packed;
+        default: rd_data = 32'd0;  // DOORBELL, weights (WO) and unmapped read 0
     endcase
 
-    if (rd_bad) begin
+    if (rd1_bad_reg) begin
         rd_data = 32'd0;
     end
 end
 
-wire rd_event = rd_en && rd_bad;
+wire rd_event = rd1_en && rd1_bad;
 
 /*
  * AXI-Lite channels
  */
+integer hs;
+
 always @(posedge clk) begin
     if (s_axil_awvalid && !aw_full_reg) begin
         aw_full_reg <= 1'b1;
-        aw_word_reg <= s_axil_awaddr[AXIL_ADDR_WIDTH-1:2];
+        aw_field_reg <= aw_dec_field;
+        for (hs = 0; hs < SLOTS; hs = hs + 1) begin
+            aw_slot_hot_reg[hs] <= aw_dec_slot == hs[SLOT_BITS-1:0];
+        end
+        for (hs = 0; hs < N_IN; hs = hs + 1) begin
+            aw_index_hot_reg[hs] <= aw_dec_index == hs[SLOT_SHIFT-1:0];
+        end
+        aw_addr_reg <= aw_dec_addr;
+        aw_cfg_addr_reg <= aw_cfg_word32[CFG_ADDR_BITS-1:0];
     end
     if (s_axil_wvalid && !w_full_reg) begin
         w_full_reg <= 1'b1;
@@ -660,16 +815,32 @@ always @(posedge clk) begin
 
     if (s_axil_arvalid && !ar_full_reg) begin
         ar_full_reg <= 1'b1;
-        ar_word_reg <= s_axil_araddr[AXIL_ADDR_WIDTH-1:2];
+        ar_field_reg <= ar_dec_field;
+        ar_slot_reg <= ar_dec_slot;
+        ar_index_reg <= ar_dec_index;
+        ar_addr_reg <= ar_dec_addr;
+    end
+    if (rd2_en) begin
+        rd1_valid_reg <= 1'b0;
+    end
+    if (rd1_en) begin
+        ar_full_reg <= 1'b0;
+        rd1_valid_reg <= 1'b1;
+        rd1_field_reg <= ar_field_reg;
+        rd1_index_reg <= ar_index_reg;
+        rd1_bad_reg <= rd1_bad;
+        rd1_global_reg <= rd_global;
+        rd1_result_reg <= rd_result;
+        rd1_scores_reg <= score_reg[ar_slot_reg*N_OUT*OUT_BITS +: N_OUT*OUT_BITS];
+        rd1_features_reg <= feature_reg[ar_slot_reg*N_IN*IN_BITS +: N_IN*IN_BITS];
     end
     if (s_axil_rready) begin
         rvalid_reg <= 1'b0;
     end
-    if (rd_en) begin
-        ar_full_reg <= 1'b0;
+    if (rd2_en) begin
         rvalid_reg <= 1'b1;
         rdata_reg <= rd_data;
-        rresp_reg <= rd_bad ? RESP_SLVERR : RESP_OKAY;
+        rresp_reg <= rd1_bad_reg ? RESP_SLVERR : RESP_OKAY;
     end
 
     if (rst) begin
@@ -677,6 +848,7 @@ always @(posedge clk) begin
         w_full_reg <= 1'b0;
         bvalid_reg <= 1'b0;
         ar_full_reg <= 1'b0;
+        rd1_valid_reg <= 1'b0;
         rvalid_reg <= 1'b0;
     end
 end
@@ -696,12 +868,11 @@ end
 wire [1:0] error_count = {1'b0, |wr_event} + {1'b0, rd_event};
 integer k, i;
 
-wire [31:0] result_latency = now_reg - slot_stamp_reg[policy_out_meta*32 +: 32];
-
 always @(posedge clk) begin
     now_reg <= now_reg + 1;
     soft_rst_reg <= 1'b0;
     irq_reg <= 1'b0;
+    lat_new_reg <= 1'b0;
 
     // CONTROL
     if (wr_control) begin
@@ -709,35 +880,34 @@ always @(posedge clk) begin
         soft_rst_reg <= w_data_reg[NICSCHED_CONTROL_SOFT_RESET_BIT];
     end
 
-    // ERROR (W1C; a new event wins over a clear) and ERRORS
+    // ERROR (W1C; a new event wins over a clear) and ERRORS (one cycle later)
     error_reg <= (error_reg & ~wr_error_clear) | error_event;
-    errors_reg <= errors_reg + {30'd0, error_count};
+    error_count_reg <= error_count;
+    errors_reg <= errors_reg + {30'd0, error_count_reg};
 
-    // doorbell: start an inference on this slot's features
-    if (wr_doorbell) begin
-        slot_busy_reg[wr_slot] <= 1'b1;
-        slot_pending_reg[wr_slot] <= 1'b1;
-        slot_valid_reg[wr_slot] <= 1'b0;
-        slot_req_tag_reg[wr_slot*TAG_BITS +: TAG_BITS] <= w_data_reg[TAG_BITS-1:0] & wr_mask[TAG_BITS-1:0];
-        slot_stamp_reg[wr_slot*32 +: 32] <= now_reg;
-        slot_hold_reg[wr_slot] <= commit_reg;
-    end
-
-    // FEATURE (RW): strobed byte lanes only; each register merges with its own value
     for (k = 0; k < SLOTS; k = k + 1) begin
+        // doorbell: start an inference on this slot's features
+        if (wr_doorbell && aw_slot_hot_reg[k]) begin
+            slot_busy_reg[k] <= 1'b1;
+            slot_pending_reg[k] <= !offer_direct[k];
+            slot_valid_reg[k] <= 1'b0;
+            slot_req_tag_reg[k*TAG_BITS +: TAG_BITS] <= w_data_reg[TAG_BITS-1:0] & wr_mask[TAG_BITS-1:0];
+            slot_stamp_reg[k*32 +: 32] <= now_reg;
+            slot_hold_reg[k] <= commit_reg;
+        end
+
+        // FEATURE (RW): strobed byte lanes only; each register merges with its own value
         for (i = 0; i < N_IN; i = i + 1) begin
-            if (wr_feature && wr_slot == k[SLOT_BITS-1:0] && wr_index == i[SLOT_SHIFT-1:0]) begin
+            if (wr_feature && aw_slot_hot_reg[k] && aw_index_hot_reg[i]) begin
                 feature_reg[(k*N_IN + i)*IN_BITS +: IN_BITS] <=
                     (feature_reg[(k*N_IN + i)*IN_BITS +: IN_BITS] & ~wr_mask[IN_BITS-1:0]) |
                     (w_data_reg[IN_BITS-1:0] & wr_mask[IN_BITS-1:0]);
             end
         end
-    end
 
-    // FEATURES_PACKED (RW): inputs whose bits lie wholly in strobed byte lanes
-    for (k = 0; k < SLOTS; k = k + 1) begin
+        // FEATURES_PACKED (RW): inputs whose bits lie wholly in strobed byte lanes
         for (i = 0; i < N_IN; i = i + 1) begin
-            if (wr_packed && wr_slot == k[SLOT_BITS-1:0] && wr_index32 == i / FPW
+            if (wr_packed && aw_slot_hot_reg[k] && aw_index_hot_reg[i / FPW]
                     && &wr_mask[(i % FPW)*IN_BITS +: IN_BITS]) begin
                 feature_reg[(k*N_IN + i)*IN_BITS +: IN_BITS] <= w_data_reg[(i % FPW)*IN_BITS +: IN_BITS];
             end
@@ -758,32 +928,78 @@ always @(posedge clk) begin
         reloads_reg <= reloads_reg + 1;
     end
 
-    // issue to the policy
+    // offers: a free group offers its lowest ready slot (which leaves
+    // pending), else a doorbell of this cycle (which never becomes pending)
+    for (k = 0; k < ARB_GROUPS; k = k + 1) begin
+        if (group_free[k]) begin
+            offer_valid_reg[k] <= group_ready[k] || group_doorbell[k];
+        end
+    end
+    for (k = 0; k < SLOTS; k = k + 1) begin
+        if (group_free[k / ARB_GROUP]) begin
+            offer_hot_reg[k] <= offer_refill[k] || offer_direct[k];
+        end
+        if (offer_valid_reg[k / ARB_GROUP]) begin
+            local_mask_reg[k] <= local_mask_next[k];
+        end
+        if (offer_refill[k]) begin
+            slot_pending_reg[k] <= 1'b0;
+        end
+    end
+
+    // grant: register the offer taken, move the pointer past its group
+    if (arb_load) begin
+        arb_valid_reg <= grant_valid;
+        arb_hot_reg <= grant_hot;
+    end
     if (issue) begin
-        slot_pending_reg[grant] <= 1'b0;
-        rr_ptr_reg <= grant == LAST_SLOT ? {SLOT_BITS{1'b0}} : grant + 1'b1;
+        group_mask_reg <= group_mask_next;
+    end
+
+    // select: register the granted slot's features for the policy
+    if (in_load) begin
+        in_valid_reg <= arb_valid_reg;
+        in_slot_reg <= arb_slot;
+        in_features_reg <= arb_features;
+    end
+
+    // result stage
+    res_valid_reg <= policy_out_valid;
+    if (policy_out_valid) begin
+        res_slot_reg <= policy_out_meta;
+        res_action_reg <= result_action;
+        res_scores_reg <= policy_out_scores;
+        res_stamp_reg <= slot_stamp_reg[policy_out_meta*32 +: 32];
     end
 
     // result write-back
-    if (policy_out_valid) begin
-        slot_busy_reg[policy_out_meta] <= 1'b0;
-        slot_valid_reg[policy_out_meta] <= 1'b1;
-        slot_res_tag_reg[policy_out_meta*TAG_BITS +: TAG_BITS] <= slot_req_tag_reg[policy_out_meta*TAG_BITS +: TAG_BITS];
-        slot_action_reg[policy_out_meta*ACTION_BITS +: ACTION_BITS] <= result_action;
-        score_reg[policy_out_meta*N_OUT*OUT_BITS +: N_OUT*OUT_BITS] <= policy_out_scores;
-        inferences_reg <= inferences_reg + 1;
-        lat_last_reg <= result_latency;
-        if (result_latency > lat_max_reg) begin
-            lat_max_reg <= result_latency;
+    if (res_valid_reg) begin
+        for (k = 0; k < SLOTS; k = k + 1) begin
+            if (res_slot_reg == k[SLOT_BITS-1:0]) begin
+                slot_busy_reg[k] <= 1'b0;
+                slot_valid_reg[k] <= 1'b1;
+                slot_res_tag_reg[k*TAG_BITS +: TAG_BITS] <= slot_req_tag_reg[k*TAG_BITS +: TAG_BITS];
+                slot_action_reg[k*ACTION_BITS +: ACTION_BITS] <= res_action_reg;
+                score_reg[k*N_OUT*OUT_BITS +: N_OUT*OUT_BITS] <= res_scores_reg;
+            end
         end
+        inferences_reg <= inferences_reg + 1;
+        lat_last_reg <= now_reg - res_stamp_reg;
+        lat_new_reg <= 1'b1;
         irq_reg <= 1'b1;
+    end
+    // LAT_MAX follows LAT_LAST one cycle later
+    if (lat_new_reg && lat_last_reg > lat_max_reg) begin
+        lat_max_reg <= lat_last_reg;
     end
 
     if (srst) begin
         error_reg <= {NICSCHED_ERROR_BITS{1'b0}};
+        error_count_reg <= 2'd0;
         errors_reg <= 32'd0;
         inferences_reg <= 32'd0;
         lat_last_reg <= 32'd0;
+        lat_new_reg <= 1'b0;
         lat_max_reg <= 32'd0;
         irq_reg <= 1'b0;
         slot_busy_reg <= {SLOTS{1'b0}};
@@ -798,7 +1014,13 @@ always @(posedge clk) begin
             feature_reg[k*N_IN*IN_BITS +: N_IN*IN_BITS] <= {N_IN*IN_BITS{1'b0}};
             score_reg[k*N_OUT*OUT_BITS +: N_OUT*OUT_BITS] <= {N_OUT*OUT_BITS{1'b0}};
         end
-        rr_ptr_reg <= {SLOT_BITS{1'b0}};
+        offer_valid_reg <= {ARB_GROUPS{1'b0}};
+        offer_hot_reg <= {SLOTS{1'b0}};
+        group_mask_reg <= {ARB_GROUPS{1'b1}};
+        local_mask_reg <= {SLOTS{1'b1}};
+        arb_valid_reg <= 1'b0;
+        in_valid_reg <= 1'b0;
+        res_valid_reg <= 1'b0;
     end
 
     if (rst) begin

@@ -15,22 +15,24 @@
  *   y[j]   = saturate(r[j]) to OUT_BITS (OUT_SIGNED)
  *
  * Datapath: ceil(N_IN/REUSE) multipliers per output feed a binary adder tree.
- * The products are registered; the tree is registered every LEVELS_PER_STAGE
- * levels; the last stage adds the bias plus the rounding constant, or the
+ * The products are registered (a multiplier sees registers on both sides);
+ * the tree is registered every LEVELS_PER_STAGE levels and at its root; the
+ * last stage adds the bias plus the rounding constant (a register), or the
  * running sum when REUSE > 1, then applies relu, requantize and saturate, and
  * registers the result.
  *
- * weights and bias are sampled combinationally while an input is in the
- * datapath (products at stage 0, bias at the last stage); they must stay
- * constant from in_valid until out_valid (nicsched_app swaps the weight bank
- * only when the datapath is empty).
+ * weights and bias are sampled while an input is in the datapath (products at
+ * stage 0; the bias one cycle before the last stage); they must stay constant
+ * from in_valid until out_valid (nicsched_app swaps the weight bank only when
+ * the datapath is empty).
  *
  * The tree works modulo 2^SUM_BITS (SUM_BITS >= ACC_BITS), so partial sums may
  * wrap; the final sum is exact because the accumulator never overflows.
  *
- * Latency (in_valid to out_valid, cycles):
- *   REUSE + max(1, ceil(clog2(ceil(N_IN/REUSE)) / LEVELS_PER_STAGE))
- * which is 1 + max(1, ceil(clog2(N_IN) / LEVELS_PER_STAGE)) for REUSE = 1.
+ * Latency (in_valid to out_valid, cycles), with L = clog2(ceil(N_IN/REUSE))
+ * adder-tree levels:
+ *   REUSE + ceil(L / LEVELS_PER_STAGE) + 1
+ * which is 2 + ceil(clog2(N_IN) / LEVELS_PER_STAGE) for REUSE = 1.
  * Initiation interval: REUSE (in_ready is low for REUSE-1 cycles after an
  * accepted input; always high for REUSE = 1).  There is no output
  * back-pressure: out_valid is a single-cycle strobe.
@@ -56,7 +58,7 @@ module nicsched_dense #
     // activation: 1 = relu, 0 = none
     parameter RELU = 1,
     // adder-tree levels between pipeline registers
-    parameter LEVELS_PER_STAGE = 4,
+    parameter LEVELS_PER_STAGE = 3,
     // multiplications per multiplier (initiation interval)
     parameter REUSE = 1,
     // sideband passed from input to output
@@ -95,8 +97,9 @@ localparam MULTS = (N_IN + REUSE - 1) / REUSE;
 localparam LEVELS = $clog2(MULTS);
 localparam LEAVES = 1 << LEVELS;
 localparam NODES = 2*LEAVES - 1;
-// pipeline registers inside the tree (between the product and the last stage)
-localparam TREE_REGS = LEVELS == 0 ? 0 : (LEVELS + LEVELS_PER_STAGE - 1) / LEVELS_PER_STAGE - 1;
+// registered tree stages after the product registers: every LEVELS_PER_STAGE levels, and the
+// root (so the last stage starts from registers)
+localparam TREE_REGS = LEVELS == 0 ? 0 : (LEVELS + LEVELS_PER_STAGE - 1) / LEVELS_PER_STAGE;
 
 // widths
 localparam X_BITS = IN_BITS + 1;            // input, sign- or zero-extended
@@ -113,6 +116,13 @@ localparam V_BITS = SUM_BITS + SHIFT_L;     // after requantize shift, before sa
 localparam C_BITS = (V_BITS > OUT_BITS ? V_BITS : OUT_BITS) + 1;
 
 localparam PH_BITS = REUSE > 1 ? $clog2(REUSE) : 1;
+
+// saturation: the bits of a value (C_BITS, two's complement) that must equal its sign for it
+// to fit the output format: above OUT_BITS, or from the sign bit up when signed
+localparam [C_BITS-1:0] HIGH_MASK = {C_BITS{1'b1}} << (OUT_SIGNED != 0 ? OUT_BITS - 1 : OUT_BITS);
+// the largest and smallest value of the output format
+localparam [OUT_BITS-1:0] Y_MAX = OUT_SIGNED != 0 ? {1'b0, {(OUT_BITS-1){1'b1}}} : {OUT_BITS{1'b1}};
+localparam [OUT_BITS-1:0] Y_MIN = OUT_SIGNED != 0 ? {1'b1, {(OUT_BITS-1){1'b0}}} : {OUT_BITS{1'b0}};
 
 localparam [SUM_BITS-1:0] ROUND = SHIFT > 0 ? {{(SUM_BITS-1){1'b0}}, 1'b1} << SHIFT_R1 : {SUM_BITS{1'b0}};
 
@@ -198,8 +208,9 @@ end
 endgenerate
 
 /*
- * Control pipeline: stage 0 is aligned with the product registers, stage
- * TREE_REGS with the tree root (the input of the last stage)
+ * Control pipeline: stage 0 is aligned with the product registers, stage s
+ * with the tree registers of levels (s-1)*LEVELS_PER_STAGE+1 .. s*LEVELS_PER_STAGE,
+ * stage TREE_REGS with the registered tree root (the input of the last stage)
  */
 reg [TREE_REGS:0] ctl_valid_reg;
 reg [TREE_REGS:0] ctl_last_reg;
@@ -324,10 +335,10 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
             wire [SUM_BITS-1:0] a = tree[(2*LEAVES - (2*LEAVES >> (l-1)) + 2*k)*SUM_BITS +: SUM_BITS];
             wire [SUM_BITS-1:0] b = tree[(2*LEAVES - (2*LEAVES >> (l-1)) + 2*k + 1)*SUM_BITS +: SUM_BITS];
 
-            if (l < LEVELS && l % LEVELS_PER_STAGE == 0) begin : pipe
+            if (l % LEVELS_PER_STAGE == 0 || l == LEVELS) begin : pipe
                 reg [SUM_BITS-1:0] sum_reg;
                 always @(posedge clk) begin
-                    if (ctl_valid_reg[l/LEVELS_PER_STAGE - 1]) begin
+                    if (ctl_valid_reg[(l + LEVELS_PER_STAGE - 1)/LEVELS_PER_STAGE - 1]) begin
                         sum_reg <= a + b;
                     end
                 end
@@ -351,7 +362,13 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
         assign b_ext = b_j;
     end
 
-    wire [SUM_BITS-1:0] bias_round = b_ext + ROUND;
+    // registered: the bias port holds still while an input is in the datapath, and the last
+    // stage is at least one cycle after in_valid, so the register always holds b + 2^(SHIFT-1)
+    reg [SUM_BITS-1:0] bias_round;
+
+    always @(posedge clk) begin
+        bias_round <= b_ext + ROUND;
+    end
 
     // last stage: sum, relu, requantize, saturate
     wire [SUM_BITS-1:0] sum;
@@ -373,8 +390,7 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
 
     reg [V_BITS-1:0] v;
     reg [C_BITS-1:0] c;
-    reg [C_BITS-1:0] c_max;
-    reg [C_BITS-1:0] c_min;
+    reg [C_BITS-1:0] c_high;
     reg [OUT_BITS-1:0] y;
 
     always @* begin
@@ -393,21 +409,16 @@ for (j = 0; j < N_OUT; j = j + 1) begin : out
         c = {C_BITS{v[V_BITS-1]}};
         c[V_BITS-1:0] = v;
 
-        c_max = {C_BITS{1'b0}};
-        c_max[OUT_BITS-1:0] = {OUT_BITS{1'b1}};
-        if (OUT_SIGNED != 0) begin
-            c_max[OUT_BITS-1] = 1'b0;
-            c_min = ~c_max;
-        end else begin
-            c_min = {C_BITS{1'b0}};
-        end
-
-        if ($signed(c) > $signed(c_max)) begin
-            y = c_max[OUT_BITS-1:0];
-        end else if ($signed(c) < $signed(c_min)) begin
-            y = c_min[OUT_BITS-1:0];
-        end else begin
+        // c fits the output format when its bits above the format (and, when
+        // signed, the format's sign bit) all equal its sign: bit tests, not
+        // magnitude compares, so no carry chain follows the sum's
+        c_high = c & HIGH_MASK;
+        if (!c[C_BITS-1]) begin
+            y = c_high == {C_BITS{1'b0}} ? c[OUT_BITS-1:0] : Y_MAX;
+        end else if (OUT_SIGNED != 0 && c_high == HIGH_MASK) begin
             y = c[OUT_BITS-1:0];
+        end else begin
+            y = Y_MIN;
         end
     end
 

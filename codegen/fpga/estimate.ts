@@ -1,20 +1,22 @@
 /**
- * `nicsched estimate`: what the generated app costs on a board. Resource counts come from yosys
- * (an estimate: Vivado maps differently), latency and II from the IR, capacities from the board
- * table. Every figure carries its source.
+ * `nicsched estimate`: what the generated app costs on a board and whether it makes the policy's
+ * clock. Resource counts and timing evidence come from yosys (an estimate: Vivado maps and times
+ * differently), latency and II from the IR, capacities from the board table. Every figure carries
+ * its source, and the timing says what its model leaves out.
  */
 
 import { shortHash } from '../ir/canonical.js';
 import { emitRtl } from '../backends/rtl/rtl-backend.js';
 import type { CompiledPolicy } from '../compiled.js';
 import type { Board } from '../spec/boards.js';
+import { checkTiming, formatTiming, type TimingCheck } from './timing-budget.js';
 import { synthesizeCached, type YosysCounts } from './yosys.js';
 
 const SOURCE_BOARD = 'board datasheet (codegen/spec/boards.ts)';
 const SOURCE_IR = 'IR (codegen/ir/timing.ts)';
 
 export interface ResourceFigure {
-  resource: 'LUT' | 'FF' | 'DSP48E2' | 'BRAM' | 'CARRY8';
+  resource: 'LUT' | 'FF' | 'DSP48E2' | 'BRAM' | 'CARRY4';
   used: number;
   /** Device total, or null when the board table has no figure for it. */
   available: number | null;
@@ -28,7 +30,8 @@ export interface EstimateReport {
   part: string;
   top: string;
   resources: ResourceFigure[];
-  ltp_cells: number | null;
+  /** Critical path and deepest path against the policy's clock (target.clock_mhz). */
+  timing: TimingCheck;
   latency_cycles: number;
   latency_ns: number;
   ii_cycles: number;
@@ -47,7 +50,7 @@ function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
     figure('FF', counts.ff, board.capacity.ff),
     figure('DSP48E2', counts.dsp, board.capacity.dsp),
     figure('BRAM', counts.bram, board.capacity.bram36),
-    figure('CARRY8', counts.carry, null),
+    figure('CARRY4', counts.carry, null),
   ];
 }
 
@@ -62,12 +65,12 @@ export function estimate(policy: CompiledPolicy, board: Board, cacheDir?: string
     part: board.part,
     top: 'nicsched_top',
     resources: resourceFigures(syn.counts, board),
-    ltp_cells: syn.counts.ltp,
+    timing: checkTiming(syn.timing, target.clock_mhz),
     latency_cycles: timing.latency,
     latency_ns: (timing.latency * 1000) / target.clock_mhz,
     ii_cycles: timing.ii,
     clock_mhz: target.clock_mhz,
-    sources: { resources: `${syn.version}, synth_xilinx -family xcup -noiopad -flatten (estimate)`, capacity: SOURCE_BOARD, timing: SOURCE_IR },
+    sources: { resources: `${syn.version}, synth_xilinx -family xcup -noiopad -flatten -abc9 (estimate)`, capacity: SOURCE_BOARD, timing: SOURCE_IR },
     cache: { key: syn.cacheKey, hit: syn.cached },
   };
 }
@@ -86,10 +89,10 @@ export function formatEstimate(r: EstimateReport): string {
     '',
     `latency   ${r.latency_cycles} cycles (${r.latency_ns.toFixed(1)} ns at ${r.clock_mhz} MHz), doorbell to RESULT.VALID`,
     `II        ${r.ii_cycles} cycle${r.ii_cycles === 1 ? '' : 's'}`,
-    `ltp       ${r.ltp_cells ?? '-'} cells (longest LUT/CARRY/MUX chain between registers)`,
+    ...formatTiming(r.timing),
     '',
-    `sources: used, ltp = ${r.sources.resources}${r.cache.hit ? ' [cached]' : ''}`,
-    `         available = ${r.sources.capacity}; CARRY8 has no board figure`,
+    `sources: used, timing = ${r.sources.resources}${r.cache.hit ? ' [cached]' : ''}`,
+    `         available = ${r.sources.capacity}; CARRY4 has no board figure (yosys maps carry chains to 4-bit CARRY4; UltraScale+ has 8-bit CARRY8)`,
     `         latency, II = ${r.sources.timing}`,
   ];
   return lines.join('\n') + '\n';

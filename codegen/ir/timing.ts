@@ -6,21 +6,32 @@
 import { clog2 } from '../util/bits.js';
 import type { IrTiming } from './ir.js';
 
-/** Adder-tree levels between pipeline registers (a 16-input tree is one stage at 250 MHz). */
-const DEFAULT_LEVELS_PER_STAGE = 4;
+/**
+ * Adder-tree levels between pipeline registers. Three levels of ~20-bit adders are at most 8 logic
+ * levels on UltraScale+ (yosys synth_xilinx, `nicsched estimate`); four are 10.
+ */
+export const DEFAULT_LEVELS_PER_STAGE = 3;
+
+/**
+ * Cycles nicsched_app adds to the datapath, doorbell to RESULT.VALID: the arbiter's grant register,
+ * the selected slot's feature register (the policy's input), the result register (argmax, doorbell
+ * time) and the write into the slot.
+ */
+export const APP_STAGES = 4;
 
 /**
  * Cycles from in_valid to out_valid of one nicsched_dense instance: REUSE cycles of multiplies
- * (ceil(inputs/REUSE) multipliers per unit), then the adder tree over one chunk, cut every
- * `levelsPerStage` levels, whose last stage also adds bias, applies relu, requantizes and saturates.
+ * (ceil(inputs/REUSE) multipliers per unit, registered products), the adder tree over one chunk,
+ * registered every `levelsPerStage` levels and at its root, then the last stage (bias, relu,
+ * requantize, saturate).
  */
 export function denseLatency(inputs: number, reuse: number, levelsPerStage: number): number {
   const chunk = Math.ceil(inputs / reuse);
-  return reuse + Math.max(1, Math.ceil(clog2(chunk) / levelsPerStage));
+  return reuse + Math.ceil(clog2(chunk) / levelsPerStage) + 1;
 }
 
 export function predictTiming(layerInputs: number[], reuse: number, levelsPerStage = DEFAULT_LEVELS_PER_STAGE): IrTiming {
   const layerLatency = layerInputs.map((n) => denseLatency(n, reuse, levelsPerStage));
   const datapath = layerLatency.reduce((a, b) => a + b, 0);
-  return { levels_per_stage: levelsPerStage, layer_latency: layerLatency, latency: datapath + 1, ii: reuse };
+  return { levels_per_stage: levelsPerStage, layer_latency: layerLatency, latency: datapath + APP_STAGES, ii: reuse };
 }

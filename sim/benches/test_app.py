@@ -9,7 +9,7 @@ Job (NICSCHED_JOB, written by the TypeScript side):
      "vectors": [[int, ...], ...],                      # one feature vector per inference
      "expected": [{"action": int, "scores": [int, ...]}, ...],   # golden model, same order
      "fuzz": {"seed": int, "ops": int}}                  # optional (defaults 1 / 2000)
-  policy.latency is the app-level LATENCY (TIMING[15:0]: Σ layer latencies + 1).
+  policy.latency is the app-level LATENCY (TIMING[15:0]: Σ layer latencies + 4).
 
 Results (NICSCHED_RESULTS). Every test writes tests[<name>] = {"passed", "checks",
 "failed_checks", "failures": [first 100 messages], "error"?, ...test-specific info} when it

@@ -6,8 +6,8 @@ out_valid, out_meta, out_scores[N_OUT*OUT_BITS] (y[k] at [k*OUT_BITS +: OUT_BITS
 
 Job: the same JSON as test_app.py ("policy", "vectors", "expected"; "fuzz.seed" seeds the bubble
 pattern). policy.latency is the app-level LATENCY; the datapath latency this bench expects is
-policy.pipeline_latency when present, else policy.latency - 1 (HARDWARE.md: LATENCY = Σ layer
-latencies + 1). policy.ii is the expected initiation interval.
+policy.pipeline_latency, the sum of the layer latencies (HARDWARE.md: LATENCY = Σ layer latencies
++ 4). policy.ii is the expected initiation interval.
 
 Latency = out cycle - in cycle: an input presented in cycle c (in_valid & in_ready, accepted at
 the rising edge that ends c) whose out_valid is seen in cycle c + L has latency L.
@@ -33,7 +33,7 @@ P = JOB["policy"]
 N_IN, N_OUT = int(P["inputs"]), int(P["outputs"])
 IN_BITS, OUT_BITS = int(P["in_bits"]), int(P["out_bits"])
 OUT_SIGNED = bool(P["out_signed"])
-PIPE_LATENCY = int(P["pipeline_latency"]) if "pipeline_latency" in P else int(P["latency"]) - 1
+PIPE_LATENCY = int(P["pipeline_latency"])
 II = int(P.get("ii", 1))
 VECTORS = [list(map(int, v)) for v in JOB.get("vectors", [])]
 EXPECTED = JOB.get("expected", [])
