@@ -6,7 +6,6 @@
  * (`class` when the trace knew it). Synthetic rows carry "src":"synthetic".
  */
 
-import { shortHash } from '../ir/canonical.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
