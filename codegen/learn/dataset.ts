@@ -77,7 +77,7 @@ export interface DatasetRow {
   y: number;
   /**
    * Counterfactual rows: each action's advantage over `keep` (cost of keep − cost of the action,
-   * ms²; keep's is 0), what `nicsched train --objective regress` fits.
+   * ms²; keep's is 0), what `nicsched train --objective regress|advantage` fits.
    */
   c?: number[];
   src: string;
