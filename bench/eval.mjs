@@ -7,7 +7,7 @@
 //
 //   node bench/eval.mjs [policy.yaml] [--seeds N] [--duration-ms N] [-o DIR]
 //
-// About 40 s on 2 CPUs for the reference (5 workloads x 10 seeds x 7 variants x 5 s simulated).
+// About 15 s on 2 CPUs for the reference (5 workloads x 10 seeds x 7 variants x 5 s simulated).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

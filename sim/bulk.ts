@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoldenModel, type LayerTrace } from '../codegen/golden/model.js';
-import type { CompiledPolicy } from '../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../codegen/compiled.js';
 import { formatIntCsv } from '../codegen/util/csv.js';
 import { packagePath } from '../codegen/util/paths.js';
 

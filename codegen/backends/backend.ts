@@ -6,8 +6,6 @@
 import type { CompiledPolicy } from '../compiled.js';
 import type { EmittedFile } from '../util/output.js';
 
-export type { EmittedFile };
-
 export interface Backend {
   name: string;
   description: string;

@@ -13,10 +13,12 @@
 import { findSource, type FeatureSource } from '../spec/catalogue.js';
 import { inputsFromRaw } from '../golden/inputs.js';
 import type { Ir } from '../ir/ir.js';
+import { HOOK_NICE_LIMIT, hookAdjustment } from '../spec/limits.js';
 
 /* ---- include/linux/sched/nic.h ------------------------------------------------------------ */
 
-export const SCHED_NIC_NICE_MAX = 8;
+/** SCHED_NIC_NICE_MAX: the hook's nice bound (codegen/spec/limits.ts). */
+export const SCHED_NIC_NICE_MAX = HOOK_NICE_LIMIT;
 export const SCHED_NIC_TTL_MAX_NS = 1_000_000_000;
 
 /** task_struct::nic (the decision part and the CFS-owned tick snapshot). */
@@ -37,7 +39,7 @@ export function emptyDecision(): NicDecision {
 export function schedNicDecisionAdj(t: NicDecision, now: number): number {
   const left = t.expires - now;
   if (!t.expires || left <= 0 || left > SCHED_NIC_TTL_MAX_NS) return 0;
-  return Math.max(-SCHED_NIC_NICE_MAX, Math.min(SCHED_NIC_NICE_MAX, t.nice));
+  return hookAdjustment(t.nice);
 }
 
 /** sched_nic_place_vruntime(): the bounded wakeup placement of an adjusted task. */
@@ -78,7 +80,7 @@ export function schedNicTickVdelta(execNs: number, wmultCur: number, wmultEff: n
 
 export const NSH_DONE_ENTRIES = 64;
 /** NSH_NICE_LIMIT of the generated header (= SCHED_NIC_NICE_MAX). */
-export const NSH_NICE_LIMIT = 8;
+export const NSH_NICE_LIMIT = HOOK_NICE_LIMIT;
 
 export const NSH_COUNTERS = [
   'staged',
@@ -398,7 +400,7 @@ export class HookModule {
 
   private install(here: NshCpu, p: HookTask, id: number, action: number): void {
     const nice = this.ir.actions[action]!.nice;
-    const adj = Math.max(-NSH_NICE_LIMIT, Math.min(NSH_NICE_LIMIT, nice));
+    const adj = hookAdjustment(nice); // nsh_clamp_nice()
     if (adj !== nice) here.c.clamped++;
     p.nic.tag = id;
     p.nic.action = action;

@@ -1,6 +1,6 @@
 /** The eval report: report.md, report.json and the plots (plot.ts). */
 
-import type { EmittedFile } from '../backends/backend.js';
+import type { EmittedFile } from '../util/output.js';
 import { plotFiles, slug } from './plot.js';
 import { workloadStatus, type Provenance, type SampleStatus } from './provenance.js';
 import { BASELINES, compare, gapClosed, goalCheck, headlineMetric, METRICS, summary, variant, type EvalResult, type MetricKey, type WorkloadResult } from './run.js';

@@ -7,7 +7,7 @@
  * over seeds (stats.ts).
  */
 
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import type { CfsTunables } from './cfs.js';
 import { runMetrics, type RunMetrics } from './metrics.js';
 import { cpuProvider, goldenInfer, nicProvider, oracleProvider, strongestBoost, type DecisionProvider } from './providers.js';

@@ -17,7 +17,7 @@ import { emptyDecision, emptyNshTask, schedNicDecisionAdj, schedNicPlaceVruntime
 import { newPelt, peltAt, peltSet } from './pelt.js';
 import type { DecisionProvider, HookContext } from './providers.js';
 import type { Cpu, Domain, EventKind, Segment, SimEvent, SimState, Task } from './state.js';
-import { EVENT_ORDER, MIGRATION_COST_NS, recordWakee, type Costs } from './state.js';
+import { EVENT_ORDER, MIGRATION_COST_NS, type Costs } from './state.js';
 
 export type { Costs } from './state.js';
 import type { Phase, TaskClass, TaskTemplate, Workload } from './workload.js';

@@ -97,12 +97,6 @@ export interface LoweredPolicy {
   quantization: QuantizationReport[];
 }
 
-/**
- * @deprecated The name codegen/eval/run.ts still imports from here; everything else takes
- * CompiledPolicy from codegen/compiled.ts (which extends this). Remove once eval imports that one.
- */
-export type CompiledPolicy = LoweredPolicy;
-
 /** "8-16-8-4 MLP, head argmax": the network's widths, input first, and its head. */
 export function networkSummary(ir: Ir): string {
   return `${[ir.features.length, ...ir.layers.map((l) => l.units)].join('-')} MLP, head ${ir.head}`;

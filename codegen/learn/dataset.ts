@@ -6,7 +6,6 @@
  * (`class` when the trace knew it). Synthetic rows carry "src":"synthetic".
  */
 
-import { shortHash } from '../ir/canonical.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -78,7 +77,7 @@ export interface DatasetRow {
   y: number;
   /**
    * Counterfactual rows: each action's advantage over `keep` (cost of keep − cost of the action,
-   * ms²; keep's is 0), what `nicsched train --objective regress` fits.
+   * ms²; keep's is 0), what `nicsched train --objective regress|advantage` fits.
    */
   c?: number[];
   src: string;

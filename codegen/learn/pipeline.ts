@@ -47,7 +47,7 @@ function checkCompatible(ds: LoadedDataset, t: Template): void {
   if (actions !== ds.header.actions.join(', ')) throw inputError(`the dataset's actions (${ds.header.actions.join(', ')}) differ from the template's (${actions})`, { ...where, pointer: '/actions' }, `rebuild the dataset with --spec ${t.file}`);
   const fi = t.spec.input;
   const di = ds.header.input;
-  if (fi.bits !== di.bits || fi.frac !== di.frac || fi.signed !== di.signed) throw inputError('the dataset\'s input format differs from the template\'s', { ...where, pointer: '/input' }, `rebuild the dataset with --spec ${t.file}`);
+  if (fi.bits !== di.bits || fi.frac !== di.frac || fi.signed !== di.signed) throw inputError("the dataset's input format differs from the template's", { ...where, pointer: '/input' }, `rebuild the dataset with --spec ${t.file}`);
 }
 
 function measure(spec: Spec, model: GoldenModel, layers: Parameters<typeof floatScores>[1], rows: LoadedDataset['rows']): Agreement {
@@ -86,7 +86,7 @@ function schemaComment(templateFile: string): string | null {
 }
 
 export function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
-  return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''}${opts.objective === 'regress' ? ` --objective regress${opts.regressScale !== REGRESS_SCALE ? ` --regress-scale ${opts.regressScale}` : ''}` : ''} -o <this file>`;
+  return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''}${opts.objective === 'classify' ? '' : ` --objective ${opts.objective}`}${opts.objective === 'regress' && opts.regressScale !== REGRESS_SCALE ? ` --regress-scale ${opts.regressScale}` : ''} -o <this file>`;
 }
 
 /** What the policy saw: the dataset's traces (with windows) and simulated generators (with seeds). */
@@ -101,10 +101,14 @@ export function datasetProvenance(h: DatasetHeader): Provenance {
 export async function trainPolicy(ds: LoadedDataset, t: Template, options: Partial<TrainOptions> & Pick<TrainOptions, 'seed' | 'epochs' | 'qat'>): Promise<TrainResult> {
   checkCompatible(ds, t);
   const opts: TrainOptions = { ...DEFAULT_TRAIN, ...options };
-  if (opts.objective === 'regress' && ds.rows.some((r) => !r.c)) throw inputError('--objective regress needs every row\'s advantages ("c"): only counterfactual datasets have them', { file: ds.file, line: 1, pointer: '/label' }, 'build the dataset with `nicsched dataset --label counterfactual`, or train with --objective classify');
+  if (opts.objective !== 'classify' && ds.rows.some((r) => !r.c))
+    throw inputError(`--objective ${opts.objective} needs every row's advantages ("c"): only counterfactual datasets have them`, { file: ds.file, line: 1, pointer: '/label' }, 'build the dataset with `nicsched dataset --label counterfactual`, or train with --objective classify');
   const started = process.hrtime.bigint();
   const { train, test } = splitRows(ds.rows, opts.holdout, opts.seed);
-  const keep = Math.max(0, (t.spec.actions ?? []).findIndex((a) => a.nice === 0));
+  const keep = Math.max(
+    0,
+    (t.spec.actions ?? []).findIndex((a) => a.nice === 0),
+  );
   const layers = await trainFloat(t.spec, train, opts, keep);
   const quant = quantizeLayers(t.spec, layers);
   const draft = policyYaml(t.spec, quant, [], null);

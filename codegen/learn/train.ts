@@ -9,6 +9,14 @@
  * second phase fine-tunes through fake quantization (weights rounded half to even, activations
  * rounded half up, straight-through gradients) for QAT_SHARE·epochs more, so post-training
  * quantization loses almost nothing.
+ *
+ * The first layer reads raw integer counters (0..255, none centred). Trained on them directly, the
+ * first Adam steps move every weight of a unit the same way and push most first-layer units below
+ * zero on every row for good (8 to 12 of the reference's 16 after one epoch). So the optimizer works
+ * on standardized inputs instead: the first layer's variables are w' = σ·w and b' = b + μ·w (μ, σ the
+ * training rows' mean and standard deviation per input), and every forward pass computes the raw
+ * layer w = w'/σ, b = b' − μ·w on the raw inputs, exactly as the hardware does. Only the steps
+ * change (Adam on standardized inputs); the model, the projection and QAT are the raw layer's.
  */
 
 import * as tf from '@tensorflow/tfjs';
@@ -24,9 +32,15 @@ import type { DatasetRow } from './dataset.js';
  * against the row's advantage over keep (`c`, counterfactual datasets): keep's target is 0, another
  * action's is REGRESS_SCALE · (advantage − REGRESS_MARGIN) clipped to ±REGRESS_CLIP, so the argmax
  * picks an action only where its expected advantage beats the margin: the expected cost decides,
- * not how often an action happened to win (a rare long stall outweighs many small gains).
+ * not how often an action happened to win (a rare long stall outweighs many small gains); the clip
+ * biases that expectation where advantages are heavy-tailed. advantage (counterfactual datasets):
+ * maximize the mean advantage over keep of the softmax policy of the scores, Σ_a p(a|x)·(c_a − margin
+ * for a ≠ keep): every action's outcome is known for every row, so this is the expected advantage
+ * per decision itself, unclipped, and its maximum puts the argmax on the action with the highest
+ * expected advantage given the inputs, where classify puts it on the action that wins most often.
  */
-export type Objective = 'classify' | 'regress';
+export type Objective = 'classify' | 'regress' | 'advantage';
+export const OBJECTIVES: readonly Objective[] = ['classify', 'regress', 'advantage'];
 export const REGRESS_CLIP = 7.5;
 export const REGRESS_MARGIN = 0.05;
 /** Score units per unit of advantage (--regress-scale): larger resolves small advantages, smaller clips fewer. */
@@ -61,6 +75,12 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'seed' | 'epochs' | 'qat'> = { ob
 export function regressTarget(row: DatasetRow, keep: number, scale = REGRESS_SCALE): number[] {
   if (!row.c) throw new Error(`row ${row.src} has no advantages: --objective regress needs a counterfactual dataset`);
   return row.c.map((v, k) => (k === keep ? 0 : Math.max(-REGRESS_CLIP, Math.min(REGRESS_CLIP, scale * (v - REGRESS_MARGIN)))));
+}
+
+/** The advantage objective's payoff of a row: each action's advantage over keep, less the margin for a non-keep action. */
+export function advantageTarget(row: DatasetRow, keep: number): number[] {
+  if (!row.c) throw new Error(`row ${row.src} has no advantages: --objective advantage needs a counterfactual dataset`);
+  return row.c.map((v, k) => (k === keep ? 0 : v - REGRESS_MARGIN));
 }
 
 /** Float parameters of one dense layer: w is [units][inputs] like the spec. */
@@ -128,12 +148,29 @@ function seededShuffle<T>(items: readonly T[], rng: Rng): T[] {
   return a;
 }
 
-/** Glorot-uniform weights from the seeded Rng, scaled down for the raw-integer first layer. */
-function initialLayer(g: LayerGeometry, rng: Rng, first: boolean): FloatLayer {
-  const limit = Math.sqrt(6 / (g.inputs + g.units)) / (first ? 32 : 1);
+/**
+ * Glorot-uniform weights from the seeded Rng, in the units the optimizer steps in (standardized
+ * inputs for the first layer, see InputScaling), inside the weight format's range there.
+ */
+function initialLayer(g: LayerGeometry, rng: Rng, scale: readonly number[]): FloatLayer {
+  const limit = Math.sqrt(6 / (g.inputs + g.units));
   const uniform = () => ((rng.next() / 0x1_0000_0000) * 2 - 1) * limit;
-  const w = Array.from({ length: g.units }, () => Array.from({ length: g.inputs }, () => Math.min(g.wMax, Math.max(g.wMin, uniform()))));
+  const w = Array.from({ length: g.units }, () => Array.from({ length: g.inputs }, (_, i) => Math.min(g.wMax * scale[i]!, Math.max(g.wMin * scale[i]!, uniform()))));
   return { w, b: Array(g.units).fill(0) };
+}
+
+/** Per-input mean and standard deviation of the training rows (1 where an input is constant). */
+export interface InputScaling {
+  shift: number[];
+  scale: number[];
+}
+
+export function inputScaling(rows: readonly DatasetRow[]): InputScaling {
+  const n = rows.length;
+  const width = rows[0]?.x.length ?? 0;
+  const shift = Array.from({ length: width }, (_, i) => rows.reduce((a, r) => a + r.x[i]!, 0) / n);
+  const scale = shift.map((m, i) => Math.sqrt(rows.reduce((a, r) => a + (r.x[i]! - m) ** 2, 0) / n) || 1);
+  return { shift, scale };
 }
 
 export function splitRows(rows: readonly DatasetRow[], holdout: number, seed: number): { train: DatasetRow[]; test: DatasetRow[] } {
@@ -146,8 +183,10 @@ export function splitRows(rows: readonly DatasetRow[], holdout: number, seed: nu
 
 interface TfLayer {
   g: LayerGeometry;
-  w: tf.Variable; // [inputs, units]
-  b: tf.Variable; // [units]
+  w: tf.Variable; // [inputs, units]: w' = σ·w for the first layer, w for the others
+  b: tf.Variable; // [units]: b' = b + μ·w for the first layer, b for the others
+  /** The first layer's input standardization: shift μ as [1, inputs], scale σ as [inputs, 1]. */
+  scaling: { shift: tf.Tensor2D; scale: tf.Tensor2D } | null;
 }
 
 /** Straight-through estimator: the forward pass rounds, the gradient passes unchanged. */
@@ -185,26 +224,52 @@ export function outputStep<T extends tf.Tensor>(z: T, g: LayerGeometry, qat: boo
   return qat ? (roundHalfUpSte(2 ** g.output.frac)(y) as T) : y;
 }
 
+/** The layer on raw inputs, as the hardware computes it: w = w'/σ, b = b' − μ·w. */
+function rawParameters(l: TfLayer): { w: tf.Tensor2D; b: tf.Tensor1D } {
+  if (!l.scaling) return { w: l.w as tf.Tensor2D, b: l.b as tf.Tensor1D };
+  const w = tf.div(l.w, l.scaling.scale) as tf.Tensor2D;
+  return { w, b: tf.sub(l.b, tf.reshape(tf.matMul(l.scaling.shift, w), [l.g.units])) };
+}
+
 function forwardTf(layers: TfLayer[], x: tf.Tensor2D, qat: boolean): tf.Tensor2D {
   let h: tf.Tensor2D = x;
-  for (const { g, w, b } of layers) {
-    h = outputStep(tf.add(tf.matMul(h, weightStep(w, g, qat)), b) as tf.Tensor2D, g, qat);
+  for (const l of layers) {
+    const { w, b } = rawParameters(l);
+    h = outputStep(tf.add(tf.matMul(h, weightStep(w, l.g, qat)), b) as tf.Tensor2D, l.g, qat);
   }
   return h;
 }
 
-function toTf(g: LayerGeometry, f: FloatLayer): TfLayer {
+function toTf(g: LayerGeometry, f: FloatLayer, scaling: InputScaling | null): TfLayer {
   const wT = Array.from({ length: g.inputs }, (_, i) => f.w.map((row) => row[i]!));
-  return { g, w: tf.variable(tf.tensor2d(wT, [g.inputs, g.units], 'float32')), b: tf.variable(tf.tensor1d(f.b, 'float32')) };
+  const s = scaling
+    ? {
+        shift: tf.tensor2d([scaling.shift], [1, g.inputs], 'float32'),
+        scale: tf.tensor2d(
+          scaling.scale.map((v) => [v]),
+          [g.inputs, 1],
+          'float32',
+        ),
+      }
+    : null;
+  return { g, w: tf.variable(tf.tensor2d(wT, [g.inputs, g.units], 'float32')), b: tf.variable(tf.tensor1d(f.b, 'float32')), scaling: s };
 }
 
+/** The trained layer on raw inputs (the fold of the first layer's standardization). */
 function fromTf(l: TfLayer): FloatLayer {
-  const wT = l.w.arraySync() as number[][];
-  return { w: Array.from({ length: l.g.units }, (_, j) => wT.map((row) => row[j]!)), b: l.b.arraySync() as number[] };
+  const { wT, b } = tf.tidy(() => {
+    const raw = rawParameters(l);
+    return { wT: raw.w.arraySync(), b: raw.b.arraySync() };
+  });
+  return { w: Array.from({ length: l.g.units }, (_, j) => wT.map((row) => row[j]!)), b };
 }
 
+/** Every raw weight into its format's range (for the first layer: w' into [σ·wMin, σ·wMax]). */
 function projectWeights(layers: TfLayer[]): void {
-  for (const l of layers) l.w.assign(tf.clipByValue(l.w, l.g.wMin, l.g.wMax));
+  for (const l of layers) {
+    if (!l.scaling) l.w.assign(tf.clipByValue(l.w, l.g.wMin, l.g.wMax));
+    else l.w.assign(tf.minimum(tf.maximum(l.w, tf.mul(l.scaling.scale, l.g.wMin)), tf.mul(l.scaling.scale, l.g.wMax)));
+  }
 }
 
 interface EpochPlan {
@@ -218,10 +283,36 @@ interface EpochPlan {
 }
 
 function lossOf(layers: TfLayer[], chunk: readonly DatasetRow[], outputs: number, p: EpochPlan): tf.Scalar {
-  const x = tf.tensor2d(chunk.map((r) => r.x), [chunk.length, layers[0]!.g.inputs], 'float32');
+  const x = tf.tensor2d(
+    chunk.map((r) => r.x),
+    [chunk.length, layers[0]!.g.inputs],
+    'float32',
+  );
   const scores = forwardTf(layers, x, p.qat);
-  if (p.objective === 'regress') return tf.losses.meanSquaredError(tf.tensor2d(chunk.map((r) => regressTarget(r, p.keep, p.scale)), [chunk.length, outputs], 'float32'), scores) as tf.Scalar;
-  const y = tf.oneHot(tf.tensor1d(chunk.map((r) => r.y), 'int32'), outputs);
+  if (p.objective === 'advantage') {
+    const payoff = tf.tensor2d(
+      chunk.map((r) => advantageTarget(r, p.keep)),
+      [chunk.length, outputs],
+      'float32',
+    );
+    return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(tf.mul(scores, LOGIT_SCALE)), payoff), 1))) as tf.Scalar;
+  }
+  if (p.objective === 'regress')
+    return tf.losses.meanSquaredError(
+      tf.tensor2d(
+        chunk.map((r) => regressTarget(r, p.keep, p.scale)),
+        [chunk.length, outputs],
+        'float32',
+      ),
+      scores,
+    ) as tf.Scalar;
+  const y = tf.oneHot(
+    tf.tensor1d(
+      chunk.map((r) => r.y),
+      'int32',
+    ),
+    outputs,
+  );
   return tf.losses.softmaxCrossEntropy(y, tf.mul(scores, LOGIT_SCALE)) as tf.Scalar;
 }
 
@@ -246,7 +337,8 @@ export async function trainFloat(spec: Spec, rows: readonly DatasetRow[], opts: 
   await tf.setBackend('cpu');
   const geo = geometry(spec);
   const rng = new Rng(opts.seed);
-  const layers = geo.map((g, k) => toTf(g, initialLayer(g, rng, k === 0)));
+  const scaling = inputScaling(rows);
+  const layers = geo.map((g, k) => toTf(g, initialLayer(g, rng, k === 0 ? scaling.scale : Array(g.inputs).fill(1)), k === 0 ? scaling : null));
   const outputs = geo[geo.length - 1]!.units;
   try {
     const plan = { epochs: opts.epochs, lr: opts.learningRate, batch: opts.batch, qat: false, objective: opts.objective, scale: opts.regressScale, keep };
@@ -257,6 +349,8 @@ export async function trainFloat(spec: Spec, rows: readonly DatasetRow[], opts: 
     for (const l of layers) {
       l.w.dispose();
       l.b.dispose();
+      l.scaling?.shift.dispose();
+      l.scaling?.scale.dispose();
     }
   }
 }

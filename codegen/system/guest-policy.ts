@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadPolicy } from '../policy.js';
-import type { CompiledPolicy } from '../ir/ir.js';
+import type { CompiledPolicy } from '../compiled.js';
 import { inputError } from '../util/errors.js';
 
 export const KERNEL_TTL_MAX_MS = 1000;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GoldenModel } from '../../codegen/golden/model.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { BULK_MISMATCHES_REPORTED, buildBulkRunner, runBulk } from '../../sim/bulk.js';
 import { REFERENCE, tempDir, TINY, writeTemp } from '../helpers.js';

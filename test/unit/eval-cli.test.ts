@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Resvg } from '@resvg/resvg-js';
 import { traceWorkload } from '../../codegen/eval/trace-workload.js';
-import { InputError } from '../../codegen/util/errors.js';
 import { cli, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
 
 const PYTHON = join(ROOT, '.venv/bin/python');

@@ -16,7 +16,7 @@ import { groupClassify, GroupType, idleCpuScan, taskHot, wakeAffineIdle, wakeAff
 import type { Cpu, Task } from '../../codegen/eval/state.js';
 import { hog, mixedWorkload, followedBy, withBatchClass, type Phase, type TaskTemplate, type Workload } from '../../codegen/eval/workload.js';
 import { compilePolicyText } from '../../codegen/policy.js';
-import type { CompiledPolicy } from '../../codegen/ir/ir.js';
+import type { CompiledPolicy } from '../../codegen/compiled.js';
 
 const MS = 1_000_000;
 

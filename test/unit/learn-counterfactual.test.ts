@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cpuProvider } from '../../codegen/eval/providers.js';
 import { DEFAULT_COSTS, NO_COSTS, Simulator, simulate } from '../../codegen/eval/sim.js';
-import { mixedWorkload, withBatchClass, type Workload } from '../../codegen/eval/workload.js';
-import { chooseLabel, DEFAULT_COUNTERFACTUAL, keepIndex, labelRun, latencyCost, type CounterfactualOptions } from '../../codegen/learn/counterfactual.js';
+import { mixedWorkload, schbenchWorkload, withBatchClass, type Workload } from '../../codegen/eval/workload.js';
+import { chooseLabel, DEFAULT_COUNTERFACTUAL, hasRequests, keepIndex, labelRun, latencyCost, type CounterfactualOptions } from '../../codegen/learn/counterfactual.js';
 import { readDataset } from '../../codegen/learn/dataset.js';
 import { loadTemplate } from '../../codegen/learn/template.js';
 import { lower } from '../../codegen/ir/lower.js';
@@ -38,10 +38,47 @@ describe('choosing the label', () => {
   });
 });
 
+describe("the cost of a window counts each wait once, in the latency the workload's headline measures", () => {
+  /** A run stopped at `at` ms, and the marks of `from` ms before (what the labeller keeps at a decision point). */
+  function window(w: Workload, from: number, at: number) {
+    const sim = new Simulator(w, { cpus: 2, durationNs: at * MS, costs: DEFAULT_COSTS, decisions: cpuProvider(IR, () => 0, { deferred: true }) });
+    sim.runUntil(from * MS);
+    const marks = { wake: sim.state.tasks.map((t) => t.wakeLatency.length), request: sim.state.tasks.map((t) => t.requestLatency.length), batchWork: 0 };
+    sim.runUntil(at * MS);
+    sim.state.now = at * MS;
+    return { state: sim.state, marks };
+  }
+
+  it('schbench: its requests from their intended arrival; the wakeups on their path are inside them and not counted again', () => {
+    const { state, marks } = window(schbenchWorkload({ cpus: 2, seed: 3 }), 200, 240);
+    expect(hasRequests(state)).toBe(true);
+    const cost = latencyCost(state, marks);
+    const worker = state.tasks.find((t, i) => t.requestLatency.length > marks.request[i]! + 1)!;
+    expect(worker.wakeLatency.length).toBeGreaterThan(marks.wake[worker.idx]!);
+    const wakeups = structuredClone(state);
+    for (const t of wakeups.tasks) t.wakeLatency = t.wakeLatency.map((l) => l + 5 * MS);
+    expect(latencyCost(wakeups, marks)).toBe(cost);
+    const slower = structuredClone(state);
+    const k = marks.request[worker.idx]!;
+    slower.tasks[worker.idx]!.requestLatency[k] = worker.requestLatency[k]! + MS;
+    expect(latencyCost(slower, marks)).toBeCloseTo(cost + ((worker.requestLatency[k]! + MS) / MS) ** 2 - (worker.requestLatency[k]! / MS) ** 2, 9);
+  });
+
+  it('mixed: its interactive wakeups', () => {
+    const { state, marks } = window(mixedWorkload({ cpus: 2, seed: 3 }), 200, 240);
+    expect(hasRequests(state)).toBe(false);
+    const cost = latencyCost(state, marks);
+    const later = structuredClone(state);
+    const t = later.tasks.find((task, i) => task.cls === 'interactive' && task.wakeLatency.length > marks.wake[i]!)!;
+    t.wakeLatency[marks.wake[t.idx]!]! += MS;
+    expect(latencyCost(later, marks)).toBeGreaterThan(cost);
+  });
+});
+
 describe('counterfactual continuations', () => {
   const o = options({ durationNs: 600 * MS, horizonNs: 40 * MS, sampleEvery: 3 });
 
-  it('leave the run they branch from untouched, and keep\'s continuation is that run', () => {
+  it("leave the run they branch from untouched, and keep's continuation is that run", () => {
     const w = heavy(3);
     const { points, base } = labelRun(w, IR, o);
     expect(points.length).toBeGreaterThan(20);
@@ -133,6 +170,6 @@ describe('nicsched dataset --label counterfactual', () => {
     expect(heur.stderr).toContain('--label heuristic needs at least one trace');
     const other = await cli('dataset', '--label', 'counterfactual', '--sim', 'mixed', '--behaviour', join(ROOT, 'examples/tiny.yaml'), '-o', join(tempDir(), 'x.jsonl'));
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain('the behaviour policy\'s features (wait_ns_log2, exec_ns_log2) or actions');
+    expect(other.stderr).toContain("the behaviour policy's features (wait_ns_log2, exec_ns_log2) or actions");
   });
 });

@@ -13,11 +13,12 @@ import { trainPolicy } from '../../codegen/learn/pipeline.js';
 import { loadTemplate } from '../../codegen/learn/template.js';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { DEFAULT_TRAIN, floatScores, geometry, outputStep, REGRESS_CLIP, REGRESS_MARGIN, REGRESS_SCALE, regressTarget, splitRows, weightStep } from '../../codegen/learn/train.js';
+import { advantageTarget, DEFAULT_TRAIN, floatScores, geometry, inputScaling, outputStep, REGRESS_CLIP, REGRESS_MARGIN, REGRESS_SCALE, regressTarget, splitRows, trainFloat, weightStep } from '../../codegen/learn/train.js';
+import { Rng } from '../../codegen/golden/vectors.js';
 import { quantizeValue, requantize, type Format } from '../../codegen/numeric/format.js';
 import type { Spec } from '../../codegen/spec/types.js';
-import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
-import { REFERENCE, ROOT, cli, tempDir } from '../helpers.js';
+import { compilePolicyText } from '../../codegen/policy.js';
+import { ROOT, cli, tempDir } from '../helpers.js';
 
 /** Paths as scripts/learn-reference.sh writes them (relative to the repository root = vitest's cwd). */
 const rel = (p: string) => relative(process.cwd(), join(ROOT, p));
@@ -26,7 +27,9 @@ const TRACE = rel('examples/traces/mixed-1.jsonl');
 const DATASET = rel('examples/traces/reference.data.jsonl');
 
 function subset(file: string, rows: number): string {
-  const lines = readFileSync(file, 'utf8').split('\n').slice(0, rows + 1);
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(0, rows + 1);
   const out = join(tempDir(), 'small.jsonl');
   writeFileSync(out, lines.join('\n') + '\n');
   return out;
@@ -143,7 +146,7 @@ function oneLayer(input: Format, weight: Format, output: Format, relu: boolean):
 
 const small = (signed: boolean) => fc.record({ bits: fc.integer({ min: 1, max: 10 }), frac: fc.integer({ min: -4, max: 8 }), signed: fc.constant(signed) });
 
-describe('the QAT step of training is the hardware\'s arithmetic', () => {
+describe("the QAT step of training is the hardware's arithmetic", () => {
   it('outputs: relu, clip, then round half up equals requantize (round, then saturate) on every accumulator, ties and both ends included', async () => {
     await tf.setBackend('cpu');
     fc.assert(
@@ -157,7 +160,17 @@ describe('the QAT step of training is the hardware\'s arithmetic', () => {
         const step = 2 ** Math.max(shift, 0);
         const centres = [0, output.signed ? -(2 ** (output.bits - 1)) : 0, output.signed ? 2 ** (output.bits - 1) - 1 : 2 ** output.bits - 1].map((k) => k * step + (shift > 0 ? 2 ** (shift - 1) : 0));
         const accs = [...new Set(centres.flatMap((c) => Array.from({ length: 65 }, (_, d) => c + d - 32)))].filter((a) => Math.abs(a) < 2 ** 22);
-        const got = tf.tidy(() => outputStep(tf.tensor1d(accs.map((a) => a * 2 ** -accFrac), 'float32'), g, true).arraySync() as number[]);
+        const got = tf.tidy(
+          () =>
+            outputStep(
+              tf.tensor1d(
+                accs.map((a) => a * 2 ** -accFrac),
+                'float32',
+              ),
+              g,
+              true,
+            ).arraySync() as number[],
+        );
         const want = accs.map((a) => requantize(relu ? Math.max(a, 0) : a, shift, output));
         expect(got.map((v) => v * 2 ** output.frac + 0)).toEqual(want.map((v) => v + 0));
       }),
@@ -165,7 +178,7 @@ describe('the QAT step of training is the hardware\'s arithmetic', () => {
     );
   });
 
-  it('weights: inside the projected range, rounding half to even equals lowering\'s quantizeValue', async () => {
+  it("weights: inside the projected range, rounding half to even equals lowering's quantizeValue", async () => {
     await tf.setBackend('cpu');
     fc.assert(
       fc.property(small(true), fc.integer({ min: 0, max: 2 ** 31 }), (weight, seed) => {
@@ -181,7 +194,7 @@ describe('the QAT step of training is the hardware\'s arithmetic', () => {
 });
 
 describe('--objective regress', () => {
-  it('fits each action\'s advantage: targets are 0 for keep, scaled and clipped for the others; a dataset without advantages is refused', async () => {
+  it("fits each action's advantage: targets are 0 for keep, scaled and clipped for the others; a dataset without advantages is refused", async () => {
     const row = { x: [0], y: 0, c: [0, 0.3, -100, 10], src: 't' };
     // keep 0; boost 4·(0.3 − 0.05) = 1; demote clipped at -7.5; strong_boost 4·9.95 = 39.8 → 7.5
     expect(regressTarget(row, 0)).toEqual([0, 1, -REGRESS_CLIP, REGRESS_CLIP]);
@@ -190,12 +203,12 @@ describe('--objective regress', () => {
     expect((await cli('dataset', TRACE, '--label', 'heuristic', '--spec', TEMPLATE, '-o', heuristic)).code).toBe(0);
     const r = await cli('train', heuristic, '--spec', TEMPLATE, '--objective', 'regress', '--epochs', '1', '-o', join(tempDir(), 'p.yaml'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--objective regress needs every row\'s advantages');
+    expect(r.stderr).toContain("--objective regress needs every row's advantages");
     const bad = await cli('train', heuristic, '--spec', TEMPLATE, '--objective', 'guess', '-o', join(tempDir(), 'p.yaml'));
-    expect(bad.stderr).toContain('--objective must be classify or regress');
+    expect(bad.stderr).toContain('--objective must be classify, regress, advantage');
   });
 
-  it('reports the advantage the golden model\'s choices realize on held-out rows', async () => {
+  it("reports the advantage the golden model's choices realize on held-out rows", async () => {
     const ds = readDataset(subset(DATASET, 1200));
     const t = loadTemplate(TEMPLATE);
     const result = await trainPolicy(ds, t, { seed: 3, epochs: 3, qat: false, objective: 'regress' });
@@ -205,5 +218,71 @@ describe('--objective regress', () => {
     expect(result.heldOut.advantage!.quantized).toBeCloseTo(realized, 12);
     expect(result.heldOut.advantage!.best).toBeGreaterThanOrEqual(result.heldOut.advantage!.quantized);
     expect(result.yaml).toContain(`quantized ${realized.toFixed(4)}`);
+  });
+});
+
+/**
+ * Rows where boost wins a quarter of the time by a lot (label boost) and loses the rest by a little
+ * (label keep) when the first input is high, and always loses otherwise; demote and strong_boost
+ * always lose. The most frequent winner is keep everywhere; the expected advantage of boost where
+ * the first input is high is 0.25·4 − 0.75·0.5 = +0.625.
+ */
+function rareLargeWins(n: number): DatasetRow[] {
+  const rng = new Rng(99);
+  return Array.from({ length: n }, (_, i) => {
+    const x = Array.from({ length: 8 }, () => rng.int(0, 255));
+    const high = x[0]! >= 128;
+    const boostWins = high && rng.int(0, 3) === 0;
+    const c = [0, high ? (boostWins ? 4 : -0.5) : -1, -2, -2];
+    return { x, y: boostWins ? 1 : 0, c, src: `t:${i}` };
+  });
+}
+
+describe('--objective advantage', () => {
+  it("the payoff of a row is each action's advantage over keep, less the margin for the others", () => {
+    expect(advantageTarget({ x: [0], y: 0, c: [0, 0.3, -100, 10], src: 't' }, 0)).toEqual([0, 0.3 - REGRESS_MARGIN, -100 - REGRESS_MARGIN, 10 - REGRESS_MARGIN]);
+    expect(() => advantageTarget({ x: [0], y: 0, src: 't' }, 0)).toThrow('needs a counterfactual dataset');
+  });
+
+  it('chooses the action with the highest expected advantage, where classify chooses the most frequent winner', async () => {
+    const t = loadTemplate(TEMPLATE);
+    const rows = rareLargeWins(3000);
+    const high = rows.filter((r) => r.x[0]! >= 128);
+    const boostShare = async (objective: 'classify' | 'advantage') => {
+      const layers = await trainFloat(t.spec, rows, { ...DEFAULT_TRAIN, seed: 1, epochs: 6, qat: false, objective });
+      const choices = (rs: DatasetRow[]) => rs.map((r) => argmax(floatScores(t.spec, layers, r.x)));
+      return { high: choices(high).filter((a) => a === 1).length / high.length, low: choices(rows.filter((r) => r.x[0]! < 128)).filter((a) => a !== 0).length };
+    };
+    expect(high.filter((r) => r.y === 1).length / high.length).toBeLessThan(0.3);
+    const classify = await boostShare('classify');
+    const advantage = await boostShare('advantage');
+    expect(classify.high).toBeLessThan(0.05);
+    expect(advantage.high).toBeGreaterThan(0.9);
+    expect(advantage.low).toBeLessThan(rows.length * 0.02);
+  });
+});
+
+describe('training steps on standardized inputs', () => {
+  it('keeps the first layer alive on raw counters: no more than 2 of its 16 units are dead on every row', async () => {
+    const t = loadTemplate(TEMPLATE);
+    const rows = readDataset(subset(DATASET, 3000)).rows;
+    const layers = await trainFloat(t.spec, rows, { ...DEFAULT_TRAIN, seed: 7, epochs: 3, qat: false });
+    const first = layers[0]!;
+    const dead = first.w.filter((w, j) => rows.every((r) => w.reduce((a, wi, i) => a + wi * r.x[i]!, first.b[j]!) <= 0)).length;
+    expect(dead).toBeLessThanOrEqual(2);
+  });
+
+  it("the scaling is the training rows' mean and standard deviation, 1 for a constant input", () => {
+    const s = inputScaling([
+      { x: [1, 20], y: 0, src: 'a' },
+      { x: [3, 20], y: 0, src: 'b' },
+    ]);
+    expect(s).toEqual({ shift: [2, 20], scale: [1, 1] });
+    expect(
+      inputScaling([
+        { x: [0, 5], y: 0, src: 'a' },
+        { x: [4, 5], y: 0, src: 'b' },
+      ]).scale,
+    ).toEqual([2, 1]);
   });
 });

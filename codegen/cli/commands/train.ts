@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { readDataset } from '../../learn/dataset.js';
 import { loadTemplate } from '../../learn/template.js';
+import { OBJECTIVES } from '../../learn/train.js';
 import { inputError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/output.js';
 import type { CommandContext } from './index.js';
@@ -31,15 +32,16 @@ async function trainCommand(ctx: CommandContext, datasetFile: string, opts: Trai
   const dataset = readDataset(datasetFile);
   // loaded on use: tfjs takes longer to load than every other command needs to run
   const { describeAgreement, trainPolicy } = await import('../../learn/pipeline.js');
-  if (opts.objective !== 'classify' && opts.objective !== 'regress') throw inputError(`--objective must be classify or regress, got "${opts.objective}"`, { pointer: '/--objective' }, 'regress needs a counterfactual dataset');
+  const objective = OBJECTIVES.find((o) => o === opts.objective);
+  if (!objective) throw inputError(`--objective must be ${OBJECTIVES.join(', ')}, got "${opts.objective}"`, { pointer: '/--objective' }, 'regress and advantage need a counterfactual dataset');
   const regressScale = Number(opts.regressScale);
   if (!(regressScale > 0 && regressScale <= 1000)) throw inputError(`--regress-scale must be a number in (0, 1000], got "${opts.regressScale}"`, { pointer: '/--regress-scale' }, 'e.g. --regress-scale 1');
-  const result = await trainPolicy(dataset, template, { seed, epochs, qat: opts.qat === true, objective: opts.objective, regressScale });
+  const result = await trainPolicy(dataset, template, { seed, epochs, qat: opts.qat === true, objective, regressScale });
   writeFileAtomic(opts.output, result.yaml);
   if (opts.json) return ctx.json({ output: opts.output, held_out: result.heldOut, training: result.trainSet, seconds: result.seconds, clamped: result.clamped });
   const label = `label (${dataset.header.label})`;
   ctx.io.out(`trained ${template.spec.name} in ${result.seconds.toFixed(1)} s -> ${opts.output}\n  held out: ${describeAgreement(result.heldOut, label)}\n  training: ${describeAgreement(result.trainSet, label)}\n`);
-  const regressOnTies = opts.objective === 'regress' && result.heldOut.advantage !== undefined && result.heldOut.advantage.quantized >= 0.9 * result.heldOut.advantage.float;
+  const regressOnTies = objective !== 'classify' && result.heldOut.advantage !== undefined && result.heldOut.advantage.quantized >= 0.9 * result.heldOut.advantage.float;
   if (result.heldOut.float_vs_quantized < 0.99 && !regressOnTies) ctx.io.err(`warning: float vs quantized agreement is below the 99 % target; try --qat or more epochs\n`);
 }
 
@@ -53,7 +55,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--seed <n>', 'seed of initial weights, split and shuffling', '1')
     .option('--epochs <n>', 'float training epochs', '40')
     .option('--qat', 'then fine-tune quantization-aware (epochs/2 more, lr/10)')
-    .option('--objective <o>', 'classify (cross-entropy on the label) or regress (scores fit each action\'s advantage over keep; counterfactual datasets)', 'classify')
+    .option('--objective <o>', "classify (cross-entropy on the label), regress (scores fit each action's advantage over keep) or advantage (maximize the expected advantage over keep); regress and advantage need a counterfactual dataset", 'classify')
     .option('--regress-scale <x>', 'regress: score units per unit of advantage (targets clip at ±7.5)', '4')
     .option('--json', 'machine-readable summary')
     .action((dataset: string, opts: TrainCliOptions) => trainCommand(ctx, dataset, opts));
