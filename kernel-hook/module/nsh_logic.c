@@ -397,8 +397,9 @@ static void nsh_remote_tick(struct nsh_ctx *ctx, int cpu, u64 now)
 
 /* ---- decisions into tasks --------------------------------------------------------------- */
 
-static void nsh_install(struct nsh_cpu *here, struct task_struct *p, const struct nsh_task *t,
-			u32 id, unsigned int action, u64 now)
+/* @asked: the CPU that submitted the request (its tag is in the decision log) */
+static void nsh_install(struct nsh_cpu *here, const struct nsh_cpu *asked, struct task_struct *p,
+			const struct nsh_task *t, u32 id, unsigned int action, u64 now)
 {
 	int nice = nsh_actions[action].nice;
 	int adj = nsh_clamp_nice(nice);
@@ -410,7 +411,7 @@ static void nsh_install(struct nsh_cpu *here, struct task_struct *p, const struc
 	p->nic.nice = adj;
 	p->nic.expires = t->req_ns + NSH_TTL_NS;
 	nsh_count(here, NSH_C_INSTALLED);
-	nsh_log(here, NSH_LOG_INSTALL, nsh_tag(t->req_cpu, id), action, id);
+	nsh_log(here, NSH_LOG_INSTALL, nsh_tag(asked, id), action, id);
 	here->stats.decision_hist[nsh_hist_bucket(now - t->req_ns)]++;
 }
 
@@ -440,7 +441,7 @@ static void nsh_pickup(struct nsh_ctx *ctx, struct nsh_cpu *here, struct task_st
 		nsh_count(here, NSH_C_EXPIRED);
 		return;
 	}
-	nsh_install(here, p, t, id, (unsigned int)(e >> NSH_DONE_ACTION_SHIFT) & 0xff, now);
+	nsh_install(here, c, p, t, id, (unsigned int)(e >> NSH_DONE_ACTION_SHIFT) & 0xff, now);
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
