@@ -454,7 +454,8 @@ export class HookModule {
     if (!t.reqId) return;
     const e = this.cpus[t.reqCpu]?.done[t.reqId % NSH_DONE_ENTRIES] ?? null;
     if (!e || e.id !== t.reqId) {
-      const newerTookIt = e !== null && ((e.id - t.reqId) | 0) > 0;
+      // an empty entry reads as id 0, as the C's zeroed u64 does
+      const newerTookIt = (((e?.id ?? 0) - t.reqId) | 0) > 0;
       if (newerTookIt || now - t.reqNs >= this.ttlNs) {
         t.reqId = 0;
         here.c.lost++;
