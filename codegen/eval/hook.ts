@@ -5,9 +5,12 @@
  * NIC whose answer reaches host memory a fixed latency after the doorbell.
  *
  * Deliberate simplifications (docs/EVAL.md): the irq_work that submits runs at the same simulated
- * instant as the hook that asked for it; the device never goes away (no `device` stop), and no
- * debugfs. Everything else — staging, one request in flight per CPU, the done[] table, tags,
- * pickup at the task's next hook, TTL from staging, the stall watchdog, shared slots — is the C.
+ * instant as the hook that asked for it; the simulator's card never goes away nor reloads its
+ * weights (the module handles both as the C does: deviceRemoved(), reloadStarted() and
+ * reloadFinished(), arm()); the driver never gives up on a slot (no `submit_stuck`); no remote
+ * ticks and no debugfs. Everything else — staging, one request in flight per CPU, the done[]
+ * table, tags, pickup at the task's next hook, TTL from staging, the stall watchdog, shared slots —
+ * is the C, and test/kernel/hook-replay.test.ts replays the same recorded events through both.
  */
 
 import { findSource, type FeatureSource } from '../spec/catalogue.js';
@@ -189,7 +192,8 @@ export type Infer = (features: readonly number[]) => number;
 /** The simulator supplies this to have the NIC's answer land at a later instant. */
 export type ScheduleAnswer = (atNs: number, slot: number) => void;
 
-export type StopReason = 'stall';
+/** Why the module stopped: its watchdog (`stall`), the card gone (`device`), its weights reloaded (`reload`). */
+export type StopReason = 'stall' | 'device' | 'reload';
 
 const U64 = (1n << 64n) - 1n;
 
@@ -207,6 +211,12 @@ export class HookModule {
   private readonly ttlNs: number;
   private readonly stallNs: number;
   private readonly points: { wakeup: boolean; tick: boolean };
+  /** nicsched_core_state() is RUNNING: false once the card is gone (the simulator's card never goes). */
+  private deviceRunning = true;
+  /** nicsched_core_policy_gen(): odd while a weight reload runs, two more after each one. */
+  private policyGen = 0;
+  /** ctx->policy_gen: the generation the module armed on. */
+  private armedGen = 0;
 
   constructor(
     private readonly ir: Ir,
@@ -259,6 +269,47 @@ export class HookModule {
     return this.request(c, curr, now, this.points.tick);
   }
 
+  /** The card went away (an all-ones read, a bus error report): the driver's state leaves RUNNING. */
+  deviceRemoved(): void {
+    this.deviceRunning = false;
+  }
+
+  /** A weight reload starts on the card: the driver's reload generation turns odd. */
+  reloadStarted(): void {
+    this.policyGen++;
+  }
+
+  /** The weight reload ends: the generation is even again, two past where it was. */
+  reloadFinished(): void {
+    this.policyGen++;
+  }
+
+  /**
+   * The module's explicit re-arm: nsh_arm_check() (refused, and stopped with the refusal's reason,
+   * while the card is gone or a reload runs; the generation is noted), then nsh_cpu_reset() of every
+   * CPU. The provider's new registration (sched_nic_task_begin() for the tasks) is the kernel's.
+   */
+  arm(now: number): boolean {
+    const refusal: StopReason | null = !this.deviceRunning ? 'device' : this.policyGen & 1 ? 'reload' : null;
+    if (refusal) {
+      this.armed = false;
+      this.stopReason = refusal;
+      this.stopAtNs = now;
+      return false;
+    }
+    this.armedGen = this.policyGen;
+    for (const c of this.cpus) {
+      c.staged = false;
+      c.busy = false;
+      c.waiting = false;
+      c.seenSeq = this.slots[c.slot]!.seq;
+    }
+    this.armed = true;
+    this.stopReason = null;
+    this.stopAtNs = null;
+    return true;
+  }
+
   /** nsh_submit(): the irq_work. */
   submit(cpu: number, now: number): void {
     const c = this.cpus[cpu]!;
@@ -279,6 +330,10 @@ export class HookModule {
     }
     c.staged = false;
     c.waiting = false;
+    if (ret === 'nodev') {
+      this.stop('device', now);
+      return;
+    }
     if (ret === 'invalid') {
       c.c.submit_error++;
       return;
@@ -296,7 +351,7 @@ export class HookModule {
   /** The driver's poller saw the RESULT of a slot: its decision word changes (seq, tag, action). */
   complete(slot: number): void {
     const s = this.slots[slot]!;
-    if (!s.inFlight) return;
+    if (!s.inFlight || !this.deviceRunning) return;
     s.seq++;
     s.tag = s.flightTag;
     s.action = s.flightAction;
@@ -304,8 +359,9 @@ export class HookModule {
   }
 
   /** nicsched_core_submit() plus the NIC: the answer lands after the modelled latency. */
-  private coreSubmit(slot: number, features: readonly number[], tag: number, now: number): 'ok' | 'busy' | 'invalid' {
+  private coreSubmit(slot: number, features: readonly number[], tag: number, now: number): 'ok' | 'busy' | 'invalid' | 'nodev' {
     const s = this.slots[slot]!;
+    if (!this.deviceRunning) return 'nodev';
     if (s.inFlight) return 'busy';
     if (tag === s.tag) return 'invalid';
     s.inFlight = true;
@@ -344,6 +400,8 @@ export class HookModule {
   private answer(c: NshCpu, action: number, now: number): void {
     c.busy = false;
     c.c.completed++;
+    // the answer is read; only now does the generation tell which weights computed it
+    if (!this.policyCurrent(now)) return;
     if (action >= this.ir.actions.length) {
       c.c.dropped_out_of_range++;
       return;
@@ -355,8 +413,23 @@ export class HookModule {
     c.done[c.busyId % NSH_DONE_ENTRIES] = { id: c.busyId, action };
   }
 
-  /** No answer and no progress on the CPU's slot for the stall timeout: stop (owned or shared). */
+  /** nsh_policy_current(): is the card still running the policy the module armed on? Stops it when not. */
+  private policyCurrent(now: number): boolean {
+    if (this.policyGen === this.armedGen) return true;
+    this.stop('reload', now);
+    return false;
+  }
+
+  /**
+   * The card gone or its policy reloaded, or no answer and no progress on the CPU's slot for the
+   * stall timeout: stop (owned or shared).
+   */
   private watchdog(c: NshCpu, now: number): boolean {
+    if (!this.deviceRunning) {
+      this.stop('device', now);
+      return false;
+    }
+    if (!this.policyCurrent(now)) return false;
     if (!(c.busy && now - c.busyNs >= this.stallNs)) {
       if (!c.waiting) return true;
       const seq = this.slots[c.slot]!.seq;
@@ -383,7 +456,8 @@ export class HookModule {
     if (!t.reqId) return;
     const e = this.cpus[t.reqCpu]?.done[t.reqId % NSH_DONE_ENTRIES] ?? null;
     if (!e || e.id !== t.reqId) {
-      const newerTookIt = e !== null && ((e.id - t.reqId) | 0) > 0;
+      // an empty entry reads as id 0, as the C's zeroed u64 does
+      const newerTookIt = (((e?.id ?? 0) - t.reqId) | 0) > 0;
       if (newerTookIt || now - t.reqNs >= this.ttlNs) {
         t.reqId = 0;
         here.c.lost++;

@@ -43,6 +43,7 @@ struct Bus {
     uint32_t window = 0;        // bytes: 2^NICSCHED_ADDR_WIDTH of the C side's nicsched_regs.h
     nicsched_bus_layout layout{};
     std::vector<uint64_t> doorbell_cycle;  // per slot: the cycle of its last DOORBELL write
+    std::vector<bool> held;                // per slot: its answer held back (nicsched_bus_hold_result())
     nicsched_bus_fault fault = NICSCHED_BUS_HEALTHY;
     uint64_t slow_cycles = 0;
     int64_t remove_after = -1;  // transactions left before removal; -1: never
@@ -92,7 +93,7 @@ int slot_of(const Bus &b, uint32_t addr, uint32_t reg) {
 
 // What the host sees of RESULT of slot @n under the current fault.
 uint32_t faulty_result(Bus &b, unsigned n, uint32_t result) {
-    const bool hide = b.fault == NICSCHED_BUS_STALL ||
+    const bool hide = b.fault == NICSCHED_BUS_STALL || b.held[n] ||
                       (b.fault == NICSCHED_BUS_SLOW && b.cycles.load() - b.doorbell_cycle[n] < b.slow_cycles);
     if (!hide)
         return result;
@@ -187,6 +188,7 @@ extern "C" void nicsched_bus_open_layout(__u32 size, const struct nicsched_bus_l
     g_bus->window = size;
     g_bus->layout = *layout;
     g_bus->doorbell_cycle.assign(layout->slots, 0);
+    g_bus->held.assign(layout->slots, false);
     g_bus->ctx = std::make_unique<VerilatedContext>();
     g_bus->top = std::make_unique<Vnicsched_top>(g_bus->ctx.get(), "nicsched_top");
     hold_reset(*g_bus);
@@ -260,6 +262,13 @@ extern "C" void nicsched_bus_set_fault(enum nicsched_bus_fault fault, __u64 cycl
     std::lock_guard<std::mutex> guard(g_bus->lock);
     g_bus->fault = fault;
     g_bus->slow_cycles = cycles;
+}
+
+extern "C" void nicsched_bus_hold_result(__u32 slot, int hold) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    if (slot >= g_bus->held.size())
+        fatal("hold of a slot outside the layout", slot);
+    g_bus->held[slot] = hold != 0;
 }
 
 extern "C" __u64 nicsched_bus_time_ns(void) {

@@ -111,6 +111,13 @@ enum nicsched_bus_fault {
 
 void nicsched_bus_set_fault(enum nicsched_bus_fault fault, __u64 cycles);
 
+/*
+ * One slot's answer held back (@hold nonzero) or let through: while held, the slot's RESULT
+ * reads BUSY, not VALID, whatever the RTL answered, as under STALL. Lets a replay choose when
+ * each slot's answer reaches the host (kernel-hook/userspace/nsh_harness.c replay).
+ */
+void nicsched_bus_hold_result(__u32 slot, int hold);
+
 /* Simulated time: cycles at the policy's target clock. */
 __u64 nicsched_bus_time_ns(void);
 void nicsched_bus_get_stats(struct nicsched_bus_stats *st);

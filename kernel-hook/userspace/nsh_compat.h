@@ -5,6 +5,7 @@
  * transactions), it adds what the hook uses from the kernel:
  *
  *   fls, fls64, S64_MAX, mul_u32_u32, mul_u64_u32_shr, max, clamp, min_t, __maybe_unused,
+ *   __noreturn,
  *   smp_store_release, smp_load_acquire   as in the kernel
  *   struct task_struct   the fields the feature catalogue reads, task_nice(), the scheduling
  *                        entity CFS keeps (vruntime, load weight), and the task_struct::nic the
@@ -26,6 +27,7 @@
 #define NSH_COMPAT_H
 
 #define __maybe_unused		nicsched_attr(__unused__)
+#define __noreturn		nicsched_attr(__noreturn__)
 #define S64_MAX			((s64)(~0ULL >> 1))
 #define S64_MIN			(-S64_MAX - 1)
 #define U64_MAX			(~0ULL)

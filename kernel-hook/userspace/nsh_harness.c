@@ -24,6 +24,11 @@
  *   nsh_harness tags [NR_CPUS]   NR_CPUS CPUs (default 512) on the policy's slots: tags unique
  *                          among the CPUs sharing a slot, and one CPU's answer never taken
  *                          for another's
+ *   nsh_harness replay     stdin a recording of hook events (wakeups, ticks, migrations,
+ *                          irq_work, the card's answers and when they land, device faults,
+ *                          reloads, re-arming) -> stdout every decision, vruntime adjustment,
+ *                          request, doorbell and counter, for test/kernel/hook-replay.test.ts to
+ *                          compare with the same replay through codegen/eval/hook.ts
  *   nsh_harness bench [N [fresh]]  N wakeups and N/4 ticks for callgrind (fresh: every
  *                          wakeup is a task without a decision, so each one stages a request)
  *
@@ -64,6 +69,7 @@ static struct rq *rqs;
 static bool *submit_pending;	/* the CPU's irq_work is queued */
 static int this_cpu;		/* the CPU the scheduler callbacks run on */
 static bool registered;		/* sched_nic_register() succeeded */
+static bool last_kick;		/* what the last scheduler callback returned: queue the irq_work */
 static int stop_hook_calls;
 static unsigned long hook_reads, hook_writes, submit_reads;
 /* the submit path (the irq_work): doorbells rung, and the writes of each */
@@ -136,13 +142,15 @@ static void random_task(struct task_struct *p)
 
 static void harness_sched_wakeup(struct task_struct *p, int cpu, u64 at)
 {
-	if (nsh_on_wakeup(&ctx, &cpus[this_cpu], p, at))
+	last_kick = nsh_on_wakeup(&ctx, &cpus[this_cpu], p, at);
+	if (last_kick)
 		submit_pending[this_cpu] = true;
 }
 
 static void harness_sched_tick(struct task_struct *curr, int cpu, u64 at)
 {
-	if (nsh_on_tick(&ctx, &cpus[this_cpu], cpu, curr, at))
+	last_kick = nsh_on_tick(&ctx, &cpus[this_cpu], cpu, curr, at);
+	if (last_kick)
 		submit_pending[this_cpu] = true;
 }
 
@@ -1052,10 +1060,13 @@ static void scenario_reload(const char *dir)
 	free(back.buf);
 }
 
-/* Bring up the driver core on the NIC, then @n CPUs as nsh_claim_slots() does, and arm. */
-static int probe(int n)
+/*
+ * Bring up the driver core on the NIC, with a request timeout of @timeout_ns (bus time), then @n
+ * CPUs as nsh_claim_slots() does, and arm.
+ */
+static int probe_with_timeout(int n, u64 timeout_ns)
 {
-	struct nicsched_core_cfg cfg = { .timeout_ns = DRIVER_TIMEOUT_NS };
+	struct nicsched_core_cfg cfg = { .timeout_ns = timeout_ns };
 	unsigned int users[NICSCHED_SLOTS] = { 0 };
 	int i, ret;
 
@@ -1089,6 +1100,11 @@ static int probe(int n)
 		nsh_set_shared(&cpus[i], users);
 	expect_ok(nsh_arm_check(&ctx) == 0, "policy hash of the NIC matches the hook's");
 	return arm();
+}
+
+static int probe(int n)
+{
+	return probe_with_timeout(n, DRIVER_TIMEOUT_NS);
 }
 
 static int run_e2e(int n, const char *reload_dir)
@@ -1537,6 +1553,604 @@ static int run_features(void)
 	}
 }
 
+/* ---- replay: recorded hook events through the module, the kernel side and the NIC ---------- */
+
+/*
+ * A recording (docs/HOOK.md, "Differential replay"; written by test/kernel/hook-replay.ts from
+ * the scheduling simulator or by hand) is a header and one event per line:
+ *
+ *   nsh-replay 1
+ *   policy <POLICY_HASH, 8 hex digits>
+ *   cpus <n>
+ *   latency_ns <sysctl_sched_latency>
+ *   sources <the catalogue's sources: the raw counter columns of wakeup and tick>
+ *   wakeup <t> <cpu> <rq_cpu> <task> <normal|batch|idle> <vruntime> <min_vruntime> <raw...>
+ *   tick <t> <cpu> <task> <normal|batch|idle> <vruntime> <raw...>
+ *   migrate <t> <task> <sum_exec_runtime>
+ *   irq <t> <cpu>
+ *   land <t> <slot> <action|->
+ *   word <t> <slot> <tag> <action>
+ *   reload <t> begin|end
+ *   gone <t>
+ *   arm <t>
+ *
+ * t is the rq clock in ns (never decreasing). wakeup: place_entity() left @vruntime, then
+ * enqueue_entity() calls the hook on @rq_cpu's runqueue from @cpu; tick: task_tick_fair() on
+ * @cpu; migrate: sched_nic_migrate() (the task changed runqueue); irq: @cpu's irq_work runs if a
+ * hook queued it; land: the card lets the answer of @slot's request through and the driver's
+ * poller publishes it (with @action, the card's answer, in place of the RTL's when they differ:
+ * counted); word: a decision word the driver never publishes (a late or foreign answer), one
+ * sequence further; reload: the driver's reload generation moves (odd while it runs); gone: the
+ * card is removed; arm: the module's explicit re-arm. Every answer is held on the card (its
+ * RESULT reads BUSY) until its land, and the driver never times a request out.
+ *
+ * Output (compared line by line with the same replay through codegen/eval/hook.ts): for event
+ * n, what it did (a hook: the task's decision, tick window and request words, the vruntime
+ * before and after, whether it queued the irq_work; an irq: whether it ran and the doorbell it
+ * rang; a land or word: the decision word), then every change of the hook's state, of a CPU's
+ * staging and request in flight, of a counter and of a done[] entry; at the end every counter.
+ */
+
+#define REPLAY_TIMEOUT_NS	((u64)BIT(62))	/* the driver never gives up on a held answer */
+#define REPLAY_POLL_CAP		100000		/* poller passes for an answer let through */
+#define REPLAY_TOKENS		64
+
+/* The catalogue's raw counters, as nsh_sample_task() reads them from a task_struct. */
+enum replay_field {
+	RF_RUN_DELAY, RF_SUM_EXEC, RF_NVCSW, RF_NIVCSW, RF_UTIL, RF_MIGRATIONS, RF_NICE, RF_WAKEE,
+	RF_COUNT
+};
+
+static const char * const replay_field_names[RF_COUNT] = {
+	[RF_RUN_DELAY] = "wait_ns_log2",
+	[RF_SUM_EXEC] = "exec_ns_log2",
+	[RF_NVCSW] = "nvcsw_delta",
+	[RF_NIVCSW] = "nivcsw_delta",
+	[RF_UTIL] = "util_avg",
+	[RF_MIGRATIONS] = "nr_migrations_delta",
+	[RF_NICE] = "nice",
+	[RF_WAKEE] = "wakee_flips",
+};
+
+static_assert(NSH_NR_SOURCES == RF_COUNT, "the replay sets every catalogue source's field");
+
+struct replay {
+	unsigned long line;
+	u64 t;
+	int columns[RF_COUNT];		/* the field of each raw counter column */
+	struct task_struct **tasks;
+	unsigned int ntasks;
+	unsigned long overrides;	/* answers whose action the recording replaced */
+	/* what the previous event left, to print only what changed */
+	char (*cpu_line)[256];
+	u64 (*counters)[NSH_NR_COUNTERS];
+	u64 (*done)[NSH_DONE_ENTRIES];
+	char hook_line[64];
+};
+
+static struct replay rp;
+
+static void __noreturn replay_fail(const char *what, const char *tok)
+{
+	fprintf(stderr, "replay: line %lu: %s%s%s\n", rp.line, what, tok ? ": " : "",
+		tok ? tok : "");
+	exit(2);
+}
+
+static s64 replay_signed(const char *tok)
+{
+	char *end;
+	long long v;
+
+	if (!tok)
+		replay_fail("missing field", NULL);
+	v = strtoll(tok, &end, 10);
+	if (*end)
+		replay_fail("not an integer", tok);
+	return v;
+}
+
+static u64 replay_unsigned(const char *tok, u64 max)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!tok || tok[0] == '-')
+		replay_fail("not an unsigned integer", tok);
+	v = strtoull(tok, &end, 10);
+	if (*end || v > max)
+		replay_fail("not an unsigned integer in range", tok);
+	return v;
+}
+
+/* The event's time: the rq clock, never decreasing. */
+static void replay_time(const char *tok)
+{
+	u64 t = replay_unsigned(tok, S64_MAX);
+
+	if (t < rp.t)
+		replay_fail("time goes backwards", tok);
+	rp.t = t;
+	now = t;
+}
+
+static int replay_cpu(const char *tok)
+{
+	return (int)replay_unsigned(tok, (u64)ncpu - 1);
+}
+
+static struct task_struct *replay_task(const char *tok)
+{
+	u64 id = replay_unsigned(tok, 1U << 20);
+	struct task_struct **grown;
+	unsigned int n;
+
+	if (id >= rp.ntasks) {
+		n = (unsigned int)id + 64;
+		grown = realloc(rp.tasks, n * sizeof(*grown));
+		if (!grown)
+			replay_fail("out of memory", NULL);
+		memset(grown + rp.ntasks, 0, (n - rp.ntasks) * sizeof(*grown));
+		rp.tasks = grown;
+		rp.ntasks = n;
+	}
+	if (!rp.tasks[id]) {
+		rp.tasks[id] = calloc(1, sizeof(struct task_struct));
+		if (!rp.tasks[id])
+			replay_fail("out of memory", NULL);
+		rp.tasks[id]->static_prio = 120;
+		nsh_set_load_weight(rp.tasks[id]);
+	}
+	return rp.tasks[id];
+}
+
+static unsigned int replay_policy(const char *tok)
+{
+	if (tok && !strcmp(tok, "normal"))
+		return SCHED_NORMAL;
+	if (tok && !strcmp(tok, "batch"))
+		return 3;	/* SCHED_BATCH */
+	if (tok && !strcmp(tok, "idle"))
+		return SCHED_IDLE;
+	replay_fail("policy is not normal, batch or idle", tok);
+}
+
+/* Set the catalogue's fields of @p from the raw counter columns. */
+static void replay_counters(struct task_struct *p, char **tok)
+{
+	int k;
+
+	for (k = 0; k < RF_COUNT; k++) {
+		const char *v = tok[k];
+
+		switch (rp.columns[k]) {
+		case RF_RUN_DELAY:
+			p->sched_info.run_delay = replay_unsigned(v, U64_MAX);
+			break;
+		case RF_SUM_EXEC:
+			p->se.sum_exec_runtime = replay_unsigned(v, U64_MAX);
+			break;
+		case RF_NVCSW:
+			p->nvcsw = replay_unsigned(v, U64_MAX);
+			break;
+		case RF_NIVCSW:
+			p->nivcsw = replay_unsigned(v, U64_MAX);
+			break;
+		case RF_UTIL:
+			p->se.avg.util_avg = replay_unsigned(v, U64_MAX);
+			break;
+		case RF_MIGRATIONS:
+			p->se.nr_migrations = replay_unsigned(v, U64_MAX);
+			break;
+		case RF_NICE: {
+			s64 nice = replay_signed(v);
+
+			if (nice < -20 || nice > 19)
+				replay_fail("nice outside -20..19", v);
+			p->static_prio = 120 + (int)nice;
+			nsh_set_load_weight(p);
+			break;
+		}
+		case RF_WAKEE:
+			p->wakee_flips = (unsigned int)replay_unsigned(v, 0xffffffffULL);
+			break;
+		}
+	}
+}
+
+/* The task after a hook: its decision, its tick window and the module's request words. */
+static void replay_print_task(const struct task_struct *p)
+{
+	const struct nsh_task *t = nsh_task((struct task_struct *)p);
+
+	printf(" nic %llu %u %u %d %llu req %u %d %llu", (unsigned long long)p->nic.expires,
+	       p->nic.tag, p->nic.action, p->nic.nice, (unsigned long long)p->nic.tick_exec,
+	       t->req_id, t->req_cpu, (unsigned long long)t->req_ns);
+}
+
+/* Does the kernel call the provider for @p now (sched_nic_wakeup()/sched_nic_tick())? */
+static bool replay_provider_runs(const struct task_struct *p)
+{
+	return sched_nic_enabled() && nsh_sched_nic_ops() && p->policy != SCHED_IDLE;
+}
+
+static void replay_hook(unsigned long n, const char *point, const char *id, struct task_struct *p,
+			bool ran, s64 before)
+{
+	printf("%lu %s task %s", n, point, id);
+	if (ran) {
+		printf(" kick %d vruntime %lld %lld", last_kick, (long long)before,
+		       (long long)p->se.vruntime);
+		replay_print_task(p);
+	} else {
+		printf(" off vruntime %lld %lld", (long long)before, (long long)p->se.vruntime);
+	}
+	printf("\n");
+}
+
+/* wakeup <t> <cpu> <rq_cpu> <task> <policy> <vruntime> <min_vruntime> <raw...> */
+static void replay_wakeup(unsigned long n, char **tok)
+{
+	int cpu, rq_cpu;
+	struct task_struct *p;
+	struct rq *rq;
+	s64 before;
+	bool ran;
+
+	replay_time(tok[1]);
+	cpu = replay_cpu(tok[2]);
+	rq_cpu = replay_cpu(tok[3]);
+	p = replay_task(tok[4]);
+	p->policy = replay_policy(tok[5]);
+	p->se.vruntime = (u64)replay_signed(tok[6]);
+	rq = &rqs[rq_cpu];
+	rq->clock = now;
+	rq->cfs.min_vruntime = (u64)replay_signed(tok[7]);
+	replay_counters(p, tok + 8);
+	p->se.cfs_rq = &rq->cfs;
+	this_cpu = cpu;
+	last_kick = false;
+	before = (s64)p->se.vruntime;
+	ran = replay_provider_runs(p);
+	if (sched_nic_enabled())
+		sched_nic_wakeup(&rq->cfs, &p->se);
+	replay_hook(n, "wakeup", tok[4], p, ran, before);
+}
+
+/* tick <t> <cpu> <task> <policy> <vruntime> <raw...> */
+static void replay_tick(unsigned long n, char **tok)
+{
+	struct task_struct *p;
+	struct rq *rq;
+	s64 before;
+	bool ran;
+	int cpu;
+
+	replay_time(tok[1]);
+	cpu = replay_cpu(tok[2]);
+	p = replay_task(tok[3]);
+	p->policy = replay_policy(tok[4]);
+	p->se.vruntime = (u64)replay_signed(tok[5]);
+	replay_counters(p, tok + 6);
+	rq = &rqs[cpu];
+	rq->clock = now;
+	p->se.cfs_rq = &rq->cfs;
+	this_cpu = cpu;
+	last_kick = false;
+	before = (s64)p->se.vruntime;
+	ran = replay_provider_runs(p);
+	if (sched_nic_enabled())
+		sched_nic_tick(rq, p);
+	replay_hook(n, "tick", tok[3], p, ran, before);
+}
+
+/* migrate <t> <task> <sum_exec_runtime>: migrate_task_rq_fair() or task_change_group_fair() */
+static void replay_migrate(char **tok)
+{
+	struct task_struct *p;
+
+	replay_time(tok[1]);
+	p = replay_task(tok[2]);
+	p->se.sum_exec_runtime = replay_unsigned(tok[3], U64_MAX);
+	if (sched_nic_enabled())
+		sched_nic_migrate(p);
+}
+
+static void replay_print_word(unsigned long n, const char *what, unsigned int slot)
+{
+	struct nicsched_decision d;
+
+	nicsched_core_decision(&core, slot, &d);
+	printf("%lu %s slot %u word %u %u %u\n", n, what, slot, d.seq, d.tag, d.action);
+}
+
+/* irq <t> <cpu> */
+static void replay_irq(unsigned long n, char **tok)
+{
+	int cpu, k;
+	u64 rung;
+	bool ran;
+
+	replay_time(tok[1]);
+	cpu = replay_cpu(tok[2]);
+	rung = cpus[cpu].stats.c[NSH_C_SUBMITTED];
+	ran = submit_pending[cpu];
+	if (ran)
+		irq_work(cpu);
+	else
+		nsh_run_deferred();
+	printf("%lu irq cpu %d ran %d\n", n, cpu, ran);
+	if (cpus[cpu].stats.c[NSH_C_SUBMITTED] == rung)
+		return;
+	printf("%lu doorbell cpu %d slot %u tag %u id %u features", n, cpu, cpus[cpu].slot,
+	       cpus[cpu].busy_tag, cpus[cpu].busy_id);
+	for (k = 0; k < NSH_INPUTS; k++)
+		printf(" %d", NSH_IN_SIGNED ? (int)(s32)cpus[cpu].features[k] :
+		       (int)cpus[cpu].features[k]);
+	printf("\n");
+}
+
+static unsigned int replay_slot(const char *tok)
+{
+	return (unsigned int)replay_unsigned(tok, NICSCHED_SLOTS - 1);
+}
+
+/* land <t> <slot> <action|->: the card lets the slot's answer through; the poller publishes it */
+static void replay_land(unsigned long n, char **tok)
+{
+	unsigned int slot, passes = 0;
+	bool was;
+	u64 w;
+
+	replay_time(tok[1]);
+	slot = replay_slot(tok[2]);
+	if (!tok[3])
+		replay_fail("land without the card's action (or -)", NULL);
+	was = nicsched_core_in_flight(&core, slot);
+	nicsched_bus_hold_result(slot, 0);
+	while (nicsched_core_in_flight(&core, slot) && passes++ < REPLAY_POLL_CAP)
+		if (nicsched_core_poll(&core) < 0)
+			break;
+	nicsched_bus_hold_result(slot, 1);
+	if (nicsched_core_state(&core) == NICSCHED_CORE_RUNNING &&
+	    nicsched_core_in_flight(&core, slot))
+		replay_fail("the card did not answer", tok[2]);
+	if (was && !nicsched_core_in_flight(&core, slot) && strcmp(tok[3], "-")) {
+		u64 action = replay_unsigned(tok[3], NICSCHED_RESULT_ACTION_MASK);
+
+		w = word(slot);
+		if ((w & NICSCHED_RESULT_ACTION_MASK) != action) {
+			set_word(slot, (w & ~(u64)NICSCHED_RESULT_ACTION_MASK) | action);
+			rp.overrides++;
+		}
+	}
+	replay_print_word(n, "land", slot);
+}
+
+/* word <t> <slot> <tag> <action>: a decision word the driver never publishes, one sequence on */
+static void replay_word(unsigned long n, char **tok)
+{
+	unsigned int slot;
+	u64 tag, action;
+
+	replay_time(tok[1]);
+	slot = replay_slot(tok[2]);
+	tag = replay_unsigned(tok[3], 0xffff);
+	action = replay_unsigned(tok[4], NICSCHED_RESULT_ACTION_MASK);
+	set_word(slot, ((word(slot) >> 32) + 1) << 32 | NICSCHED_RESULT_VALID_MASK |
+		 tag << NICSCHED_RESULT_TAG_SHIFT | action);
+	replay_print_word(n, "word", slot);
+}
+
+/* The hook's state, its CPUs' staging and requests, counters and done[]: print what changed. */
+static void replay_changes(const char *prefix)
+{
+	char line[256];
+	int i, k;
+
+	snprintf(line, sizeof(line), "%s", atomic_read(&ctx.state) == NSH_STATE_ARMED ? "armed" :
+		 nsh_reason_name(atomic_read(&ctx.reason)));
+	if (strcmp(line, rp.hook_line)) {
+		printf("%s hook %s\n", prefix, line);
+		strcpy(rp.hook_line, line);
+	}
+	for (i = 0; i < ncpu; i++) {
+		const struct nsh_cpu *c = &cpus[i];
+		int len = 0;
+
+		if (c->staged)
+			len += snprintf(line + len, sizeof(line) - len, "staged %u %llu",
+					c->staged_id, (unsigned long long)c->staged_ns);
+		else
+			len += snprintf(line + len, sizeof(line) - len, "staged -");
+		if (c->busy)
+			len += snprintf(line + len, sizeof(line) - len, " busy %u %u %llu %llu %u",
+					c->busy_tag, c->busy_id, (unsigned long long)c->busy_ns,
+					(unsigned long long)c->busy_staged_ns, c->busy_seq);
+		else
+			len += snprintf(line + len, sizeof(line) - len, " busy -");
+		if (c->waiting)
+			len += snprintf(line + len, sizeof(line) - len, " waiting %llu %u",
+					(unsigned long long)c->wait_ns, c->wait_seq);
+		else
+			len += snprintf(line + len, sizeof(line) - len, " waiting -");
+		snprintf(line + len, sizeof(line) - len, " seen %u next %u", c->seen_seq,
+			 c->next_id);
+		if (strcmp(line, rp.cpu_line[i])) {
+			printf("%s cpu %d %s\n", prefix, i, line);
+			strcpy(rp.cpu_line[i], line);
+		}
+		for (k = 0; k < NSH_NR_COUNTERS; k++) {
+			if (k == NSH_C_SUBMIT_NS || c->stats.c[k] == rp.counters[i][k])
+				continue;
+			printf("%s count %d %s %llu\n", prefix, i, nsh_counter_name(k),
+			       (unsigned long long)c->stats.c[k]);
+			rp.counters[i][k] = c->stats.c[k];
+		}
+		for (k = 0; k < NSH_DONE_ENTRIES; k++) {
+			u64 e = c->done[k];
+
+			if (e == rp.done[i][k])
+				continue;
+			printf("%s done %d %d %u %u\n", prefix, i, k, (u32)(e >> 32),
+			       (unsigned int)(e >> NSH_DONE_ACTION_SHIFT) & 0xff);
+			rp.done[i][k] = e;
+		}
+	}
+}
+
+static void replay_header(char **tok, int count, unsigned int *have)
+{
+	int k, f;
+
+	if (!strcmp(tok[0], "policy")) {
+		char *end = NULL;
+
+		if (!tok[1] || strlen(tok[1]) != 8 ||
+		    strtoul(tok[1], &end, 16) != NSH_POLICY_HASH32 || *end)
+			replay_fail("recorded for another policy (POLICY_HASH)", tok[1]);
+		*have |= 1;
+	} else if (!strcmp(tok[0], "cpus")) {
+		if (probe_with_timeout((int)replay_unsigned(tok[1], 4096), REPLAY_TIMEOUT_NS))
+			replay_fail("probe or arming failed", NULL);
+		for (k = 0; k < NICSCHED_SLOTS; k++)
+			nicsched_bus_hold_result((u32)k, 1);
+		rp.cpu_line = calloc((size_t)ncpu, sizeof(*rp.cpu_line));
+		rp.counters = calloc((size_t)ncpu, sizeof(*rp.counters));
+		rp.done = calloc((size_t)ncpu, sizeof(*rp.done));
+		if (!rp.cpu_line || !rp.counters || !rp.done)
+			replay_fail("out of memory", NULL);
+		strcpy(rp.hook_line, "armed");
+		*have |= 2;
+	} else if (!strcmp(tok[0], "latency_ns")) {
+		sysctl_sched_latency = (unsigned int)replay_unsigned(tok[1], 0xffffffffULL);
+		*have |= 4;
+	} else if (!strcmp(tok[0], "sources")) {
+		if (count - 1 != RF_COUNT)
+			replay_fail("sources must name every catalogue source once", NULL);
+		for (k = 0; k < RF_COUNT; k++) {
+			for (f = 0; f < RF_COUNT && strcmp(tok[k + 1], replay_field_names[f]); f++)
+				;
+			if (f == RF_COUNT)
+				replay_fail("unknown source", tok[k + 1]);
+			rp.columns[k] = f;
+		}
+		*have |= 8;
+	} else {
+		replay_fail("unknown header line", tok[0]);
+	}
+}
+
+static int replay_fields(char *buf, char **tok)
+{
+	int count = 0;
+	char *s = strtok(buf, " \t\r\n");
+
+	while (s && count < REPLAY_TOKENS - 1) {
+		tok[count++] = s;
+		s = strtok(NULL, " \t\r\n");
+	}
+	if (s)
+		replay_fail("too many fields", NULL);
+	tok[count] = NULL;
+	return count;
+}
+
+static void replay_event(unsigned long n, char **tok, int count)
+{
+	const char *kind = tok[0];
+	int want = !strcmp(kind, "wakeup") ? 8 + RF_COUNT : !strcmp(kind, "tick") ? 6 + RF_COUNT :
+		   !strcmp(kind, "migrate") ? 4 : !strcmp(kind, "irq") ? 3 :
+		   !strcmp(kind, "land") ? 4 : !strcmp(kind, "word") ? 5 :
+		   !strcmp(kind, "reload") ? 3 :
+		   !strcmp(kind, "gone") || !strcmp(kind, "arm") ? 2 : -1;
+
+	if (want < 0)
+		replay_fail("unknown event", kind);
+	if (count != want)
+		replay_fail("wrong number of fields for", kind);
+	if (!strcmp(kind, "wakeup")) {
+		replay_wakeup(n, tok);
+	} else if (!strcmp(kind, "tick")) {
+		replay_tick(n, tok);
+	} else if (!strcmp(kind, "migrate")) {
+		replay_migrate(tok);
+	} else if (!strcmp(kind, "irq")) {
+		replay_irq(n, tok);
+	} else if (!strcmp(kind, "land")) {
+		replay_land(n, tok);
+	} else if (!strcmp(kind, "word")) {
+		replay_word(n, tok);
+	} else if (!strcmp(kind, "reload")) {
+		replay_time(tok[1]);
+		if (strcmp(tok[2], "begin") && strcmp(tok[2], "end"))
+			replay_fail("reload is begin or end", tok[2]);
+		atomic_inc(&core.policy_gen);
+	} else if (!strcmp(kind, "gone")) {
+		replay_time(tok[1]);
+		nicsched_bus_remove_after(0);
+		nicsched_core_surprise_removal(&core);
+	} else {
+		replay_time(tok[1]);
+		if (arm())
+			printf("%lu arm refused %s\n", n,
+			       nsh_reason_name(atomic_read(&ctx.reason)));
+		else
+			printf("%lu arm ok\n", n);
+	}
+}
+
+static int run_replay(void)
+{
+	char *buf = NULL, *tok[REPLAY_TOKENS];
+	unsigned long n = 0;
+	unsigned int have = 0;
+	size_t cap = 0;
+	int count, i, k;
+	char prefix[32];
+
+	while (getline(&buf, &cap, stdin) >= 0) {
+		rp.line++;
+		count = replay_fields(buf, tok);
+		if (!count || tok[0][0] == '#')
+			continue;
+		if (rp.line == 1) {
+			if (count != 2 || strcmp(tok[0], "nsh-replay") || strcmp(tok[1], "1"))
+				replay_fail("not a recording (nsh-replay 1)", tok[0]);
+			continue;
+		}
+		if (have != 15) {
+			replay_header(tok, count, &have);
+			continue;
+		}
+		replay_event(n, tok, count);
+		snprintf(prefix, sizeof(prefix), "%lu", n);
+		replay_changes(prefix);
+		n++;
+	}
+	free(buf);
+	if (have != 15)
+		replay_fail("incomplete header (policy, cpus, latency_ns, sources)", NULL);
+	for (i = 0; i < ncpu; i++) {
+		printf("end cpu %d", i);
+		for (k = 0; k < NSH_NR_COUNTERS; k++)
+			if (k != NSH_C_SUBMIT_NS)
+				printf(" %llu", (unsigned long long)cpus[i].stats.c[k]);
+		printf("\n");
+	}
+	for (k = 0; k < NICSCHED_SLOTS; k++) {
+		struct nicsched_decision d;
+
+		nicsched_core_decision(&core, (unsigned int)k, &d);
+		if (d.seq)
+			printf("end slot %d %u %u %u\n", k, d.seq, d.tag, d.action);
+	}
+	printf("end overrides %lu\n", rp.overrides);
+	printf("end hook %s\n", rp.hook_line);
+	print_value("replay_events", (long long)n);
+	return 0;
+}
+
 /* ---- bench: the hot path under callgrind ------------------------------------------------ */
 
 /* @fresh: every wakeup is a task without a decision (each one stages a request) */
@@ -1596,11 +2210,13 @@ int main(int argc, char **argv)
 		ret = run_tick();
 	} else if (!strcmp(cmd, "tags")) {
 		ret = run_tags(n > 0 ? n : 512);
+	} else if (!strcmp(cmd, "replay")) {
+		ret = run_replay();
 	} else if (!strcmp(cmd, "bench")) {
 		ret = run_bench(n > 0 ? n : 4000, argc > 3 && !strcmp(argv[3], "fresh"));
 	} else {
 		fprintf(stderr,
-			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|tick|tags [n]|bench [n [fresh]]\n",
+			"usage: %s xform|features|unit|e2e [n [--reload DIR]]|tick|tags [n]|replay|bench [n [fresh]]\n",
 			argv[0]);
 		return 2;
 	}
