@@ -291,6 +291,24 @@ function stallShared(f: PolicyFacts): ReplayCase {
   return { name: 'stall on a shared slot (a refused submit)', recording: s.recording(), moves: { submit_busy: 2 }, end: 'stall' };
 }
 
+/**
+ * A shared slot that answers is not wedged: the mate's submit is refused while CPU 0's request is
+ * in flight, the slot answers it, and the mate's next hook comes a stall timeout after the
+ * refusal (a tick apart, as with HZ=250 and a 4 ms timeout): it retries, it does not stop.
+ */
+function sharedSlotProgress(f: PolicyFacts): ReplayCase {
+  const s = new Script(f.policy, 2 * f.slots);
+  const mate = f.slots;
+  const [a, b, q] = [s.task(), s.task(), s.task()];
+  s.wakeup(T0, 0, a); // CPU 0's request in flight
+  s.wakeup(T0 + 1_000, mate, b); // refused: waits
+  s.land(T0 + 2_000, 0, f.boost); // the slot answers CPU 0: one answer since the refusal
+  s.tick(T0 + 1_000 + f.stall, mate, q, 1_000_000); // no stall: the staged request goes out
+  s.land(T0 + 1_000 + f.stall + 1_000, 0, f.boost);
+  s.wakeup(T0 + 1_000 + f.stall + 2_000, mate, b);
+  return { name: 'shared slot that answers: a wait past the stall timeout is no stall', recording: s.recording(), moves: { submit_busy: 1, submitted: 2 }, end: 'armed' };
+}
+
 /** A weight reload: the next hook stops (reload), re-arming waits while it runs, then starts clean; an answer read across a reload is not used. */
 function reload(f: PolicyFacts): ReplayCase {
   const s = new Script(f.policy, 2);
@@ -430,5 +448,5 @@ function stagingAndEviction(f: PolicyFacts): ReplayCase {
 
 export function replayCases(policy: CompiledPolicy): ReplayCase[] {
   const f = facts(policy);
-  return [ttlBoundaries, staleAnswers, wrongTagsAndRanges, sharedSlots, stallOwned, stallShared, reload, goneAtHook, goneAtSubmit, tickWindows, placementAndClamping, stagingAndEviction].map((make) => make(f));
+  return [ttlBoundaries, staleAnswers, wrongTagsAndRanges, sharedSlots, sharedSlotProgress, stallOwned, stallShared, reload, goneAtHook, goneAtSubmit, tickWindows, placementAndClamping, stagingAndEviction].map((make) => make(f));
 }
