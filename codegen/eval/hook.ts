@@ -433,7 +433,7 @@ export class HookModule {
     if (!(c.busy && now - c.busyNs >= this.stallNs)) {
       if (!c.waiting) return true;
       const seq = this.slots[c.slot]!.seq;
-      if (seq - c.waitSeq >= 2) {
+      if (seq !== c.waitSeq) {
         c.waitSeq = seq;
         c.waitNs = now;
         return true;

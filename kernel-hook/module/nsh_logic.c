@@ -321,10 +321,11 @@ static void nsh_harvest(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 /*
  * Has CPU @c waited for its slot for the stall timeout without an answer? Its own request
  * unanswered (an answer that came and was replaced on a shared slot was seen by the harvest),
- * or its staged request refused by the driver while the slot's decision word did not move by
- * two answers (one may be the answer pending when the wait began): a request of another CPU in
- * flight that never ends, or a slot the driver gave up on. Owned and shared slots alike. Reads
- * only, so a remote tick can ask it about another CPU.
+ * or its staged request refused by the driver while the slot's decision word did not move at
+ * all: a request of another CPU in flight that never ends, or a slot the driver gave up on. One
+ * answer since the refusal ends the request that held the slot, so the slot is not wedged, even
+ * when the next hook comes a stall timeout later. Owned and shared slots alike. Reads only, so a
+ * remote tick can ask it about another CPU.
  */
 static bool nsh_stalled(struct nsh_ctx *ctx, const struct nsh_cpu *c, u64 now)
 {
@@ -333,7 +334,7 @@ static bool nsh_stalled(struct nsh_ctx *ctx, const struct nsh_cpu *c, u64 now)
 		return true;
 	/* acquire: likewise, the wait's start written before the flag */
 	return smp_load_acquire(&c->waiting) &&
-	       nsh_slot_seq(ctx, c) - READ_ONCE(c->wait_seq) < 2 &&
+	       nsh_slot_seq(ctx, c) == READ_ONCE(c->wait_seq) &&
 	       nsh_older(now, READ_ONCE(c->wait_ns), NSH_STALL_NS);
 }
 
@@ -363,8 +364,8 @@ static bool nsh_watchdog(struct nsh_ctx *ctx, struct nsh_cpu *c, u64 now)
 		return false;
 	if (c->waiting) {
 		seq = nsh_slot_seq(ctx, c);
-		if (seq - c->wait_seq >= 2) {
-			/* the slot answers: the wait starts again */
+		if (seq != c->wait_seq) {
+			/* the slot answered: the wait starts again */
 			WRITE_ONCE(c->wait_seq, seq);
 			WRITE_ONCE(c->wait_ns, now);
 		}
