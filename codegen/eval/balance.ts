@@ -273,13 +273,12 @@ function calculateImbalance(local: GroupStats, busiest: GroupStats, totalLoad: n
     const nrDiff = Math.max(0, busiest.nrRunning - local.nrRunning);
     return { type: 'task', amount: nrDiff >> 1 };
   }
-  let sdsAvg = 0;
+  const sdsAvg = Math.floor((totalLoad * 1024) / totalCapacity);
   if (local.type < GroupType.Overloaded) {
     local.avgLoad = Math.floor((local.load * 1024) / CAPACITY);
     if (local.avgLoad >= busiest.avgLoad) return { type: 'load', amount: 0 };
-    sdsAvg = Math.floor((totalLoad * 1024) / totalCapacity);
     if (local.avgLoad >= sdsAvg) return { type: 'load', amount: 0 };
-  } else sdsAvg = Math.floor((totalLoad * 1024) / totalCapacity);
+  }
   const amount = Math.floor(Math.min((busiest.avgLoad - sdsAvg) * CAPACITY, (sdsAvg - local.avgLoad) * CAPACITY) / 1024);
   return { type: 'load', amount };
 }
@@ -567,9 +566,8 @@ export function newidleBalance(h: BalanceHost, cpu: Cpu): number {
   let next = updateNextBalance(sd, j + HZ, ncpus);
   let pulled = 0;
   if (s.overload && cpu.avgIdle >= sd.maxNewidleLbCost) {
-    let weight = 1;
     const d1k = schedRng(cpu) % 1024;
-    weight = 1 + sd.newidleRatio;
+    let weight = 1 + sd.newidleRatio;
     if (d1k > weight) updateNewidleStats(sd, 0);
     else {
       weight = Math.floor((1024 + Math.floor(weight / 2)) / weight);

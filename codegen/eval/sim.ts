@@ -657,7 +657,7 @@ export class Simulator implements BalanceHost {
     const curr = cpu.curr!;
     if (curr === p || cpu.reschedPending) return false;
     const scale = cpu.nrRunning >= 8;
-    let preempt = false;
+    let preempt: boolean;
     if (curr.policy === 'idle' && p.policy !== 'idle') preempt = true;
     else if (p.policy !== 'normal') return false;
     else {

@@ -11,11 +11,10 @@ import { parse } from 'yaml';
 import { GoldenModel } from '../../codegen/golden/model.js';
 import { testVectors } from '../../codegen/golden/vectors.js';
 import { policyHash32 } from '../../codegen/ir/canonical.js';
-import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { reloadPlan } from '../../codegen/regmap/reload.js';
 import { buildDirFor, makeJob, runBench } from '../../sim/bridge.js';
-import { cli, REFERENCE, tempDir, TINY, writeTemp } from '../helpers.js';
+import { cli, REFERENCE, TINY, writeTemp } from '../helpers.js';
 import { compileTo, SIMS } from './designs.js';
 
 interface LayerDoc { weights: number[][]; bias: number[]; weight_format: { bits: number; signed: boolean } }

@@ -18,8 +18,16 @@ function pick<T>(rng: Rng, items: readonly T[]): T {
 function slots(doc: Json): Array<{ parent: Json[] | { [k: string]: Json }; key: string | number }> {
   const out: Array<{ parent: Json[] | { [k: string]: Json }; key: string | number }> = [];
   const walk = (v: Json) => {
-    if (Array.isArray(v)) v.forEach((x, i) => (out.push({ parent: v, key: i }), walk(x)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push({ parent: v, key: k }), walk(x);
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        out.push({ parent: v, key: i });
+        walk(x);
+      });
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        out.push({ parent: v, key: k });
+        walk(x);
+      }
   };
   walk(doc);
   return out;
