@@ -373,9 +373,9 @@ static void tick_until_stop(const int *cpu_list, int n, struct task_struct *curr
 	}
 }
 
-#define WORD_TAG_SHIFT		8
-#define WORD_TAG_MASK		(0xffffULL << WORD_TAG_SHIFT)
-#define WORD_ACTION_MASK	0xffULL
+/* the decision word's low half is the RESULT register's layout, from the generated map */
+#define WORD_TAG_MASK		((u64)NICSCHED_RESULT_TAG_MASK)
+#define WORD_ACTION_MASK	((u64)NICSCHED_RESULT_ACTION_MASK)
 
 /* ---- e2e scenarios ---------------------------------------------------------------------- */
 
@@ -514,7 +514,8 @@ static void scenario_wrong_tag(void)
 	request(EXCL, &p);
 	w = word(slot);
 	/* the word shows another tag (a late answer to an older request) */
-	set_word(slot, (w & ~WORD_TAG_MASK) | ((w ^ 0x5a00ULL) & WORD_TAG_MASK));
+	set_word(slot, (w & ~WORD_TAG_MASK) |
+		 ((w ^ (0x5aULL << NICSCHED_RESULT_TAG_SHIFT)) & WORD_TAG_MASK));
 	now += 1000;
 	hook_wakeup(EXCL, &p);
 	expect_ok(total(NSH_C_DROP_WRONG_TAG) == wrong0 + 1,
