@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { packagePath } from '../util/paths.js';
 import { BuildError, runKeyValueScript, type Progress } from './build.js';
 import { PROXY_FD } from './guest.js';
+import { atGuestPriority } from './qemu.js';
 
 export interface CardBuild {
   binary: string;
@@ -87,7 +88,8 @@ export class CardProcess {
     for (const f of o.faults ?? []) args.push('--fault', f);
     const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe'];
     stdio[PROXY_FD] = 'pipe';
-    this.child = spawn(o.binary, args, { stdio });
+    const run = atGuestPriority(o.binary, args);
+    this.child = spawn(run.command, run.args, { stdio });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-16384);
     });

@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { qemuArgs, type QemuArgsOptions } from './qemu.js';
+import { atGuestPriority, qemuArgs, type QemuArgsOptions } from './qemu.js';
 
 /** The fd number the proxy socket has in QEMU (and in the card process). */
 export const PROXY_FD = 3;
@@ -79,7 +79,8 @@ export class Guest {
       stdio[PROXY_FD] = end;
     }
     const args = qemuArgs({ ...o, consoleLog: this.consoleLog, proxyFd: o.card ? PROXY_FD : undefined });
-    this.qemu = spawn(o.qemu, args, { stdio });
+    const run = atGuestPriority(o.qemu, args);
+    this.qemu = spawn(run.command, run.args, { stdio });
     if (o.card) {
       // QEMU has its own copy of this end now; ours must go before the event loop reads from it.
       (o.card.stdio[PROXY_FD] as Socket).destroy();
