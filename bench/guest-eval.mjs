@@ -2,15 +2,16 @@
 // The scheduling evaluation inside the full-system guest (docs/EVAL.md, "In the guest"): the
 // simulator's mixed workload (same generator parameters and per-task seeds, nsload simmix) in the
 // patched kernel under QEMU TCG with the simulated card, hook off / hook on / static nice on the
-// batch class, one boot per seed with the arms in rotated order. Prints every arm's wakeup
-// latency percentiles and batch CPU (mean ± 95 % CI over seeds), the paired relative differences
-// between arms, the simulator's figures for the same seeds, and the guest's pooled latency
-// distribution against the simulator's (percentile ladder and KS distances).
+// batch class, one boot per seed with the arms in rotated order, then the interactive tasks alone
+// ("no batch": the latency the TCG guest shows with nothing competing). Prints every run's wakeup
+// latency percentiles and CPU figures (mean ± 95 % CI over seeds), the paired relative
+// differences between arms, the simulator's figures for the same seeds, and the guest's pooled
+// latency distribution against the simulator's (percentile ladder, ratios, KS distance).
 //
 //   npx tsc -p tsconfig.json && node bench/guest-eval.mjs [--seeds N] [--first-seed S] [--cpus N]
 //        [--duration S] [--static-nice N] [--time-scale K] [--policy P] [--json out.json]
 //
-// Builds are cached (bash scripts/build-system.sh); each boot takes about 20 s plus 3 x duration.
+// Builds are cached (bash scripts/build-system.sh); each boot takes about 15 s plus 4 x duration.
 import { writeFileSync } from 'node:fs';
 import { formatGuestEval, runGuestEval } from '../dist/codegen/system/guest-eval.js';
 

@@ -34,10 +34,23 @@ import type { WorkloadResult } from './workloads.js';
 export const GUEST_ARMS = ['off', 'on', 'nice'] as const;
 export type GuestArm = (typeof GUEST_ARMS)[number];
 
-/** The simulator's variant that models each arm. */
-export const SIM_VARIANT: Readonly<Record<GuestArm, VariantId>> = { off: 'cfs', on: 'policy', nice: 'nice' };
+/**
+ * A run of a boot: one of the arms, or the floor, the interactive tasks alone (no batch class,
+ * hook off): the latency the guest shows when nothing competes for the CPUs, which under TCG is
+ * far from the simulator's, and which the arms' figures must be read against.
+ */
+export type GuestRun = GuestArm | 'floor';
+export const GUEST_RUNS: readonly GuestRun[] = [...GUEST_ARMS, 'floor'];
 
-export const ARM_LABEL: Readonly<Record<GuestArm, string>> = { off: 'hook off', on: 'hook on', nice: 'static nice' };
+/** The simulator's variant that models each run (the floor: CFS without the batch class). */
+export const SIM_VARIANT: Readonly<Record<GuestRun, VariantId>> = { off: 'cfs', on: 'policy', nice: 'nice', floor: 'cfs' };
+
+export const ARM_LABEL: Readonly<Record<GuestRun, string>> = { off: 'hook off', on: 'hook on', nice: 'static nice', floor: 'no batch' };
+
+/** Batch tasks per CPU in a run. */
+function batchPerCpu(run: GuestRun): number {
+  return run === 'floor' ? 0 : MIXED_SHAPE.batchPerCpu;
+}
 
 export interface SimmixArgs {
   seed: number;
@@ -46,6 +59,8 @@ export interface SimmixArgs {
   batchNice: number;
   /** Print every latency sample (for the distribution comparison). */
   samples: boolean;
+  /** Batch tasks per CPU (default: the simulator's MIXED_SHAPE). */
+  batchPerCpu?: number;
 }
 
 /** nsload's arguments for the simulator's mixed workload on `cpus` CPUs. */
@@ -55,7 +70,7 @@ export function simmixArgs(o: SimmixArgs): string {
     'simmix',
     `-s ${o.seed}`,
     `-i ${MIXED_SHAPE.interactivePerCpu * o.cpus}`,
-    `-b ${MIXED_SHAPE.batchPerCpu * o.cpus}`,
+    `-b ${(o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus}`,
     `-n ${o.batchNice}`,
     `-d ${o.seconds}`,
     `-S ${m.sleepMeanNs},${m.sleepMinNs},${m.sleepMaxNs}`,
@@ -121,7 +136,7 @@ export interface ArmDecisions {
 }
 
 export interface GuestArmRun {
-  arm: GuestArm;
+  arm: GuestRun;
   seed: number;
   result: SimmixResult;
   decisions: ArmDecisions;
@@ -129,6 +144,7 @@ export interface GuestArmRun {
 
 export interface GuestBootRun {
   seed: number;
+  /** The arms in the order they ran; the floor, if run, came last. */
   order: GuestArm[];
   runs: GuestArmRun[];
   decisions: DecisionCheck;
@@ -148,6 +164,8 @@ export interface GuestEvalOptions {
   /** Added to the batch class's nice in the static arm (and in the simulator's `nice`). */
   staticNice: number;
   timeScale: number;
+  /** After the arms, run the interactive tasks alone (default true). */
+  floor?: boolean;
   /** Where each boot's files go (default: a new temporary directory). */
   workDir?: string;
   qemu?: string;
@@ -159,11 +177,11 @@ export function armOrder(k: number): GuestArm[] {
   return [...GUEST_ARMS.slice(r), ...GUEST_ARMS.slice(0, r)];
 }
 
-async function runArm(session: SystemSession, arm: GuestArm, seed: number, o: GuestEvalOptions): Promise<GuestArmRun> {
+async function runArm(session: SystemSession, arm: GuestRun, seed: number, o: GuestEvalOptions): Promise<GuestArmRun> {
   if (arm === 'on') await session.hook(true);
   const before = await session.show();
   const cardBefore = await session.card?.stats();
-  const args = simmixArgs({ seed, cpus: o.cpus, seconds: o.seconds, batchNice: arm === 'nice' ? o.staticNice : 0, samples: true });
+  const args = simmixArgs({ seed, cpus: o.cpus, seconds: o.seconds, batchNice: arm === 'nice' ? o.staticNice : 0, samples: true, batchPerCpu: batchPerCpu(arm) });
   const raw = await session.nsload(args, o.seconds);
   const cardAfter = await session.card?.stats();
   const after = await session.show();
@@ -173,7 +191,7 @@ async function runArm(session: SystemSession, arm: GuestArm, seed: number, o: Gu
   return { arm, seed, result, decisions: { doorbells: f.doorbells, staged: f.hook.staged ?? 0, installed: f.installed, applied: f.applied, hookState: f.hookState.state } };
 }
 
-/** One boot: driver and hook loaded (off), the three arms for one seed, the decision and dmesg checks. */
+/** One boot: driver and hook loaded (off), the three arms for one seed and the floor, the decision and dmesg checks. */
 export async function guestEvalBoot(build: SystemBuild, qemu: string, seed: number, order: readonly GuestArm[], o: GuestEvalOptions, workDir: string, progress: Progress): Promise<GuestBootRun> {
   const boot = await SystemBoot.start({ qemu, bzImage: build.guest.kernel.bzImage, initramfs: build.guest.initramfs.path, card: build.card.binary, cpus: o.cpus, workDir });
   try {
@@ -182,7 +200,8 @@ export async function guestEvalBoot(build: SystemBuild, qemu: string, seed: numb
     await session.loadDriver();
     await session.loadHook(HOOK_PARAMS);
     const runs: GuestArmRun[] = [];
-    for (const arm of order) {
+    const all: GuestRun[] = o.floor === false ? [...order] : [...order, 'floor'];
+    for (const arm of all) {
       progress(`seed ${seed}: ${ARM_LABEL[arm]}, ${o.seconds} s`);
       runs.push(await runArm(session, arm, seed, o));
     }
@@ -203,7 +222,7 @@ export async function guestEvalBoot(build: SystemBuild, qemu: string, seed: numb
 /* ---- the simulator on the same seeds ------------------------------------------------------ */
 
 export interface SimArmRun {
-  arm: GuestArm;
+  arm: GuestRun;
   seed: number;
   wake: { n: number; p50: number; p90: number; p99: number; p999: number };
   batchCpuMsPerS: number;
@@ -221,8 +240,8 @@ export function simulatorRuns(policy: CompiledPolicy, o: Pick<GuestEvalOptions, 
   const eo = simOptions(o);
   const runs: SimArmRun[] = [];
   for (const seed of o.seeds) {
-    const w = mixedWorkload({ cpus: o.cpus, seed });
-    for (const arm of GUEST_ARMS) {
+    for (const arm of GUEST_RUNS) {
+      const w = mixedWorkload({ cpus: o.cpus, seed, batchPerCpu: batchPerCpu(arm) });
       const r = simulateVariant(SIM_VARIANT[arm], policy, w, eo);
       const m = runMetrics(r);
       const samplesNs = interactiveLatenciesNs(r);
@@ -290,9 +309,9 @@ export async function runGuestEval(o: GuestEvalOptions, progress: Progress): Pro
 
 /* ---- statistics and the text report ------------------------------------------------------- */
 
-type ArmMetric = 'p50' | 'p90' | 'p99' | 'p999' | 'batchCpu' | 'interactiveCpu' | 'wakeupsPerS';
+export type RunMetric = 'p50' | 'p90' | 'p99' | 'p999' | 'batchCpu' | 'interactiveCpu' | 'wakeupsPerS' | 'cpuPerWakeup';
 
-const METRIC_LABEL: Readonly<Record<ArmMetric, string>> = {
+const METRIC_LABEL: Readonly<Record<RunMetric, string>> = {
   p50: 'wakeup p50 (us)',
   p90: 'wakeup p90 (us)',
   p99: 'wakeup p99 (us)',
@@ -300,50 +319,51 @@ const METRIC_LABEL: Readonly<Record<ArmMetric, string>> = {
   batchCpu: 'batch CPU (ms/s)',
   interactiveCpu: 'interactive CPU (ms/s)',
   wakeupsPerS: 'wakeups/s',
+  cpuPerWakeup: 'CPU per wakeup (ms)',
 };
 
-function guestValue(r: GuestArmRun, m: ArmMetric): number {
-  const x = r.result;
-  switch (m) {
-    case 'batchCpu':
-      return x.batchCpuMsPerS;
-    case 'interactiveCpu':
-      return x.interactiveCpuMsPerS;
-    case 'wakeupsPerS':
-      return x.wakeups / x.seconds;
-    default:
-      return x.wake[m];
-  }
+interface RunFigures {
+  wake: { n: number; p50: number; p90: number; p99: number; p999: number };
+  batchCpuMsPerS: number;
+  interactiveCpuMsPerS: number;
+  seconds: number;
 }
 
-function simValue(r: SimArmRun, m: ArmMetric, seconds: number): number {
+function value(r: RunFigures, m: RunMetric): number {
   switch (m) {
     case 'batchCpu':
       return r.batchCpuMsPerS;
     case 'interactiveCpu':
       return r.interactiveCpuMsPerS;
     case 'wakeupsPerS':
-      return r.wake.n / seconds;
+      return r.wake.n / r.seconds;
+    case 'cpuPerWakeup':
+      return r.wake.n ? (r.interactiveCpuMsPerS * r.seconds) / r.wake.n : NaN;
     default:
       return r.wake[m];
   }
 }
 
-/** Per seed, in the order of `seeds`: the guest's value of a metric for one arm. */
-export function guestSeries(res: GuestEvalResult, arm: GuestArm, m: ArmMetric): number[] {
+/** Per seed, in the order of `seeds`: the guest's value of a metric in one run. */
+export function guestSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): number[] {
   return res.seeds.map((seed) => {
     const run = res.boots.find((b) => b.seed === seed)?.runs.find((r) => r.arm === arm);
-    if (!run) throw new Error(`no guest run for seed ${seed}, arm ${arm}`);
-    return guestValue(run, m);
+    if (!run) throw new Error(`no guest run for seed ${seed}, ${ARM_LABEL[arm]}`);
+    return value({ ...run.result, wake: { ...run.result.wake, n: run.result.wakeups } }, m);
   });
 }
 
-export function simSeries(res: GuestEvalResult, arm: GuestArm, m: ArmMetric): number[] {
+export function simSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): number[] {
   return res.seeds.map((seed) => {
     const run = res.sim.find((r) => r.seed === seed && r.arm === arm);
-    if (!run) throw new Error(`no simulator run for seed ${seed}, arm ${arm}`);
-    return simValue(run, m, res.seconds);
+    if (!run) throw new Error(`no simulator run for seed ${seed}, ${ARM_LABEL[arm]}`);
+    return value({ ...run, seconds: res.seconds }, m);
   });
+}
+
+/** The runs present in every boot of a result (the floor is optional). */
+export function runsOf(res: GuestEvalResult): GuestRun[] {
+  return GUEST_RUNS.filter((arm) => res.boots.every((b) => b.runs.some((r) => r.arm === arm)));
 }
 
 export const COMPARISONS: ReadonlyArray<{ subject: GuestArm; baseline: GuestArm }> = [
@@ -353,13 +373,11 @@ export const COMPARISONS: ReadonlyArray<{ subject: GuestArm; baseline: GuestArm 
 ];
 
 export interface DistributionComparison {
-  arm: GuestArm;
+  arm: GuestRun;
   guest: { n: number; ladder: number[] };
   sim: { n: number; ladder: number[] };
-  /** KS distance of the pooled samples as measured. */
+  /** KS distance of the pooled samples. */
   ks: number;
-  /** KS distance after dividing each side by its own median (the shape, without the scale). */
-  ksShape: number;
 }
 
 export const LADDER = [50, 90, 99, 99.9] as const;
@@ -368,29 +386,15 @@ function ladderUs(sortedNs: readonly number[]): number[] {
   return LADDER.map((p) => (percentile(sortedNs, p) ?? NaN) / 1000);
 }
 
-/** The pooled wakeup latencies of every seed, guest against simulator, per arm. */
+/** The pooled wakeup latencies of every seed, guest against simulator, per run. */
 export function distributions(res: GuestEvalResult): DistributionComparison[] {
-  return GUEST_ARMS.map((arm) => {
+  return runsOf(res).map((arm) => {
     const g = res.boots.flatMap((b) => b.runs.filter((r) => r.arm === arm).flatMap((r) => r.result.samplesNs)).sort((a, b) => a - b);
     const s = res.sim
       .filter((r) => r.arm === arm)
       .flatMap((r) => r.samplesNs)
       .sort((a, b) => a - b);
-    const gm = percentile(g, 50) || 1;
-    const sm = percentile(s, 50) || 1;
-    return {
-      arm,
-      guest: { n: g.length, ladder: ladderUs(g) },
-      sim: { n: s.length, ladder: ladderUs(s) },
-      ks: g.length && s.length ? ksDistance(g, s) : NaN,
-      ksShape:
-        g.length && s.length
-          ? ksDistance(
-              g.map((v) => v / gm),
-              s.map((v) => v / sm),
-            )
-          : NaN,
-    };
+    return { arm, guest: { n: g.length, ladder: ladderUs(g) }, sim: { n: s.length, ladder: ladderUs(s) }, ks: g.length && s.length ? ksDistance(g, s) : NaN };
   });
 }
 
@@ -403,51 +407,65 @@ function rel(c: PairedComparison): string {
   const r = c.relative;
   if (!Number.isFinite(r.mean)) return '-';
   const sig = c.excludesZero ? '' : ' (n.s.)';
-  return Number.isFinite(r.half) ? `${r.mean >= 0 ? '+' : ''}${r.mean.toFixed(1)} % ± ${r.half.toFixed(1)} %${sig}` : `${r.mean.toFixed(1)} %`;
+  return Number.isFinite(r.half) ? `${r.mean >= 0 ? '+' : ''}${r.mean.toFixed(1)} % ± ${r.half.toFixed(1)} %${sig}` : `${r.mean >= 0 ? '+' : ''}${r.mean.toFixed(1)} %`;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
+const METRICS: readonly RunMetric[] = ['p50', 'p90', 'p99', 'p999', 'batchCpu', 'interactiveCpu', 'wakeupsPerS', 'cpuPerWakeup'];
+
+function digitsOf(m: RunMetric): number {
+  if (m === 'cpuPerWakeup') return 2;
+  return m.startsWith('p') ? 0 : 1;
+}
+
+function metricTable(title: string, runs: readonly GuestRun[], series: (arm: GuestRun, m: RunMetric) => number[]): string[] {
+  const w0 = 24;
+  const w = 20;
+  const lines = [pad(title, w0) + runs.map((a) => pad(ARM_LABEL[a], w)).join('')];
+  for (const m of METRICS) lines.push(pad(METRIC_LABEL[m], w0) + runs.map((a) => pad(ci(meanCi(series(a, m)), digitsOf(m)), w)).join(''));
+  return lines;
+}
+
+function comparisonTable(title: string, series: (arm: GuestRun, m: RunMetric) => number[]): string[] {
+  const w0 = 24;
+  const cw = 28;
+  const lines = [pad(title, w0) + COMPARISONS.map((c) => pad(`${ARM_LABEL[c.subject]} vs ${ARM_LABEL[c.baseline]}`, cw)).join('')];
+  for (const m of ['p50', 'p90', 'p99', 'p999', 'batchCpu'] as const) lines.push(pad(METRIC_LABEL[m], w0) + COMPARISONS.map((c) => pad(rel(paired(series(c.subject, m), series(c.baseline, m))), cw)).join(''));
+  return lines;
+}
 
 export function formatGuestEval(res: GuestEvalResult): string {
   const p = res.policy;
-  const lines: string[] = [];
-  lines.push(`nicsched guest eval: ${p.name} (${p.hash.slice(0, 16)}), guest copy with hook time limits x${p.timeScale} (ttl ${p.ttlMs} ms, stall ${p.stallTimeoutMs} ms), ${res.cpus} CPUs, Linux ${res.kernel}, QEMU ${res.qemu} TCG single-threaded`);
-  lines.push(
-    `workload: the simulator's mixed (${MIXED_SHAPE.interactivePerCpu * res.cpus} interactive, ${MIXED_SHAPE.batchPerCpu * res.cpus} batch), ${res.seconds} s per arm, seeds ${res.seeds.join(' ')}; one boot per seed, arms rotated; static nice +${res.staticNice} on the batch class`,
-  );
-  lines.push(`mean ± 95 % CI half-width over ${res.seeds.length} seeds (Student t); the simulator: the same seeds and seconds, CFS / ${p.name} via NIC (5 us, ttl as written) / nice +${res.staticNice}`);
-  lines.push('');
-  const metrics: ArmMetric[] = ['p50', 'p90', 'p99', 'p999', 'batchCpu', 'interactiveCpu', 'wakeupsPerS'];
-  const w0 = 24;
-  const w = 22;
-  lines.push(pad('metric', w0) + GUEST_ARMS.map((a) => pad(`guest ${ARM_LABEL[a]}`, w)).join('') + GUEST_ARMS.map((a) => pad(`sim ${SIM_VARIANT[a]}`, w)).join(''));
-  for (const m of metrics) {
-    const digits = m.startsWith('p') ? 0 : 1;
-    const g = GUEST_ARMS.map((a) => pad(ci(meanCi(guestSeries(res, a, m)), digits), w)).join('');
-    const s = GUEST_ARMS.map((a) => pad(ci(meanCi(simSeries(res, a, m)), digits), w)).join('');
-    lines.push(pad(METRIC_LABEL[m], w0) + g + s);
-  }
-  lines.push(pad('batch loops/s (guest)', w0) + GUEST_ARMS.map((a) => pad(ci(meanCi(res.seeds.map((seed) => res.boots.find((b) => b.seed === seed)!.runs.find((r) => r.arm === a)!.result.batchLoopsPerS)), 0), w)).join(''));
-  lines.push('');
-  lines.push('paired relative differences, per seed (mean ± 95 % CI; n.s. = the CI includes 0)');
-  const cw = 30;
-  lines.push(pad('metric', w0) + COMPARISONS.map((c) => pad(`guest ${c.subject} vs ${c.baseline}`, cw)).join('') + COMPARISONS.map((c) => pad(`sim ${c.subject} vs ${c.baseline}`, cw)).join(''));
-  for (const m of ['p50', 'p99', 'p999', 'batchCpu'] as ArmMetric[]) {
-    const g = COMPARISONS.map((c) => pad(rel(paired(guestSeries(res, c.subject, m), guestSeries(res, c.baseline, m))), cw)).join('');
-    const s = COMPARISONS.map((c) => pad(rel(paired(simSeries(res, c.subject, m), simSeries(res, c.baseline, m))), cw)).join('');
-    lines.push(pad(METRIC_LABEL[m], w0) + g + s);
-  }
-  lines.push('');
-  lines.push(`pooled wakeup latency, guest against simulator (us at p${LADDER.join(' / p')}; KS distance as measured and after dividing each by its median)`);
+  const runs = runsOf(res);
+  const guest = (a: GuestRun, m: RunMetric) => guestSeries(res, a, m);
+  const sim = (a: GuestRun, m: RunMetric) => simSeries(res, a, m);
+  const lines: string[] = [
+    `nicsched guest eval: ${p.name} (${p.hash.slice(0, 16)}), guest copy with hook time limits x${p.timeScale} (ttl ${p.ttlMs} ms, stall ${p.stallTimeoutMs} ms), ${res.cpus} CPU(s), Linux ${res.kernel}, QEMU ${res.qemu} TCG single-threaded`,
+    `workload: the simulator's mixed (${MIXED_SHAPE.interactivePerCpu * res.cpus} interactive, ${MIXED_SHAPE.batchPerCpu * res.cpus} batch; "no batch": the interactive tasks alone, hook off), ${res.seconds} s per run, seeds ${res.seeds.join(' ')}`,
+    `one boot per seed, the arms in rotated order, then "no batch"; static nice = the batch class at nice +${res.staticNice}; mean ± 95 % CI half-width over ${res.seeds.length} seeds (Student t)`,
+    `the simulator: the same seeds and seconds; hook off = CFS, hook on = ${p.name} via NIC (5 us, hook limits as written), static nice = nice +${res.staticNice}`,
+    '',
+    ...metricTable('guest', runs, guest),
+    pad('batch loops/s', 24) + runs.map((a) => pad(ci(meanCi(res.seeds.map((seed) => res.boots.find((b) => b.seed === seed)!.runs.find((r) => r.arm === a)!.result.batchLoopsPerS)), 0), 20)).join(''),
+    '',
+    ...metricTable('simulator', runs, sim),
+    '',
+    'paired relative differences per seed (mean ± 95 % CI; n.s. = the CI includes 0)',
+    ...comparisonTable('guest', guest),
+    ...comparisonTable('simulator', sim),
+    '',
+    `pooled wakeup latency, guest against simulator: us at p${LADDER.join(' / p')}, the guest's multiple of the simulator's at each, the KS distance`,
+  ];
+  const f = (xs: number[]) => xs.map((x) => x.toFixed(x < 10 ? 1 : 0)).join(' / ');
   for (const d of distributions(res)) {
-    const f = (xs: number[]) => xs.map((x) => x.toFixed(x < 10 ? 1 : 0)).join(' / ');
-    lines.push(`  ${pad(ARM_LABEL[d.arm], 12)} guest ${pad(f(d.guest.ladder), 28)} (n ${d.guest.n})   sim ${pad(f(d.sim.ladder), 24)} (n ${d.sim.n})   KS ${d.ks.toFixed(3)}, shape KS ${d.ksShape.toFixed(3)}`);
+    const ratio = d.guest.ladder.map((g, k) => `${(g / d.sim.ladder[k]!).toFixed(0)}x`).join(' / ');
+    lines.push(`  ${pad(ARM_LABEL[d.arm], 12)} guest ${pad(f(d.guest.ladder), 30)} sim ${pad(f(d.sim.ladder), 24)} ${pad(ratio, 28)} KS ${d.ks.toFixed(3)}   (n ${d.guest.n} / ${d.sim.n})`);
   }
   lines.push('');
   const on = res.boots.flatMap((b) => b.runs.filter((r) => r.arm === 'on'));
-  const offNice = res.boots.flatMap((b) => b.runs.filter((r) => r.arm !== 'on'));
+  const others = res.boots.flatMap((b) => b.runs.filter((r) => r.arm !== 'on'));
   const sum = (rs: GuestArmRun[], k: keyof ArmDecisions) => rs.reduce((a, r) => a + Number(r.decisions[k]), 0);
-  lines.push(`hook on: ${sum(on, 'doorbells')} doorbells, ${sum(on, 'installed')} decisions installed, ${sum(on, 'applied')} applied at wakeups and ticks (${on.length} runs); hook off and static nice: ${sum(offNice, 'doorbells')} doorbells`);
+  lines.push(`hook on: ${sum(on, 'doorbells')} doorbells, ${sum(on, 'installed')} decisions installed, ${sum(on, 'applied')} applied at wakeups and ticks (${on.length} runs); the other runs: ${sum(others, 'doorbells')} doorbells`);
   const answered = res.boots.reduce((a, b) => a + b.decisions.answered, 0);
   const mismatches = res.boots.reduce((a, b) => a + b.decisions.goldenMismatches.length + b.decisions.guestMismatches.length, 0);
   const problems = res.boots.reduce((a, b) => a + b.dmesg.length + b.lostAccesses.length, 0);

@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MIXED_SHAPE, mixedWorkload, type Phase } from '../../codegen/eval/workload.js';
 import { cacheDir } from '../../codegen/system/build.js';
 import { formatFindings } from '../../codegen/system/dmesg.js';
-import { armOrder, distributions, formatGuestEval, GUEST_ARMS, guestEvalBoot, parseSimmix, simmixArgs, simulatorRuns, type GuestEvalOptions, type GuestEvalResult } from '../../codegen/system/guest-eval.js';
+import { armOrder, distributions, formatGuestEval, GUEST_RUNS, guestEvalBoot, parseSimmix, simmixArgs, simulatorRuns, type GuestEvalOptions, type GuestEvalResult } from '../../codegen/system/guest-eval.js';
 import { guestPrograms } from '../../codegen/system/initramfs.js';
 import { checkQemu } from '../../codegen/system/qemu.js';
 import { buildSystem, type SystemBuild } from '../../codegen/system/run.js';
@@ -81,21 +81,23 @@ describe("nsload simmix is the simulator's mixed workload", () => {
 });
 
 describe('one boot: hook off, on and static nice', () => {
-  it('runs each arm, decides only with the hook on, and leaves the kernel log clean', async () => {
+  it('runs each arm and the floor, decides only with the hook on, and leaves the kernel log clean', async () => {
     const o: GuestEvalOptions = { policy: REFERENCE, cpus: 2, seeds: [1], seconds: 2, staticNice: 8, timeScale: TIME_SCALE };
     const boot = await guestEvalBoot(sys, qemu, 1, armOrder(1), o, tempDir('nicsched-guest-eval-'), progress);
     expect(boot.order).toEqual(['on', 'nice', 'off']);
-    expect(boot.runs.map((r) => r.arm)).toEqual(boot.order);
+    expect(boot.runs.map((r) => r.arm)).toEqual([...boot.order, 'floor']);
     for (const r of boot.runs) {
       const x = r.result;
+      const batch = r.arm === 'floor' ? 0 : MIXED_SHAPE.batchPerCpu * 2;
       expect(x.seed).toBe(1);
       expect(x.interactive).toBe(MIXED_SHAPE.interactivePerCpu * 2);
-      expect(x.batch).toBe(MIXED_SHAPE.batchPerCpu * 2);
+      expect(x.batch).toBe(batch);
       expect(x.batchNice).toBe(r.arm === 'nice' ? 8 : 0);
       expect(x.wakeups).toBeGreaterThan(0);
       expect(x.samplesNs).toHaveLength(x.wakeups);
-      expect(x.batchLoopsPerS).toBeGreaterThan(0);
-      expect(x.batchCpuMsPerS).toBeGreaterThan(0);
+      expect(x.batchLoopsPerS > 0).toBe(batch > 0);
+      expect(x.batchCpuMsPerS > 0).toBe(batch > 0);
+      expect(x.interactiveCpuMsPerS).toBeGreaterThan(0);
       expect(x.wake.p50).toBeLessThanOrEqual(x.wake.p99);
       if (r.arm === 'on') {
         expect(r.decisions.hookState).toBe('armed');
@@ -128,7 +130,7 @@ describe('one boot: hook off, on and static nice', () => {
       ok: true,
     };
     const dist = distributions(res);
-    expect(dist.map((d) => d.arm)).toEqual([...GUEST_ARMS]);
+    expect(dist.map((d) => d.arm)).toEqual([...GUEST_RUNS]);
     for (const d of dist) {
       expect(d.guest.n).toBe(boot.runs.find((r) => r.arm === d.arm)!.result.wakeups);
       expect(d.sim.n).toBeGreaterThan(0);
@@ -137,7 +139,8 @@ describe('one boot: hook off, on and static nice', () => {
     }
     const text = formatGuestEval(res);
     expect(text).toMatch(/wakeup p99 \(us\)/);
-    expect(text).toMatch(/guest on vs off/);
+    expect(text).toMatch(/hook on vs hook off/);
+    expect(text).toMatch(/no batch/);
     expect(text).toMatch(/mismatches 0; kernel log and QEMU problems 0/);
   }, 180_000);
 });
