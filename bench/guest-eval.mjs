@@ -30,6 +30,7 @@ const options = {
   seconds: Number(option('duration', '5')),
   staticNice: Number(option('static-nice', '8')),
   timeScale: Number(option('time-scale', '50')),
+  ...(option('icount', undefined) !== undefined ? { icountShift: Number(option('icount', undefined)) } : {}),
 };
 const t0 = Date.now();
 const result = await runGuestEval(options, (m) => process.stderr.write(`[guest-eval] ${m}\n`));

@@ -164,6 +164,8 @@ export interface GuestEvalOptions {
   /** Added to the batch class's nice in the static arm (and in the simulator's `nice`). */
   staticNice: number;
   timeScale: number;
+  /** Guest time from instruction counts (one vCPU only; qemu.ts). */
+  icountShift?: number;
   /** After the arms, run the interactive tasks alone (default true). */
   floor?: boolean;
   /** Where each boot's files go (default: a new temporary directory). */
@@ -193,7 +195,7 @@ async function runArm(session: SystemSession, arm: GuestRun, seed: number, o: Gu
 
 /** One boot: driver and hook loaded (off), the three arms for one seed and the floor, the decision and dmesg checks. */
 export async function guestEvalBoot(build: SystemBuild, qemu: string, seed: number, order: readonly GuestArm[], o: GuestEvalOptions, workDir: string, progress: Progress): Promise<GuestBootRun> {
-  const boot = await SystemBoot.start({ qemu, bzImage: build.guest.kernel.bzImage, initramfs: build.guest.initramfs.path, card: build.card.binary, cpus: o.cpus, workDir });
+  const boot = await SystemBoot.start({ qemu, bzImage: build.guest.kernel.bzImage, initramfs: build.guest.initramfs.path, card: build.card.binary, cpus: o.cpus, workDir, icountShift: o.icountShift });
   try {
     const session = new SystemSession(boot);
     await session.setup();
@@ -261,6 +263,8 @@ export interface GuestEvalResult {
   cpus: number;
   seconds: number;
   staticNice: number;
+  /** -icount shift, when guest time came from instruction counts. */
+  icountShift?: number;
   seeds: number[];
   boots: GuestBootRun[];
   sim: SimArmRun[];
@@ -272,6 +276,8 @@ export function validateGuestEvalOptions(o: GuestEvalOptions): void {
   if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > 8) throw inputError(`--cpus must be an integer in [1, 8] (the kernel's NR_CPUS), got ${o.cpus}`);
   if (!Number.isInteger(o.seconds) || o.seconds < 1 || o.seconds > 60) throw inputError(`--duration must be whole seconds in [1, 60], got ${o.seconds}`);
   if (!Number.isInteger(o.staticNice) || o.staticNice < 1 || o.staticNice > 19) throw inputError(`--static-nice must be an integer in [1, 19], got ${o.staticNice}`);
+  if (o.icountShift !== undefined && (!Number.isInteger(o.icountShift) || o.icountShift < 0 || o.icountShift > 10)) throw inputError(`--icount must be a shift in [0, 10] (2^shift ns per instruction), got ${o.icountShift}`);
+  if (o.icountShift !== undefined && o.cpus !== 1) throw inputError(`--icount needs --cpus 1: with more vCPUs the kernel does not come up under -icount (docs/SYSTEM.md)`);
   if (!o.seeds.length || o.seeds.some((s) => !Number.isInteger(s) || s < 0 || s > 1 << 20)) throw inputError(`seeds must be integers in [0, 2^20] (nsload simmix -s), got ${o.seeds.join(', ')}`);
 }
 
@@ -300,6 +306,7 @@ export async function runGuestEval(o: GuestEvalOptions, progress: Progress): Pro
     cpus: o.cpus,
     seconds: o.seconds,
     staticNice: o.staticNice,
+    ...(o.icountShift !== undefined ? { icountShift: o.icountShift } : {}),
     seeds: o.seeds,
     boots,
     sim,
@@ -378,6 +385,11 @@ export interface DistributionComparison {
   sim: { n: number; ladder: number[] };
   /** KS distance of the pooled samples. */
   ks: number;
+  /**
+   * KS distance after moving the guest's samples by the difference of the medians: how far the
+   * shapes are apart once the guest's fixed wakeup-path cost is replaced by the simulator's.
+   */
+  ksShifted: number;
 }
 
 export const LADDER = [50, 90, 99, 99.9] as const;
@@ -394,7 +406,20 @@ export function distributions(res: GuestEvalResult): DistributionComparison[] {
       .filter((r) => r.arm === arm)
       .flatMap((r) => r.samplesNs)
       .sort((a, b) => a - b);
-    return { arm, guest: { n: g.length, ladder: ladderUs(g) }, sim: { n: s.length, ladder: ladderUs(s) }, ks: g.length && s.length ? ksDistance(g, s) : NaN };
+    const both = g.length > 0 && s.length > 0;
+    const shift = both ? percentile(g, 50)! - percentile(s, 50)! : 0;
+    return {
+      arm,
+      guest: { n: g.length, ladder: ladderUs(g) },
+      sim: { n: s.length, ladder: ladderUs(s) },
+      ks: both ? ksDistance(g, s) : NaN,
+      ksShifted: both
+        ? ksDistance(
+            g.map((v) => v - shift),
+            s,
+          )
+        : NaN,
+    };
   });
 }
 
@@ -440,7 +465,7 @@ export function formatGuestEval(res: GuestEvalResult): string {
   const guest = (a: GuestRun, m: RunMetric) => guestSeries(res, a, m);
   const sim = (a: GuestRun, m: RunMetric) => simSeries(res, a, m);
   const lines: string[] = [
-    `nicsched guest eval: ${p.name} (${p.hash.slice(0, 16)}), guest copy with hook time limits x${p.timeScale} (ttl ${p.ttlMs} ms, stall ${p.stallTimeoutMs} ms), ${res.cpus} CPU(s), Linux ${res.kernel}, QEMU ${res.qemu} TCG single-threaded`,
+    `nicsched guest eval: ${p.name} (${p.hash.slice(0, 16)}), ${p.timeScale > 1 ? `guest copy with hook time limits x${p.timeScale}` : 'hook limits as written'} (ttl ${p.ttlMs} ms, stall ${p.stallTimeoutMs} ms), ${res.cpus} CPU(s), Linux ${res.kernel}, QEMU ${res.qemu} TCG single-threaded, ${res.icountShift !== undefined ? `guest time from instruction counts (-icount shift=${res.icountShift}: ${2 ** res.icountShift} ns per instruction)` : "guest time = the host's clock"}`,
     `workload: the simulator's mixed (${MIXED_SHAPE.interactivePerCpu * res.cpus} interactive, ${MIXED_SHAPE.batchPerCpu * res.cpus} batch; "no batch": the interactive tasks alone, hook off), ${res.seconds} s per run, seeds ${res.seeds.join(' ')}`,
     `one boot per seed, the arms in rotated order, then "no batch"; static nice = the batch class at nice +${res.staticNice}; mean ± 95 % CI half-width over ${res.seeds.length} seeds (Student t)`,
     `the simulator: the same seeds and seconds; hook off = CFS, hook on = ${p.name} via NIC (5 us, hook limits as written), static nice = nice +${res.staticNice}`,
@@ -454,12 +479,12 @@ export function formatGuestEval(res: GuestEvalResult): string {
     ...comparisonTable('guest', guest),
     ...comparisonTable('simulator', sim),
     '',
-    `pooled wakeup latency, guest against simulator: us at p${LADDER.join(' / p')}, the guest's multiple of the simulator's at each, the KS distance`,
+    `pooled wakeup latency, guest against simulator: us at p${LADDER.join(' / p')}, the guest's multiple of the simulator's at each, the KS distance (as measured, and with the guest moved by the difference of the medians)`,
   ];
   const f = (xs: number[]) => xs.map((x) => x.toFixed(x < 10 ? 1 : 0)).join(' / ');
   for (const d of distributions(res)) {
     const ratio = d.guest.ladder.map((g, k) => `${(g / d.sim.ladder[k]!).toFixed(0)}x`).join(' / ');
-    lines.push(`  ${pad(ARM_LABEL[d.arm], 12)} guest ${pad(f(d.guest.ladder), 30)} sim ${pad(f(d.sim.ladder), 24)} ${pad(ratio, 28)} KS ${d.ks.toFixed(3)}   (n ${d.guest.n} / ${d.sim.n})`);
+    lines.push(`  ${pad(ARM_LABEL[d.arm], 12)} guest ${pad(f(d.guest.ladder), 30)} sim ${pad(f(d.sim.ladder), 24)} ${pad(ratio, 28)} KS ${d.ks.toFixed(3)}, shifted ${d.ksShifted.toFixed(3)}   (n ${d.guest.n} / ${d.sim.n})`);
   }
   lines.push('');
   const on = res.boots.flatMap((b) => b.runs.filter((r) => r.arm === 'on'));
