@@ -435,6 +435,8 @@ function rel(c: PairedComparison): string {
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
+/** A ratio with two decimals below 10 (1.04x), whole above (1459x). */
+const times = (r: number) => `${r < 10 ? r.toFixed(2) : r.toFixed(0)}x`;
 const METRICS: readonly RunMetric[] = ['p50', 'p90', 'p99', 'p999', 'batchCpu', 'interactiveCpu', 'wakeupsPerS', 'cpuPerWakeup'];
 
 function digitsOf(m: RunMetric): number {
@@ -482,9 +484,9 @@ export function formatGuestEval(res: GuestEvalResult): string {
   ];
   const f = (xs: number[]) => xs.map((x) => x.toFixed(x < 10 ? 1 : 0)).join(' / ');
   for (const d of distributions(res)) {
-    const ratio = d.guest.ladder.map((g, k) => `${(g / d.sim.ladder[k]!).toFixed(0)}x`).join(' / ');
+    const ratio = d.guest.ladder.map((g, k) => times(g / d.sim.ladder[k]!)).join(' / ');
     lines.push(
-      `  ${pad(ARM_LABEL[d.arm], 12)} guest ${pad(f(d.guest.ladder), 30)} sim ${pad(f(d.sim.ladder), 24)} ${pad(ratio, 28)} KS ${d.ks.toFixed(3)}; waited ${(100 * d.guest.waitedShare).toFixed(1)} % / ${(100 * d.sim.waitedShare).toFixed(1)} %, KS ${d.ksWaited.toFixed(3)}   (n ${d.guest.n} / ${d.sim.n})`,
+      `  ${pad(ARM_LABEL[d.arm], 12)} guest ${pad(f(d.guest.ladder), 30)} sim ${pad(f(d.sim.ladder), 24)} ${pad(ratio, 31)} KS ${d.ks.toFixed(3)}; waited ${(100 * d.guest.waitedShare).toFixed(1)} % / ${(100 * d.sim.waitedShare).toFixed(1)} %, KS ${d.ksWaited.toFixed(3)}   (n ${d.guest.n} / ${d.sim.n})`,
     );
   }
   lines.push('');
