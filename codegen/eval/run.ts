@@ -11,7 +11,7 @@ import type { CompiledPolicy } from '../compiled.js';
 import type { CfsTunables } from './cfs.js';
 import { runMetrics, type RunMetrics } from './metrics.js';
 import { cpuProvider, goldenInfer, nicProvider, oracleProvider, strongestBoost, type DecisionProvider } from './providers.js';
-import { simulate, type Costs } from './sim.js';
+import { simulate, type Costs, type SimResult } from './sim.js';
 import { meanCi, paired, type MeanCi, type PairedComparison } from './stats.js';
 import { withBatchClass, type Workload, type WorkloadOrigin } from './workload.js';
 
@@ -106,11 +106,15 @@ function variantProvider(id: VariantId, policy: CompiledPolicy, o: EvalOptions):
   }
 }
 
+/** One seed of one workload under one variant: the simulator's whole result. */
+export function simulateVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): SimResult {
+  const decisions = variantProvider(id, policy, o);
+  return simulate(variantWorkload(id, w, o), { cpus: o.cpus, durationNs: o.durationNs, costs: o.costs, balancing: o.balancing, ...(decisions ? { decisions } : {}) });
+}
+
 /** One seed of one workload under one variant. */
 export function runVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): RunMetrics {
-  const decisions = variantProvider(id, policy, o);
-  const r = simulate(variantWorkload(id, w, o), { cpus: o.cpus, durationNs: o.durationNs, costs: o.costs, balancing: o.balancing, ...(decisions ? { decisions } : {}) });
-  return runMetrics(r);
+  return runMetrics(simulateVariant(id, policy, w, o));
 }
 
 export function evalWorkload(policy: CompiledPolicy, spec: WorkloadSpec, o: EvalOptions, variants: readonly VariantId[] = VARIANTS): WorkloadResult {

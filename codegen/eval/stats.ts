@@ -113,3 +113,23 @@ export function paired(a: readonly number[], b: readonly number[]): PairedCompar
   const relative = meanCi(a.map((x, i) => (b[i] === 0 ? 0 : ((x - b[i]!) / b[i]!) * 100)));
   return { diff, relative, excludesZero: diff.n >= 2 && (diff.hi < 0 || diff.lo > 0) };
 }
+
+/**
+ * The two-sample Kolmogorov–Smirnov distance: the largest vertical gap between the empirical CDFs
+ * of `a` and `b` (0: the same distribution of values, 1: no overlap at all).
+ */
+export function ksDistance(a: readonly number[], b: readonly number[]): number {
+  if (a.length === 0 || b.length === 0) throw new RangeError('the KS distance needs two non-empty samples');
+  const x = [...a].sort((p, q) => p - q);
+  const y = [...b].sort((p, q) => p - q);
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < x.length && j < y.length) {
+    const v = Math.min(x[i]!, y[j]!);
+    while (i < x.length && x[i]! <= v) i++;
+    while (j < y.length && y[j]! <= v) j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}

@@ -155,10 +155,13 @@ function* interactivePhases(seed: number): Iterator<Phase> {
   }
 }
 
+/** The mixed workload's default task counts per CPU (the guest's simmix runs the same, docs/EVAL.md). */
+export const MIXED_SHAPE = { interactivePerCpu: 3, batchPerCpu: 2 };
+
 /** The synthetic mixed workload: interactive tasks (short bursts, timer sleeps) next to CPU hogs, all nice 0. */
 export function mixedWorkload(o: MixedOptions): Workload {
-  const ni = (o.interactivePerCpu ?? 3) * o.cpus;
-  const nb = (o.batchPerCpu ?? 2) * o.cpus;
+  const ni = (o.interactivePerCpu ?? MIXED_SHAPE.interactivePerCpu) * o.cpus;
+  const nb = (o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus;
   const tasks: TaskTemplate[] = hogs(nb);
   for (let i = 0; i < ni; i++) {
     const seed = taskSeed(o.seed, i);

@@ -23,6 +23,8 @@ export interface SystemBootOptions {
   /** Files for /etc/nicsched/ in the guest. */
   files?: ReadonlyArray<{ name: string; data: string | Uint8Array }>;
   append?: readonly string[];
+  /** Guest time from instruction counts (qemu.ts). */
+  icountShift?: number;
   workDir: string;
   bootTimeoutMs?: number;
 }
@@ -66,6 +68,7 @@ export class SystemBoot {
         cpus: o.cpus,
         memoryMb: o.memoryMb ?? 512,
         append: o.append ?? [],
+        icountShift: o.icountShift,
         card: card?.child,
         bootTimeoutMs: o.bootTimeoutMs ?? 120_000,
       });

@@ -54,6 +54,11 @@ export interface QemuArgsOptions {
   /** The proxy device's socket: the fd number QEMU inherits (the card holds the other end). */
   proxyFd?: number;
   append?: readonly string[];
+  /**
+   * Guest time from instruction counts (`-icount shift=N,sleep=off`: 2^N ns per instruction, idle
+   * time skipped) instead of the host's clock; the kernel comes up this way with one vCPU only.
+   */
+  icountShift?: number;
 }
 
 /**
@@ -72,6 +77,7 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
   const args = [
     '-M', 'pc',
     '-accel', 'tcg,thread=single',
+    ...(o.icountShift !== undefined ? ['-icount', `shift=${o.icountShift},sleep=off`] : []),
     '-smp', String(o.cpus),
     '-m', `${o.memoryMb}M`,
     '-nodefaults', '-display', 'none', '-no-reboot',

@@ -21,6 +21,16 @@
  *       work, next to BATCH spinners: interactive wakeup latency p50/p99 and batch loops/s.
  *   nsload batch [-b BATCH] [-d SECONDS]
  *       BATCH spinners only (background load); batch loops/s.
+ *   nsload simmix -s SEED -i INTERACTIVE -b BATCH [-n BATCH_NICE] [-d SECONDS]
+ *                 [-S MEAN,MIN,MAX] [-B MEAN,MIN,MAX] [-L] [-P COUNT]
+ *       the scheduling simulator's mixed workload (docs/EVAL.md), phase for phase: interactive
+ *       thread k sleeps (relative timer) then runs a burst of thread CPU time, both drawn
+ *       exponential with the given mean and clamped (ns; -S sleeps, -B bursts) from mulberry32
+ *       seeded with the simulator's per-task seed of (SEED, k), exactly as
+ *       codegen/eval/workload.ts draws them; BATCH spinners at nice BATCH_NICE. Reports the
+ *       interactive wakeup latency (timer expiry -> the thread running) p50/p90/p99/p99.9, batch
+ *       loops/s and the CPU time per second of each class; -L adds every latency sample (ns),
+ *       -P COUNT prints each interactive thread's first COUNT phases and exits without running.
  *
  * Exit codes: 0 ok, 1 a system call failed (the message names it), 2 usage.
  */
@@ -35,6 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +61,9 @@ struct options {
 	long seconds;
 	long work_us, think_us, period_us;
 	long batch, interactive;
+	long seed, batch_nice, print_phases;
+	bool samples;
+	uint64_t sleep_ns[3], burst_ns[3];	/* mean, min, max */
 };
 
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
@@ -632,6 +648,195 @@ static int run_batch(const struct options *o)
 	return 0;
 }
 
+/* ---- simmix: the simulator's mixed workload ---------------------------------------------- */
+
+/*
+ * The simulator's seeded draws (codegen/eval/workload.ts), in 32-bit unsigned arithmetic. Its
+ * taskSeed() multiplies in doubles before truncating to 32 bits, which equals the wrapping
+ * product while seed * 0x9e3779b1 stays below 2^53: seeds are limited to [0, 2^20].
+ */
+static uint32_t task_seed(uint32_t seed, uint32_t index)
+{
+	uint32_t z = seed * 0x9e3779b1u + index * 0x85ebca6bu + 0x27d4eb2fu;
+
+	z = (z ^ (z >> 16)) * 0x7feb352du;
+	z = (z ^ (z >> 15)) * 0x846ca68bu;
+	return z ^ (z >> 16);
+}
+
+/* mulberry32, as rng() there: a uniform double in [0, 1). */
+static double mulberry32(uint32_t *a)
+{
+	uint32_t t;
+
+	*a += 0x6d2b79f5u;
+	t = *a;
+	t = (t ^ (t >> 15)) * (t | 1u);
+	t ^= t + (t ^ (t >> 7)) * (t | 61u);
+	return (double)(t ^ (t >> 14)) / 4294967296.0;
+}
+
+/* expClamped(): exponential with the mean, clamped to [min, max], rounded to whole ns. */
+static uint64_t exp_clamped(uint32_t *a, const uint64_t m[3])
+{
+	double x = -(double)m[0] * log(1.0 - mulberry32(a));
+
+	if (x < (double)m[1])
+		x = (double)m[1];
+	if (x > (double)m[2])
+		x = (double)m[2];
+	return (uint64_t)floor(x + 0.5);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Burn @ns of this thread's CPU time (what the simulator's run phase is). */
+static uint32_t burn_cpu_ns(uint64_t ns, uint32_t x)
+{
+	uint64_t end = thread_cpu_ns() + ns;
+
+	do
+		x = work_unit(x);
+	while (thread_cpu_ns() < end);
+	return x;
+}
+
+static const struct options *simmix_opts;
+static volatile bool simmix_stop;
+static struct samples simmix_lat;
+static uint64_t simmix_cpu_ns[MAX_THREADS];
+
+static void *simmix_interactive(void *arg)
+{
+	long k = (long)(intptr_t)arg;
+	uint32_t a = task_seed((uint32_t)simmix_opts->seed, (uint32_t)k), x = 7;
+
+	/* the simulator's timers fire at their expiry: no slack */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	while (!simmix_stop) {
+		uint64_t want = now_ns() + exp_clamped(&a, simmix_opts->sleep_ns), woke;
+		struct timespec ts = to_timespec(want);
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		woke = now_ns();
+		if (simmix_stop)
+			break;
+		samples_add(&simmix_lat, woke > want ? woke - want : 0);
+		x = burn_cpu_ns(exp_clamped(&a, simmix_opts->burst_ns), x);
+	}
+	simmix_cpu_ns[k] = thread_cpu_ns();
+	return (void *)(uintptr_t)(x & 1);
+}
+
+static uint64_t batch_cpu_ns[MAX_THREADS];
+
+static void *simmix_batch(void *arg)
+{
+	struct batch_arg *a = arg;
+	uint32_t x = 2463534242u + (uint32_t)a->k;
+	uint64_t loops = 0;
+
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), (int)simmix_opts->batch_nice))
+		die("setpriority %ld", simmix_opts->batch_nice);
+	while (!a->b->stop) {
+		x = work_unit(x);
+		loops++;
+	}
+	a->b->loops[a->k] = loops + (x == 0);
+	batch_cpu_ns[a->k] = thread_cpu_ns();
+	return NULL;
+}
+
+static void print_phases(const struct options *o)
+{
+	long k, j;
+
+	for (k = 0; k < o->interactive; k++) {
+		uint32_t a = task_seed((uint32_t)o->seed, (uint32_t)k);
+
+		printf("%ld", k);
+		for (j = 0; j < o->print_phases; j++) {
+			uint64_t sleep = exp_clamped(&a, o->sleep_ns);
+
+			printf(" sleep:%llu run:%llu", (unsigned long long)sleep,
+			       (unsigned long long)exp_clamped(&a, o->burst_ns));
+		}
+		printf("\n");
+	}
+}
+
+static int run_simmix(const struct options *o)
+{
+	pthread_t tid[MAX_THREADS];
+	struct timespec d = to_timespec((uint64_t)o->seconds * 1000000000ull);
+	struct batch b;
+	uint64_t t0, t1, inter_cpu = 0, batch_cpu = 0, total = 0;
+	long k;
+	size_t i;
+
+	if (o->interactive > MAX_THREADS || o->batch > MAX_THREADS)
+		die("-i %ld / -b %ld above %d", o->interactive, o->batch, MAX_THREADS);
+	if (o->print_phases) {
+		print_phases(o);
+		return 0;
+	}
+	simmix_opts = o;
+	samples_init(&simmix_lat, 1 << 20);
+	memset(&b, 0, sizeof(b));
+	b.n = o->batch;
+	t0 = now_ns();
+	for (k = 0; k < o->batch; k++) {
+		batch_args[k].b = &b;
+		batch_args[k].k = k;
+		errno = pthread_create(&b.tid[k], NULL, simmix_batch, &batch_args[k]);
+		if (errno)
+			die("pthread_create (batch)");
+	}
+	for (k = 0; k < o->interactive; k++) {
+		errno = pthread_create(&tid[k], NULL, simmix_interactive, (void *)(intptr_t)k);
+		if (errno)
+			die("pthread_create (interactive)");
+	}
+	nanosleep(&d, NULL);
+	simmix_stop = true;
+	b.stop = true;
+	for (k = 0; k < o->interactive; k++) {
+		pthread_join(tid[k], NULL);
+		inter_cpu += simmix_cpu_ns[k];
+	}
+	for (k = 0; k < o->batch; k++) {
+		pthread_join(b.tid[k], NULL);
+		total += b.loops[k];
+		batch_cpu += batch_cpu_ns[k];
+	}
+	t1 = now_ns();
+	samples_sort(&simmix_lat);
+	printf("{\"workload\":\"simmix\",\"seed\":%ld,\"interactive\":%ld,\"batch\":%ld,\"batch_nice\":%ld,\"seconds\":%.3f,\"wakeups\":%zu",
+	       o->seed, o->interactive, o->batch, o->batch_nice, (double)(t1 - t0) / 1e9,
+	       simmix_lat.n);
+	printf(",\"wakeup\":{\"n\":%zu,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}",
+	       simmix_lat.n, pct_us(&simmix_lat, 50), pct_us(&simmix_lat, 90),
+	       pct_us(&simmix_lat, 99), pct_us(&simmix_lat, 99.9), pct_us(&simmix_lat, 100));
+	printf(",\"batch_loops_per_s\":%.0f,\"batch_cpu_ms_per_s\":%.1f,\"interactive_cpu_ms_per_s\":%.1f",
+	       (double)total * 1e9 / (double)(t1 - t0), (double)batch_cpu * 1e3 / (double)(t1 - t0),
+	       (double)inter_cpu * 1e3 / (double)(t1 - t0));
+	if (o->samples) {
+		printf(",\"samples_ns\":[");
+		for (i = 0; i < simmix_lat.n; i++)
+			printf("%s%llu", i ? "," : "", (unsigned long long)simmix_lat.v[i]);
+		printf("]");
+	}
+	printf("}\n");
+	return 0;
+}
+
 /* ---- command line ----------------------------------------------------------------------- */
 
 static int usage(void)
@@ -641,7 +846,9 @@ static int usage(void)
 		"       nsload msg [-m MESSAGE] [-w WORKERS] [-d SECONDS] [-u WORK_US] [-t THINK_US]\n"
 		"       nsload timer [-p PERIOD_US] [-u WORK_US] [-d SECONDS] [-b BATCH]\n"
 		"       nsload mixed [-i INTERACTIVE] [-b BATCH] [-d SECONDS]\n"
-		"       nsload batch [-b BATCH] [-d SECONDS]\n");
+		"       nsload batch [-b BATCH] [-d SECONDS]\n"
+		"       nsload simmix -s SEED -i INTERACTIVE -b BATCH [-n BATCH_NICE] [-d SECONDS]\n"
+		"                     [-S MEAN,MIN,MAX] [-B MEAN,MIN,MAX] [-L] [-P COUNT]   (ns)\n");
 	return 2;
 }
 
@@ -658,14 +865,32 @@ static bool number(const char *s, long min, long max, long *out)
 	return true;
 }
 
+/* MEAN,MIN,MAX in ns, with 0 < MIN <= MAX, MEAN > 0 and MAX at most an hour. */
+static bool triple(const char *s, uint64_t out[3])
+{
+	unsigned long long v[3];
+	char tail;
+
+	if (sscanf(s, "%llu,%llu,%llu%c", &v[0], &v[1], &v[2], &tail) != 3)
+		return false;
+	if (!v[0] || !v[1] || v[1] > v[2] || v[2] > 3600000000000ull)
+		return false;
+	out[0] = v[0];
+	out[1] = v[1];
+	out[2] = v[2];
+	return true;
+}
+
 static bool parse(int argc, char **argv, struct options *o)
 {
 	int opt;
 
 	*o = (struct options){ .groups = 4, .fds = 5, .loops = 50, .message = 2, .workers = 4,
 			       .seconds = 2, .work_us = 50, .think_us = 1000, .period_us = 4000,
-			       .batch = 2, .interactive = 4 };
-	while ((opt = getopt(argc, argv, "g:f:l:m:w:d:u:t:p:b:i:")) != -1) {
+			       .batch = 2, .interactive = 4,
+			       .sleep_ns = { 8000000, 500000, 50000000 },
+			       .burst_ns = { 500000, 50000, 5000000 } };
+	while ((opt = getopt(argc, argv, "g:f:l:m:w:d:u:t:p:b:i:s:n:S:B:LP:")) != -1) {
 		bool ok;
 
 		switch (opt) {
@@ -680,6 +905,12 @@ static bool parse(int argc, char **argv, struct options *o)
 		case 'p': ok = number(optarg, 100, 10000000, &o->period_us); break;
 		case 'b': ok = number(optarg, 0, MAX_THREADS, &o->batch); break;
 		case 'i': ok = number(optarg, 1, MAX_THREADS, &o->interactive); break;
+		case 's': ok = number(optarg, 0, 1 << 20, &o->seed); break;
+		case 'n': ok = number(optarg, -20, 19, &o->batch_nice); break;
+		case 'S': ok = triple(optarg, o->sleep_ns); break;
+		case 'B': ok = triple(optarg, o->burst_ns); break;
+		case 'L': ok = true; o->samples = true; break;
+		case 'P': ok = number(optarg, 1, 100000, &o->print_phases); break;
 		default: ok = false; break;
 		}
 		if (!ok) {
@@ -712,5 +943,7 @@ int main(int argc, char **argv)
 		return run_mixed(&o);
 	if (!strcmp(mode, "batch"))
 		return run_batch(&o);
+	if (!strcmp(mode, "simmix"))
+		return run_simmix(&o);
 	return usage();
 }

@@ -28,7 +28,7 @@ export default async function setup(): Promise<void> {
       // the hook harness of each policy the replay test compares (hook-replay.test.ts)
       ...[REFERENCE, TINY, tinyClampPolicy()].map((policy) => ({ label: `hook harness ${name(policy)}`, run: async () => void (await script('bash', [HOOK_HARNESS, '--policy', policy])) })),
       { label: `simulated card ${name(REFERENCE)}`, run: async () => void (await script('bash', [join(ROOT, 'sim/card/build.sh'), '--policy', REFERENCE])) },
-      { label: 'full system: modules and card for the TCG-scaled reference, initramfs, tiny card', run: async () => void (await script('bash', [join(ROOT, 'scripts/build-system.sh')])) },
+      { label: 'full system: modules, card and initramfs for the TCG-scaled and the unscaled reference, tiny card', run: async () => void (await script('bash', [join(ROOT, 'scripts/build-system.sh')])) },
     ],
     2,
   );

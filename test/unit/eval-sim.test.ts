@@ -11,7 +11,7 @@ import { schedNicPlaceVruntime, schedNicTickVdelta } from '../../codegen/eval/ho
 import { interactiveLatenciesNs, percentile, percentiles, runMetrics } from '../../codegen/eval/metrics.js';
 import { cpuProvider, goldenInfer, nicProvider } from '../../codegen/eval/providers.js';
 import { NO_COSTS, simulate, type AdjustEvent, type SimOptions, type SimResult } from '../../codegen/eval/sim.js';
-import { meanCi, paired, studentTCdf, studentTQuantile } from '../../codegen/eval/stats.js';
+import { ksDistance, meanCi, paired, studentTCdf, studentTQuantile } from '../../codegen/eval/stats.js';
 import { groupClassify, GroupType, idleCpuScan, taskHot, wakeAffineIdle, wakeAffineWeight, wakeWide } from '../../codegen/eval/balance.js';
 import type { Cpu, Task } from '../../codegen/eval/state.js';
 import { hog, mixedWorkload, followedBy, withBatchClass, type Phase, type TaskTemplate, type Workload } from '../../codegen/eval/workload.js';
@@ -458,5 +458,15 @@ describe('confidence intervals', () => {
     expect(p.excludesZero).toBe(false);
     expect(p.relative.mean).toBeCloseTo(((-1 / 10 - 1 / 20 - 2 / 30) / 3) * 100, 10);
     expect(paired([8, 18, 27], [10, 20, 30]).excludesZero).toBe(true); // -2, -2, -3: [-3.77, -1.23]
+  });
+
+  it('the two-sample KS distance is the largest gap between the empirical CDFs', () => {
+    expect(ksDistance([1, 2, 3], [3, 2, 1])).toBe(0);
+    expect(ksDistance([1, 2], [3, 4])).toBe(1);
+    // F_a jumps to 1/2 at 1 and 1 at 3; F_b to 1/4 at 2, 1/2 at 3, 1 at 4: the gap is 1/2 on [1, 2) and [3, 4)
+    expect(ksDistance([1, 3], [2, 3, 4, 4])).toBe(0.5);
+    // ties across the samples move both CDFs at once: no gap at 2
+    expect(ksDistance([2, 2, 5], [2, 2, 6])).toBeCloseTo(1 / 3, 12);
+    expect(() => ksDistance([], [1])).toThrow(RangeError);
   });
 });
