@@ -178,6 +178,10 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
 
   it('stall: the hook stops at its first check past the stall timeout, and a timer task keeps meeting its deadlines', async () => {
     const stallNs = sys.guestPolicy.policy.ir.hook.stall_timeout_ms * 1e6;
+    // a second hook-off run right before the fault: under TCG the host's load is in guest time,
+    // and it can change between the first phase and this one
+    await s.hook(false);
+    const adjacent = await s.workload('timer', 4);
     await s.hook(true);
     expect((await s.show()).hook.state).toBe('armed');
     expect(await s.card!.fault('stall')).toBe('ok fault=stall');
@@ -194,9 +198,9 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
     await s.nsload('batch -b 1 -d 1', 1);
     const after: CardStats = await s.card!.stats();
     const missRate = (w: WorkloadResult) => Number(w.misses) / Number(w.periods);
-    progress(`timer before ${baseline.misses}/${baseline.periods}, after the stall ${timer.misses}/${timer.periods}; RESULT reads in 1 s after the stop: ${after.reads.result! - before.reads.result!}`);
+    progress(`timer hook off ${baseline.misses}/${baseline.periods} and ${adjacent.misses}/${adjacent.periods}, after the stall ${timer.misses}/${timer.periods}; RESULT reads in 1 s after the stop: ${after.reads.result! - before.reads.result!}`);
     expect(after.doorbells - before.doorbells).toBe(0);
-    expect.soft(missRate(timer), 'deadline misses after the stop, against the hook-off run').toBeLessThanOrEqual(missRate(baseline) + 0.15);
+    expect.soft(missRate(timer), 'deadline misses after the stop, against the hook-off runs').toBeLessThanOrEqual(Math.max(missRate(baseline), missRate(adjacent)) + 0.15);
     expect.soft(after.reads.result! - before.reads.result!, 'the poller keeps reading RESULT after the hook stopped (issue 14)').toBe(0);
   }, 120_000);
 
@@ -236,6 +240,10 @@ describe('booted system: every slot shared (8 CPUs, 4 slots)', () => {
 
   it('stall: a card whose RESULT stays BUSY stops the hook on shared slots too (issue 14)', async () => {
     const stallNs = sys.guestPolicy.policy.ir.hook.stall_timeout_ms * 1e6;
+    // a second hook-off run right before the fault: under TCG the host's load is in guest time,
+    // and it can change between the first phase and this one
+    await s.hook(false);
+    const adjacent = await s.workload('timer', 4);
     await s.hook(true);
     expect(await s.card!.fault('stall')).toBe('ok fault=stall');
     // 4 s of load: 20 stall timeouts
