@@ -44,11 +44,11 @@ export interface BalanceHost {
   push(at: number, kind: EventKind, cpu: number, task: number, gen: number): void;
 }
 
-export const IMBALANCE_PCT = 117;
-export const CACHE_NICE_TRIES = 1;
-export const BUSY_FACTOR = 16;
+const IMBALANCE_PCT = 117;
+const CACHE_NICE_TRIES = 1;
+const BUSY_FACTOR = 16;
 /** sysctl_sched_nr_migrate. */
-export const NR_MIGRATE = 32;
+const NR_MIGRATE = 32;
 const CAPACITY = 1024;
 
 export type IdleType = 'not-idle' | 'idle' | 'newidle';
@@ -56,12 +56,12 @@ export type IdleType = 'not-idle' | 'idle' | 'newidle';
 /* ---- CPU states ---------------------------------------------------------------------------- */
 
 /** idle_cpu() / available_idle_cpu(): the idle task runs, nothing is queued, no wakeup is pending. */
-export function idleCpu(cpu: Cpu): boolean {
+function idleCpu(cpu: Cpu): boolean {
   return cpu.curr === null && cpu.nrRunning === 0 && cpu.ttwuPending === 0;
 }
 
 /** sched_idle_cpu(): everything queued is SCHED_IDLE. */
-export function schedIdleCpu(cpu: Cpu): boolean {
+function schedIdleCpu(cpu: Cpu): boolean {
   return cpu.nrRunning > 0 && cpu.nrRunning === cpu.idleNrRunning;
 }
 
@@ -126,7 +126,7 @@ function selectIdleCpu(s: SimState, target: number): number {
 }
 
 /** select_idle_sibling() on an LLC without SMT. */
-export function selectIdleSibling(s: SimState, p: Task, prev: number, target: number): number {
+function selectIdleSibling(s: SimState, p: Task, prev: number, target: number): number {
   const cpus = s.cpus;
   if (idleOrSchedIdle(cpus[target]!)) return target;
   if (prev !== target && idleOrSchedIdle(cpus[prev]!)) return prev;
@@ -161,7 +161,7 @@ function maxLoadBalanceInterval(cpus: number): number {
   return Math.floor((HZ * cpus) / 10);
 }
 
-export function sdBalanceInterval(sd: Domain, busy: boolean, cpus: number): number {
+function sdBalanceInterval(sd: Domain, busy: boolean, cpus: number): number {
   let ms = sd.balanceIntervalMs;
   if (busy) ms *= BUSY_FACTOR;
   let interval = msecsToJiffies(ms);
@@ -284,7 +284,7 @@ function calculateImbalance(local: GroupStats, busiest: GroupStats, totalLoad: n
 }
 
 /** find_busiest_group(): the group to pull from and how much, or null when balanced. */
-export function findBusiestGroup(h: BalanceHost, dst: Cpu, idle: IdleType): Imbalance | null {
+function findBusiestGroup(h: BalanceHost, dst: Cpu, idle: IdleType): Imbalance | null {
   const s = h.state;
   const stats = s.cpus.map((c) => groupStats(h, c));
   const local = stats[dst.id]!;
@@ -429,7 +429,7 @@ function needActiveBalance(env: Pick<LbEnv, 'type' | 'sd'>): boolean {
 }
 
 /** load_balance(); returns how many tasks moved. */
-export function loadBalance(h: BalanceHost, dst: Cpu, idle: IdleType): number {
+function loadBalance(h: BalanceHost, dst: Cpu, idle: IdleType): number {
   const s = h.state;
   const sd = dst.sd!;
   const ncpus = s.cpus.length;
@@ -485,7 +485,7 @@ export function activeBalancePush(h: BalanceHost, src: Cpu, dst: Cpu): void {
 /* ---- periodic and NOHZ idle balancing ----------------------------------------------------------- */
 
 /** rebalance_domains() for the one domain. */
-export function rebalanceDomains(h: BalanceHost, cpu: Cpu, idleIn: IdleType): void {
+function rebalanceDomains(h: BalanceHost, cpu: Cpu, idleIn: IdleType): void {
   const sd = cpu.sd!;
   const ncpus = h.state.cpus.length;
   const j = h.jiffies();

@@ -9,34 +9,34 @@
  */
 
 /** kernel/sched/core.c sched_prio_to_weight[], index = nice + 20. */
-export const PRIO_TO_WEIGHT: readonly number[] = [
+const PRIO_TO_WEIGHT: readonly number[] = [
   88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991, 1586,
   1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
 ];
 
 /** kernel/sched/core.c sched_prio_to_wmult[] = 2^32 / weight, index = nice + 20. */
-export const PRIO_TO_WMULT: readonly number[] = [
+const PRIO_TO_WMULT: readonly number[] = [
   48388, 59856, 76040, 92818, 118348, 147320, 184698, 229616, 287308, 360437, 449829, 563644, 704093, 875809, 1099582, 1376151,
   1717300, 2157191, 2708050, 3363326, 4194304, 5237765, 6557202, 8165337, 10153587, 12820798, 15790321, 19976592, 24970740,
   31350126, 39045157, 49367440, 61356676, 76695844, 95443717, 119304647, 148102320, 186737708, 238609294, 286331153,
 ];
 
 /** scale_load_down(NICE_0_LOAD): weights below are the table values (the kernel's >> 10 view). */
-export const NICE_0_WEIGHT = 1024;
+const NICE_0_WEIGHT = 1024;
 const WMULT_CONST = 0xffffffffn;
 const WMULT_SHIFT = 32;
 /** sched_nr_latency: above this many runnable tasks the period stretches. */
-export const SCHED_NR_LATENCY = 8;
+const SCHED_NR_LATENCY = 8;
 /** CONFIG_HZ=250 (Debian's): one tick every 4 ms. */
 export const TICK_NS = 4_000_000;
 export const HZ = 250;
 
-export function niceIndex(nice: number): number {
+function niceIndex(nice: number): number {
   if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new RangeError(`nice ${nice} is outside [-20, 19]`);
   return nice + 20;
 }
 
-export function weightOf(nice: number): number {
+function weightOf(nice: number): number {
   return PRIO_TO_WEIGHT[niceIndex(nice)]!;
 }
 
@@ -48,8 +48,8 @@ export function wmultOf(nice: number): number {
 export type SchedPolicy = 'normal' | 'batch' | 'idle';
 
 /** kernel/sched/sched.h WEIGHT_IDLEPRIO / WMULT_IDLEPRIO: a SCHED_IDLE task's load, whatever its nice. */
-export const WEIGHT_IDLEPRIO = 3;
-export const WMULT_IDLEPRIO = 1431655765;
+const WEIGHT_IDLEPRIO = 3;
+const WMULT_IDLEPRIO = 1431655765;
 
 /** A task's load_weight as set_load_weight() sets it: the nice tables, or the idle weight for SCHED_IDLE. */
 export interface LoadWeight {
@@ -81,7 +81,7 @@ function fls64(x: bigint): number {
 }
 
 /** Inverse weight of a load: what __update_inv_weight() computes for a cfs_rq (2^32-1 / w). */
-export function invWeight(weight: number): number {
+function invWeight(weight: number): number {
   if (weight <= 0) return Number(WMULT_CONST);
   return Number(WMULT_CONST / BigInt(weight));
 }
@@ -90,7 +90,7 @@ export function invWeight(weight: number): number {
  * __calc_delta(delta, weight, lw): delta · weight / lw.weight in the kernel's fixed point, where
  * the load's inverse weight is `inv` (sched_prio_to_wmult[] for a task, invWeight() for a cfs_rq).
  */
-export function calcDelta(deltaNs: number, weight: number, inv: number): number {
+function calcDelta(deltaNs: number, weight: number, inv: number): number {
   let fact = BigInt(weight);
   let shift = WMULT_SHIFT;
   const hi0 = fact >> 32n;
@@ -121,7 +121,7 @@ export function calcDeltaFairLoad(deltaNs: number, lw: LoadWeight): number {
 }
 
 /** __sched_period(). */
-export function schedPeriod(nrRunning: number, t: CfsTunables): number {
+function schedPeriod(nrRunning: number, t: CfsTunables): number {
   return nrRunning > SCHED_NR_LATENCY ? nrRunning * t.minGranularityNs : t.latencyNs;
 }
 
@@ -135,7 +135,7 @@ export function schedSlice(nice: number, onRq: boolean, nrRunning: number, rqLoa
 }
 
 /** sysctl_sched_idle_min_granularity: the BASE_SLICE floor of a SCHED_IDLE entity next to non-idle ones (not scaled). */
-export const IDLE_MIN_GRANULARITY_NS = 750_000;
+const IDLE_MIN_GRANULARITY_NS = 750_000;
 
 /**
  * sched_slice() for any load weight. `idleFloor`: the entity is SCHED_IDLE and the cfs_rq has
@@ -153,14 +153,9 @@ export function wakeupGran(nice: number, t: CfsTunables): number {
 }
 
 /**
- * wakeup_preempt_entity(curr, se): -1 when curr is not ahead of se, 1 when it is ahead by more
- * than se's wakeup granularity, else 0.
+ * wakeup_preempt_entity(curr, se) with se's load weight: -1 when curr is not ahead of se, 1 when it
+ * is ahead by more than se's wakeup granularity, else 0.
  */
-export function wakeupPreemptEntity(currVruntime: number, seVruntime: number, seNice: number, t: CfsTunables): -1 | 0 | 1 {
-  return wakeupPreemptLoad(currVruntime, seVruntime, loadWeight('normal', seNice), t);
-}
-
-/** wakeup_preempt_entity() with se's load weight. */
 export function wakeupPreemptLoad(currVruntime: number, seVruntime: number, se: LoadWeight, t: CfsTunables): -1 | 0 | 1 {
   const vdiff = currVruntime - seVruntime;
   if (vdiff <= 0) return -1;

@@ -76,7 +76,7 @@ const DROP_REASONS = ['dropped_stale', 'dropped_wrong_tag', 'dropped_out_of_rang
 /** Reasons that lose a decision for good (overwritten/submit_busy/missed/foreign are followed by lost or a retry). */
 const FINAL_DROPS = ['dropped_stale', 'dropped_wrong_tag', 'dropped_out_of_range', 'expired', 'lost', 'submit_error'] as const;
 
-export function decisionCounts(r: SimResult): DecisionCounts | null {
+function decisionCounts(r: SimResult): DecisionCounts | null {
   const c = r.hook;
   if (!c) return null;
   const droppedByReason: Partial<NshCounters> = {};

@@ -12,7 +12,7 @@
 import type { Pelt, Task } from './state.js';
 
 /** PELT's half-life: 32 periods of 1024 µs. */
-export const PELT_HALF_LIFE_NS = 32 * 1_024_000;
+const PELT_HALF_LIFE_NS = 32 * 1_024_000;
 
 export function newPelt(now: number): Pelt {
   return { stamp: now, load: 0, runnable: 0, util: 0, runnableNow: false, runningNow: false };

@@ -16,7 +16,7 @@ import { headlineMetric, METRICS, metricValue, variant, type EvalResult, type Me
 
 type Spec = Record<string, unknown>;
 
-export const COLORS: Record<VariantId, string> = {
+const COLORS: Record<VariantId, string> = {
   cfs: '#555555',
   nice: '#8c564b',
   sched_batch: '#9467bd',
@@ -50,7 +50,7 @@ function ladderFamily(w: WorkloadResult): 'wake' | 'request' {
 }
 
 /** Mean and 95 % CI per percentile, for the policy and each baseline, one panel per baseline. */
-export function ladderPoints(w: WorkloadResult, baselines: readonly VariantId[]): LadderPoint[] {
+function ladderPoints(w: WorkloadResult, baselines: readonly VariantId[]): LadderPoint[] {
   const family = ladderFamily(w);
   const points: LadderPoint[] = [];
   const policy = variant(w, 'policy');
@@ -75,7 +75,7 @@ function colorScale(w: WorkloadResult): { domain: string[]; range: string[] } {
   return { domain: w.variants.map((v) => v.label), range: w.variants.map((v) => COLORS[v.id]) };
 }
 
-export function ladderSpec(r: EvalResult, w: WorkloadResult, baselines: readonly VariantId[]): Spec {
+function ladderSpec(r: EvalResult, w: WorkloadResult, baselines: readonly VariantId[]): Spec {
   const family = ladderFamily(w);
   const what = family === 'request' ? 'request latency' : 'interactive wakeup latency';
   return {
@@ -102,7 +102,7 @@ export function ladderSpec(r: EvalResult, w: WorkloadResult, baselines: readonly
   };
 }
 
-export function headlineSpec(r: EvalResult, w: WorkloadResult): Spec {
+function headlineSpec(r: EvalResult, w: WorkloadResult): Spec {
   const key: MetricKey = headlineMetric(w);
   const label = METRICS.find((m) => m.key === key)!.label;
   const values = w.variants.flatMap((v) => {
@@ -129,7 +129,7 @@ export function headlineSpec(r: EvalResult, w: WorkloadResult): Spec {
   };
 }
 
-export function shareSpec(r: EvalResult): Spec {
+function shareSpec(r: EvalResult): Spec {
   const values = r.workloads.flatMap((w) =>
     w.variants.flatMap((v) => {
       const n = v.runs.length;
@@ -158,7 +158,7 @@ export function shareSpec(r: EvalResult): Spec {
 }
 
 /** Compile a Vega-Lite spec and render it to standalone SVG with Vega's headless view. */
-export async function renderSvg(spec: Spec): Promise<string> {
+async function renderSvg(spec: Spec): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

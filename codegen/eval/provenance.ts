@@ -17,7 +17,7 @@ export interface Provenance {
   traces: { file: string; sha256: string; window: [number, number] }[];
 }
 
-export const PROVENANCE_PREFIX = '# provenance: ';
+const PROVENANCE_PREFIX = '# provenance: ';
 
 export function provenanceLine(p: Provenance): string {
   return `provenance: ${JSON.stringify(p)}`;
@@ -44,7 +44,7 @@ export function readProvenance(policyFile: string): Provenance | null {
 export type SampleStatus = 'held-out' | 'in-sample' | 'unknown';
 
 /** Is this run's workload (a seed of a generator, or a trace window) part of the training data? */
-export function sampleStatus(p: Provenance | null, origin: WorkloadOrigin | undefined): SampleStatus {
+function sampleStatus(p: Provenance | null, origin: WorkloadOrigin | undefined): SampleStatus {
   if (!p || !origin) return 'unknown';
   if (origin.kind === 'synthetic') {
     const hit = p.synthetic.some((s) => s.generator === origin.generator && origin.seed >= s.seeds[0] && origin.seed <= s.seeds[1]);

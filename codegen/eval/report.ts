@@ -11,12 +11,12 @@ function num(x: number): string {
   return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
-export function showCi(c: MeanCi | null): string {
+function showCi(c: MeanCi | null): string {
   if (!c || Number.isNaN(c.mean)) return 'n/a';
   return Number.isNaN(c.half) ? num(c.mean) : `${num(c.mean)} ± ${num(c.half)}`;
 }
 
-export function showRelative(c: PairedComparison | null): string {
+function showRelative(c: PairedComparison | null): string {
   if (!c) return 'n/a';
   const r = c.relative;
   const sign = r.mean >= 0 ? '+' : '';
@@ -79,7 +79,7 @@ function goalLines(w: WorkloadResult): string[] {
   ];
 }
 
-export function workloadMarkdown(w: WorkloadResult, status: SampleStatus): string[] {
+function workloadMarkdown(w: WorkloadResult, status: SampleStatus): string[] {
   const file = slug(w.label);
   return [
     `## ${w.label}`,
@@ -104,7 +104,7 @@ export function workloadMarkdown(w: WorkloadResult, status: SampleStatus): strin
   ];
 }
 
-export function reportMarkdown(r: EvalResult, provenance: Provenance | null): string {
+function reportMarkdown(r: EvalResult, provenance: Provenance | null): string {
   const o = r.options;
   const t = r.tunables;
   const c = o.costs;

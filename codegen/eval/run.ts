@@ -16,7 +16,7 @@ import { meanCi, paired, type MeanCi, type PairedComparison } from './stats.js';
 import { withBatchClass, type Workload, type WorkloadOrigin } from './workload.js';
 
 export type VariantId = 'cfs' | 'nice' | 'sched_batch' | 'sched_idle' | 'policy' | 'policy_cpu' | 'oracle';
-export const VARIANTS: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle'];
+const VARIANTS: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle'];
 /** What the policy is compared with. */
 export const BASELINES: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy_cpu', 'oracle'];
 
@@ -60,7 +60,7 @@ export interface EvalResult {
   workloads: WorkloadResult[];
 }
 
-export function variantLabel(id: VariantId, policy: string, o: Pick<EvalOptions, 'staticNice' | 'nicLatencyNs' | 'oracleThresholdNs'>): string {
+function variantLabel(id: VariantId, policy: string, o: Pick<EvalOptions, 'staticNice' | 'nicLatencyNs' | 'oracleThresholdNs'>): string {
   switch (id) {
     case 'cfs':
       return 'CFS';
@@ -113,11 +113,11 @@ export function simulateVariant(id: VariantId, policy: CompiledPolicy, w: Worklo
 }
 
 /** One seed of one workload under one variant. */
-export function runVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): RunMetrics {
+function runVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): RunMetrics {
   return runMetrics(simulateVariant(id, policy, w, o));
 }
 
-export function evalWorkload(policy: CompiledPolicy, spec: WorkloadSpec, o: EvalOptions, variants: readonly VariantId[] = VARIANTS): WorkloadResult {
+function evalWorkload(policy: CompiledPolicy, spec: WorkloadSpec, o: EvalOptions, variants: readonly VariantId[] = VARIANTS): WorkloadResult {
   const runs = new Map<VariantId, RunMetrics[]>(variants.map((v) => [v, []]));
   const origins: WorkloadOrigin[] = [];
   for (const seed of o.seeds) {
@@ -167,7 +167,7 @@ export function metricValue(m: RunMetrics, key: MetricKey): number | null {
 }
 
 /** The metric's per-seed values, or null if any seed lacks it. */
-export function seedValues(v: VariantRuns, key: MetricKey): number[] | null {
+function seedValues(v: VariantRuns, key: MetricKey): number[] | null {
   const vals = v.runs.map((m) => metricValue(m, key));
   return vals.every((x): x is number => x !== null) ? vals : null;
 }

@@ -101,7 +101,7 @@ export interface SimResult {
  * A task's phases, produced once and kept: runs that share a tape (a snapshot and its rollouts)
  * read the same behaviour, each at its own position.
  */
-export class PhaseTape {
+class PhaseTape {
   private readonly buf: Phase[] = [];
   private done = false;
   constructor(
@@ -126,7 +126,7 @@ function checkPhase(p: Phase, task: string): Phase {
   return p;
 }
 
-export function tapesOf(w: Workload): PhaseTape[] {
+function tapesOf(w: Workload): PhaseTape[] {
   return w.tasks.map((t) => new PhaseTape(t.phases(), t.name));
 }
 

@@ -48,7 +48,7 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
 }
 
 /** I_x(a, b), the regularized incomplete beta function. */
-export function incompleteBeta(x: number, a: number, b: number): number {
+function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));

@@ -38,15 +38,10 @@ interface Sample {
 export const WHOLE_TRACE: TraceWindow = { from: 0, to: 1 };
 
 /**
- * A recorded workload from a trace file; the trace is read and checked by codegen/trace/read.ts.
- * With a seed, each task starts its replay at a seeded interval (seed 0: all at the first), so
- * seeds give different interleavings of the same recorded behaviour.
+ * Read a trace once (checked by codegen/trace/read.ts); build its workload for any seed. With a
+ * seed, each task starts its replay at a seeded interval (seed 0: all at the first), so seeds give
+ * different interleavings of the same recorded behaviour.
  */
-export function readTraceWorkload(file: string, window: TraceWindow = WHOLE_TRACE, seed = 0): Workload {
-  return traceWorkloads(file, window)(seed);
-}
-
-/** Read a trace once; build its workload for any seed. */
 export function traceWorkloads(file: string, window: TraceWindow = WHOLE_TRACE): (seed: number) => Workload {
   const trace = readTrace(file);
   const sha = traceSha256(trace);

@@ -114,7 +114,7 @@ export function taskSeed(seed: number, index: number): number {
 }
 
 /** Exponential with the given mean, clamped to [lo, hi], rounded to whole ns. */
-export function expClamped(r: () => number, mean: number, lo: number, hi: number): number {
+function expClamped(r: () => number, mean: number, lo: number, hi: number): number {
   const x = -mean * Math.log(1 - r());
   return Math.round(Math.min(hi, Math.max(lo, x)));
 }
@@ -181,7 +181,7 @@ export function mixedWorkload(o: MixedOptions): Workload {
  * intended arrival (the message thread's scheduled wakeup, not when it got to post: no coordinated
  * omission) to the end of its computation; a request posted while the worker is busy waits for it.
  */
-export const SCHBENCH = {
+const SCHBENCH = {
   messagePerCpu: 1,
   workersPerMessage: 4,
   periodMeanNs: 6_000_000,
@@ -243,7 +243,7 @@ export function schbenchWorkload(o: SyntheticOptions): Workload {
  * all exit. The pipes never fill (hackbench's default 100 bytes × loops stay below 64 KiB), so a
  * write never blocks. Completion time: the last task's exit.
  */
-export const HACKBENCH = { groups: 2, fds: 4, loops: 150, writeMinNs: 1_500, writeMaxNs: 4_000, readMinNs: 1_500, readMaxNs: 4_000 };
+const HACKBENCH = { groups: 2, fds: 4, loops: 150, writeMinNs: 1_500, writeMaxNs: 4_000, readMinNs: 1_500, readMaxNs: 4_000 };
 
 function* senderPhases(seed: number, receivers: readonly string[]): Iterator<Phase> {
   const r = rng(seed);
@@ -267,7 +267,7 @@ function* receiverPhases(seed: number, channel: string, messages: number): Itera
   yield { kind: 'exit' };
 }
 
-export function hackbenchWorkload(o: SyntheticOptions): Workload {
+function hackbenchWorkload(o: SyntheticOptions): Workload {
   const h = HACKBENCH;
   const groups = h.groups * o.cpus;
   const nb = (o.batchPerCpu ?? 1) * o.cpus;
@@ -295,7 +295,7 @@ export function hackbenchWorkload(o: SyntheticOptions): Workload {
  * wakeup; its wakeup latency is the jitter. The threads are SCHED_NORMAL (cyclictest without -p),
  * so this measures CFS, not the RT class.
  */
-export const CYCLICTEST = { intervalNs: 1_000_000, distanceNs: 500_000, workMinNs: 3_000, workMaxNs: 12_000 };
+const CYCLICTEST = { intervalNs: 1_000_000, distanceNs: 500_000, workMinNs: 3_000, workMaxNs: 12_000 };
 
 function* cyclicPhases(seed: number, period: number): Iterator<Phase> {
   const r = rng(seed);
@@ -305,7 +305,7 @@ function* cyclicPhases(seed: number, period: number): Iterator<Phase> {
   }
 }
 
-export function cyclictestWorkload(o: SyntheticOptions): Workload {
+function cyclictestWorkload(o: SyntheticOptions): Workload {
   const c = CYCLICTEST;
   const nb = (o.batchPerCpu ?? 2) * o.cpus;
   const tasks: TaskTemplate[] = hogs(nb);

@@ -33,10 +33,10 @@ export interface SynthTiming {
   endpoints: number;
 }
 
-export const TIMING_MODEL = 'yosys sta on synth_xilinx -family xcup -abc9 (xc7 cell delays)';
+const TIMING_MODEL = 'yosys sta on synth_xilinx -family xcup -abc9 (xc7 cell delays)';
 
 /** What the figures do not include; printed with them. */
-export const NOT_MODELED: readonly string[] = [
+const NOT_MODELED: readonly string[] = [
   'yosys 0.23 has no UltraScale+ timing for -abc9 and uses 7-series (xc7) LUT and flip-flop delays: slower parts, so the arrival is pessimistic there',
   'CARRY4, MUXF7/MUXF8 and DSP48E2 cells have no timing arcs: the arrival stops at them, so carry-chain, wide-mux and multiplier delays are missing from it (the level count includes those cells)',
   "no routing (net) delay, clock skew or clock uncertainty; the clock buffer, clock-to-Q and the model's setup times are included",

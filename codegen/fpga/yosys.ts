@@ -58,7 +58,7 @@ function yosysVersion(yosys = requireYosys()): string {
   return r.stdout.trim();
 }
 
-export function synthScript(rtlDir: string, top: string, sources: readonly string[] = YOSYS_SOURCES): string {
+function synthScript(rtlDir: string, top: string, sources: readonly string[] = YOSYS_SOURCES): string {
   return [
     `read_verilog -I${rtlDir} ${sources.map((s) => join(rtlDir, s)).join(' ')}`,
     `synth_xilinx -family xcup -noiopad -flatten -abc9 -top ${top}`,

@@ -10,14 +10,14 @@ import type { IrTiming } from './ir.js';
  * Adder-tree levels between pipeline registers. Three levels of ~20-bit adders are at most 8 logic
  * levels on UltraScale+ (yosys synth_xilinx, `nicsched estimate`); four are 10.
  */
-export const DEFAULT_LEVELS_PER_STAGE = 3;
+const DEFAULT_LEVELS_PER_STAGE = 3;
 
 /**
  * Cycles nicsched_app adds to the datapath, doorbell to RESULT.VALID: the arbiter's grant register,
  * the selected slot's feature register (the policy's input), the result register (argmax, doorbell
  * time) and the write into the slot.
  */
-export const APP_STAGES = 4;
+const APP_STAGES = 4;
 
 /**
  * Cycles from in_valid to out_valid of one nicsched_dense instance: REUSE cycles of multiplies

@@ -85,12 +85,12 @@ function schemaComment(templateFile: string): string | null {
   return first.startsWith('# yaml-language-server:') ? first : null;
 }
 
-export function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
+function trainCommandLine(datasetFile: string, templateFile: string, opts: TrainOptions): string {
   return `nicsched train ${datasetFile} --spec ${templateFile} --seed ${opts.seed} --epochs ${opts.epochs}${opts.qat ? ' --qat' : ''}${opts.objective === 'classify' ? '' : ` --objective ${opts.objective}`}${opts.objective === 'regress' && opts.regressScale !== REGRESS_SCALE ? ` --regress-scale ${opts.regressScale}` : ''} -o <this file>`;
 }
 
 /** What the policy saw: the dataset's traces (with windows) and simulated generators (with seeds). */
-export function datasetProvenance(h: DatasetHeader): Provenance {
+function datasetProvenance(h: DatasetHeader): Provenance {
   const seeds = h.simulated?.seeds;
   return {
     synthetic: seeds ? h.simulated!.generators.map((generator) => ({ generator, seeds })) : [],

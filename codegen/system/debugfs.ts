@@ -3,7 +3,7 @@
  * docs/HOOK.md), dumped by the guest's ns_show as "=== <path>" sections.
  */
 
-export const DRIVER_DEBUGFS = '/sys/kernel/debug/nicsched/nicsched0';
+const DRIVER_DEBUGFS = '/sys/kernel/debug/nicsched/nicsched0';
 export const HOOK_DEBUGFS = '/sys/kernel/debug/nicsched_hook';
 
 /** "=== <path>" sections of one command's output, by path. */

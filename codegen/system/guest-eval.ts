@@ -31,7 +31,7 @@ import { SystemSession } from './session.js';
 import type { WorkloadResult } from './workloads.js';
 
 /** The three arms: hook loaded but off, hook armed, hook off with the batch class at a static nice. */
-export const GUEST_ARMS = ['off', 'on', 'nice'] as const;
+const GUEST_ARMS = ['off', 'on', 'nice'] as const;
 export type GuestArm = (typeof GUEST_ARMS)[number];
 
 /**
@@ -43,9 +43,9 @@ export type GuestRun = GuestArm | 'floor';
 export const GUEST_RUNS: readonly GuestRun[] = [...GUEST_ARMS, 'floor'];
 
 /** The simulator's variant that models each run (the floor: CFS without the batch class). */
-export const SIM_VARIANT: Readonly<Record<GuestRun, VariantId>> = { off: 'cfs', on: 'policy', nice: 'nice', floor: 'cfs' };
+const SIM_VARIANT: Readonly<Record<GuestRun, VariantId>> = { off: 'cfs', on: 'policy', nice: 'nice', floor: 'cfs' };
 
-export const ARM_LABEL: Readonly<Record<GuestRun, string>> = { off: 'hook off', on: 'hook on', nice: 'static nice', floor: 'no batch' };
+const ARM_LABEL: Readonly<Record<GuestRun, string>> = { off: 'hook off', on: 'hook on', nice: 'static nice', floor: 'no batch' };
 
 /** Batch tasks per CPU in a run. */
 function batchPerCpu(run: GuestRun): number {
@@ -233,7 +233,7 @@ export interface SimArmRun {
 }
 
 /** The simulator's options for the guest's run: its defaults, the guest's CPUs, seconds and nice. */
-export function simOptions(o: Pick<GuestEvalOptions, 'cpus' | 'seeds' | 'seconds' | 'staticNice'>): EvalOptions {
+function simOptions(o: Pick<GuestEvalOptions, 'cpus' | 'seeds' | 'seconds' | 'staticNice'>): EvalOptions {
   return { cpus: o.cpus, durationNs: o.seconds * 1e9, nicLatencyNs: 5_000, seeds: o.seeds, staticNice: o.staticNice, oracleThresholdNs: 1_000_000, costs: DEFAULT_COSTS, balancing: true };
 }
 
@@ -272,7 +272,7 @@ export interface GuestEvalResult {
   ok: boolean;
 }
 
-export function validateGuestEvalOptions(o: GuestEvalOptions): void {
+function validateGuestEvalOptions(o: GuestEvalOptions): void {
   if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > 8) throw inputError(`--cpus must be an integer in [1, 8] (the kernel's NR_CPUS), got ${o.cpus}`);
   if (!Number.isInteger(o.seconds) || o.seconds < 1 || o.seconds > 60) throw inputError(`--duration must be whole seconds in [1, 60], got ${o.seconds}`);
   if (!Number.isInteger(o.staticNice) || o.staticNice < 1 || o.staticNice > 19) throw inputError(`--static-nice must be an integer in [1, 19], got ${o.staticNice}`);
@@ -352,7 +352,7 @@ function value(r: RunFigures, m: RunMetric): number {
 }
 
 /** Per seed, in the order of `seeds`: the guest's value of a metric in one run. */
-export function guestSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): number[] {
+function guestSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): number[] {
   return res.seeds.map((seed) => {
     const run = res.boots.find((b) => b.seed === seed)?.runs.find((r) => r.arm === arm);
     if (!run) throw new Error(`no guest run for seed ${seed}, ${ARM_LABEL[arm]}`);
@@ -360,7 +360,7 @@ export function guestSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): 
   });
 }
 
-export function simSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): number[] {
+function simSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): number[] {
   return res.seeds.map((seed) => {
     const run = res.sim.find((r) => r.seed === seed && r.arm === arm);
     if (!run) throw new Error(`no simulator run for seed ${seed}, ${ARM_LABEL[arm]}`);
@@ -369,11 +369,11 @@ export function simSeries(res: GuestEvalResult, arm: GuestRun, m: RunMetric): nu
 }
 
 /** The runs present in every boot of a result (the floor is optional). */
-export function runsOf(res: GuestEvalResult): GuestRun[] {
+function runsOf(res: GuestEvalResult): GuestRun[] {
   return GUEST_RUNS.filter((arm) => res.boots.every((b) => b.runs.some((r) => r.arm === arm)));
 }
 
-export const COMPARISONS: ReadonlyArray<{ subject: GuestArm; baseline: GuestArm }> = [
+const COMPARISONS: ReadonlyArray<{ subject: GuestArm; baseline: GuestArm }> = [
   { subject: 'on', baseline: 'off' },
   { subject: 'nice', baseline: 'off' },
   { subject: 'on', baseline: 'nice' },
@@ -396,7 +396,7 @@ export interface DistributionComparison {
 export const LADDER = [50, 90, 99, 99.9] as const;
 
 /** A wakeup that took longer than this waited behind another task (both sides' paths are shorter). */
-export const WAITED_NS = 100_000;
+const WAITED_NS = 100_000;
 
 function ladderUs(sortedNs: readonly number[]): number[] {
   return LADDER.map((p) => (percentile(sortedNs, p) ?? NaN) / 1000);

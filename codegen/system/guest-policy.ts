@@ -15,7 +15,7 @@ import { loadPolicy } from '../policy.js';
 import type { CompiledPolicy } from '../compiled.js';
 import { inputError } from '../util/errors.js';
 
-export const KERNEL_TTL_MAX_MS = 1000;
+const KERNEL_TTL_MAX_MS = 1000;
 
 export interface GuestPolicy {
   /** The spec the guest's card, driver and hook are built from. */
@@ -26,7 +26,7 @@ export interface GuestPolicy {
   original: CompiledPolicy;
 }
 
-export function scaledHook(original: CompiledPolicy, scale: number): { decision_ttl_ms: number; stall_timeout_ms: number } {
+function scaledHook(original: CompiledPolicy, scale: number): { decision_ttl_ms: number; stall_timeout_ms: number } {
   const { decision_ttl_ms: ttl, stall_timeout_ms: stall } = original.ir.hook;
   return { decision_ttl_ms: Math.min(ttl * scale, KERNEL_TTL_MAX_MS), stall_timeout_ms: Math.min(stall * scale, 10_000) };
 }

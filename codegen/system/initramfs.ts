@@ -77,7 +77,7 @@ function fileEntry(path: string, source: string, mode = 0o644): CpioEntry {
   return { kind: 'file', path, data: readFileSync(source), mode };
 }
 
-export function initramfsEntries(modules: GuestModules, programs: { nicschedctl: string; nsload: string }): CpioEntry[] {
+function initramfsEntries(modules: GuestModules, programs: { nicschedctl: string; nsload: string }): CpioEntry[] {
   if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (bash scripts/setup-system.sh)`);
   const files: CpioEntry[] = [
     fileEntry('init', packagePath('sim/guest/init.sh'), 0o755),

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { findTool, ToolMissingError } from '../fpga/tools.js';
 
 export const QEMU_TESTED = '1:7.2+dfsg-7+deb12u18';
-export const QEMU_BINARY = 'qemu-system-x86_64';
+const QEMU_BINARY = 'qemu-system-x86_64';
 const INSTALL = ['sudo bash scripts/setup-system.sh', `# or: sudo apt-get install qemu-system-x86 (tested: ${QEMU_TESTED})`];
 
 export interface QemuInfo {
@@ -100,7 +100,7 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
 }
 
 /** The host niceness of QEMU and the card when the host allows it (root). */
-export const GUEST_NICE = -10;
+const GUEST_NICE = -10;
 
 /**
  * Under TCG the guest's clocks follow the host's wall clock, so when QEMU or the card waits for a

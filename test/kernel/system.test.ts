@@ -240,10 +240,6 @@ describe('booted system: every slot shared (8 CPUs, 4 slots)', () => {
 
   it('stall: a card whose RESULT stays BUSY stops the hook on shared slots too (issue 14)', async () => {
     const stallNs = sys.guestPolicy.policy.ir.hook.stall_timeout_ms * 1e6;
-    // a second hook-off run right before the fault: under TCG the host's load is in guest time,
-    // and it can change between the first phase and this one
-    await s.hook(false);
-    const adjacent = await s.workload('timer', 4);
     await s.hook(true);
     expect(await s.card!.fault('stall')).toBe('ok fault=stall');
     // 4 s of load: 20 stall timeouts
