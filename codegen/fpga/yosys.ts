@@ -17,7 +17,7 @@ import { synthTiming, type SynthTiming } from './timing-budget.js';
 import { findTool, ToolMissingError } from './tools.js';
 
 /** Sources yosys reads, in order (the include files are found through -I). */
-const YOSYS_SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
+const YOSYS_SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_result_dma.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
 /** Everything the synthesis result depends on: the sources and the headers they include. */
 const YOSYS_INPUTS = [...YOSYS_SOURCES, 'nicsched_regs.vh', 'nicsched_policy.vh'];
 /** Bump when the analysis of yosys's output changes what a cached result holds. */
@@ -59,15 +59,17 @@ function yosysVersion(yosys = requireYosys()): string {
 }
 
 export function synthScript(rtlDir: string, top: string, sources: readonly string[] = YOSYS_SOURCES): string {
-  return [
-    `read_verilog -I${rtlDir} ${sources.map((s) => join(rtlDir, s)).join(' ')}`,
-    `synth_xilinx -family xcup -noiopad -flatten -abc9 -top ${top}`,
-    `tee -q -o ${join(rtlDir, 'stat.txt')} stat`,
-    `tee -q -o ${join(rtlDir, 'sta.txt')} sta`,
-    // the netlist alone (the cell library modules are not needed to walk it)
-    'delete =A:blackbox =A:whitebox',
-    `write_json ${join(rtlDir, 'netlist.json')}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `read_verilog -I${rtlDir} ${sources.map((s) => join(rtlDir, s)).join(' ')}`,
+      `synth_xilinx -family xcup -noiopad -flatten -abc9 -top ${top}`,
+      `tee -q -o ${join(rtlDir, 'stat.txt')} stat`,
+      `tee -q -o ${join(rtlDir, 'sta.txt')} sta`,
+      // the netlist alone (the cell library modules are not needed to walk it)
+      'delete =A:blackbox =A:whitebox',
+      `write_json ${join(rtlDir, 'netlist.json')}`,
+    ].join('\n') + '\n'
+  );
 }
 
 function sumMatches(text: string, re: RegExp): number {
