@@ -287,7 +287,7 @@ function globalBlock(ir: Ir, hash32: number): Block {
         description: 'Mailbox writes.',
         fields: [field('ACTIVE', 0, 1, 'a mailbox write is queued or in flight: host memory may still change')],
       },
-      { name: 'DMA_BASE_LO', offset: 0x048, access: 'RW', reset: 0, description: 'Bus address of the mailbox, bits [31:0]; bits [5:0] read 0 (64-byte aligned). Change only while DMA_STATUS.ACTIVE = 0.', fields: [] },
+      { name: 'DMA_BASE_LO', offset: 0x048, access: 'RW', reset: 0, description: 'Bus address of the mailbox, bits [31:0]; bits [11:0] read 0 (the mailbox is one 4 KiB page). Change only while DMA_STATUS.ACTIVE = 0.', fields: [] },
       { name: 'DMA_BASE_HI', offset: 0x04c, access: 'RW', reset: 0, description: 'Bus address of the mailbox, bits [63:32].', fields: [] },
       { name: 'DMA_WRITES', offset: 0x050, access: 'RO', reset: 0, description: 'Mailbox writes completed (their status came back; wraps).', fields: [] },
       { name: 'DMA_ERRORS', offset: 0x054, access: 'RO', reset: 0, description: 'Mailbox writes whose status reported an error (wraps).', fields: [] },
