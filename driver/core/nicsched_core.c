@@ -475,7 +475,7 @@ int nicsched_core_slot_owner(const struct nicsched_core *core, unsigned int slot
 }
 EXPORT_SYMBOL_GPL(nicsched_core_slot_owner);
 
-static void nicsched_reap(struct nicsched_core *core, unsigned int n);
+static void nicsched_reap(struct nicsched_core *core, unsigned int n, bool kick);
 
 /* ---- submit (hot path: posted writes only) -------------------------------------------------- */
 
@@ -569,7 +569,7 @@ int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 		goto out;
 	}
 	if (core->results == NICSCHED_RESULTS_DMA)
-		nicsched_reap(core, slot);
+		nicsched_reap(core, slot, true);
 	old = atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IDLE, NICSCHED_SLOT_SUBMITTING);
 	if (old == NICSCHED_SLOT_STUCK) {
 		ret = -EIO;
@@ -633,7 +633,7 @@ bool nicsched_core_decision(struct nicsched_core *core, unsigned int slot,
 		return false;
 	}
 	if (core->results == NICSCHED_RESULTS_DMA)
-		nicsched_reap(core, slot);
+		nicsched_reap(core, slot, true);
 	nicsched_unpack(atomic64_read_acquire(&core->slot[slot].decision), d);
 	return d->valid;
 }
@@ -682,7 +682,7 @@ int nicsched_core_read_result(struct nicsched_core *core, unsigned int slot,
 	if (slot >= NICSCHED_SLOTS)
 		return -EINVAL;
 	if (core->results == NICSCHED_RESULTS_DMA)
-		nicsched_reap(core, slot);
+		nicsched_reap(core, slot, true);
 	s = &core->slot[slot];
 	for (tries = 0; tries < NICSCHED_READ_TRIES; tries++) {
 		seq = atomic_read_acquire(&s->score_seq);
@@ -832,12 +832,14 @@ static void nicsched_take(struct nicsched_core *core, struct nicsched_slot *s,
 }
 
 /*
- * Take slot @n's answer from the mailbox if the card has written it. Memory reads and atomics
- * only: any context, the runqueue lock held or not. The entry is checked before the slot is
- * taken (the common case, nothing landed yet, costs no atomic write) and again once it is owned:
- * between the two a reader on another CPU may have taken this answer and a new request started.
+ * Take slot @n's answer from the mailbox if the card has written it; with @kick, arm the poller
+ * when the request is unanswered past the timeout (callers that read RESULT themselves pass
+ * false). Memory reads and atomics only: any context, the runqueue lock held or not. The entry
+ * is checked before the slot is taken (the common case, nothing landed yet, costs no atomic
+ * write) and again once it is owned: between the two a reader on another CPU may have taken this
+ * answer and a new request started.
  */
-static void nicsched_reap(struct nicsched_core *core, unsigned int n)
+static void nicsched_reap(struct nicsched_core *core, unsigned int n, bool kick)
 {
 	struct nicsched_slot *s = &core->slot[n];
 	struct nicsched_entry e;
@@ -850,13 +852,13 @@ static void nicsched_reap(struct nicsched_core *core, unsigned int n)
 	nicsched_read_entry(core, n, &e);
 	if (!nicsched_entry_whole(&e)) {
 		nicsched_entry_bad(s, &e, &s->dma_torn);
-		goto out;
+		goto not_landed;
 	}
 	if (NICSCHED_GET(e.answer, ANSWER_TAG) != s->tag)
-		goto out;	/* the previous request's entry: ours has not landed */
+		goto not_landed;	/* the previous request's entry: ours has not landed */
 	if ((s32)(e.seq - s->dma_seq) <= 0) {
 		nicsched_entry_bad(s, &e, &s->dma_stale);
-		goto out;
+		goto not_landed;
 	}
 	if (atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IN_FLIGHT, NICSCHED_SLOT_SUBMITTING) !=
 	    NICSCHED_SLOT_IN_FLIGHT)
@@ -865,21 +867,38 @@ static void nicsched_reap(struct nicsched_core *core, unsigned int n)
 		nicsched_take(core, s, &e);
 	else
 		atomic_set_release(&s->state, NICSCHED_SLOT_IN_FLIGHT);	/* a newer request */
+	goto out;
+not_landed:
+	/*
+	 * Unanswered past the timeout: only now is a register worth reading (a refused doorbell, a
+	 * wedged or removed card). Arming the poller is allowed here (hrtick does it under the
+	 * runqueue lock); its pass reads RESULT of the overdue slots only, in softirq context.
+	 */
+	if (kick && (s64)(ktime_get_ns() - READ_ONCE(s->submit_ns)) > (s64)core->cfg.timeout_ns)
+		nicsched_kick(core);
 out:
 	rcu_read_unlock();
 }
 
-/* With DMA results, a pass of the poller reads the mailbox only. Return: slots still in flight. */
+static int nicsched_recover_in_flight(struct nicsched_core *core, unsigned int n);
+
+/*
+ * With DMA results, a reader that finds a request unanswered past the timeout arms the poller,
+ * and its pass takes what landed and reads RESULT of the overdue requests only, as the MMIO
+ * poller does for them (stuck, error, or removed). Requests not yet overdue are left to the
+ * readers, so the pass never re-arms. Return: 0 or -ENODEV.
+ */
 static int nicsched_poll_mailbox(struct nicsched_core *core)
 {
 	unsigned int n;
-	int busy = 0;
+	int ret;
 
 	for (n = 0; n < NICSCHED_SLOTS; n++) {
-		nicsched_reap(core, n);
-		busy += atomic_read(&core->slot[n].state) == NICSCHED_SLOT_IN_FLIGHT;
+		ret = nicsched_recover_in_flight(core, n);
+		if (ret < 0)
+			return ret;
 	}
-	return busy;
+	return 0;
 }
 
 /*
@@ -940,7 +959,8 @@ static int nicsched_poll_slot(struct nicsched_core *core, unsigned int n)
  * Reads RESULT of every slot in flight (and SCORE[k] when scores are collected) and publishes
  * completed results. Call it from one context at a time, never under a scheduler lock: the
  * kernel runs it from an hrtimer in softirq context. An all-ones RESULT disables the device.
- * With DMA results nothing kicks the poller; a pass reads the mailbox only.
+ * With DMA results only a request unanswered past the timeout arms the poller (a reader finds
+ * it), and a pass reads RESULT of such requests only.
  *
  * Return: the number of slots still in flight, -ENODEV (stopped or removed) or -EBUSY
  * (another pass is running).
@@ -1002,6 +1022,9 @@ bool nicsched_core_poll_again(struct nicsched_core *core, int busy)
 	if (busy < 0)
 		return false;	/* stopped or removed: stay armed so no submit kicks */
 	atomic_set(&core->poll_armed, 0);
+	/* DMA results: a reader arms the poller again for the next overdue request */
+	if (core->results == NICSCHED_RESULTS_DMA)
+		return false;
 	/* order the disarm before re-reading the slots; pairs with nicsched_kick() */
 	smp_mb();
 	if (!nicsched_any_in_flight(core))
@@ -1049,7 +1072,7 @@ static int nicsched_recover_in_flight(struct nicsched_core *core, unsigned int n
 	struct nicsched_slot *s = &core->slot[n];
 	u32 result;
 
-	nicsched_reap(core, n);
+	nicsched_reap(core, n, false);
 	if (atomic_read_acquire(&s->state) != NICSCHED_SLOT_IN_FLIGHT ||
 	    (s64)(ktime_get_ns() - s->submit_ns) <= (s64)core->cfg.timeout_ns)
 		return 0;

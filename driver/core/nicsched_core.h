@@ -12,7 +12,9 @@
  *            DMA  (layout v3.0, the card's CAPS.DMA_RESULTS and a mailbox from the caller) the
  *                 card writes each result into the slot's mailbox entry in host memory; whoever
  *                 next asks for the slot's decision (or submits on it) takes it from there,
- *                 checking the entry's CHECK (torn) and SEQ (stale). No poller, no register read.
+ *                 checking the entry's CHECK (torn) and SEQ (stale). No register read; a
+ *                 reader that finds a request unanswered past the timeout arms the poller,
+ *                 which reads RESULT of the overdue requests only.
  *            MMIO (bring-up, and the fallback) one poller (an hrtimer in the kernel) reads
  *                 RESULT of the slots in flight, outside any scheduler lock, and publishes each
  *                 result. A request still BUSY after the timeout makes its slot stuck: the poller

@@ -11,7 +11,8 @@
  * scheduler; arming an hrtimer is safe there (hrtick does it). The timer runs in softirq
  * context, outside any scheduler lock, and only while requests are in flight: the first submit
  * after an idle period arms it, and it disarms itself when every slot is idle. With results by
- * DMA nothing arms it: the hook takes each answer from host memory at its next hook.
+ * DMA the hook takes each answer from host memory at its next hook, and only a request left
+ * unanswered past the timeout arms the timer, for one pass over the overdue requests.
  */
 
 #include <linux/atomic.h>
