@@ -10,6 +10,9 @@
 //     per guest access, and how long the guest waits for an answer under `slow US`;
 //   - the card's cost per simulated RTL cycle: its time per message against the cycles it
 //     simulated per message, in the reads-only and in the decision runs (the slope between them);
+//   - results at the card, v2 beside v3: per decision, MMIO reads and writes, result writes into
+//     guest RAM, polls of the answer, guest and card time, for RESULT polling (cardtool
+//     bench-decide) and for results by DMA into a guest page (cardtool dma-decide);
 //   - with --cold, the card's cold build time (sim/card/build.sh into an empty cache, ccache off).
 //
 //   npx tsc -p tsconfig.json && node bench/card.mjs [--policy P] [--reps N] [--cold]
@@ -94,6 +97,39 @@ try {
       console.log(`time model, slow ${us}: guest waits from DOORBELL to VALID, µs: ${range(waits)}`);
     }
     await g.control('healthy');
+
+    // results at the card, same boot: by MMIO (RESULT polled until VALID, as layout 2.0) beside by
+    // DMA into guest RAM (layout 3.0: the answer read from a page, no register read)
+    const perDecision = async (command, n) => {
+      const s0 = await stats();
+      const out = keys((await g.sh(command, 300_000)).out);
+      const s1 = await stats();
+      const dk = (side, kind) => (s1[side][kind] ?? 0) - (s0[side][kind] ?? 0);
+      // once per run, not per decision: the mailbox set-up (DMA_BASE, DMA_CTRL, CONTROL writes) and
+      // its teardown (DMA_STATUS, DMA_WRITES, DMA_ERRORS reads); bench-decide has neither
+      const reads = s1.bar_reads - s0.bar_reads - dk('reads', 'dma');
+      const writes = s1.bar_writes - s0.bar_writes - dk('writes', 'dma') - dk('writes', 'other');
+      return {
+        perSecond: Number(out.PER_SECOND), reads: reads / n, writes: writes / n, dma: (s1.dma_writes - s0.dma_writes) / n,
+        cardUs: (s1.busy_ns - s0.busy_ns) / n / 1000, guestUs: Number(out.NS) / n / 1000,
+        polls: out.POLLS !== undefined ? Number(out.POLLS) / n : Number(out.SPINS) / n,
+      };
+    };
+    const modes = { 'MMIO (v2)': [], 'DMA (v3)': [] };
+    for (let i = 0; i < reps; i++) {
+      modes['MMIO (v2)'].push(await perDecision('cardtool bench-decide 2000', 2000));
+      modes['DMA (v3)'].push(await perDecision('cardtool dma-decide 2000 quiet', 2000));
+    }
+    console.log(`results at the card, 2000 decisions per run, ${reps} runs, medians (MMIO: slot 0, RESULT polled; DMA: every slot, the entry read from guest RAM):`);
+    const rows = [
+      ['MMIO reads per decision', 'reads', 2], ['MMIO writes per decision', 'writes', 2], ['result writes into guest RAM per decision', 'dma', 2],
+      ['polls of the answer per decision (RESULT reads / memory re-reads)', 'polls', 2], ['guest µs per decision (doorbell to answer seen)', 'guestUs', 1],
+      ['card µs per decision (its share of the round trips)', 'cardUs', 1], ['decisions per second', 'perSecond', 0],
+    ];
+    for (const [name, key, digits] of rows) {
+      console.log(`  ${name.padEnd(68)}${Object.values(modes).map((xs) => median(xs.map((x) => x[key])).toFixed(digits).padStart(12)).join('')}`);
+    }
+    console.log(`  ${''.padEnd(68)}${Object.keys(modes).map((k) => k.padStart(12)).join('')}`);
     await g.poweroff();
   } finally {
     g.kill();

@@ -42,9 +42,12 @@
 // with the same widths, so mqnic_core instantiates this module unchanged.
 //
 // The host-facing application AXI-Lite slave (PCIe BAR2, s_axil_app_ctrl_*)
-// is the nicsched register file (nicsched_app). Every other interface is left
-// as the template leaves it: Ethernet streams pass straight through, DMA, DDR,
-// HBM, statistics and GPIO outputs are idle, JTAG TDI loops back to TDO.
+// is the nicsched register file (nicsched_app), and the control DMA write path
+// (m_axis_ctrl_dma_write_desc_*, its status, the ctrl_dma_ram read port) is
+// nicsched_app's DMA client port, which writes results into host memory
+// (register layout v3.0). Every other interface is left as the template leaves
+// it: Ethernet streams pass straight through, DMA reads, data DMA, DDR, HBM,
+// statistics and GPIO outputs are idle, JTAG TDI loops back to TDO.
 //
 // APP_ID is 32'h4E530001 ("NS", application 1). Corundum reports it to the
 // driver, which binds the nicsched auxiliary driver by it. The project sets it
@@ -53,8 +56,8 @@
 // value as NICSCHED_APP_ID, and the check below stops a build where they differ.
 //
 // Build-time inputs: nicsched_policy.vh and nicsched_policy.v (generated per
-// policy), nicsched_app.v, nicsched_dense.v, nicsched_argmax.v and
-// nicsched_regs.vh (library). See docs/HARDWARE.md, "Corundum integration".
+// policy), nicsched_app.v, nicsched_result_dma.v, nicsched_dense.v,
+// nicsched_argmax.v, nicsched_weight_bank.v and nicsched_regs.vh (library). See docs/HARDWARE.md, "Corundum integration".
 
 `resetall
 `timescale 1ns / 1ps
@@ -701,7 +704,18 @@ nicsched_app #(
     .II(NICSCHED_II),
     .WEIGHTS_BASE(NICSCHED_WEIGHTS_BASE),
     .WEIGHTS_WORDS(NICSCHED_WEIGHTS_WORDS),
-    .CFG_ADDR_BITS(NICSCHED_CFG_ADDR_BITS)
+    .CFG_ADDR_BITS(NICSCHED_CFG_ADDR_BITS),
+    // results into host memory through the control DMA (CAPS.DMA_RESULTS = APP_DMA_ENABLE)
+    .DMA_ENABLE(APP_DMA_ENABLE),
+    .DMA_ADDR_WIDTH(DMA_ADDR_WIDTH),
+    .DMA_LEN_WIDTH(DMA_LEN_WIDTH),
+    .DMA_TAG_WIDTH(DMA_TAG_WIDTH),
+    .RAM_SEL_WIDTH(RAM_SEL_WIDTH),
+    .RAM_ADDR_WIDTH(RAM_ADDR_WIDTH),
+    .RAM_SEG_COUNT(RAM_SEG_COUNT),
+    .RAM_SEG_DATA_WIDTH(RAM_SEG_DATA_WIDTH),
+    .RAM_SEG_BE_WIDTH(RAM_SEG_BE_WIDTH),
+    .RAM_SEG_ADDR_WIDTH(RAM_SEG_ADDR_WIDTH)
 )
 nicsched_app_inst (
     .clk(clk),
@@ -727,6 +741,24 @@ nicsched_app_inst (
     .s_axil_rvalid(s_axil_app_ctrl_rvalid),
     .s_axil_rready(s_axil_app_ctrl_rready),
 
+    .m_axis_dma_write_desc_dma_addr(m_axis_ctrl_dma_write_desc_dma_addr),
+    .m_axis_dma_write_desc_ram_sel(m_axis_ctrl_dma_write_desc_ram_sel),
+    .m_axis_dma_write_desc_ram_addr(m_axis_ctrl_dma_write_desc_ram_addr),
+    .m_axis_dma_write_desc_len(m_axis_ctrl_dma_write_desc_len),
+    .m_axis_dma_write_desc_tag(m_axis_ctrl_dma_write_desc_tag),
+    .m_axis_dma_write_desc_valid(m_axis_ctrl_dma_write_desc_valid),
+    .m_axis_dma_write_desc_ready(m_axis_ctrl_dma_write_desc_ready),
+    .s_axis_dma_write_desc_status_tag(s_axis_ctrl_dma_write_desc_status_tag),
+    .s_axis_dma_write_desc_status_error(s_axis_ctrl_dma_write_desc_status_error),
+    .s_axis_dma_write_desc_status_valid(s_axis_ctrl_dma_write_desc_status_valid),
+    .dma_ram_rd_cmd_sel(ctrl_dma_ram_rd_cmd_sel),
+    .dma_ram_rd_cmd_addr(ctrl_dma_ram_rd_cmd_addr),
+    .dma_ram_rd_cmd_valid(ctrl_dma_ram_rd_cmd_valid),
+    .dma_ram_rd_cmd_ready(ctrl_dma_ram_rd_cmd_ready),
+    .dma_ram_rd_resp_data(ctrl_dma_ram_rd_resp_data),
+    .dma_ram_rd_resp_valid(ctrl_dma_ram_rd_resp_valid),
+    .dma_ram_rd_resp_ready(ctrl_dma_ram_rd_resp_ready),
+
     .irq(nicsched_irq)
 );
 
@@ -746,7 +778,8 @@ assign m_axil_ctrl_arvalid = 1'b0;
 assign m_axil_ctrl_rready  = 1'b1;
 
 /*
- * DMA descriptors (control and data): never issued
+ * DMA descriptors: control writes are nicsched_app's (above), without
+ * immediate data; control reads and data DMA are never issued
  */
 assign m_axis_ctrl_dma_read_desc_dma_addr   = 0;
 assign m_axis_ctrl_dma_read_desc_ram_sel    = 0;
@@ -755,14 +788,8 @@ assign m_axis_ctrl_dma_read_desc_len        = 0;
 assign m_axis_ctrl_dma_read_desc_tag        = 0;
 assign m_axis_ctrl_dma_read_desc_valid      = 1'b0;
 
-assign m_axis_ctrl_dma_write_desc_dma_addr  = 0;
-assign m_axis_ctrl_dma_write_desc_ram_sel   = 0;
-assign m_axis_ctrl_dma_write_desc_ram_addr  = 0;
 assign m_axis_ctrl_dma_write_desc_imm       = 0;
 assign m_axis_ctrl_dma_write_desc_imm_en    = 1'b0;
-assign m_axis_ctrl_dma_write_desc_len       = 0;
-assign m_axis_ctrl_dma_write_desc_tag       = 0;
-assign m_axis_ctrl_dma_write_desc_valid     = 1'b0;
 
 assign m_axis_data_dma_read_desc_dma_addr   = 0;
 assign m_axis_data_dma_read_desc_ram_sel    = 0;
@@ -781,18 +808,16 @@ assign m_axis_data_dma_write_desc_tag       = 0;
 assign m_axis_data_dma_write_desc_valid     = 1'b0;
 
 /*
- * DMA RAM (control and data): writes are accepted and acknowledged at once and
- * discarded; reads return zeros, one response per command.
+ * DMA RAM: the control RAM's read port is nicsched_app's (the result entries);
+ * writes to it, and the data RAM, are accepted and acknowledged at once and
+ * discarded, and data RAM reads return zeros, one response per command.
  *
  * The template writes 1'b1 to the RAM_SEG_COUNT-bit cmd_ready, which readies
- * segment 0 only; here every segment is ready. No traffic reaches this RAM
- * since no descriptor is ever issued.
+ * segment 0 only; here every segment is ready. No traffic reaches these ports,
+ * since no read descriptor and no data descriptor is ever issued.
  */
 assign ctrl_dma_ram_wr_cmd_ready  = {RAM_SEG_COUNT{1'b1}};
 assign ctrl_dma_ram_wr_done       = ctrl_dma_ram_wr_cmd_valid;
-assign ctrl_dma_ram_rd_cmd_ready  = ctrl_dma_ram_rd_resp_ready;
-assign ctrl_dma_ram_rd_resp_data  = 0;
-assign ctrl_dma_ram_rd_resp_valid = ctrl_dma_ram_rd_cmd_valid;
 
 assign data_dma_ram_wr_cmd_ready  = {RAM_SEG_COUNT{1'b1}};
 assign data_dma_ram_wr_done       = data_dma_ram_wr_cmd_valid;
@@ -960,9 +985,6 @@ wire _unused_inputs = &{1'b0,
     m_axis_ctrl_dma_read_desc_ready,
     s_axis_ctrl_dma_read_desc_status_tag, s_axis_ctrl_dma_read_desc_status_error,
     s_axis_ctrl_dma_read_desc_status_valid,
-    m_axis_ctrl_dma_write_desc_ready,
-    s_axis_ctrl_dma_write_desc_status_tag, s_axis_ctrl_dma_write_desc_status_error,
-    s_axis_ctrl_dma_write_desc_status_valid,
     m_axis_data_dma_read_desc_ready,
     s_axis_data_dma_read_desc_status_tag, s_axis_data_dma_read_desc_status_error,
     s_axis_data_dma_read_desc_status_valid,
@@ -971,7 +993,7 @@ wire _unused_inputs = &{1'b0,
     s_axis_data_dma_write_desc_status_valid,
     // DMA RAM command fields
     ctrl_dma_ram_wr_cmd_sel, ctrl_dma_ram_wr_cmd_be, ctrl_dma_ram_wr_cmd_addr,
-    ctrl_dma_ram_wr_cmd_data, ctrl_dma_ram_rd_cmd_sel, ctrl_dma_ram_rd_cmd_addr,
+    ctrl_dma_ram_wr_cmd_data,
     data_dma_ram_wr_cmd_sel, data_dma_ram_wr_cmd_be, data_dma_ram_wr_cmd_addr,
     data_dma_ram_wr_cmd_data, data_dma_ram_rd_cmd_sel, data_dma_ram_rd_cmd_addr,
     // PTP

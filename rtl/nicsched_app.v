@@ -6,12 +6,15 @@
 /*
  * nicsched application core
  *
- * AXI-Lite register file (register map v2.0, rtl/nicsched_regs.vh), request
+ * AXI-Lite register file (register map v3.0, rtl/nicsched_regs.vh), request
  * slots, a round-robin arbiter in front of the generated nicsched_policy
  * datapath, result write-back (argmax head), counters, a result interrupt,
- * and the runtime weight reload (issue 4): the `weights` block at
- * WEIGHTS_BASE writes the policy's shadow weight bank; RELOAD.COMMIT swaps it
- * in between inferences.  See docs/HARDWARE.md for the contract.
+ * the runtime weight reload (issue 4): the `weights` block at WEIGHTS_BASE
+ * writes the policy's shadow weight bank; RELOAD.COMMIT swaps it in between
+ * inferences; and results into host memory (layout v3.0): with
+ * DMA_CTRL.ENABLE every result is also written into the host's mailbox
+ * through a Corundum-style DMA client port (nicsched_result_dma).  See
+ * docs/HARDWARE.md for the contract.
  *
  * Reload: COMMIT sets commit_reg.  Doorbells accepted while it is set are
  * held (not issued); slots whose doorbell preceded COMMIT are still issued
@@ -58,7 +61,20 @@ module nicsched_app #
     // address, 32-bit words, word address bits of the policy's config port
     parameter [31:0] WEIGHTS_BASE = 32'h00020000,
     parameter WEIGHTS_WORDS = 1,
-    parameter CFG_ADDR_BITS = 1
+    parameter CFG_ADDR_BITS = 1,
+    // results into host memory: 1 = the DMA port is connected (CAPS.DMA_RESULTS), 0 = it is
+    // not (DMA_CTRL reads 0 and ignores writes; the port stays idle)
+    parameter DMA_ENABLE = 1,
+    // DMA client port (Corundum's application DMA interface, docs/HARDWARE.md)
+    parameter DMA_ADDR_WIDTH = 64,
+    parameter DMA_LEN_WIDTH = 16,
+    parameter DMA_TAG_WIDTH = 8,
+    parameter RAM_SEL_WIDTH = 1,
+    parameter RAM_ADDR_WIDTH = 16,
+    parameter RAM_SEG_COUNT = 2,
+    parameter RAM_SEG_DATA_WIDTH = 128,
+    parameter RAM_SEG_BE_WIDTH = RAM_SEG_DATA_WIDTH/8,
+    parameter RAM_SEG_ADDR_WIDTH = RAM_ADDR_WIDTH-$clog2(RAM_SEG_COUNT*RAM_SEG_BE_WIDTH)
 )
 (
     input  wire                        clk,
@@ -88,6 +104,28 @@ module nicsched_app #
     input  wire                        s_axil_rready,
 
     /*
+     * Results into host memory: DMA write descriptors, their status, and the DMA RAM read
+     * port the engine reads the entries from
+     */
+    output wire [DMA_ADDR_WIDTH-1:0]                   m_axis_dma_write_desc_dma_addr,
+    output wire [RAM_SEL_WIDTH-1:0]                    m_axis_dma_write_desc_ram_sel,
+    output wire [RAM_ADDR_WIDTH-1:0]                   m_axis_dma_write_desc_ram_addr,
+    output wire [DMA_LEN_WIDTH-1:0]                    m_axis_dma_write_desc_len,
+    output wire [DMA_TAG_WIDTH-1:0]                    m_axis_dma_write_desc_tag,
+    output wire                                        m_axis_dma_write_desc_valid,
+    input  wire                                        m_axis_dma_write_desc_ready,
+    input  wire [DMA_TAG_WIDTH-1:0]                    s_axis_dma_write_desc_status_tag,
+    input  wire [3:0]                                  s_axis_dma_write_desc_status_error,
+    input  wire                                        s_axis_dma_write_desc_status_valid,
+    input  wire [RAM_SEG_COUNT*RAM_SEL_WIDTH-1:0]      dma_ram_rd_cmd_sel,
+    input  wire [RAM_SEG_COUNT*RAM_SEG_ADDR_WIDTH-1:0] dma_ram_rd_cmd_addr,
+    input  wire [RAM_SEG_COUNT-1:0]                    dma_ram_rd_cmd_valid,
+    output wire [RAM_SEG_COUNT-1:0]                    dma_ram_rd_cmd_ready,
+    output wire [RAM_SEG_COUNT*RAM_SEG_DATA_WIDTH-1:0] dma_ram_rd_resp_data,
+    output wire [RAM_SEG_COUNT-1:0]                    dma_ram_rd_resp_valid,
+    input  wire [RAM_SEG_COUNT-1:0]                    dma_ram_rd_resp_ready,
+
+    /*
      * Interrupt: one-cycle pulse per result written
      */
     output wire                        irq
@@ -110,7 +148,8 @@ localparam [31:0] CAPS_VALUE =
     ((N_IN & 32'hff) << NICSCHED_CAPS_INPUTS_SHIFT) |
     ((N_OUT & 32'hff) << NICSCHED_CAPS_OUTPUTS_SHIFT) |
     ((SLOTS & 32'hff) << NICSCHED_CAPS_SLOTS_SHIFT) |
-    ((HEAD_ARGMAX != 0 ? 32'd0 : 32'd1) << (NICSCHED_CAPS_FLAGS_SHIFT + NICSCHED_CAPS_FLAG_HEAD_SCORES));
+    ((HEAD_ARGMAX != 0 ? 32'd0 : 32'd1) << (NICSCHED_CAPS_FLAGS_SHIFT + NICSCHED_CAPS_FLAG_HEAD_SCORES)) |
+    ((DMA_ENABLE != 0 ? 32'd1 : 32'd0) << (NICSCHED_CAPS_FLAGS_SHIFT + NICSCHED_CAPS_FLAG_DMA_RESULTS));
 localparam [31:0] TIMING_VALUE =
     ((LATENCY & 32'hffff) << NICSCHED_TIMING_LATENCY_SHIFT) |
     ((II & 32'hffff) << NICSCHED_TIMING_II_SHIFT);
@@ -330,6 +369,14 @@ reg [31:0] lat_max_reg;
 reg [31:0] errors_reg;
 reg [31:0] now_reg;
 reg irq_reg;
+
+// results into host memory
+reg dma_enable_reg;
+reg [31:0] dma_base_lo_reg;         // bits [11:0] stay 0: the mailbox's 4 KiB page
+reg [31:0] dma_base_hi_reg;
+wire dma_active;
+wire [31:0] dma_writes;
+wire [31:0] dma_errors;
 
 // reload
 reg [31:0] policy_hash_reg;
@@ -580,6 +627,9 @@ reg wr_feature;
 reg wr_packed;
 reg wr_commit;
 reg wr_shadow_hash;
+reg wr_dma_ctrl;
+reg wr_dma_base_lo;
+reg wr_dma_base_hi;
 reg [NICSCHED_ERROR_BITS-1:0] wr_event;
 // the addressed slot is busy (one-hot select: an AND-OR tree, no binary decode)
 wire wr_slot_busy = |(slot_busy_reg & aw_slot_hot_reg);
@@ -595,6 +645,9 @@ always @* begin
     wr_packed = 1'b0;
     wr_commit = 1'b0;
     wr_shadow_hash = 1'b0;
+    wr_dma_ctrl = 1'b0;
+    wr_dma_base_lo = 1'b0;
+    wr_dma_base_hi = 1'b0;
     wr_weight = 1'b0;
     wr_event = {NICSCHED_ERROR_BITS{1'b0}};
 
@@ -612,8 +665,21 @@ always @* begin
                 NICSCHED_REG_LAT_MAX,
                 NICSCHED_REG_ERRORS,
                 NICSCHED_REG_FORMAT,
-                NICSCHED_REG_RELOADS: begin
+                NICSCHED_REG_RELOADS,
+                NICSCHED_REG_DMA_STATUS,
+                NICSCHED_REG_DMA_WRITES,
+                NICSCHED_REG_DMA_ERRORS: begin
                     // RO: ignored
+                end
+                NICSCHED_REG_DMA_CTRL: begin
+                    // ENABLE is in byte lane 0; without the DMA port it stays 0
+                    wr_dma_ctrl = w_strb_reg[0] && DMA_ENABLE != 0;
+                end
+                NICSCHED_REG_DMA_BASE_LO: begin
+                    wr_dma_base_lo = 1'b1;
+                end
+                NICSCHED_REG_DMA_BASE_HI: begin
+                    wr_dma_base_hi = 1'b1;
                 end
                 NICSCHED_REG_RELOAD: begin
                     // W1S: COMMIT is in byte lane 0
@@ -685,6 +751,9 @@ always @* begin
         wr_packed = 1'b0;
         wr_commit = 1'b0;
         wr_shadow_hash = 1'b0;
+        wr_dma_ctrl = 1'b0;
+        wr_dma_base_lo = 1'b0;
+        wr_dma_base_hi = 1'b0;
         wr_weight = 1'b0;
         wr_event = {NICSCHED_ERROR_BITS{1'b0}};
     end
@@ -733,6 +802,12 @@ always @* begin
         NICSCHED_REG_RELOAD: rd_global[NICSCHED_RELOAD_COMMIT_BIT] = commit_reg;
         NICSCHED_REG_SHADOW_HASH: rd_global = shadow_hash_reg;
         NICSCHED_REG_RELOADS: rd_global = reloads_reg;
+        NICSCHED_REG_DMA_CTRL: rd_global[NICSCHED_DMA_CTRL_ENABLE_BIT] = dma_enable_reg;
+        NICSCHED_REG_DMA_STATUS: rd_global[NICSCHED_DMA_STATUS_ACTIVE_BIT] = dma_active;
+        NICSCHED_REG_DMA_BASE_LO: rd_global = dma_base_lo_reg;
+        NICSCHED_REG_DMA_BASE_HI: rd_global = dma_base_hi_reg;
+        NICSCHED_REG_DMA_WRITES: rd_global = dma_writes;
+        NICSCHED_REG_DMA_ERRORS: rd_global = dma_errors;
         default: rd_global_bad = 1'b1;
     endcase
 
@@ -914,6 +989,17 @@ always @(posedge clk) begin
         end
     end
 
+    // DMA_CTRL, DMA_BASE_LO/HI (RW, per byte lane; DMA_BASE_LO bits [11:0] stay 0)
+    if (wr_dma_ctrl) begin
+        dma_enable_reg <= w_data_reg[NICSCHED_DMA_CTRL_ENABLE_BIT];
+    end
+    if (wr_dma_base_lo) begin
+        dma_base_lo_reg <= ((dma_base_lo_reg & ~wr_mask) | (w_data_reg & wr_mask)) & 32'hfffff000;
+    end
+    if (wr_dma_base_hi) begin
+        dma_base_hi_reg <= (dma_base_hi_reg & ~wr_mask) | (w_data_reg & wr_mask);
+    end
+
     // RELOAD (W1S), SHADOW_HASH (RW) and the swap
     if (wr_shadow_hash) begin
         shadow_hash_reg <= (shadow_hash_reg & ~wr_mask) | (w_data_reg & wr_mask);
@@ -1021,6 +1107,7 @@ always @(posedge clk) begin
         arb_valid_reg <= 1'b0;
         in_valid_reg <= 1'b0;
         res_valid_reg <= 1'b0;
+        dma_enable_reg <= 1'b0;
     end
 
     if (rst) begin
@@ -1031,10 +1118,97 @@ always @(posedge clk) begin
         shadow_hash_reg <= POLICY_HASH;
         reloads_reg <= 32'd0;
         commit_reg <= 1'b0;
+        dma_base_lo_reg <= 32'd0;
+        dma_base_hi_reg <= 32'd0;
     end
 end
 
 assign irq = irq_reg;
+
+/*
+ * Results into host memory: the result being written back, as the mailbox entry's words
+ */
+reg [31:0] dma_answer;
+
+always @* begin
+    dma_answer = 32'd0;
+    dma_answer[NICSCHED_ANSWER_VALID_BIT] = 1'b1;
+    dma_answer[NICSCHED_ANSWER_TAG_SHIFT +: TAG_BITS] = slot_req_tag_reg[res_slot_reg*TAG_BITS +: TAG_BITS];
+    dma_answer[NICSCHED_ANSWER_ACTION_SHIFT +: ACTION_BITS] = res_action_reg;
+end
+
+generate
+
+if (DMA_ENABLE != 0) begin : result_dma
+
+    nicsched_result_dma #(
+        .SLOTS(SLOTS),
+        .DMA_ADDR_WIDTH(DMA_ADDR_WIDTH),
+        .DMA_LEN_WIDTH(DMA_LEN_WIDTH),
+        .DMA_TAG_WIDTH(DMA_TAG_WIDTH),
+        .RAM_SEL_WIDTH(RAM_SEL_WIDTH),
+        .RAM_ADDR_WIDTH(RAM_ADDR_WIDTH),
+        .RAM_SEG_COUNT(RAM_SEG_COUNT),
+        .RAM_SEG_DATA_WIDTH(RAM_SEG_DATA_WIDTH),
+        .RAM_SEG_BE_WIDTH(RAM_SEG_BE_WIDTH),
+        .RAM_SEG_ADDR_WIDTH(RAM_SEG_ADDR_WIDTH)
+    )
+    result_dma_inst (
+        .clk(clk),
+        .rst(rst),
+        .srst(soft_rst_reg),
+        .enable(dma_enable_reg),
+        .base({dma_base_hi_reg, dma_base_lo_reg}),
+        .res_valid(res_valid_reg),
+        .res_slot(res_slot_reg),
+        .res_seq(inferences_reg + 32'd1),
+        .res_answer(dma_answer),
+        .res_latency(now_reg - res_stamp_reg),
+        .m_axis_dma_write_desc_dma_addr(m_axis_dma_write_desc_dma_addr),
+        .m_axis_dma_write_desc_ram_sel(m_axis_dma_write_desc_ram_sel),
+        .m_axis_dma_write_desc_ram_addr(m_axis_dma_write_desc_ram_addr),
+        .m_axis_dma_write_desc_len(m_axis_dma_write_desc_len),
+        .m_axis_dma_write_desc_tag(m_axis_dma_write_desc_tag),
+        .m_axis_dma_write_desc_valid(m_axis_dma_write_desc_valid),
+        .m_axis_dma_write_desc_ready(m_axis_dma_write_desc_ready),
+        .s_axis_dma_write_desc_status_tag(s_axis_dma_write_desc_status_tag),
+        .s_axis_dma_write_desc_status_error(s_axis_dma_write_desc_status_error),
+        .s_axis_dma_write_desc_status_valid(s_axis_dma_write_desc_status_valid),
+        .dma_ram_rd_cmd_sel(dma_ram_rd_cmd_sel),
+        .dma_ram_rd_cmd_addr(dma_ram_rd_cmd_addr),
+        .dma_ram_rd_cmd_valid(dma_ram_rd_cmd_valid),
+        .dma_ram_rd_cmd_ready(dma_ram_rd_cmd_ready),
+        .dma_ram_rd_resp_data(dma_ram_rd_resp_data),
+        .dma_ram_rd_resp_valid(dma_ram_rd_resp_valid),
+        .dma_ram_rd_resp_ready(dma_ram_rd_resp_ready),
+        .active(dma_active),
+        .writes(dma_writes),
+        .errors(dma_errors)
+    );
+
+end else begin : no_result_dma
+
+    assign m_axis_dma_write_desc_dma_addr = {DMA_ADDR_WIDTH{1'b0}};
+    assign m_axis_dma_write_desc_ram_sel = {RAM_SEL_WIDTH{1'b0}};
+    assign m_axis_dma_write_desc_ram_addr = {RAM_ADDR_WIDTH{1'b0}};
+    assign m_axis_dma_write_desc_len = {DMA_LEN_WIDTH{1'b0}};
+    assign m_axis_dma_write_desc_tag = {DMA_TAG_WIDTH{1'b0}};
+    assign m_axis_dma_write_desc_valid = 1'b0;
+    // a read the engine should never make is still answered (zeros), so nothing hangs
+    assign dma_ram_rd_cmd_ready = dma_ram_rd_resp_ready;
+    assign dma_ram_rd_resp_data = {RAM_SEG_COUNT*RAM_SEG_DATA_WIDTH{1'b0}};
+    assign dma_ram_rd_resp_valid = dma_ram_rd_cmd_valid;
+    assign dma_active = 1'b0;
+    assign dma_writes = 32'd0;
+    assign dma_errors = 32'd0;
+
+    wire dma_unused = &{1'b0, m_axis_dma_write_desc_ready, s_axis_dma_write_desc_status_tag,
+        s_axis_dma_write_desc_status_error, s_axis_dma_write_desc_status_valid, dma_ram_rd_cmd_sel,
+        dma_ram_rd_cmd_addr, dma_answer, dma_base_hi_reg, dma_base_lo_reg, dma_enable_reg};
+
+end
+
+endgenerate
 
 endmodule
 

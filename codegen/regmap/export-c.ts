@@ -28,10 +28,14 @@ function blockPrefix(block: Block): string {
   return `${PREFIX}_${block.name.toUpperCase()}`;
 }
 
-/** BASE (when not at 0), STRIDE (block arrays) and every register's offset. */
+/** BASE (when not at 0, and for block arrays, whose address macros use it), STRIDE (block arrays) and every register's offset. */
 function blockDefines(block: Block): Define[] {
   const p = blockPrefix(block);
-  return [...(block.base !== 0 ? [{ name: `${p}_BASE`, value: cValue(block.base) }] : []), ...(block.stride !== undefined ? [{ name: `${p}_STRIDE`, value: cHex(block.stride) }] : []), ...block.registers.map((r) => ({ name: offsetName(block, r), value: cHex(r.offset) }))];
+  return [
+    ...(block.base !== 0 || block.stride !== undefined ? [{ name: `${p}_BASE`, value: cValue(block.base) }] : []),
+    ...(block.stride !== undefined ? [{ name: `${p}_STRIDE`, value: cHex(block.stride) }] : []),
+    ...block.registers.map((r) => ({ name: offsetName(block, r), value: cHex(r.offset) })),
+  ];
 }
 
 /** ADDR(n) or ADDR(n, i) macros: the absolute address of a register in block instance n. */
@@ -72,7 +76,7 @@ export function exportC(map: RegisterMap): string {
     constants: map.constants.map((c) => ({ name: `${PREFIX}_${c.name}`, value: c.value > 0xffff ? `${cHex(c.value)}U` : String(c.value) })),
     blocks: map.blocks.map((b) => ({
       name: b.name,
-      description: b.description,
+      description: b.space === 'host' ? `${b.description} Host memory: offsets from DMA_BASE.` : b.description,
       defines: blockDefines(b),
       addresses: b.stride !== undefined ? addressMacros(b) : [],
     })),

@@ -25,7 +25,9 @@ function arrayNote(r: Register): string {
 }
 
 function placement(b: Block): string {
-  return b.count !== undefined ? `instance n (0 … ${b.count - 1}) at ${hex(b.base, 4)} + n·${hex(b.stride ?? 0)}` : `at ${hex(b.base, 4)}`;
+  const base = b.space === 'host' ? 'DMA_BASE' : hex(b.base, 4);
+  const where = b.count !== undefined ? `instance n (0 … ${b.count - 1}) at ${base} + n·${hex(b.stride ?? 0)}` : `at ${base}`;
+  return b.space === 'host' ? `in host memory (written by the card's DMA), ${where}` : where;
 }
 
 function title(map: RegisterMap): string {

@@ -13,6 +13,7 @@ export function regmapJson(map: RegisterMap): object {
     constants: Object.fromEntries(map.constants.map((c) => [c.name, c.value])),
     blocks: map.blocks.map((b) => ({
       name: b.name,
+      space: b.space,
       base: b.base,
       ...(b.count !== undefined ? { count: b.count, stride: b.stride } : {}),
       description: b.description,

@@ -5,9 +5,11 @@
  * backend, the lab project and the reload planner read its typed figures instead of re-deriving
  * them. rtl/nicsched_regs.vh is the policy-independent part of the Verilog export.
  *
- * Layout v2.0 (docs/HARDWARE.md): a global block at 0x0000, one block per request slot at
- * SLOT_BASE + n·SLOT_STRIDE, and the shadow weight bank at WEIGHTS_BASE. Registers are 32 bits,
- * little-endian.
+ * Layout v3.0 (docs/HARDWARE.md): a global block at 0x0000, one block per request slot at
+ * SLOT_BASE + n·SLOT_STRIDE, and the shadow weight bank at WEIGHTS_BASE, all in the card's register
+ * window (space 'bar'); and the result mailbox the card writes into host memory by DMA (space
+ * 'host'): one entry per slot at DMA_BASE + n·MAILBOX_STRIDE. Registers and entry words are 32
+ * bits, little-endian.
  */
 
 import { policyHash32 } from '../ir/canonical.js';
@@ -46,10 +48,15 @@ export interface Register {
   readsAs?: string;
 }
 
-export type BlockName = 'global' | 'slot' | 'weights';
+export type BlockName = 'global' | 'slot' | 'weights' | 'mailbox';
+
+/** Where a block lives: the card's register window, or host memory the card writes by DMA. */
+export type AddressSpace = 'bar' | 'host';
 
 export interface Block {
   name: BlockName;
+  space: AddressSpace;
+  /** Offset in its space; a host block's base is the address the driver programs (DMA_BASE). */
   base: number;
   description: string;
   registers: Register[];
@@ -83,6 +90,10 @@ export interface MapFigures {
   addrWidth: number;
   /** Bytes from address 0 to the end of the last register: the window a host maps. */
   mapSize: number;
+  /** Bytes of one result entry the card writes (the DMA write's length). */
+  mailboxEntryBytes: number;
+  /** Bytes of host memory the mailbox takes: one stride per slot (the driver allocates this). */
+  mailboxBytes: number;
 }
 
 /** One layer's tensors in the shadow weight bank, in 32-bit words from the bank's base. */
@@ -143,11 +154,13 @@ const CONSTANTS = [
   { name: 'SHAPE_HASH_VALUE', figure: 'shapeHashValue', description: 'hash of the hardware shape: a reload needs weights of the same shape' },
   { name: 'ADDR_WIDTH', figure: 'addrWidth', description: 'address bits the register map decodes' },
   { name: 'MAP_SIZE', figure: 'mapSize', description: 'bytes from 0 to the end of the last register (weights block included)' },
+  { name: 'MAILBOX_ENTRY_BYTES', figure: 'mailboxEntryBytes', description: 'bytes of one result entry the card writes into host memory' },
+  { name: 'MAILBOX_BYTES', figure: 'mailboxBytes', description: 'bytes of host memory the result mailbox takes (one stride per slot)' },
 ] as const satisfies ReadonlyArray<{ name: string; figure: keyof MapFigures; description: string }>;
 
 export type ConstantName = (typeof CONSTANTS)[number]['name'];
 
-/** Offsets fixed by layout v1.0, independent of the policy; the maxima are the spec's (spec/limits.ts). */
+/** Offsets fixed by the layout (v1.0, v2.0 and v3.0), independent of the policy; the maxima are the spec's (spec/limits.ts). */
 const LAYOUT = {
   slotBase: 0x1000,
   slotStride: 0x400,
@@ -155,6 +168,9 @@ const LAYOUT = {
   featureOffset: 0x100,
   packedOffset: 0x200,
   weightsBase: 0x20000,
+  /** A result entry per slot in host memory, one cache line apart (no two slots share a line). */
+  mailboxStride: 0x40,
+  mailboxEntryBytes: 16,
   maxSlots: LIMITS.maxSlots,
   maxInputs: LIMITS.maxInputs,
   maxOutputs: LIMITS.maxOutputs,
@@ -182,22 +198,38 @@ function packFields(fields: readonly Field[], values: Readonly<Record<string, nu
   }, 0);
 }
 
+/** A flags field's value with the named flags set (`set` by flag name; unnamed flags are 0). */
+function packFlags(fields: readonly Field[], name: string, set: Readonly<Record<string, boolean>>): number {
+  const flags = fields.find((f) => f.name === name)?.flags ?? [];
+  for (const k of Object.keys(set)) if (!flags.some((f) => f.name === k)) throw new Error(`register field ${name} has no flag ${k}`);
+  return flags.reduce((v, f) => v | (set[f.name] ? 1 << f.bit : 0), 0);
+}
+
 const CAPS_FIELDS: Field[] = [
   field('INPUTS', 0, 8, 'features per slot'),
   field('OUTPUTS', 8, 8, 'outputs of the last layer'),
   field('SLOTS', 16, 8, 'request slots'),
-  { ...field('FLAGS', 24, 8, 'feature flags'), flags: [{ name: 'HEAD_SCORES', bit: 0, description: 'head is scores (no argmax)' }] },
+  {
+    ...field('FLAGS', 24, 8, 'feature flags'),
+    flags: [
+      { name: 'HEAD_SCORES', bit: 0, description: 'head is scores (no argmax)' },
+      { name: 'DMA_RESULTS', bit: 1, description: 'results can be written into host memory (DMA_CTRL, the mailbox)' },
+    ],
+  },
 ];
 const FORMAT_FIELDS: Field[] = [field('IN_BITS', 0, 8, 'input width'), field('IN_SIGNED', 8, 1, 'inputs are signed'), field('OUT_BITS', 16, 8, 'output width'), field('OUT_SIGNED', 24, 1, 'outputs are signed')];
+const RESULT_FIELDS: Field[] = [field('ACTION', 0, 8, 'argmax index (0 for head = scores)'), field('TAG', 8, LAYOUT.tagBits, 'tag of the doorbell'), field('BUSY', 30, 1, 'an inference is pending or in flight'), field('VALID', 31, 1, 'ACTION, TAG and SCORE hold a result')];
 const TIMING_FIELDS: Field[] = [field('LATENCY', 0, 16, 'doorbell-to-result cycles'), field('II', 16, 16, 'cycles between inferences')];
 
 function globalBlock(ir: Ir, hash32: number): Block {
   const out = outputFormat(ir);
-  const caps = packFields(CAPS_FIELDS, { INPUTS: ir.features.length, OUTPUTS: ir.outputs, SLOTS: ir.target.slots, FLAGS: ir.head === 'scores' ? 1 : 0 });
+  const flags = packFlags(CAPS_FIELDS, 'FLAGS', { HEAD_SCORES: ir.head === 'scores', DMA_RESULTS: true });
+  const caps = packFields(CAPS_FIELDS, { INPUTS: ir.features.length, OUTPUTS: ir.outputs, SLOTS: ir.target.slots, FLAGS: flags });
   const format = packFields(FORMAT_FIELDS, { IN_BITS: ir.input_format.bits, IN_SIGNED: Number(ir.input_format.signed), OUT_BITS: out.bits, OUT_SIGNED: Number(out.signed) });
   const timing = packFields(TIMING_FIELDS, { LATENCY: ir.timing.latency, II: ir.timing.ii });
   return {
     name: 'global',
+    space: 'bar',
     base: 0x0000,
     fixedOffsets: true,
     description: 'Identification, control, status and counters.',
@@ -239,6 +271,26 @@ function globalBlock(ir: Ir, hash32: number): Block {
       },
       { name: 'SHADOW_HASH', offset: 0x038, access: 'RW', reset: hash32, description: 'POLICY_HASH the shadow bank holds; COMMIT copies it to POLICY_HASH.', fields: [] },
       { name: 'RELOADS', offset: 0x03c, access: 'RO', reset: 0, description: 'Commits done (wraps).', fields: [] },
+      {
+        name: 'DMA_CTRL',
+        offset: 0x040,
+        access: 'RW',
+        reset: 0,
+        description: 'Results into host memory (layout v3.0). Cleared by CONTROL.SOFT_RESET.',
+        fields: [field('ENABLE', 0, 1, 'write every result into the mailbox at DMA_BASE as well as into RESULT')],
+      },
+      {
+        name: 'DMA_STATUS',
+        offset: 0x044,
+        access: 'RO',
+        reset: 0,
+        description: 'Mailbox writes.',
+        fields: [field('ACTIVE', 0, 1, 'a mailbox write is queued or in flight: host memory may still change')],
+      },
+      { name: 'DMA_BASE_LO', offset: 0x048, access: 'RW', reset: 0, description: 'Bus address of the mailbox, bits [31:0]; bits [11:0] read 0 (the mailbox is one 4 KiB page). Change only while DMA_STATUS.ACTIVE = 0.', fields: [] },
+      { name: 'DMA_BASE_HI', offset: 0x04c, access: 'RW', reset: 0, description: 'Bus address of the mailbox, bits [63:32].', fields: [] },
+      { name: 'DMA_WRITES', offset: 0x050, access: 'RO', reset: 0, description: 'Mailbox writes completed (their status came back; wraps).', fields: [] },
+      { name: 'DMA_ERRORS', offset: 0x054, access: 'RO', reset: 0, description: 'Mailbox writes whose status reported an error (wraps).', fields: [] },
     ],
   };
 }
@@ -248,6 +300,7 @@ function slotBlock(ir: Ir): Block {
   const perWord = featuresPerWord(inBits);
   return {
     name: 'slot',
+    space: 'bar',
     base: LAYOUT.slotBase,
     count: ir.target.slots,
     stride: LAYOUT.slotStride,
@@ -262,7 +315,7 @@ function slotBlock(ir: Ir): Block {
         access: 'RO',
         reset: 0,
         description: 'The last result of this slot.',
-        fields: [field('ACTION', 0, 8, 'argmax index (0 for head = scores)'), field('TAG', 8, LAYOUT.tagBits, 'tag of the doorbell'), field('BUSY', 30, 1, 'an inference is pending or in flight'), field('VALID', 31, 1, 'ACTION, TAG and SCORE hold a result')],
+        fields: RESULT_FIELDS,
       },
       { name: 'SCORE', offset: LAYOUT.scoreOffset, count: ir.outputs, countConstant: 'OUTPUTS', stride: 4, access: 'RO', reset: 0, description: 'Last-layer output k, sign- or zero-extended.', fields: [] },
       { name: 'FEATURE', offset: LAYOUT.featureOffset, count: ir.features.length, countConstant: 'INPUTS', stride: 4, access: 'RW', reset: 0, description: 'Input i (low input-width bits stored); ignored while BUSY.', fields: [] },
@@ -305,19 +358,44 @@ function weightsBlock(ir: Ir, bank: WeightBank): Block {
       { name: `L${l.index}_BIAS`, offset: 4 * at.biasWord, count: at.biasCount, stride: 4 * at.wordsPerBias, access: 'WO', reset: 0, readsAs: '0', description: `Layer ${l.index} bias [j], ${l.accumulator.bits}-bit two's complement at accumulator scale${multiword}.`, fields: [] },
     ];
   });
-  return { name: 'weights', base: bank.base, fixedOffsets: false, description: 'Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.', registers };
+  return { name: 'weights', space: 'bar', base: bank.base, fixedOffsets: false, description: 'Shadow weight bank (reset: the compiled weights). Written over AXI-Lite, swapped in atomically by RELOAD.COMMIT.', registers };
+}
+
+/**
+ * The result mailbox in host memory (layout v3.0): with DMA_CTRL.ENABLE the card writes each
+ * result of slot n as one entry of MAILBOX_ENTRY_BYTES at DMA_BASE + n·MAILBOX_STRIDE. CHECK ties
+ * the words of one entry together, so an entry read while the card rewrites it (torn) is
+ * recognized; SEQ orders entries, so an old one (stale) is too.
+ */
+function mailboxBlock(ir: Ir): Block {
+  return {
+    name: 'mailbox',
+    space: 'host',
+    base: 0,
+    count: ir.target.slots,
+    stride: LAYOUT.mailboxStride,
+    countConstant: 'SLOTS',
+    fixedOffsets: true,
+    description: 'Result entries the card writes into host memory by DMA, one per slot, at DMA_BASE + n * STRIDE.',
+    registers: [
+      { name: 'SEQ', offset: 0x0, access: 'RO', reset: 0, description: 'INFERENCES after this result: grows with every result of the card (wraps), so a newer entry of a slot has a later SEQ.', fields: [] },
+      { name: 'ANSWER', offset: 0x4, access: 'RO', reset: 0, description: 'The result as RESULT shows it (VALID = 1, BUSY = 0).', fields: RESULT_FIELDS },
+      { name: 'LATENCY', offset: 0x8, access: 'RO', reset: 0, description: 'Doorbell-to-result cycles of this result (LAT_LAST).', fields: [] },
+      { name: 'CHECK', offset: 0xc, access: 'RO', reset: 0, description: 'NOT (SEQ XOR ANSWER XOR LATENCY): an entry whose words come from two writes fails it, and so does never-written (zeroed) memory.', fields: [] },
+    ],
+  };
 }
 
 /** Bytes from address 0 to the end of the last register: the register window a host must map. */
 function mapEnd(blocks: Block[]): number {
-  return blocks.reduce((max, b) => Math.max(max, ...b.registers.map((r) => addressOf(b, r, (b.count ?? 1) - 1, (r.count ?? 1) - 1) + (r.stride ?? 4))), 0);
+  return blocks.filter((b) => b.space === 'bar').reduce((max, b) => Math.max(max, ...b.registers.map((r) => addressOf(b, r, (b.count ?? 1) - 1, (r.count ?? 1) - 1) + (r.stride ?? 4))), 0);
 }
 
 /** The register model of a lowered policy whose policy hash is `hash`. The front end builds it once. */
 export function buildRegisterMap(ir: Ir, hash: string): RegisterMap {
   const hash32 = policyHash32(hash);
   const bank = weightBank(ir);
-  const blocks = [globalBlock(ir, hash32), slotBlock(ir), weightsBlock(ir, bank)];
+  const blocks = [globalBlock(ir, hash32), slotBlock(ir), weightsBlock(ir, bank), mailboxBlock(ir)];
   const mapSize = mapEnd(blocks);
   const perWord = featuresPerWord(ir.input_format.bits);
   const figures: MapFigures = {
@@ -338,6 +416,8 @@ export function buildRegisterMap(ir: Ir, hash: string): RegisterMap {
     shapeHashValue: shapeHash32(ir),
     addrWidth: indexBits(mapSize, 16),
     mapSize,
+    mailboxEntryBytes: LAYOUT.mailboxEntryBytes,
+    mailboxBytes: ir.target.slots * LAYOUT.mailboxStride,
   };
   return {
     version: { major: REG_VERSION >>> 16, minor: REG_VERSION & 0xffff },

@@ -52,6 +52,9 @@ export interface CardStats {
   bar_writes: number;
   doorbells: number;
   results_valid: number;
+  /** Result entries the RTL wrote into guest RAM (results by DMA), and those it could not. */
+  dma_writes: number;
+  dma_dropped: number;
   fault: string;
   cycles: number;
   uptime_ns: number;

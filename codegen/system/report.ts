@@ -32,6 +32,10 @@ export interface PhaseFigures {
   decisionsPerSecond: number;
   installedPerSecond: number;
   mmio: MmioFigures | undefined;
+  /** Result entries the card wrote into guest RAM per doorbell (results by DMA: 1). */
+  dmaWritesPerDoorbell: number;
+  /** The driver's poller passes per second: each is an hrtimer interrupt (results by MMIO). */
+  pollsPerSecond: number;
   /** Guest time in the submit irq_work and in the poller, per driver submit (ns). */
   guestNsPerDecision: { submit: number; poll: number; total: number };
   /** Doorbell -> answer seen by the hook: median and 99th percentile bucket bounds (ns). */
@@ -86,6 +90,8 @@ export function phaseFigures(p: Phase): PhaseFigures {
     decisionsPerSecond: perSecond(decisions),
     installedPerSecond: perSecond(installed),
     mmio: mmioFigures(p.cardBefore, p.cardAfter),
+    dmaWritesPerDoorbell: p.cardAfter && p.cardBefore ? perDoorbell(p.cardAfter.dma_writes - p.cardBefore.dma_writes, doorbells) : 0,
+    pollsPerSecond: perSecond(driver.polls ?? 0),
     guestNsPerDecision: { submit: perDoorbell(submit, driver.submitted ?? 0), poll: perDoorbell(poll, driver.submitted ?? 0), total: perDoorbell(submit + poll, driver.submitted ?? 0) },
     answerNs: { p50: histogramQuantile(p.after.histograms, answers, 0.5), p99: histogramQuantile(p.after.histograms, answers, 0.99) },
     hook,
@@ -171,7 +177,7 @@ function phaseText(f: PhaseFigures): string[] {
   }
   const h = f.hook;
   lines.push(`  hook: staged ${h.staged ?? 0}, submitted ${h.submitted ?? 0}, completed ${h.completed ?? 0}, installed ${h.installed ?? 0}, expired ${h.expired ?? 0}, lost ${h.lost ?? 0}, dropped ${(h.dropped_stale ?? 0) + (h.dropped_wrong_tag ?? 0) + (h.dropped_out_of_range ?? 0)}, submit_busy ${h.submit_busy ?? 0}`);
-  lines.push(`  driver: submitted ${f.driver.submitted ?? 0}, completed ${f.driver.completed ?? 0}, timeouts ${f.driver.timeouts ?? 0}, polls ${f.driver.polls ?? 0}`);
+  lines.push(`  driver: submitted ${f.driver.submitted ?? 0}, completed ${f.driver.completed ?? 0}, timeouts ${f.driver.timeouts ?? 0}, polls ${f.driver.polls ?? 0} (${fmt(f.pollsPerSecond)}/s); result writes into guest RAM ${fmt(f.dmaWritesPerDoorbell, 2)} per doorbell`);
   return lines;
 }
 

@@ -19,7 +19,7 @@ import { sections } from './debugfs.js';
 import { guestPolicy, type GuestPolicy } from './guest-policy.js';
 import { checkQemu } from './qemu.js';
 import { phaseFigures, type FaultFigures, type SystemReport } from './report.js';
-import { SystemSession } from './session.js';
+import { SystemSession, type Phase } from './session.js';
 import type { WorkloadName } from './workloads.js';
 
 export interface SystemOptions {
@@ -29,6 +29,12 @@ export interface SystemOptions {
   seconds: number;
   fault?: string;
   timeScale: number;
+  /**
+   * After the hook-on run (results by DMA into guest RAM, layout 3.0, the driver's default), reload
+   * the modules with results by MMIO (the poller, as layout 2.0) and run the hook-on workloads
+   * again in the same boot: a third phase.
+   */
+  mmioPhase?: boolean;
   /** Where console.log, doorbells.jsonl and report.json go (default: a new temporary dir). */
   workDir?: string;
   qemu?: string;
@@ -91,6 +97,18 @@ export function buildKeyValues(b: SystemBuild): string {
   return Object.entries(lines).map(([k, v]) => `${k}=${v}\n`).join('');
 }
 
+/** The hook-on workloads again with the driver reloaded for results by MMIO (the poller). */
+async function mmioPhase(session: SystemSession, o: SystemOptions, progress: Progress): Promise<Phase> {
+  progress('hook on, results by MMIO: reloading the modules with dma_results=0');
+  await session.hook(false);
+  await session.guest.must('ns_rmmod_all', 120_000);
+  const probe = await session.loadDriver('dma_results=0');
+  if (!probe.dmesg.endsWith('results by MMIO')) throw new Error(`nicsched.ko dma_results=0 did not choose results by MMIO: '${probe.dmesg}'`);
+  await session.loadHook(HOOK_PARAMS);
+  await session.hook(true);
+  return session.phase('hook on, results by MMIO', o.workloads, o.seconds);
+}
+
 export async function runSystem(o: SystemOptions, progress: Progress): Promise<SystemReport> {
   const qemu = checkQemu(o.qemu);
   if (o.cpus < 1 || o.cpus > 8) throw inputError(`--cpus must be in [1, 8] (the kernel's NR_CPUS), got ${o.cpus}`);
@@ -120,6 +138,8 @@ export async function runSystem(o: SystemOptions, progress: Progress): Promise<S
       fault = await faultPhase(session, o.fault, o.seconds);
       fault.timerHookOff = off.workloads.find((w) => w.workload === 'timer');
     }
+    const phases = [phaseFigures(off), phaseFigures(on)];
+    if (o.mmioPhase) phases.push(phaseFigures(await mmioPhase(session, o, progress)));
     progress('unloading the modules, kmemleak scan, power off');
     await boot.guest.must('ns_rmmod_all', 120_000);
     const kmemleak = sections(await boot.guest.must('ns_kmemleak', 300_000)).get('kmemleak') ?? '';
@@ -139,7 +159,7 @@ export async function runSystem(o: SystemOptions, progress: Progress): Promise<S
       cpus: o.cpus,
       kernel: { release: boot.guest.release, key: guestBuild.kernel.key },
       probe,
-      phases: [phaseFigures(off), phaseFigures(on)],
+      phases,
       fault,
       decisions,
       dmesg: [...end.findings, ...checkDmesg(kmemleak)],

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nicsched core: probe checks, request slots, posted-write submit, completion polling and the
- * decision cache over the card's 32-bit register window. See nicsched_core.h and docs/DRIVER.md.
+ * nicsched core: probe checks, request slots, posted-write submit, completion (the results
+ * mailbox in host memory, or the polling fallback) and the decision cache over the card's 32-bit
+ * register window. See nicsched_core.h and docs/DRIVER.md.
  *
  * Concurrency:
  *  - A slot moves IDLE -> SUBMITTING (cmpxchg by a submitter) -> IN_FLIGHT (after the doorbell)
- *    -> IDLE (by the poller, after publishing the result). Whoever holds the slot in a state owns
- *    its registers and its private fields, so two submitters on one slot never interleave.
+ *    -> IDLE (by the poller, or with DMA results by the reader that takes the answer from the
+ *    mailbox: it owns the slot (IN_FLIGHT -> SUBMITTING) while it checks and publishes). Whoever
+ *    holds the slot in a state owns its registers and its private fields, so two submitters on
+ *    one slot never interleave, nor two readers publish one answer.
  *  - A request whose RESULT still reads BUSY after the timeout moves its slot to STUCK (by the
  *    poller): nobody polls it and submits on it fail with -EIO until nicsched_core_recover()
  *    (process context) sees RESULT no longer BUSY and makes it IDLE again.
  *  - One poller at a time (core->polling); it publishes decisions with release semantics.
- *  - Register access on the submit path sits in an RCU read-side section after a state check;
- *    teardown stops the core, waits for a grace period and only then lets the bind unmap.
+ *  - Register access on the submit path, and mailbox reads, sit in an RCU read-side section
+ *    after a state check; teardown stops the core, waits for a grace period and only then lets
+ *    the bind unmap the window and free the mailbox.
  */
 
 #include <linux/atomic.h>
@@ -55,6 +59,20 @@ static_assert(NICSCHED_FPW * NICSCHED_IN_BITS <= 32 && NICSCHED_FPW >= 1, "packe
 static_assert(NICSCHED_PACKED_WORDS * NICSCHED_FPW >= NICSCHED_INPUTS, "packed words");
 static_assert(NICSCHED_MAP_SIZE >= NICSCHED_SLOTS_END, "the map covers every slot");
 static_assert(NICSCHED_MAP_SIZE >= NICSCHED_WEIGHTS_END, "the map covers the weights block");
+static_assert(NICSCHED_SLOTS * NICSCHED_MAILBOX_STRIDE == NICSCHED_MAILBOX_BYTES, "mailbox size");
+static_assert(NICSCHED_MAILBOX_BYTES <= 4096, "the mailbox lies in one 4 KiB page");
+static_assert(NICSCHED_MAILBOX_ENTRY_BYTES == 16 && NICSCHED_MAILBOX_CHECK == 12, "mailbox entry");
+/* ANSWER is laid out as RESULT: the decision word takes either */
+static_assert(!(NICSCHED_ANSWER_TAG_MASK ^ NICSCHED_RESULT_TAG_MASK), "ANSWER.TAG");
+static_assert(!(NICSCHED_ANSWER_ACTION_MASK ^ NICSCHED_RESULT_ACTION_MASK), "ANSWER.ACTION");
+static_assert(!(NICSCHED_ANSWER_VALID_MASK ^ NICSCHED_RESULT_VALID_MASK), "ANSWER.VALID");
+
+/* Layout v2.0 cards have no mailbox: the driver still runs them, with results by MMIO. */
+#define NICSCHED_VERSION_MAJOR_NO_DMA	2
+/* DMA_BASE is 4 KiB aligned: the mailbox's page */
+#define NICSCHED_MAILBOX_ALIGN		4096
+/* DMA_STATUS polling while the card finishes its last mailbox writes */
+#define NICSCHED_DMA_QUIESCE_US		10
 
 /*
  * Every register access is counted (debugfs shows the counts): the poller's reads, the submit
@@ -114,10 +132,10 @@ static int nicsched_check_version(struct nicsched_core *core)
 
 	core->version = nicsched_rd(core, NICSCHED_REG_VERSION);
 	found = NICSCHED_GET(core->version, VERSION_MAJOR);
-	if (found != want) {
+	if (found != want && found != NICSCHED_VERSION_MAJOR_NO_DMA) {
 		dev_err(core->dev,
-			"register layout mismatch: VERSION major expected %u, found %u (VERSION 0x%08x)\n",
-			want, found, core->version);
+			"register layout mismatch: VERSION major expected %u (or %u, without results by DMA), found %u (VERSION 0x%08x)\n",
+			want, NICSCHED_VERSION_MAJOR_NO_DMA, found, core->version);
 		return -EPROTO;
 	}
 	if (core->version != NICSCHED_VERSION_VALUE)
@@ -175,6 +193,52 @@ static int nicsched_hw_start(struct nicsched_core *core)
 	return 0;
 }
 
+/* Why the card's results cannot come by DMA, or NULL when they can. */
+static const char *nicsched_no_dma(const struct nicsched_core *core)
+{
+	if (!core->cfg.mailbox.cpu)
+		return "no mailbox in host memory";
+	if (NICSCHED_GET(core->version, VERSION_MAJOR) < 3)
+		return "register layout 2.x has no mailbox";
+	if (!(core->caps & NICSCHED_CAPS_FLAG_DMA_RESULTS))
+		return "CAPS.DMA_RESULTS is 0 (the card's DMA port is not connected)";
+	if (core->cfg.collect_scores)
+		return "scores are collected, and the mailbox carries none";
+	if (core->cfg.mailbox.bus & (NICSCHED_MAILBOX_ALIGN - 1))
+		return "the mailbox is not 4 KiB aligned";
+	return NULL;
+}
+
+/* Program DMA_BASE and enable the mailbox writes, when the card and the caller can. */
+static int nicsched_dma_start(struct nicsched_core *core)
+{
+	const char *why = nicsched_no_dma(core);
+	u32 ctrl;
+
+	core->results = NICSCHED_RESULTS_MMIO;
+	if (why) {
+		if (core->cfg.mailbox.cpu)
+			dev_info(core->dev, "results by MMIO: %s\n", why);
+		return 0;
+	}
+	nicsched_wr(core, NICSCHED_REG_DMA_BASE_LO, lower_32_bits(core->cfg.mailbox.bus));
+	nicsched_wr(core, NICSCHED_REG_DMA_BASE_HI, upper_32_bits(core->cfg.mailbox.bus));
+	/* from here on the card may write the mailbox (nicsched_core_dma_quiesce() knows) */
+	core->mailbox = core->cfg.mailbox.cpu;
+	core->results = NICSCHED_RESULTS_DMA;
+	nicsched_wr(core, NICSCHED_REG_DMA_CTRL, NICSCHED_DMA_CTRL_ENABLE_MASK);
+	ctrl = nicsched_rd(core, NICSCHED_REG_DMA_CTRL);
+	if (ctrl == NICSCHED_ALL_ONES)
+		return -ENODEV;
+	if (!(ctrl & NICSCHED_DMA_CTRL_ENABLE_MASK)) {
+		dev_info(core->dev, "results by MMIO: DMA_CTRL.ENABLE did not stick (0x%08x)\n",
+			 ctrl);
+		core->results = NICSCHED_RESULTS_MMIO;
+		core->mailbox = NULL;
+	}
+	return 0;
+}
+
 static void nicsched_slots_init(struct nicsched_core *core)
 {
 	unsigned int n;
@@ -222,7 +286,9 @@ static int nicsched_probe_checks(struct nicsched_core *core, u64 len)
  *
  * Refuses a card whose ID, VERSION major, POLICY_HASH or CAPS differ from the generated
  * header, with a dev_err() naming expected and found values. On success the card is soft-reset
- * and enabled, every slot is idle and submits are accepted.
+ * and enabled, every slot is idle and submits are accepted. With @cfg->mailbox and a card that
+ * can (layout v3.0, CAPS.DMA_RESULTS, no scores collected), results come by DMA into the
+ * mailbox (core->results); otherwise by the poller, with an info line saying why.
  *
  * Return: 0, -ENODEV (not a nicsched card, or not responding), -EPROTO (incompatible layout,
  * policy or shape) or -EIO.
@@ -242,16 +308,19 @@ int nicsched_core_init(struct nicsched_core *core, struct device *dev, void __io
 	if (core->head_scores)
 		core->cfg.collect_scores = true;
 	ret = nicsched_hw_start(core);
+	if (!ret)
+		ret = nicsched_dma_start(core);
 	if (ret)
 		return ret;
 	nicsched_slots_init(core);
 	atomic_set_release(&core->state, NICSCHED_CORE_RUNNING);
 	dev_info(dev,
-		 "policy 0x%08x: %u inputs, %u outputs, %u slots, latency %u cycles, layout %u.%u\n",
+		 "policy 0x%08x: %u inputs, %u outputs, %u slots, latency %u cycles, layout %u.%u, results by %s\n",
 		 core->policy_hash, NICSCHED_INPUTS, NICSCHED_OUTPUTS, NICSCHED_SLOTS,
 		 NICSCHED_GET(core->timing, TIMING_LATENCY),
 		 NICSCHED_GET(core->version, VERSION_MAJOR),
-		 NICSCHED_GET(core->version, VERSION_MINOR));
+		 NICSCHED_GET(core->version, VERSION_MINOR),
+		 core->results == NICSCHED_RESULTS_DMA ? "DMA into host memory" : "MMIO");
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nicsched_core_init);
@@ -265,11 +334,50 @@ EXPORT_SYMBOL_GPL(nicsched_core_init);
  */
 void nicsched_core_stop(struct nicsched_core *core)
 {
-	if (atomic_cmpxchg(&core->state, NICSCHED_CORE_RUNNING, NICSCHED_CORE_STOPPED) ==
+	if (atomic_cmpxchg(&core->state, NICSCHED_CORE_RUNNING, NICSCHED_CORE_STOPPED) !=
 	    NICSCHED_CORE_RUNNING)
-		nicsched_wr(core, NICSCHED_REG_CONTROL, 0);
+		return;
+	nicsched_wr(core, NICSCHED_REG_CONTROL, 0);
+	if (core->results == NICSCHED_RESULTS_DMA)
+		nicsched_wr(core, NICSCHED_REG_DMA_CTRL, 0);
 }
 EXPORT_SYMBOL_GPL(nicsched_core_stop);
+
+/**
+ * nicsched_core_dma_quiesce() - wait until the card no longer writes the mailbox
+ * @core: a stopped core (nicsched_core_stop(), then an RCU grace period)
+ *
+ * Process context; polls DMA_STATUS until ACTIVE reads 0, for at most the request timeout. Only
+ * then may the caller free the mailbox: a write the card still has queued or in flight would
+ * land in freed memory.
+ *
+ * Return: 0 (the mailbox may be freed; also when results never came by DMA), -ETIMEDOUT (still
+ * active) or -ENODEV (the card is gone or reads all ones: nobody can tell; keep the mailbox).
+ */
+int nicsched_core_dma_quiesce(struct nicsched_core *core)
+{
+	u64 start = ktime_get_ns();
+	u32 status;
+
+	might_sleep();
+	if (core->results != NICSCHED_RESULTS_DMA)
+		return 0;
+	if (atomic_read(&core->state) == NICSCHED_CORE_REMOVED)
+		return -ENODEV;
+	/* stopped after a surprise removal, the stop wrote nothing: disable again */
+	nicsched_wr(core, NICSCHED_REG_DMA_CTRL, 0);
+	for (;;) {
+		status = nicsched_rd(core, NICSCHED_REG_DMA_STATUS);
+		if (status == NICSCHED_ALL_ONES)
+			return -ENODEV;
+		if (!(status & NICSCHED_DMA_STATUS_ACTIVE_MASK))
+			return 0;
+		if (ktime_get_ns() - start > core->cfg.timeout_ns)
+			return -ETIMEDOUT;
+		usleep_range(NICSCHED_DMA_QUIESCE_US, 2 * NICSCHED_DMA_QUIESCE_US);
+	}
+}
+EXPORT_SYMBOL_GPL(nicsched_core_dma_quiesce);
 
 static void nicsched_removed(struct nicsched_core *core, const char *what)
 {
@@ -367,6 +475,8 @@ int nicsched_core_slot_owner(const struct nicsched_core *core, unsigned int slot
 }
 EXPORT_SYMBOL_GPL(nicsched_core_slot_owner);
 
+static void nicsched_reap(struct nicsched_core *core, unsigned int n, bool kick);
+
 /* ---- submit (hot path: posted writes only) -------------------------------------------------- */
 
 /* FEATURES_PACKED word @w of @features: input w * FPW + m at bits [m * IN_BITS +: IN_BITS]. */
@@ -437,7 +547,8 @@ static void nicsched_kick(struct nicsched_core *core)
  *
  * Posted writes only: the FEATURES_PACKED words that changed since the slot's previous
  * request (NICSCHED_FEATURES_PER_WORD inputs per word), then DOORBELL. No register read, no
- * lock, no sleep; safe under the runqueue lock.
+ * lock, no sleep; safe under the runqueue lock. With DMA results, an answer to the slot's last
+ * request that is already in the mailbox is taken first (host memory), and no poller is kicked.
  *
  * Return: 0; -EBUSY (a request is still in flight on the slot: counted as dropped), -EIO (the
  * slot is stuck: its last request stayed BUSY past the timeout), -ENODEV (device stopped or
@@ -457,6 +568,8 @@ int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 		ret = -ENODEV;
 		goto out;
 	}
+	if (core->results == NICSCHED_RESULTS_DMA)
+		nicsched_reap(core, slot, true);
 	old = atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IDLE, NICSCHED_SLOT_SUBMITTING);
 	if (old == NICSCHED_SLOT_STUCK) {
 		ret = -EIO;
@@ -479,7 +592,8 @@ int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 	s->submit_ns = ktime_get_ns();
 	atomic64_inc(&s->submitted);
 	atomic_set_release(&s->state, NICSCHED_SLOT_IN_FLIGHT);
-	nicsched_kick(core);
+	if (core->results == NICSCHED_RESULTS_MMIO)
+		nicsched_kick(core);
 out:
 	rcu_read_unlock();
 	return ret;
@@ -504,18 +618,22 @@ static void nicsched_unpack(u64 word, struct nicsched_decision *d)
  * @slot: slot index
  * @d: filled in (all zero while the slot has no decision)
  *
- * One acquire load of host memory; no register access. The caller compares d->tag with the tag
- * it submitted and d->seq with the last one it consumed.
+ * One acquire load of host memory; no register access. With DMA results, a request in flight
+ * whose answer the card has written into the mailbox is taken first: a few loads of host memory
+ * and atomics, safe under the runqueue lock. The caller compares d->tag with the tag it
+ * submitted and d->seq with the last one it consumed.
  *
  * Return: true when @d holds a decision.
  */
-bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
+bool nicsched_core_decision(struct nicsched_core *core, unsigned int slot,
 			    struct nicsched_decision *d)
 {
 	if (slot >= NICSCHED_SLOTS) {
 		memset(d, 0, sizeof(*d));
 		return false;
 	}
+	if (core->results == NICSCHED_RESULTS_DMA)
+		nicsched_reap(core, slot, true);
 	nicsched_unpack(atomic64_read_acquire(&core->slot[slot].decision), d);
 	return d->valid;
 }
@@ -549,11 +667,12 @@ EXPORT_SYMBOL_GPL(nicsched_core_slot_stuck);
  * @slot: slot index
  * @res: filled in; scores are zero unless scores are collected
  *
- * Host memory only: a consistent snapshot against the poller's updates (sequence count).
+ * Host memory only: a consistent snapshot against the poller's updates (sequence count). With DMA
+ * results, an answer waiting in the mailbox is taken first, as nicsched_core_decision() does.
  *
  * Return: 0, -ENODATA (no decision yet), -EAGAIN (kept changing) or -EINVAL.
  */
-int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slot,
+int nicsched_core_read_result(struct nicsched_core *core, unsigned int slot,
 			      struct nicsched_result *res)
 {
 	const struct nicsched_slot *s;
@@ -562,6 +681,8 @@ int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slo
 
 	if (slot >= NICSCHED_SLOTS)
 		return -EINVAL;
+	if (core->results == NICSCHED_RESULTS_DMA)
+		nicsched_reap(core, slot, true);
 	s = &core->slot[slot];
 	for (tries = 0; tries < NICSCHED_READ_TRIES; tries++) {
 		seq = atomic_read_acquire(&s->score_seq);
@@ -641,6 +762,145 @@ static int nicsched_complete(struct nicsched_core *core, unsigned int n, struct 
 	return 0;
 }
 
+/* ---- results into host memory (DMA, layout v3.0: hot path, host memory only) ---------------- */
+
+/* A mailbox entry's words, as one read saw them. */
+struct nicsched_entry {
+	u32 seq;
+	u32 answer;
+	u32 latency;
+	u32 check;
+};
+
+/* Slot @n's entry, word by word: the card may be writing it meanwhile. */
+static void nicsched_read_entry(const struct nicsched_core *core, unsigned int n,
+				struct nicsched_entry *e)
+{
+	const __le32 *w = core->mailbox + NICSCHED_MAILBOX_STRIDE / 4 * n;
+
+	e->seq = le32_to_cpu(READ_ONCE(w[NICSCHED_MAILBOX_SEQ / 4]));
+	e->answer = le32_to_cpu(READ_ONCE(w[NICSCHED_MAILBOX_ANSWER / 4]));
+	e->latency = le32_to_cpu(READ_ONCE(w[NICSCHED_MAILBOX_LATENCY / 4]));
+	e->check = le32_to_cpu(READ_ONCE(w[NICSCHED_MAILBOX_CHECK / 4]));
+}
+
+/*
+ * The words come from one write of the card: CHECK is NOT (SEQ ^ ANSWER ^ LATENCY), so words of
+ * two writes (an entry read while the card rewrites it) fail it, and so does zeroed memory.
+ */
+static bool nicsched_entry_whole(const struct nicsched_entry *e)
+{
+	return e->check == ~(e->seq ^ e->answer ^ e->latency) &&
+	       (e->answer & NICSCHED_ANSWER_VALID_MASK);
+}
+
+/* Is @e the answer to the request in flight on @s: its tag, and newer than the last one taken? */
+static bool nicsched_entry_answers(const struct nicsched_slot *s, const struct nicsched_entry *e)
+{
+	return NICSCHED_GET(e->answer, ANSWER_TAG) == s->tag && (s32)(e->seq - s->dma_seq) > 0;
+}
+
+/* Count a torn or stale entry once, however often it is read before the card rewrites it. */
+static void nicsched_entry_bad(struct nicsched_slot *s, const struct nicsched_entry *e,
+			       atomic64_t *counter)
+{
+	u64 id = (u64)e->seq << 32 | e->check;
+
+	if (READ_ONCE(s->dma_bad) == id)
+		return;
+	WRITE_ONCE(s->dma_bad, id);
+	atomic64_inc(counter);
+}
+
+/*
+ * Slot @n's answer is in the mailbox: publish it, then free the slot. The reader owns the slot
+ * (SUBMITTING) meanwhile, so no other reader publishes on it and no submit starts on it before
+ * its answer is visible.
+ */
+static void nicsched_take(struct nicsched_core *core, struct nicsched_slot *s,
+			  const struct nicsched_entry *e)
+{
+	s->dma_seq = e->seq;
+	s->result_tag = s->tag;
+	if (!core->head_scores && NICSCHED_GET(e->answer, ANSWER_ACTION) >= NICSCHED_OUTPUTS) {
+		atomic64_inc(&s->errors);	/* out-of-range action: never published */
+	} else {
+		nicsched_publish(s, e->answer, NULL);
+		atomic64_inc(&s->completed);
+	}
+	atomic_set_release(&s->state, NICSCHED_SLOT_IDLE);
+}
+
+/*
+ * Take slot @n's answer from the mailbox if the card has written it; with @kick, arm the poller
+ * when the request is unanswered past the timeout (callers that read RESULT themselves pass
+ * false). Memory reads and atomics only: any context, the runqueue lock held or not. The entry
+ * is checked before the slot is taken (the common case, nothing landed yet, costs no atomic
+ * write) and again once it is owned: between the two a reader on another CPU may have taken this
+ * answer and a new request started.
+ */
+static void nicsched_reap(struct nicsched_core *core, unsigned int n, bool kick)
+{
+	struct nicsched_slot *s = &core->slot[n];
+	struct nicsched_entry e;
+
+	if (atomic_read_acquire(&s->state) != NICSCHED_SLOT_IN_FLIGHT)
+		return;
+	rcu_read_lock();
+	if (atomic_read(&core->state) != NICSCHED_CORE_RUNNING)
+		goto out;	/* the mailbox may be going away */
+	nicsched_read_entry(core, n, &e);
+	if (!nicsched_entry_whole(&e)) {
+		nicsched_entry_bad(s, &e, &s->dma_torn);
+		goto not_landed;
+	}
+	if (NICSCHED_GET(e.answer, ANSWER_TAG) != s->tag)
+		goto not_landed;	/* the previous request's entry: ours has not landed */
+	if ((s32)(e.seq - s->dma_seq) <= 0) {
+		nicsched_entry_bad(s, &e, &s->dma_stale);
+		goto not_landed;
+	}
+	if (atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IN_FLIGHT, NICSCHED_SLOT_SUBMITTING) !=
+	    NICSCHED_SLOT_IN_FLIGHT)
+		goto out;	/* another reader took it */
+	if (nicsched_entry_answers(s, &e))
+		nicsched_take(core, s, &e);
+	else
+		atomic_set_release(&s->state, NICSCHED_SLOT_IN_FLIGHT);	/* a newer request */
+	goto out;
+not_landed:
+	/*
+	 * Unanswered past the timeout: only now is a register worth reading (a refused doorbell, a
+	 * wedged or removed card). Arming the poller is allowed here (hrtick does it under the
+	 * runqueue lock); its pass reads RESULT of the overdue slots only, in softirq context.
+	 */
+	if (kick && (s64)(ktime_get_ns() - READ_ONCE(s->submit_ns)) > (s64)core->cfg.timeout_ns)
+		nicsched_kick(core);
+out:
+	rcu_read_unlock();
+}
+
+static int nicsched_recover_in_flight(struct nicsched_core *core, unsigned int n);
+
+/*
+ * With DMA results, a reader that finds a request unanswered past the timeout arms the poller,
+ * and its pass takes what landed and reads RESULT of the overdue requests only, as the MMIO
+ * poller does for them (stuck, error, or removed). Requests not yet overdue are left to the
+ * readers, so the pass never re-arms. Return: 0 or -ENODEV.
+ */
+static int nicsched_poll_mailbox(struct nicsched_core *core)
+{
+	unsigned int n;
+	int ret;
+
+	for (n = 0; n < NICSCHED_SLOTS; n++) {
+		ret = nicsched_recover_in_flight(core, n);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * In flight longer than the timeout: counted once. If RESULT still shows BUSY the card is wedged
  * on the request (or far slower than its TIMING says): the slot becomes stuck and the poller
@@ -699,6 +959,8 @@ static int nicsched_poll_slot(struct nicsched_core *core, unsigned int n)
  * Reads RESULT of every slot in flight (and SCORE[k] when scores are collected) and publishes
  * completed results. Call it from one context at a time, never under a scheduler lock: the
  * kernel runs it from an hrtimer in softirq context. An all-ones RESULT disables the device.
+ * With DMA results only a request unanswered past the timeout arms the poller (a reader finds
+ * it), and a pass reads RESULT of such requests only.
  *
  * Return: the number of slots still in flight, -ENODEV (stopped or removed) or -EBUSY
  * (another pass is running).
@@ -713,6 +975,11 @@ int nicsched_core_poll(struct nicsched_core *core)
 	if (atomic_xchg(&core->polling, 1))
 		return -EBUSY;
 	atomic64_inc(&core->polls);
+	if (core->results == NICSCHED_RESULTS_DMA) {
+		busy = nicsched_poll_mailbox(core);
+		atomic_set_release(&core->polling, 0);
+		return busy;
+	}
 	for (n = 0; n < NICSCHED_SLOTS; n++) {
 		ret = nicsched_poll_slot(core, n);
 		if (unlikely(ret < 0)) {
@@ -755,6 +1022,9 @@ bool nicsched_core_poll_again(struct nicsched_core *core, int busy)
 	if (busy < 0)
 		return false;	/* stopped or removed: stay armed so no submit kicks */
 	atomic_set(&core->poll_armed, 0);
+	/* DMA results: a reader arms the poller again for the next overdue request */
+	if (core->results == NICSCHED_RESULTS_DMA)
+		return false;
 	/* order the disarm before re-reading the slots; pairs with nicsched_kick() */
 	smp_mb();
 	if (!nicsched_any_in_flight(core))
@@ -791,12 +1061,42 @@ static int nicsched_recover_slot(struct nicsched_core *core, unsigned int n)
 	return 0;
 }
 
+/*
+ * DMA results: a request still unanswered in the mailbox past the timeout is looked at as the
+ * poller looks at one: RESULT still BUSY makes the slot stuck; otherwise the card answered (or
+ * refused the doorbell) without an entry reaching host memory, an error, and the slot is freed.
+ * Return: 1 stuck now, 0, -ENODEV.
+ */
+static int nicsched_recover_in_flight(struct nicsched_core *core, unsigned int n)
+{
+	struct nicsched_slot *s = &core->slot[n];
+	u32 result;
+
+	nicsched_reap(core, n, false);
+	if (atomic_read_acquire(&s->state) != NICSCHED_SLOT_IN_FLIGHT ||
+	    (s64)(ktime_get_ns() - s->submit_ns) <= (s64)core->cfg.timeout_ns)
+		return 0;
+	if (atomic_cmpxchg_acquire(&s->state, NICSCHED_SLOT_IN_FLIGHT, NICSCHED_SLOT_SUBMITTING) !=
+	    NICSCHED_SLOT_IN_FLIGHT)
+		return 0;
+	result = nicsched_rd(core, NICSCHED_SLOT_RESULT_ADDR(n));
+	if (result == NICSCHED_ALL_ONES && nicsched_gone(core)) {
+		atomic_set_release(&s->state, NICSCHED_SLOT_IN_FLIGHT);
+		nicsched_removed(core, "ID");
+		return -ENODEV;
+	}
+	nicsched_overdue(core, n, s, result);
+	return !!(result & NICSCHED_RESULT_BUSY_MASK);
+}
+
 /**
  * nicsched_core_recover() - look again at the slots the poller gave up on
  * @core: the core
  *
- * Reads RESULT of every stuck slot; one that no longer reads BUSY becomes idle again. Process
- * context only (register reads), never under a scheduler lock.
+ * Reads RESULT of every stuck slot; one that no longer reads BUSY becomes idle again. With DMA
+ * results (no poller), it also reads RESULT of every request unanswered past the timeout, which
+ * becomes stuck (still BUSY) or is freed as an error. Process context only (register reads),
+ * never under a scheduler lock.
  *
  * Return: the number of slots still stuck, or -ENODEV (stopped or removed).
  */
@@ -812,6 +1112,12 @@ int nicsched_core_recover(struct nicsched_core *core)
 	}
 	for (n = 0; n < NICSCHED_SLOTS; n++) {
 		ret = nicsched_recover_slot(core, n);
+		if (ret < 0)
+			goto out;
+		stuck += ret;
+		if (core->results != NICSCHED_RESULTS_DMA)
+			continue;
+		ret = nicsched_recover_in_flight(core, n);
 		if (ret < 0)
 			goto out;
 		stuck += ret;
@@ -840,6 +1146,8 @@ void nicsched_core_counters(const struct nicsched_core *core, struct nicsched_co
 		c->timeouts += atomic64_read(&s->timeouts);
 		c->stuck += atomic64_read(&s->stuck);
 		c->submit_writes += atomic64_read(&s->submit_writes);
+		c->dma_torn += atomic64_read(&s->dma_torn);
+		c->dma_stale += atomic64_read(&s->dma_stale);
 	}
 	c->surprise_removals = atomic64_read(&core->surprise_removals);
 	c->polls = atomic64_read(&core->polls);

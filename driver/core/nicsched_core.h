@@ -8,10 +8,17 @@
  * Model (docs/DRIVER.md):
  *   submit   posted writes only: the FEATURES_PACKED words that changed since the slot's last
  *            request, then DOORBELL(tag). Never reads a register, never sleeps, never spins.
- *   poll     one poller (an hrtimer in the kernel) reads RESULT of the slots in flight, outside
- *            any scheduler lock, and publishes each result into the slot's decision word. A
- *            request still BUSY after the timeout makes its slot stuck: the poller stops
- *            watching it, so it runs at most one timeout after the last submit.
+ *   results  two ways into the slot's decision word, chosen at probe:
+ *            DMA  (layout v3.0, the card's CAPS.DMA_RESULTS and a mailbox from the caller) the
+ *                 card writes each result into the slot's mailbox entry in host memory; whoever
+ *                 next asks for the slot's decision (or submits on it) takes it from there,
+ *                 checking the entry's CHECK (torn) and SEQ (stale). No register read; a
+ *                 reader that finds a request unanswered past the timeout arms the poller,
+ *                 which reads RESULT of the overdue requests only.
+ *            MMIO (bring-up, and the fallback) one poller (an hrtimer in the kernel) reads
+ *                 RESULT of the slots in flight, outside any scheduler lock, and publishes each
+ *                 result. A request still BUSY after the timeout makes its slot stuck: the poller
+ *                 stops watching it, so it runs at most one timeout after the last submit.
  *   decision the hook reads the decision word from host memory: no register access.
  *   reload   process context only: new weights into the shadow bank, SHADOW_HASH, COMMIT, wait
  *            for the swap, verify POLICY_HASH and RELOADS. Reads registers and sleeps.
@@ -43,9 +50,15 @@ enum nicsched_core_state {
 /* slot->state */
 enum nicsched_slot_state {
 	NICSCHED_SLOT_IDLE = 0,
-	NICSCHED_SLOT_SUBMITTING = 1,	/* a submitter owns the registers of the slot */
-	NICSCHED_SLOT_IN_FLIGHT = 2,	/* doorbell written; the poller owns the slot */
+	NICSCHED_SLOT_SUBMITTING = 1,	/* a submitter, or a reader taking its answer, owns it */
+	NICSCHED_SLOT_IN_FLIGHT = 2,	/* doorbell written; the answer comes by poller or DMA */
 	NICSCHED_SLOT_STUCK = 3,	/* RESULT stayed BUSY past the timeout: nobody watches it */
+};
+
+/* How results reach the decision words (core->results). */
+enum nicsched_results {
+	NICSCHED_RESULTS_MMIO = 0,	/* the poller reads RESULT (layout v2.0 and bring-up) */
+	NICSCHED_RESULTS_DMA = 1,	/* the card writes the mailbox in host memory (v3.0) */
 };
 
 #define NICSCHED_NO_OWNER	(-1)
@@ -78,6 +91,8 @@ struct nicsched_counters {
 	u64 mmio_writes;	/* register writes, all of them (submit_writes included) */
 	u64 poll_reads;		/* register reads by the poller */
 	u64 submit_writes;	/* register writes by nicsched_core_submit() */
+	u64 dma_torn;		/* mailbox entries whose CHECK failed (read while being written) */
+	u64 dma_stale;		/* mailbox entries with the tag in flight but an old SEQ */
 };
 
 /* The card's own counter registers (read over the bus: never on the submit path). */
@@ -105,11 +120,22 @@ struct nicsched_weights {
 
 struct nicsched_core;
 
+/*
+ * The result mailbox (layout v3.0): NICSCHED_MAILBOX_BYTES of zeroed memory the card can write
+ * by DMA (coherent), at a 4 KiB-aligned bus address; the caller allocates and frees it.
+ */
+struct nicsched_mailbox {
+	void *cpu;		/* NULL: no mailbox, results by MMIO */
+	u64 bus;		/* the address the card writes to (DMA_BASE) */
+};
+
 struct nicsched_core_cfg {
 	u64 timeout_ns;		/* a request in flight longer than this counts as a timeout */
 	bool collect_scores;	/* also read SCORE[k] on completion (forced for head = scores) */
 	/* Start the poller; called by a submit that found it idle. Must not sleep. */
 	void (*kick)(struct nicsched_core *core);
+	/* Results into host memory when the card can (CAPS.DMA_RESULTS); else the MMIO poller. */
+	struct nicsched_mailbox mailbox;
 };
 
 struct nicsched_slot {
@@ -121,6 +147,8 @@ struct nicsched_slot {
 	u64 submit_ns;
 	bool timed_out;
 	u32 shadow[NICSCHED_PACKED_WORDS];	/* FEATURES_PACKED register contents */
+	u32 dma_seq;		/* DMA: SEQ of the last mailbox entry taken (owner only) */
+	u64 dma_bad;		/* DMA: the last torn or stale entry counted, SEQ << 32 | CHECK */
 
 	/* published by the poller */
 	atomic64_t decision;	/* [63:32] seq, [31] valid, [23:8] tag, [7:0] action */
@@ -134,6 +162,8 @@ struct nicsched_slot {
 	atomic64_t timeouts;
 	atomic64_t stuck;
 	atomic64_t submit_writes;	/* register writes of the submit path on this slot */
+	atomic64_t dma_torn;
+	atomic64_t dma_stale;
 } ____cacheline_aligned;
 
 struct nicsched_core {
@@ -146,6 +176,8 @@ struct nicsched_core {
 	atomic_t reloading;	/* a reload is running (one at a time) */
 	atomic_t policy_gen;	/* odd while a reload may change the card's policy; +2 per reload */
 	bool head_scores;
+	enum nicsched_results results;	/* set at probe */
+	const __le32 *mailbox;		/* DMA: the mailbox, NICSCHED_MAILBOX_STRIDE per slot */
 	u32 id;
 	u32 version;
 	u32 policy_hash;	/* POLICY_HASH at probe, then after each reload */
@@ -163,6 +195,8 @@ struct nicsched_core {
 int nicsched_core_init(struct nicsched_core *core, struct device *dev, void __iomem *regs,
 		       u64 len, const struct nicsched_core_cfg *cfg);
 void nicsched_core_stop(struct nicsched_core *core);
+/* After stop: wait until the card no longer writes the mailbox (it may then be freed). */
+int nicsched_core_dma_quiesce(struct nicsched_core *core);
 void nicsched_core_surprise_removal(struct nicsched_core *core);
 int nicsched_core_state(const struct nicsched_core *core);
 
@@ -176,21 +210,24 @@ int nicsched_core_slot_owner(const struct nicsched_core *core, unsigned int slot
 /* Hot path: posted writes only; any context, never sleeps. */
 int nicsched_core_submit(struct nicsched_core *core, unsigned int slot,
 			 const u32 features[NICSCHED_INPUTS], u16 tag);
-/* Hot path: host memory only. */
-bool nicsched_core_decision(const struct nicsched_core *core, unsigned int slot,
+/* Hot path: host memory only (with DMA results, it takes an answer that landed). */
+bool nicsched_core_decision(struct nicsched_core *core, unsigned int slot,
 			    struct nicsched_decision *d);
 bool nicsched_core_in_flight(const struct nicsched_core *core, unsigned int slot);
 bool nicsched_core_slot_stuck(const struct nicsched_core *core, unsigned int slot);
-int nicsched_core_read_result(const struct nicsched_core *core, unsigned int slot,
+int nicsched_core_read_result(struct nicsched_core *core, unsigned int slot,
 			      struct nicsched_result *res);
 /* The FEATURES_PACKED words submit writes for @features (NICSCHED_PACKED_WORDS of them). */
 void nicsched_core_pack_features(const u32 features[NICSCHED_INPUTS],
 				 u32 words[NICSCHED_PACKED_WORDS]);
 
-/* Completion: the single poller. */
+/* Completion: the single poller (with DMA results, a pass over the mailbox: no register read). */
 int nicsched_core_poll(struct nicsched_core *core);
 bool nicsched_core_poll_again(struct nicsched_core *core, int busy);
-/* Stuck slots whose RESULT is no longer BUSY become idle again: process context (reads). */
+/*
+ * Stuck slots whose RESULT is no longer BUSY become idle again, and, with DMA results, requests
+ * unanswered past the timeout are looked at as the poller would: process context (reads).
+ */
 int nicsched_core_recover(struct nicsched_core *core);
 
 /* Observability. */

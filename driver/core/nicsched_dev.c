@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nicsched.ko: the kernel side around the core. For every bound register window it runs the
- * completion poller (a soft hrtimer), registers /dev/nicsched<N> (bring-up ioctls, 0600) and
- * debugfs counters, and hands out counted references for the scheduler hook.
+ * nicsched.ko: the kernel side around the core. For every bound register window it allocates
+ * the results mailbox (coherent DMA memory the card writes each result into, layout v3.0) or,
+ * without one, runs the completion poller (a soft hrtimer); it registers /dev/nicsched<N>
+ * (bring-up ioctls, 0600) and debugfs counters, and hands out counted references for the
+ * scheduler hook.
  *
- * Why an hrtimer and not a kthread: the hook submits from scheduler paths with the runqueue
- * lock held. Waking a kthread there would take a runqueue lock from inside the scheduler;
- * arming an hrtimer is safe there (hrtick does it). The timer runs in softirq context, outside
- * any scheduler lock, and only while requests are in flight: the first submit after an idle
- * period arms it, and it disarms itself when every slot is idle.
+ * Why an hrtimer and not a kthread for the poller: the hook submits from scheduler paths with
+ * the runqueue lock held. Waking a kthread there would take a runqueue lock from inside the
+ * scheduler; arming an hrtimer is safe there (hrtick does it). The timer runs in softirq
+ * context, outside any scheduler lock, and only while requests are in flight: the first submit
+ * after an idle period arms it, and it disarms itself when every slot is idle. With results by
+ * DMA the hook takes each answer from host memory at its next hook, and only a request left
+ * unanswered past the timeout arms the timer, for one pass over the overdue requests.
  */
 
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
@@ -50,9 +55,16 @@ static bool collect_scores;
 module_param(collect_scores, bool, 0444);
 MODULE_PARM_DESC(collect_scores, "also read the scores of every result (always on for head = scores)");
 
+static bool dma_results = true;
+module_param(dma_results, bool, 0444);
+MODULE_PARM_DESC(dma_results, "results into host memory by DMA when the card can (layout 3.0, CAPS.DMA_RESULTS; default 1); 0: the MMIO poller");
+
 struct nicsched_dev {
 	struct nicsched_core core;
 	struct kref ref;
+	struct device *dma_dev;		/* the mailbox's device (a reference), or NULL */
+	void *mailbox;			/* NICSCHED_MAILBOX_BYTES of coherent memory */
+	dma_addr_t mailbox_dma;
 	struct hrtimer poll_timer;
 	u64 poll_ns;
 	atomic64_t poll_time_ns;	/* time spent in the poller, for debugfs */
@@ -76,6 +88,47 @@ static struct nicsched_dev *to_ndev(struct nicsched_core *core)
 static void nicsched_dev_release(struct kref *ref)
 {
 	kfree(container_of(ref, struct nicsched_dev, ref));
+}
+
+/* ---- the results mailbox (layout v3.0) ------------------------------------------------------ */
+
+/* Coherent memory for the card's result entries, zeroed; NULL (results by MMIO) on failure. */
+static void nicsched_mailbox_alloc(struct nicsched_dev *ndev, struct device *dma_dev,
+				   struct nicsched_mailbox *mb)
+{
+	if (!dma_results || !dma_dev)
+		return;
+	ndev->mailbox = dma_alloc_coherent(dma_dev, NICSCHED_MAILBOX_BYTES, &ndev->mailbox_dma,
+					   GFP_KERNEL);
+	if (!ndev->mailbox)
+		return;	/* the probe line then says "results by MMIO" */
+	ndev->dma_dev = get_device(dma_dev);
+	mb->cpu = ndev->mailbox;
+	mb->bus = ndev->mailbox_dma;
+}
+
+/*
+ * Free the mailbox once the card no longer writes it: the core is stopped and no reader is left
+ * (RCU grace period). A card that cannot confirm it is idle (gone, or still busy after the
+ * timeout) keeps the memory: better a leaked page than a DMA write into freed memory.
+ */
+static void nicsched_mailbox_free(struct nicsched_dev *ndev)
+{
+	int ret;
+
+	if (!ndev->mailbox)
+		return;
+	ret = nicsched_core_dma_quiesce(&ndev->core);
+	if (ret) {
+		dev_warn(ndev->dma_dev, "results mailbox kept (%d bytes): the card may still write it (%d)\n",
+			 NICSCHED_MAILBOX_BYTES, ret);
+	} else {
+		dma_free_coherent(ndev->dma_dev, NICSCHED_MAILBOX_BYTES, ndev->mailbox,
+				  ndev->mailbox_dma);
+	}
+	ndev->mailbox = NULL;
+	put_device(ndev->dma_dev);
+	ndev->dma_dev = NULL;
 }
 
 /* ---- poller --------------------------------------------------------------------------------- */
@@ -280,6 +333,8 @@ static int nicsched_counters_show(struct seq_file *m, void *unused)
 	/* the driver's counts first: reading the card's registers below adds 9 to mmio_reads */
 	nicsched_core_counters(&ndev->core, &c);
 	seq_printf(m, "state %d\n", nicsched_core_state(&ndev->core));
+	seq_printf(m, "results %s\n",
+		   ndev->core.results == NICSCHED_RESULTS_DMA ? "dma" : "mmio");
 	seq_printf(m, "submitted %llu\ncompleted %llu\ndropped %llu\n",
 		   c.submitted, c.completed, c.dropped);
 	seq_printf(m, "errors %llu\ntimeouts %llu\nstuck %llu\nsurprise_removals %llu\n",
@@ -288,6 +343,7 @@ static int nicsched_counters_show(struct seq_file *m, void *unused)
 		   atomic_read(&ndev->core.poll_armed), nicsched_core_policy_gen(&ndev->core));
 	seq_printf(m, "mmio_reads %llu\nmmio_writes %llu\npoll_reads %llu\nsubmit_writes %llu\n",
 		   c.mmio_reads, c.mmio_writes, c.poll_reads, c.submit_writes);
+	seq_printf(m, "dma_torn %llu\ndma_stale %llu\n", c.dma_torn, c.dma_stale);
 	seq_printf(m, "poll_ns %lld\n", atomic64_read(&ndev->poll_time_ns));
 	if (!nicsched_core_read_hw(&ndev->core, &hw))
 		seq_printf(m, "hw_inferences %u\nhw_lat_last %u\nhw_lat_max %u\nhw_errors %u\nhw_error_bits 0x%x\nhw_status 0x%x\nhw_reloads %u\nhw_policy_hash 0x%08x\n",
@@ -300,7 +356,7 @@ DEFINE_SHOW_ATTRIBUTE(nicsched_counters);
 static int nicsched_slots_show(struct seq_file *m, void *unused)
 {
 	struct nicsched_dev *ndev = m->private;
-	const struct nicsched_core *core = &ndev->core;
+	struct nicsched_core *core = &ndev->core;
 	struct nicsched_decision d;
 	unsigned int n;
 
@@ -340,39 +396,53 @@ static int nicsched_misc_register(struct nicsched_dev *ndev, struct device *pare
 }
 
 static int nicsched_dev_start(struct nicsched_dev *ndev, struct device *parent,
-			      void __iomem *regs, u64 len)
+			      struct device *dma_dev, void __iomem *regs, u64 len)
 {
 	struct nicsched_core_cfg cfg = {
 		.timeout_ns = (u64)max(timeout_ms, 1U) * NSEC_PER_MSEC,
 		.collect_scores = collect_scores,
 		.kick = nicsched_kick_poller,
 	};
+	int ret;
 
 	kref_init(&ndev->ref);
 	INIT_LIST_HEAD(&ndev->node);
 	hrtimer_init(&ndev->poll_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	ndev->poll_timer.function = nicsched_poll_timer;
 	ndev->poll_ns = (u64)clamp(poll_us, 1U, 10000U) * NSEC_PER_USEC;
-	return nicsched_core_init(&ndev->core, parent, regs, len, &cfg);
+	nicsched_mailbox_alloc(ndev, dma_dev, &cfg.mailbox);
+	ret = nicsched_core_init(&ndev->core, parent, regs, len, &cfg);
+	/* not used (refused card, or results by MMIO): the card was never told about it */
+	if (ret || ndev->core.results != NICSCHED_RESULTS_DMA)
+		nicsched_mailbox_free(ndev);
+	return ret;
 }
 
-/* Stop the core, then the poller; afterwards nothing touches the registers. */
+/*
+ * Stop the core, then the poller, then the card's mailbox writes; afterwards nothing touches
+ * the registers and the mailbox is freed.
+ */
 static void nicsched_dev_quiesce(struct nicsched_dev *ndev)
 {
 	nicsched_core_stop(&ndev->core);
-	synchronize_rcu();	/* submitters that saw the core running have left (and kicked) */
+	/* submitters and mailbox readers that saw the core running have left */
+	synchronize_rcu();
 	hrtimer_cancel(&ndev->poll_timer);
+	nicsched_mailbox_free(ndev);
 }
 
 /**
  * nicsched_dev_probe() - bind a mapped register window
  * @parent: the bound device (PCI function or mqnic auxiliary device)
+ * @dma_dev: the device that masters the card's DMA (bus mastering on, DMA mask set), for the
+ *	results mailbox; NULL: results by MMIO
  * @regs: the register window; stays mapped until nicsched_dev_remove() returns
  * @len: window length in bytes
  *
  * Return: the device, or an ERR_PTR (probe refused: see the dev_err line).
  */
-struct nicsched_dev *nicsched_dev_probe(struct device *parent, void __iomem *regs, u64 len)
+struct nicsched_dev *nicsched_dev_probe(struct device *parent, struct device *dma_dev,
+					void __iomem *regs, u64 len)
 {
 	struct nicsched_dev *ndev;
 	int ret;
@@ -380,7 +450,7 @@ struct nicsched_dev *nicsched_dev_probe(struct device *parent, void __iomem *reg
 	ndev = kzalloc(sizeof(*ndev), GFP_KERNEL);
 	if (!ndev)
 		return ERR_PTR(-ENOMEM);
-	ret = nicsched_dev_start(ndev, parent, regs, len);
+	ret = nicsched_dev_start(ndev, parent, dma_dev, regs, len);
 	if (ret)
 		goto err_free;
 	ret = ida_alloc(&nicsched_ida, GFP_KERNEL);

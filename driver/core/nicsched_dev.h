@@ -16,7 +16,9 @@
 struct nicsched_dev;
 
 /* Binds: probe after mapping the window, remove before unmapping it. */
-struct nicsched_dev *nicsched_dev_probe(struct device *parent, void __iomem *regs, u64 len);
+/* @dma_dev: the device that masters the card's DMA (results mailbox), or NULL (results by MMIO) */
+struct nicsched_dev *nicsched_dev_probe(struct device *parent, struct device *dma_dev,
+					void __iomem *regs, u64 len);
 void nicsched_dev_remove(struct nicsched_dev *ndev);
 void nicsched_dev_surprise_removal(struct nicsched_dev *ndev);
 

@@ -34,7 +34,8 @@ static int nicsched_mqnic_probe(struct auxiliary_device *adev,
 		dev_err(&adev->dev, "mqnic did not map the application BAR\n");
 		return -ENODEV;
 	}
-	ndev = nicsched_dev_probe(&adev->dev, mdev->app_hw_addr, mdev->app_hw_regs_size);
+	/* mqnic set the PCI function's DMA mask and bus mastering: the mailbox lives on it */
+	ndev = nicsched_dev_probe(&adev->dev, mdev->dev, mdev->app_hw_addr, mdev->app_hw_regs_size);
 	if (IS_ERR(ndev))
 		return PTR_ERR(ndev);
 	auxiliary_set_drvdata(adev, ndev);

@@ -7,6 +7,7 @@
  * list, so it suits lab bitstreams only; a product needs an assigned ID (add it to the table).
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -20,6 +21,21 @@ struct nicsched_pci {
 	void __iomem *regs;
 	struct nicsched_dev *ndev;
 };
+
+/*
+ * The card writes its results into host memory (layout v3.0): bus mastering on, any 64-bit
+ * address. Return: the device to allocate the results mailbox on, or NULL (results by MMIO).
+ */
+static struct device *nicsched_pci_dma(struct pci_dev *pdev)
+{
+	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)) &&
+	    dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32))) {
+		dev_info(&pdev->dev, "no usable DMA mask: results by MMIO\n");
+		return NULL;
+	}
+	pci_set_master(pdev);
+	return &pdev->dev;
+}
 
 static int nicsched_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -41,7 +57,7 @@ static int nicsched_pci_probe(struct pci_dev *pdev, const struct pci_device_id *
 		ret = -ENOMEM;
 		goto err_release;
 	}
-	np->ndev = nicsched_dev_probe(&pdev->dev, np->regs,
+	np->ndev = nicsched_dev_probe(&pdev->dev, nicsched_pci_dma(pdev), np->regs,
 				      pci_resource_len(pdev, NICSCHED_PCI_BAR));
 	if (IS_ERR(np->ndev)) {
 		ret = PTR_ERR(np->ndev);
@@ -51,6 +67,7 @@ static int nicsched_pci_probe(struct pci_dev *pdev, const struct pci_device_id *
 	return 0;
 
 err_unmap:
+	pci_clear_master(pdev);
 	pci_iounmap(pdev, np->regs);
 err_release:
 	pci_release_mem_regions(pdev);
@@ -65,7 +82,8 @@ static void nicsched_pci_remove(struct pci_dev *pdev)
 {
 	struct nicsched_pci *np = pci_get_drvdata(pdev);
 
-	nicsched_dev_remove(np->ndev);
+	nicsched_dev_remove(np->ndev);	/* the card no longer writes host memory */
+	pci_clear_master(pdev);
 	pci_iounmap(pdev, np->regs);
 	pci_release_mem_regions(pdev);
 	pci_disable_device(pdev);

@@ -8,6 +8,7 @@
  *   ioread32/iowrite32   one AXI-Lite transaction each, counted per thread (MMIO figures)
  *   atomics, barriers    __atomic builtins with the kernel's ordering (xchg/cmpxchg full)
  *   ktime_get_ns         simulated time of the model
+ *   le32_to_cpu          the identity (x86): the mailbox the card writes is little-endian
  *   dev_err/dev_info     stderr
  *   rcu_read_lock        no-op: the tests never unmap while submitting
  *   usleep_range         no-op: the model's clock only runs during bus transactions, so a wait
@@ -44,6 +45,11 @@ typedef __s64 s64;
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define BIT(n)			(1UL << (n))
+#define lower_32_bits(n)	((u32)((n) & 0xffffffff))
+#define upper_32_bits(n)	((u32)(((n) >> 16) >> 16))
+/* host memory the card writes by DMA is little-endian, as this host */
+#define le32_to_cpu(x)		((u32)(x))
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "le32_to_cpu(): little-endian hosts");
 #define GENMASK(h, l)		((~0UL << (l)) & (~0UL >> (63 - (h))))
 /* exports: nothing to do in one program; a forward declaration keeps the trailing ';' legal */
 #define EXPORT_SYMBOL_GPL(sym)	struct nicsched_export_##sym

@@ -15,7 +15,7 @@ HARNESS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HARNESS_DRV="$HARNESS_ROOT/driver"
 
 # The generated app, in dependency order; every file is verilated and part of the cache key.
-HARNESS_RTL_FILES=(nicsched_argmax.v nicsched_weight_bank.v nicsched_dense.v nicsched_app.v nicsched_policy.v
+HARNESS_RTL_FILES=(nicsched_argmax.v nicsched_weight_bank.v nicsched_dense.v nicsched_result_dma.v nicsched_app.v nicsched_policy.v
   nicsched_top.v)
 
 # the kernel's W=1 warning set, as errors

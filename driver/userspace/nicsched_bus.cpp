@@ -5,11 +5,17 @@
 // clock edge at a time. A handshake happens at a rising edge where valid and ready are both
 // high; inputs change only while the clock is low. A lock serializes callers (the core's
 // submitter threads and its poller share one bus, as CPUs share one PCIe link).
+//
+// Every edge also services the RTL's DMA client port as Corundum's DMA engine would (Dma below):
+// a write descriptor is taken, the entry read from the DMA RAM port (one command per segment
+// word, responses in order), the bytes written to host memory through the callback, and the
+// status returned to the RTL for one cycle.
 
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -28,6 +34,36 @@ namespace {
 constexpr unsigned kTimeoutCycles = 1000;  // a transaction that takes longer is a hung bus
 constexpr unsigned kResetCycles = 8;
 constexpr uint32_t kAllOnes = 0xffffffffu;
+
+// The DMA RAM geometry of the generated nicsched_top (its parameter defaults): 2 segments of
+// 128 bits, 12 RAM address bits, so 7 address bits per segment.
+constexpr unsigned kSegCount = 2;
+constexpr unsigned kSegBytes = 16;
+constexpr unsigned kSegAddrBits = 7;
+constexpr unsigned kDmaQueue = 4;         // descriptors the engine takes ahead
+constexpr uint8_t kDmaError = 0x1;        // status error of a write that did not reach memory
+
+// One write descriptor, from taken to its status.
+struct DmaOp {
+    uint64_t addr = 0;
+    uint32_t ram_addr = 0;
+    uint32_t len = 0;
+    uint32_t tag = 0;
+    std::vector<uint8_t> data;  // filled from the RAM responses
+};
+
+// Corundum's DMA write engine as the RTL sees it: the state between edges.
+struct Dma {
+    nicsched_bus_dma_write_fn write = nullptr;
+    void *ctx = nullptr;
+    std::deque<DmaOp> taken;                 // descriptors taken, not yet read
+    bool reading = false;                    // taken.front() is being read from the RAM
+    std::deque<uint32_t> cmds[kSegCount];    // segment word addresses to ask for
+    std::deque<uint32_t> expect[kSegCount];  // asked, response due
+    std::deque<std::pair<uint32_t, uint8_t>> status;  // (tag, error) to return, one per cycle
+    std::atomic<uint64_t> writes{0};
+    std::atomic<uint64_t> dropped{0};
+};
 
 struct Bus {
     std::unique_ptr<VerilatedContext> ctx;
@@ -48,6 +84,7 @@ struct Bus {
     uint64_t slow_cycles = 0;
     int64_t remove_after = -1;  // transactions left before removal; -1: never
     bool removed = false;
+    Dma dma;
 };
 
 Bus *g_bus = nullptr;
@@ -58,8 +95,137 @@ Bus *g_bus = nullptr;
     std::abort();
 }
 
+// ---- the DMA engine -----------------------------------------------------------------------
+
+// What the handshakes of this edge will be, read before it (inputs set, model evaluated).
+struct DmaEdge {
+    bool desc = false;
+    bool cmd[kSegCount] = {};
+    bool resp[kSegCount] = {};
+    uint32_t resp_data[kSegCount][kSegBytes / 4] = {};
+};
+
+bool dma_held(const Bus &b) {
+    return b.fault == NICSCHED_BUS_STALL;
+}
+
+DmaEdge dma_sample(Bus &b) {
+    Vnicsched_top &t = *b.top;
+    DmaEdge e;
+    e.desc = t.m_axis_dma_write_desc_valid && t.m_axis_dma_write_desc_ready;
+    if (e.desc) {
+        DmaOp op;
+        op.addr = t.m_axis_dma_write_desc_dma_addr;
+        op.ram_addr = t.m_axis_dma_write_desc_ram_addr;
+        op.len = t.m_axis_dma_write_desc_len;
+        op.tag = t.m_axis_dma_write_desc_tag;
+        b.dma.taken.push_back(op);
+    }
+    for (unsigned s = 0; s < kSegCount; s++) {
+        e.cmd[s] = ((t.dma_ram_rd_cmd_valid >> s) & 1) && ((t.dma_ram_rd_cmd_ready >> s) & 1);
+        e.resp[s] = ((t.dma_ram_rd_resp_valid >> s) & 1) && ((t.dma_ram_rd_resp_ready >> s) & 1);
+        for (unsigned w = 0; w < kSegBytes / 4; w++)
+            e.resp_data[s][w] = t.dma_ram_rd_resp_data[s * (kSegBytes / 4) + w];
+    }
+    return e;
+}
+
+// The segment words holding RAM bytes [ram_addr, ram_addr + len), in order.
+void dma_start(Dma &d) {
+    DmaOp &op = d.taken.front();
+    op.data.assign(op.len, 0);
+    int64_t last = -1;
+    for (uint32_t a = op.ram_addr; a < op.ram_addr + op.len; a++) {
+        const uint32_t word = a / kSegBytes;  // segment word across all segments
+        if (static_cast<int64_t>(word) == last)
+            continue;
+        last = word;
+        d.cmds[word % kSegCount].push_back(word / kSegCount);
+    }
+    d.reading = true;
+}
+
+// Bytes of a response for segment @s at segment address @addr into the current op.
+void dma_fill(Dma &d, unsigned s, uint32_t addr, const uint32_t *data) {
+    DmaOp &op = d.taken.front();
+    const uint32_t first = (addr * kSegCount + s) * kSegBytes;
+    for (uint32_t i = 0; i < kSegBytes; i++) {
+        const uint32_t a = first + i;
+        if (a >= op.ram_addr && a < op.ram_addr + op.len)
+            op.data[a - op.ram_addr] = static_cast<uint8_t>(data[i / 4] >> (8 * (i % 4)));
+    }
+}
+
+bool dma_read_done(const Dma &d) {
+    for (unsigned s = 0; s < kSegCount; s++)
+        if (!d.cmds[s].empty() || !d.expect[s].empty())
+            return false;
+    return true;
+}
+
+// The op is read: deliver it, unless SLOW holds its slot's answer back (then try next edge).
+bool dma_deliver(Bus &b) {
+    Dma &d = b.dma;
+    DmaOp &op = d.taken.front();
+    const uint32_t slot = op.tag;
+    if (b.fault == NICSCHED_BUS_SLOW && slot < b.doorbell_cycle.size() &&
+        b.cycles.load() - b.doorbell_cycle[slot] < b.slow_cycles)
+        return false;
+    uint8_t error = 0;
+    if (b.removed || !d.write || d.write(d.ctx, op.addr, op.data.data(), op.len) != 0) {
+        error = kDmaError;
+        d.dropped++;
+    } else {
+        d.writes++;
+    }
+    d.status.emplace_back(op.tag, error);
+    d.taken.pop_front();
+    d.reading = false;
+    return true;
+}
+
+// After the edge: the handshakes of @e took effect; advance and set the inputs for the next one.
+void dma_update(Bus &b, const DmaEdge &e) {
+    Vnicsched_top &t = *b.top;
+    Dma &d = b.dma;
+    for (unsigned s = 0; s < kSegCount; s++) {
+        if (e.cmd[s]) {
+            d.expect[s].push_back(d.cmds[s].front());
+            d.cmds[s].pop_front();
+        }
+        if (e.resp[s] && !d.expect[s].empty()) {
+            dma_fill(d, s, d.expect[s].front(), e.resp_data[s]);
+            d.expect[s].pop_front();
+        }
+    }
+    if (d.reading && dma_read_done(d))
+        dma_deliver(b);
+    if (!d.reading && !d.taken.empty())
+        dma_start(d);
+    // inputs for the next edge
+    t.m_axis_dma_write_desc_ready = !dma_held(b) && d.taken.size() < kDmaQueue;
+    const bool status = !d.status.empty();
+    t.s_axis_dma_write_desc_status_valid = status;
+    t.s_axis_dma_write_desc_status_tag = status ? d.status.front().first : 0;
+    t.s_axis_dma_write_desc_status_error = status ? d.status.front().second : 0;
+    if (status)
+        d.status.pop_front();
+    uint32_t valid = 0, addr = 0;
+    for (unsigned s = 0; s < kSegCount; s++)
+        if (!d.cmds[s].empty()) {
+            valid |= 1u << s;
+            addr |= (d.cmds[s].front() & ((1u << kSegAddrBits) - 1)) << (s * kSegAddrBits);
+        }
+    t.dma_ram_rd_cmd_valid = valid;
+    t.dma_ram_rd_cmd_addr = addr;
+    t.dma_ram_rd_cmd_sel = 0;
+    t.dma_ram_rd_resp_ready = (1u << kSegCount) - 1;
+}
+
 // One rising edge, then back to low: the inputs set before are sampled at this edge.
 void edge(Bus &b) {
+    b.top->eval();
+    const DmaEdge dma = dma_sample(b);
     b.top->clk = 1;
     b.top->eval();
     b.ctx->timeInc(1);
@@ -67,6 +233,8 @@ void edge(Bus &b) {
     b.top->eval();
     b.ctx->timeInc(1);
     b.cycles++;
+    dma_update(b, dma);
+    b.top->eval();
 }
 
 // Count one transaction against the removal countdown; true once the device is gone.
@@ -161,6 +329,13 @@ uint32_t axil_read(Bus &b, uint32_t addr) {
 // Reset held for kResetCycles with every handshake idle, then one cycle out of reset.
 void hold_reset(Bus &b) {
     Vnicsched_top &t = *b.top;
+    b.dma.taken.clear();
+    b.dma.reading = false;
+    for (unsigned s = 0; s < kSegCount; s++) {
+        b.dma.cmds[s].clear();
+        b.dma.expect[s].clear();
+    }
+    b.dma.status.clear();
     t.clk = 0;
     t.rst = 1;
     t.s_axil_awvalid = 0;
@@ -271,6 +446,18 @@ extern "C" void nicsched_bus_hold_result(__u32 slot, int hold) {
     g_bus->held[slot] = hold != 0;
 }
 
+extern "C" void nicsched_bus_set_dma(nicsched_bus_dma_write_fn write, void *ctx) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    g_bus->dma.write = write;
+    g_bus->dma.ctx = ctx;
+}
+
+extern "C" int nicsched_bus_dma_idle(void) {
+    std::lock_guard<std::mutex> guard(g_bus->lock);
+    const Dma &d = g_bus->dma;
+    return d.taken.empty() && d.status.empty() && !g_bus->top->m_axis_dma_write_desc_valid;
+}
+
 extern "C" __u64 nicsched_bus_time_ns(void) {
     return g_bus->cycles.load() * 1000u / NICSCHED_CLOCK_MHZ;
 }
@@ -283,4 +470,6 @@ extern "C" void nicsched_bus_get_stats(struct nicsched_bus_stats *st) {
     st->masked = g_bus->masked.load();
     st->skipped = g_bus->skipped.load();
     st->peeks = g_bus->peeks.load();
+    st->dma_writes = g_bus->dma.writes.load();
+    st->dma_dropped = g_bus->dma.dropped.load();
 }

@@ -4,6 +4,11 @@
  * nicsched_top (nicsched_bus.cpp). Every call is one complete transaction with its handshakes,
  * serialized by a lock. The model's clock advances while a transaction runs, and when the owner
  * of the bus lets time pass (nicsched_bus_advance(), used by the simulated card).
+ *
+ * On every clock edge the bus also plays the DMA engine behind the RTL's DMA client port
+ * (results into host memory, layout v3.0): it takes the RTL's write descriptors, reads the entry
+ * from the RTL's DMA RAM port, hands the bytes to the host memory set with nicsched_bus_set_dma()
+ * and returns the write's status to the RTL.
  */
 #ifndef NICSCHED_BUS_H
 #define NICSCHED_BUS_H
@@ -32,6 +37,8 @@ struct nicsched_bus_stats {
 	__u64 masked;	/* RESULT reads a fault turned into BUSY */
 	__u64 skipped;	/* cycles counted by nicsched_bus_advance() without simulating them */
 	__u64 peeks;	/* nicsched_bus_peek32() transactions (in neither reads nor writes) */
+	__u64 dma_writes;	/* DMA writes that reached host memory */
+	__u64 dma_dropped;	/* DMA writes that did not: no host memory, refused, or removed */
 };
 
 /*
@@ -98,10 +105,12 @@ void nicsched_bus_remove_after(__s64 transactions);
  * A sick card, as the host sees it (the RTL itself stays healthy):
  *   HEALTHY  every read returns what the RTL answers
  *   STALL    the card takes doorbells but never answers: every slot's RESULT reads BUSY, never
- *            VALID (the RTL still computes; its answers stay invisible)
+ *            VALID (the RTL still computes; its answers stay invisible), and no DMA write
+ *            reaches host memory (the engine takes no descriptor)
  *   SLOW     a slot's RESULT reads BUSY, not VALID, until @cycles clock cycles after its last
- *            DOORBELL write, then shows the RTL's answer
- * Surprise removal is nicsched_bus_remove_after() above.
+ *            DOORBELL write, then shows the RTL's answer; a DMA write of the slot lands no
+ *            earlier than that either
+ * Surprise removal is nicsched_bus_remove_after() above; DMA writes are dropped meanwhile.
  */
 enum nicsched_bus_fault {
 	NICSCHED_BUS_HEALTHY = 0,
@@ -117,6 +126,22 @@ void nicsched_bus_set_fault(enum nicsched_bus_fault fault, __u64 cycles);
  * each slot's answer reaches the host (kernel-hook/userspace/nsh_harness.c replay).
  */
 void nicsched_bus_hold_result(__u32 slot, int hold);
+
+/*
+ * Host memory for the RTL's DMA writes: @write gets the descriptor's bus address and the bytes,
+ * and returns 0 when it stored them (the status to the RTL is then OK) or non-zero when the
+ * address is not memory it has (the write is dropped and the status carries an error). Called
+ * with the bus lock held, from whichever thread is clocking the model. NULL: no host memory
+ * (every DMA write is dropped with an error status).
+ */
+typedef int (*nicsched_bus_dma_write_fn)(void *ctx, __u64 addr, const void *data, __u32 len);
+void nicsched_bus_set_dma(nicsched_bus_dma_write_fn write, void *ctx);
+
+/*
+ * Nothing for the DMA engine to do: no descriptor offered, taken or in flight (the RTL may
+ * still have results queued that it has not offered yet; DMA_STATUS.ACTIVE tells).
+ */
+int nicsched_bus_dma_idle(void);
 
 /* Simulated time: cycles at the policy's target clock. */
 __u64 nicsched_bus_time_ns(void);

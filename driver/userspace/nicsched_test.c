@@ -5,7 +5,15 @@
  * and the kick/re-arm protocol of nicsched_core_poll_again()); submitter threads use the hook's
  * API: claim a slot, submit, read the decision cache.
  *
+ * With --dma the core gets a results mailbox (layout v3.0): a page of this process that the bus
+ * writes the RTL's DMA writes into (nicsched_bus_set_dma()), at a made-up bus address. Nothing
+ * kicks the poller then; a clock thread plays the card's free-running clock (it lets bus time
+ * pass while a request is in flight, reading no register), and every answer is checked in the
+ * mailbox too: the entry's ANSWER, LATENCY, CHECK and SEQ. The "mailbox" phase forges a torn and
+ * a stale entry and checks that the core takes neither.
+ *
  *   nicsched_harness --vectors golden/vectors.csv --expected golden/expected.csv [--reload DIR]
+ *                    [--dma]
  *   nicsched_harness --probe-only
  *
  * --reload DIR: weight reload through the shadow bank. DIR holds to.words (policy B, same shape),
@@ -47,6 +55,10 @@
 /* one poller pass, in bus time: a RESULT read and what surrounds it (bounds the poller's life) */
 #define POLL_PASS_SLACK_NS	10000ULL
 #define MAX_WEIGHT_WORDS	65536U
+/* --dma: where the mailbox page seems to be on the bus (4 KiB aligned, above 4 GiB) */
+#define MAILBOX_BUS		0x0000001234567000ULL
+#define MAILBOX_PAGE		4096U
+#define CLOCK_STEP		8		/* cycles the clock thread lets pass at a time */
 
 struct vector {
 	u32 features[NICSCHED_INPUTS];
@@ -86,6 +98,26 @@ static int failures;
 static sem_t kick_sem;
 static pthread_t poller;
 static atomic_t poll_pause, poll_paused, poll_exit, kicks, max_busy;
+
+/* --dma: the mailbox, the card's clock, and what the entries showed */
+static bool dma_mode;
+static __le32 *mailbox;
+static pthread_t card_clock;
+static atomic_t clock_pause, clock_paused, clock_exit;
+static atomic64_t dma_outside;		/* DMA writes outside the mailbox page */
+static u32 last_seq[NICSCHED_SLOTS];	/* SEQ of the last entry checked per slot */
+
+struct entry_tally {
+	unsigned long checked;
+	unsigned long bad_answer;	/* ANSWER is not VALID | tag | golden action */
+	unsigned long bad_check;	/* CHECK is not NOT (SEQ ^ ANSWER ^ LATENCY) */
+	unsigned long bad_seq;		/* SEQ did not grow on the slot */
+	unsigned long slow;		/* LATENCY above the compiler's (contention) */
+	unsigned long bad_latency;	/* LATENCY below it */
+};
+
+static struct entry_tally entries;
+static pthread_mutex_t entries_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
@@ -320,6 +352,116 @@ static void resume_poller(void)
 	sem_post(&kick_sem);
 }
 
+/* ---- --dma: host memory for the card, and the card's clock -------------------------------- */
+
+/*
+ * The bus delivers the RTL's DMA writes here. Word by word, as a device's write may reach a CPU's
+ * view of memory: a reader may see some words of the new entry and some of the old one.
+ */
+static int harness_dma_write(void *ctx, u64 addr, const void *data, u32 len)
+{
+	const u8 *bytes = data;
+	u32 off, word;
+
+	if (addr < MAILBOX_BUS || addr + len > MAILBOX_BUS + MAILBOX_PAGE || (addr | len) & 3) {
+		atomic64_inc(&dma_outside);
+		return -1;
+	}
+	off = (u32)(addr - MAILBOX_BUS);
+	for (word = 0; word < len / 4; word++) {
+		u32 v;
+
+		memcpy(&v, bytes + 4 * word, 4);
+		__atomic_store_n(&mailbox[off / 4 + word], v, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/*
+ * The card's clock runs whether or not the host reads a register: while a request is in flight
+ * (or the DMA engine has work) this thread lets bus time pass, edge by edge. It reads nothing.
+ */
+static void *card_clock_main(void *arg)
+{
+	while (!atomic_read(&clock_exit)) {
+		if (atomic_read(&clock_pause)) {
+			atomic_set(&clock_paused, 1);
+			usleep(50);
+			continue;
+		}
+		atomic_set(&clock_paused, 0);
+		if (in_flight_now() || !nicsched_bus_dma_idle())
+			nicsched_bus_advance(CLOCK_STEP, CLOCK_STEP);
+		else
+			usleep(20);
+	}
+	return NULL;
+}
+
+/* Keep the card's answers from arriving: the poller (MMIO), or the card's clock (DMA). */
+static void hold_answers(void)
+{
+	if (!dma_mode) {
+		pause_poller();
+		return;
+	}
+	atomic_set(&clock_pause, 1);
+	while (!atomic_read(&clock_paused))
+		usleep(50);
+}
+
+static void release_answers(void)
+{
+	if (!dma_mode) {
+		resume_poller();
+		return;
+	}
+	atomic_set(&clock_pause, 0);
+}
+
+/* Slot @n's mailbox entry, word by word. */
+static void read_entry(unsigned int n, u32 w[4])
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		w[i] = __atomic_load_n(&mailbox[NICSCHED_MAILBOX_STRIDE / 4 * n + i],
+				       __ATOMIC_ACQUIRE);
+}
+
+static u32 entry_check(const u32 w[4])
+{
+	return ~(w[NICSCHED_MAILBOX_SEQ / 4] ^ w[NICSCHED_MAILBOX_ANSWER / 4] ^
+		 w[NICSCHED_MAILBOX_LATENCY / 4]);
+}
+
+static u32 answer_word(u16 tag, unsigned int action)
+{
+	return NICSCHED_ANSWER_VALID_MASK | (u32)tag << NICSCHED_ANSWER_TAG_SHIFT |
+	       (action << NICSCHED_ANSWER_ACTION_SHIFT & NICSCHED_ANSWER_ACTION_MASK);
+}
+
+/* The entry a decision came from, against the golden answer: every word of it. */
+static void check_entry(unsigned int slot, u16 tag, const struct vector *expect)
+{
+	u32 w[4];
+	u32 seq, lat;
+
+	read_entry(slot, w);
+	seq = w[NICSCHED_MAILBOX_SEQ / 4];
+	lat = w[NICSCHED_MAILBOX_LATENCY / 4];
+	pthread_mutex_lock(&entries_lock);
+	entries.checked++;
+	entries.bad_answer += expect &&
+			      w[NICSCHED_MAILBOX_ANSWER / 4] != answer_word(tag, expect->action);
+	entries.bad_check += w[NICSCHED_MAILBOX_CHECK / 4] != entry_check(w);
+	entries.bad_seq += (s32)(seq - last_seq[slot]) <= 0;
+	entries.slow += lat > NICSCHED_LATENCY;
+	entries.bad_latency += lat < NICSCHED_LATENCY;
+	last_seq[slot] = seq;
+	pthread_mutex_unlock(&entries_lock);
+}
+
 /* ---- the hook's side: submit, then read the decision cache ---------------------------------- */
 
 static int wait_decision(unsigned int slot, u32 prev_seq, struct nicsched_result *res)
@@ -354,6 +496,7 @@ static void tally_submit(struct mmio_tally *t, unsigned long writes, unsigned lo
 	t->reads += reads;
 }
 
+/* The golden answer: the action, and the scores when they are collected (not with DMA). */
 static bool matches(const struct nicsched_result *res, const struct vector *v, u16 tag)
 {
 	unsigned int k;
@@ -362,7 +505,7 @@ static bool matches(const struct nicsched_result *res, const struct vector *v, u
 		return false;
 	if (!core.head_scores && res->decision.action != v->action)
 		return false;
-	for (k = 0; k < NICSCHED_OUTPUTS; k++)
+	for (k = 0; core.cfg.collect_scores && k < NICSCHED_OUTPUTS; k++)
 		if (res->scores[k] != v->scores[k])
 			return false;
 	return true;
@@ -396,6 +539,8 @@ static int run_request(unsigned int slot, const u32 *features, const struct vect
 	ret = submit_wait(slot, features, tag, t, &res);
 	if (ret)
 		return ret;
+	if (dma_mode)
+		check_entry(slot, tag, expect);
 	if (expect && !matches(&res, expect, tag)) {
 		fprintf(stderr, "mismatch: tag %u: action %u score0 %d, want %d and %d\n",
 			tag, res.decision.action, res.scores[0], expect->action, expect->scores[0]);
@@ -434,10 +579,20 @@ static int phase_probe(bool probe_only)
 {
 	struct nicsched_core_cfg cfg = {
 		.timeout_ns = HARNESS_TIMEOUT_NS,
-		.collect_scores = true,
+		.collect_scores = !dma_mode,
 		.kick = harness_kick,
 	};
 	int ret;
+
+	if (dma_mode) {
+		mailbox = aligned_alloc(MAILBOX_PAGE, MAILBOX_PAGE);
+		if (!mailbox)
+			return -ENOMEM;
+		memset(mailbox, 0, MAILBOX_PAGE);
+		cfg.mailbox.cpu = mailbox;
+		cfg.mailbox.bus = MAILBOX_BUS;
+		nicsched_bus_set_dma(harness_dma_write, NULL);
+	}
 
 	ret = nicsched_core_init(&core, &harness_dev, (void __iomem *)NICSCHED_BUS_BASE,
 				 NICSCHED_BUS_SIZE, &cfg);
@@ -452,9 +607,12 @@ static int phase_probe(bool probe_only)
 	out_u("slots", NICSCHED_SLOTS);
 	out_u("inputs", NICSCHED_INPUTS);
 	out_u("outputs", NICSCHED_OUTPUTS);
+	out_s("results", core.results == NICSCHED_RESULTS_DMA ? "dma" : "mmio");
 	out_end();
-	if (!probe_only)
+	if (!probe_only) {
 		check(ret == 0, "probe");
+		check(dma_mode == (core.results == NICSCHED_RESULTS_DMA), "results as asked");
+	}
 	return ret;
 }
 
@@ -506,6 +664,25 @@ static void phase_sequential(void)
 	      c1.poll_reads - c0.poll_reads == st1.reads - st0.reads &&
 	      c1.mmio_reads - c0.mmio_reads == st1.reads - st0.reads,
 	      "the driver counts every register access it makes");
+	if (dma_mode) {
+		u32 inferences = nicsched_bus_peek32(NICSCHED_REG_INFERENCES);
+
+		out_begin("dma");
+		out_u("decisions", w.mmio.decisions);
+		out_u("bus_reads", st1.reads - st0.reads);
+		out_u("polls", c1.polls - c0.polls);
+		out_u("kicks", atomic_read(&kicks));
+		out_u("dma_writes", st1.dma_writes - st0.dma_writes);
+		out_u("dma_dropped", st1.dma_dropped - st0.dma_dropped);
+		out_u("last_seq", last_seq[w.slot]);
+		out_u("inferences", inferences);
+		out_end();
+		check(st1.reads == st0.reads && c1.polls == c0.polls && !atomic_read(&kicks),
+		      "results by DMA: no register read, no poller pass, no kick");
+		check(st1.dma_writes - st0.dma_writes == w.mmio.decisions &&
+		      st1.dma_dropped == st0.dma_dropped && last_seq[w.slot] == inferences,
+		      "results by DMA: one mailbox write per decision, SEQ = INFERENCES");
+	}
 	nicsched_core_release_slot(&core, w.slot, w.owner);
 }
 
@@ -553,10 +730,10 @@ static void phase_semantics(void)
 
 	nicsched_core_counters(&core, &c0);
 	nicsched_core_decision(&core, SLOT_SEMANTICS, &before);
-	pause_poller();
+	hold_answers();
 	first = nicsched_core_submit(&core, SLOT_SEMANTICS, vectors[0].features, tag);
 	busy = nicsched_core_submit(&core, SLOT_SEMANTICS, vectors[1].features, tag + 1);
-	resume_poller();
+	release_answers();
 	if (!first)
 		wait_decision(SLOT_SEMANTICS, before.seq, &res);
 	same_tag = nicsched_core_submit(&core, SLOT_SEMANTICS, vectors[0].features, tag);
@@ -582,6 +759,24 @@ static void phase_semantics(void)
 	check(claimed == NICSCHED_SLOTS && fifth == -EBUSY, "claims");
 }
 
+/*
+ * With results by DMA nothing watches a request in flight: once it is older than the timeout,
+ * nicsched_core_recover() (process context, the hook calls it when it arms) looks at RESULT.
+ * Return: what the last recover returned.
+ */
+static int recover_when_overdue(unsigned int slot, u64 deadline)
+{
+	u64 t0 = nicsched_bus_time_ns();
+	int ret = 0;
+
+	while (nicsched_core_in_flight(&core, slot) && wall_ns() < deadline) {
+		if (nicsched_bus_time_ns() - t0 > 2 * HARNESS_TIMEOUT_NS)
+			ret = nicsched_core_recover(&core);
+		sched_yield();
+	}
+	return ret;
+}
+
 /* A doorbell the card refuses (CONTROL.ENABLE = 0): timeout, then the slot is released. */
 static void phase_lost_doorbell(void)
 {
@@ -593,6 +788,8 @@ static void phase_lost_doorbell(void)
 	nicsched_core_counters(&core, &c0);
 	nicsched_bus_write32(NICSCHED_REG_CONTROL, 0);
 	submit = nicsched_core_submit(&core, SLOT_LOST, vectors[5].features, 0x6000);
+	if (dma_mode)
+		recover_when_overdue(SLOT_LOST, deadline);
 	while (nicsched_core_in_flight(&core, SLOT_LOST) && wall_ns() < deadline)
 		sched_yield();
 	nicsched_core_counters(&core, &c1);
@@ -610,6 +807,76 @@ static void phase_lost_doorbell(void)
 	check(!submit && released && c1.timeouts - c0.timeouts == 1 && c1.errors - c0.errors == 1,
 	      "lost doorbell timed out and counted");
 	check(resubmit == 1, "slot usable after a lost doorbell");
+}
+
+static void write_entry(unsigned int n, const u32 w[4])
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		__atomic_store_n(&mailbox[NICSCHED_MAILBOX_STRIDE / 4 * n + i], w[i],
+				 __ATOMIC_RELEASE);
+}
+
+/*
+ * --dma: a torn and a stale entry, forged into the mailbox while the slot's request is in flight
+ * and the card is held back, both carrying the request's tag and a wrong action. The core must
+ * take neither (and count each once), then take the card's own entry, which is golden.
+ */
+static void phase_mailbox(void)
+{
+	const struct vector *v = &vectors[3];
+	const unsigned int slot = SLOT_SEMANTICS, wrong = (v->action + 1) % NICSCHED_OUTPUTS;
+	const u32 taken = core.slot[slot].dma_seq;	/* SEQ of the slot's last entry taken */
+	struct nicsched_decision before, torn, stale;
+	struct nicsched_counters c0, c1, c2;
+	struct nicsched_result res = { 0 };
+	const u16 tag = 0x7a00;
+	int submit, ret, torn_in_flight, stale_in_flight;
+	u32 w[4];
+
+	nicsched_core_counters(&core, &c0);
+	nicsched_core_decision(&core, slot, &before);
+	hold_answers();
+	submit = nicsched_core_submit(&core, slot, v->features, tag);
+	/* torn: a newer SEQ and our tag, with the CHECK of other words */
+	w[NICSCHED_MAILBOX_SEQ / 4] = taken + 1000;
+	w[NICSCHED_MAILBOX_ANSWER / 4] = answer_word(tag, wrong);
+	w[NICSCHED_MAILBOX_LATENCY / 4] = NICSCHED_LATENCY;
+	w[NICSCHED_MAILBOX_CHECK / 4] = entry_check(w) ^ 0x100;
+	write_entry(slot, w);
+	nicsched_core_decision(&core, slot, &torn);
+	torn_in_flight = nicsched_core_in_flight(&core, slot);
+	nicsched_core_decision(&core, slot, &torn);	/* read twice, counted once */
+	nicsched_core_counters(&core, &c1);
+	/* stale: whole, our tag, but the SEQ of the entry the slot took last */
+	w[NICSCHED_MAILBOX_SEQ / 4] = taken;
+	w[NICSCHED_MAILBOX_CHECK / 4] = entry_check(w);
+	write_entry(slot, w);
+	nicsched_core_decision(&core, slot, &stale);
+	stale_in_flight = nicsched_core_in_flight(&core, slot);
+	nicsched_core_counters(&core, &c2);
+	release_answers();
+	ret = submit ? submit : wait_decision(slot, before.seq, &res);
+	if (!ret)
+		check_entry(slot, tag, v);
+	out_begin("mailbox");
+	out_d("submit", submit);
+	out_d("torn_taken", torn.seq != before.seq);
+	out_d("torn_in_flight", torn_in_flight);
+	out_u("dma_torn", c1.dma_torn - c0.dma_torn);
+	out_d("stale_taken", stale.seq != before.seq);
+	out_d("stale_in_flight", stale_in_flight);
+	out_u("dma_stale", c2.dma_stale - c1.dma_stale);
+	out_d("answer", ret ? ret : res.decision.action);
+	out_u("golden", v->action);
+	out_u("forged", wrong);
+	out_end();
+	check(!submit && torn.seq == before.seq && torn_in_flight && c1.dma_torn - c0.dma_torn == 1,
+	      "a torn mailbox entry is not taken, and counted once");
+	check(stale.seq == before.seq && stale_in_flight && c2.dma_stale - c1.dma_stale == 1,
+	      "a stale mailbox entry is not taken, and counted once");
+	check(!ret && matches(&res, v, tag), "then the card's own entry is taken: golden");
 }
 
 static void run_workers(struct worker *w, unsigned int n)
@@ -724,12 +991,15 @@ static void phase_stuck_busy(void)
 	nicsched_bus_set_fault(NICSCHED_BUS_STALL, 0);
 	t0 = nicsched_bus_time_ns();
 	submit = nicsched_core_submit(&core, SLOT_LOST, vectors[7].features, 0x6100);
-	/* the poller's reads move the bus clock: give it 20 timeouts of it */
-	while (atomic_read(&core.poll_armed) && wall_ns() < deadline &&
+	/* the poller's reads (with DMA, the card's clock) move the bus clock: 20 timeouts of it */
+	while ((dma_mode || atomic_read(&core.poll_armed)) && wall_ns() < deadline &&
 	       nicsched_bus_time_ns() - t0 < 20 * HARNESS_TIMEOUT_NS)
 		sched_yield();
-	life = nicsched_bus_time_ns() - t0;
+	life = dma_mode ? 0 : nicsched_bus_time_ns() - t0;
 	disarmed = !atomic_read(&core.poll_armed);
+	/* with DMA nothing watched the request so far: the hook's re-arm path makes it stuck */
+	if (dma_mode)
+		nicsched_core_recover(&core);
 	nicsched_core_counters(&core, &c1);
 	nicsched_bus_get_stats(&st0);
 	usleep(STUCK_WATCH_US);
@@ -765,6 +1035,23 @@ static void phase_stuck_busy(void)
 	      "wedged slot: usable again once RESULT is no longer BUSY");
 }
 
+/*
+ * With results by DMA no register read runs while requests are in flight, so the link going down
+ * shows only as answers that stop: the workers wait, and the first register read in process
+ * context after the timeout (nicsched_core_recover(), which the hook makes when it arms) sees
+ * all ones.
+ */
+static void *watch_removal_main(void *arg)
+{
+	u64 deadline = wall_ns() + WAIT_LIMIT_S * 1000000000ULL;
+
+	while (nicsched_core_state(&core) == NICSCHED_CORE_RUNNING && wall_ns() < deadline) {
+		nicsched_core_recover(&core);
+		usleep(200);
+	}
+	return NULL;
+}
+
 /* The link goes down mid-stream: all-ones reads must disable the core cleanly. */
 static void phase_all_ones(void)
 {
@@ -775,11 +1062,16 @@ static void phase_all_ones(void)
 	struct nicsched_core_cfg cfg = { .timeout_ns = HARNESS_TIMEOUT_NS };
 	unsigned long completed = 0, mismatches = 0;
 	int submit_after, read_hw, reprobe, poller_joined;
+	pthread_t watcher;
 	unsigned int i;
 
 	setup_workers(w, NICSCHED_SLOTS, 10);
 	nicsched_bus_remove_after(REMOVE_AFTER);
+	if (dma_mode)
+		pthread_create(&watcher, NULL, watch_removal_main, NULL);
 	run_workers(w, NICSCHED_SLOTS);
+	if (dma_mode)
+		pthread_join(watcher, NULL);
 	for (i = 0; i < NICSCHED_SLOTS; i++) {
 		completed += w[i].completed;
 		mismatches += w[i].mismatches;
@@ -846,10 +1138,11 @@ static int raw_request(unsigned int slot, const u32 *features, u16 tag, u32 *rea
 	return 0;
 }
 
+/* @a from the driver, @b from raw reads: scores only when the driver collects them */
 static bool same_answer(const struct nicsched_result *a, const struct nicsched_result *b)
 {
 	return (core.head_scores || a->decision.action == b->decision.action) &&
-	       !memcmp(a->scores, b->scores, sizeof(a->scores));
+	       (!core.cfg.collect_scores || !memcmp(a->scores, b->scores, sizeof(a->scores)));
 }
 
 static void phase_feature_views(void)
@@ -1015,14 +1308,14 @@ static void phase_reload(const char *dir)
 
 	/* a request submitted before the reload is answered with the old weights */
 	nicsched_core_decision(&core, SLOT_VIEWS, &before);
-	pause_poller();
+	hold_answers();
 	across_submit = nicsched_core_submit(&core, SLOT_VIEWS, vectors[k].features, 0x3fff);
 	w0 = nicsched_mmio_writes;
 	r0 = nicsched_mmio_reads;
 	to_rc = nicsched_core_reload(&core, &to.w);
 	reload_writes = nicsched_mmio_writes - w0;
 	reload_reads = nicsched_mmio_reads - r0;
-	resume_poller();
+	release_answers();
 	across_rc = across_submit ? across_submit : wait_decision(SLOT_VIEWS, before.seq, &across);
 	hash_b = core.policy_hash;
 	gen2 = nicsched_core_policy_gen(&core);
@@ -1103,6 +1396,8 @@ static void print_counters(void)
 	out_u("mmio_writes", c.mmio_writes);
 	out_u("poll_reads", c.poll_reads);
 	out_u("submit_writes", c.submit_writes);
+	out_u("dma_torn", c.dma_torn);
+	out_u("dma_stale", c.dma_stale);
 	out_d("kicks", atomic_read(&kicks));
 	out_end();
 	out_begin("bus");
@@ -1110,13 +1405,29 @@ static void print_counters(void)
 	out_u("writes", st.writes);
 	out_u("cycles", st.cycles);
 	out_u("slverr", st.slverr);
+	out_u("dma_writes", st.dma_writes);
+	out_u("dma_dropped", st.dma_dropped);
 	out_end();
+	if (!dma_mode)
+		return;
+	out_begin("entries");
+	out_u("checked", entries.checked);
+	out_u("bad_answer", entries.bad_answer);
+	out_u("bad_check", entries.bad_check);
+	out_u("bad_seq", entries.bad_seq);
+	out_u("bad_latency", entries.bad_latency);
+	out_u("slow", entries.slow);
+	out_u("outside", atomic64_read(&dma_outside));
+	out_end();
+	check(entries.checked > 0 && !entries.bad_answer && !entries.bad_check &&
+	      !entries.bad_seq && !entries.bad_latency && !atomic64_read(&dma_outside),
+	      "every mailbox entry: golden ANSWER, CHECK, growing SEQ, LATENCY, in the mailbox");
 }
 
 static int print_usage(void)
 {
-	fputs("usage: nicsched_harness --vectors V --expected E [--reload DIR] | --probe-only\n",
-	      stderr);
+	fputs("usage: nicsched_harness --vectors V --expected E [--reload DIR] [--dma]\n"
+	      "       nicsched_harness --probe-only\n", stderr);
 	return 2;
 }
 
@@ -1137,6 +1448,8 @@ int main(int argc, char **argv)
 			reload_dir = argv[++i];
 		else if (!strcmp(argv[i], "--probe-only"))
 			probe_only = true;
+		else if (!strcmp(argv[i], "--dma"))
+			dma_mode = true;
 		else
 			return print_usage();
 	}
@@ -1169,9 +1482,13 @@ int main(int argc, char **argv)
 		return 1;
 	sem_init(&kick_sem, 0, 0);
 	pthread_create(&poller, NULL, poller_main, NULL);
+	if (dma_mode)
+		pthread_create(&card_clock, NULL, card_clock_main, NULL);
 	phase_sequential();
 	phase_patterns();
 	phase_semantics();
+	if (dma_mode)
+		phase_mailbox();
 	phase_lost_doorbell();
 	phase_concurrent();
 	phase_hw_counters();
@@ -1180,6 +1497,10 @@ int main(int argc, char **argv)
 		phase_reload(reload_dir);
 	phase_stuck_busy();
 	phase_all_ones();
+	if (dma_mode) {
+		atomic_set(&clock_exit, 1);
+		pthread_join(card_clock, NULL);
+	}
 	print_counters();
 	out_begin("result");
 	out_s("status", failures ? "FAIL" : "PASS");
@@ -1188,5 +1509,6 @@ int main(int argc, char **argv)
 	nicsched_bus_close();
 	free(vectors);
 	free(reload_vectors);
+	free(mailbox);
 	return failures ? 1 : 0;
 }

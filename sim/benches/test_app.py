@@ -43,6 +43,7 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
+from nicsched_dma import DmaHost
 from nicsched_common import (
     OKAY,
     RESP_NAMES,
@@ -113,6 +114,13 @@ ERR_DB_DISABLED, ERR_DB_BUSY, ERR_FEAT_BUSY, ERR_BAD_ADDR = (
     RM.mask("global", "ERROR", f) for f in ("DOORBELL_DISABLED", "DOORBELL_BUSY", "FEATURE_BUSY", "BAD_ADDRESS"))
 RES_VALID, RES_BUSY = RM.mask("slot", "RESULT", "VALID"), RM.mask("slot", "RESULT", "BUSY")
 RELOAD_COMMIT = RM.mask("global", "RELOAD", "COMMIT")
+DMA_ENABLE, DMA_ACTIVE = RM.mask("global", "DMA_CTRL", "ENABLE"), RM.mask("global", "DMA_STATUS", "ACTIVE")
+# the result mailbox in host memory (layout v3.0): one entry per slot at DMA_BASE + n * stride
+MAILBOX = BLOCKS["mailbox"]
+MAILBOX_REGS = RM.regs("mailbox")
+MAILBOX_STRIDE = int(MAILBOX["stride"])
+ENTRY_BYTES = int(RM.constants["MAILBOX_ENTRY_BYTES"])
+ENTRY_WORDS = {name: int(r["offset"]) // 4 for name, r in MAILBOX_REGS.items()}
 TAG_MASK = RM.mask("slot", "DOORBELL", "TAG")
 
 
@@ -126,7 +134,7 @@ def result_action(r: int) -> int:
 
 # the constant registers, packed from the job's policy facts at the model's field positions
 CAPS_VALUE = RM.pack("global", "CAPS", INPUTS=N_IN, OUTPUTS=N_OUT, SLOTS=SLOTS,
-                     FLAGS=RM.flags("global", "CAPS", "FLAGS", HEAD_SCORES=HEAD_SCORES))
+                     FLAGS=RM.flags("global", "CAPS", "FLAGS", HEAD_SCORES=HEAD_SCORES, DMA_RESULTS=True))
 FORMAT_VALUE = RM.pack("global", "FORMAT", IN_BITS=IN_BITS, IN_SIGNED=int(IN_SIGNED), OUT_BITS=OUT_BITS,
                        OUT_SIGNED=int(OUT_SIGNED))
 TIMING_VALUE = RM.pack("global", "TIMING", LATENCY=LATENCY, II=II)
@@ -213,6 +221,7 @@ class Monitor:
         self.aw: list[tuple[int, int]] = []
         self.w: list[tuple[int, int, int]] = []
         self.writes: list[tuple[int, int, int, int]] = []  # (edge, addr, data, strb)
+        self.reads: list[int] = []  # addresses of the reads, in order
         # [edge, slot, tag]: edge is E0, where the doorbell is performed (its B response rises)
         self.doorbells: list[list[int]] = []
         self.irq_edges: list[int] = []
@@ -238,6 +247,8 @@ class Monitor:
                     self.aw.append((n + 1, sig_int(d.s_axil_awaddr)))
                 if sig_int(d.s_axil_wvalid) and sig_int(d.s_axil_wready):
                     self.w.append((n + 1, sig_int(d.s_axil_wdata), sig_int(d.s_axil_wstrb)))
+                if sig_int(d.s_axil_arvalid) and sig_int(d.s_axil_arready):
+                    self.reads.append(sig_int(d.s_axil_araddr) & ~3)
                 if self.has_irq and sig_int(d.irq) == 1:
                     self.irq_edges.append(n)
             except AssertionError:
@@ -353,7 +364,15 @@ class App:
         return False
 
 
+# the DMA client port's inputs (results into host memory), idle unless a test attaches a DmaHost
+DMA_INPUTS = ("m_axis_dma_write_desc_ready", "s_axis_dma_write_desc_status_valid", "s_axis_dma_write_desc_status_tag",
+              "s_axis_dma_write_desc_status_error", "dma_ram_rd_cmd_sel", "dma_ram_rd_cmd_addr", "dma_ram_rd_cmd_valid",
+              "dma_ram_rd_resp_ready")
+
+
 async def setup(dut, rec, raw: bool = False) -> App:
+    for name in DMA_INPUTS:
+        getattr(dut, name).value = 0
     cyc = start_clock(dut)
     bus = AxilRaw(dut) if raw else AxilStd(dut)
     mon = Monitor(dut, cyc)
@@ -411,7 +430,8 @@ async def test_header(dut, rec):
         "id_ascii": vals["ID"].to_bytes(4, "big").decode("latin-1"),
         "version": [version["major"], version["minor"]],
         **RM.unpack("global", "CAPS", vals["CAPS"]),
-        "head_scores": RM.get("global", "CAPS", "FLAGS", vals["CAPS"]) == RM.flags("global", "CAPS", "FLAGS", HEAD_SCORES=True),
+        "head_scores": bool(RM.get("global", "CAPS", "FLAGS", vals["CAPS"]) & RM.flags("global", "CAPS", "FLAGS", HEAD_SCORES=True)),
+        "dma_results": bool(RM.get("global", "CAPS", "FLAGS", vals["CAPS"]) & RM.flags("global", "CAPS", "FLAGS", DMA_RESULTS=True)),
         **{k: (bool(v) if k.endswith("signed") else v) for k, v in RM.unpack("global", "FORMAT", vals["FORMAT"]).items()},
         **RM.unpack("global", "TIMING", vals["TIMING"]),
     }
@@ -1204,3 +1224,228 @@ async def test_reload(dut, rec):
         r = await app.wait_result(s, tag_for(i))
         compare_b(i, s, r, await app.read_scores(s), "after COMMIT")
     rec.info.update({"reload": {"commit_pending_seen": bool(commit_seen), "before": len(before), "after": len(post)}})
+
+
+# ---------------------------------------------------------------------------------------------
+# layout v3.0: results into host memory (the mailbox), through the DMA client port
+# ---------------------------------------------------------------------------------------------
+# a 4 KiB-aligned bus address with bits in both halves, so DMA_BASE_HI matters
+DMA_BASE = 0x0000_7F5A_C0DE_3000
+
+
+def entry_words(host: DmaHost, slot: int, base: int = DMA_BASE) -> dict:
+    """Slot's mailbox entry as the host memory holds it, by word name (SEQ, ANSWER, LATENCY, CHECK)."""
+    w = host.words(base + slot * MAILBOX_STRIDE, ENTRY_BYTES // 4)
+    return {name: w[i] for name, i in ENTRY_WORDS.items()}
+
+
+def entry_check(e: dict) -> int:
+    """CHECK as the register model defines it: NOT (SEQ XOR ANSWER XOR LATENCY)."""
+    return ~(e["SEQ"] ^ e["ANSWER"] ^ e["LATENCY"]) & 0xFFFFFFFF
+
+
+def answer_word(tag: int, action: int) -> int:
+    return RM.pack("mailbox", "ANSWER", VALID=1, TAG=tag & TAG_MASK, ACTION=action)
+
+
+async def dma_on(app: App, base: int = DMA_BASE):
+    await app.wr(GLOBAL["DMA_BASE_LO"], base & 0xFFFFFFFF)
+    await app.wr(GLOBAL["DMA_BASE_HI"], base >> 32)
+    await app.wr(GLOBAL["DMA_CTRL"], DMA_ENABLE)
+
+
+async def wait_entry(app: App, host: DmaHost, slot: int, tag: int, budget: int = 4000) -> dict | None:
+    """Host memory only (no register read): wait until slot's entry carries tag."""
+    start = app.cyc.n
+    while app.cyc.n - start < budget:
+        e = entry_words(host, slot)
+        if RM.get("mailbox", "ANSWER", "TAG", e["ANSWER"]) == tag & TAG_MASK and e["CHECK"] == entry_check(e):
+            return e
+        await FallingEdge(app.dut.clk)
+    app.rec.fail(f"slot{slot}: no mailbox entry with tag {hexs(tag)} after {budget} cycles (entry {entry_words(host, slot)})")
+    return None
+
+
+async def wait_dma_idle(app: App, host: DmaHost, budget: int = 4000) -> bool:
+    start = app.cyc.n
+    while app.cyc.n - start < budget:
+        if not (await app.g("DMA_STATUS")) & DMA_ACTIVE and not host.busy:
+            return True
+    app.rec.fail(f"DMA_STATUS.ACTIVE still set after {budget} cycles")
+    return False
+
+
+@bench_test(timeout_us=400000)
+async def test_dma_vectors(dut, rec):
+    """Every job vector with DMA_CTRL.ENABLE, all slots in flight, back-pressure on every DMA
+    channel: each result lands in host memory as its slot's entry, bit-exact (action against the
+    golden model, tag, SEQ = the card's result count, LATENCY, CHECK), read without a register."""
+    app = await setup(dut, rec)
+    if not need_vectors(rec):
+        return
+    host = DmaHost(dut, app.cyc, make_rng(FUZZ_SEED, "dma"), desc_ready_p=0.5, cmd_valid_p=0.6, resp_ready_p=0.5,
+                   status_delay=(0, 9), window=(DMA_BASE, SLOTS * MAILBOX_STRIDE), entry_bytes=ENTRY_BYTES)
+    await dma_on(app)
+    await app.enable()
+    out = []
+    result_reads = 0
+    try:
+        for b0 in range(0, len(VECTORS), SLOTS):
+            idxs = list(range(b0, min(len(VECTORS), b0 + SLOTS)))
+            for k, i in enumerate(idxs):
+                await app.set_features(k, VECTORS[i])
+            for k, i in enumerate(idxs):
+                await app.ring(k, tag_for(i))
+            for k, i in enumerate(idxs):
+                e = await wait_entry(app, host, k, tag_for(i))
+                want_action, _ = expected_for(i)
+                ok = e is not None
+                if e is not None:
+                    ok &= rec.eq(e["ANSWER"], answer_word(tag_for(i), want_action), f"vector {i} slot{k}: ANSWER")
+                    ok &= rec.eq(e["CHECK"], entry_check(e), f"vector {i} slot{k}: CHECK")
+                    if II == 1:
+                        ok &= rec.eq(e["LATENCY"], LATENCY, f"vector {i} slot{k}: LATENCY")
+                    else:
+                        ok &= rec.check(e["LATENCY"] >= LATENCY, f"vector {i} slot{k}: LATENCY {e['LATENCY']} < {LATENCY}")
+                out.append({"index": i, "slot": k, "tag": tag_for(i), "ok": bool(ok),
+                            **({name.lower(): v for name, v in e.items()} if e else {}),
+                            "action": RM.get("mailbox", "ANSWER", "ACTION", e["ANSWER"]) if e else None})
+        await wait_dma_idle(app, host)
+        n = len(VECTORS)
+        seqs = sorted(v["seq"] for v in out if "seq" in v)
+        rec.eq(seqs, list(range(1, n + 1)), "SEQ of the entries: every result count from 1 to N, once")
+        for k in range(SLOTS):
+            mine = [v["seq"] for v in out if v["slot"] == k and "seq" in v]
+            rec.check(mine == sorted(mine), f"slot{k}: SEQ grows with every entry")
+        rec.eq(len(host.writes), n, "DMA writes (one per result: each waited for before the next on its slot)")
+        rec.eq(sorted({w["addr"] for w in host.writes}), [DMA_BASE + k * MAILBOX_STRIDE for k in range(min(SLOTS, n))],
+               "write addresses: DMA_BASE + slot * stride, nothing else")
+        rec.eq(await app.g("DMA_WRITES"), n, "DMA_WRITES")
+        rec.eq(await app.g("DMA_ERRORS"), 0, "DMA_ERRORS")
+        rec.eq(await app.g("INFERENCES"), n, "INFERENCES")
+        rec.eq(host.protocol_errors, [], "DMA protocol")
+        result_reads = sum(1 for a in app.mon.reads if classify(a) is not None and classify(a)[0] == "result")
+        rec.eq(result_reads, 0, "RESULT reads (the answers came from host memory)")
+        rec.info.update({"vectors": len(out), "mismatches": sum(not v["ok"] for v in out), "dma_writes": len(host.writes)})
+    finally:
+        results_set("dma", out)
+
+
+@bench_test(timeout_us=100000)
+async def test_dma_backpressure(dut, rec):
+    """Descriptors held back: a slot is queued once however many results it gets (the write that
+    leaves carries the newest entry); DMA_STATUS.ACTIVE stays up until the last status; nothing
+    stalls the datapath meanwhile."""
+    app = await setup(dut, rec)
+    if not need_vectors(rec):
+        return
+    host = DmaHost(dut, app.cyc, make_rng(FUZZ_SEED, "dma-bp"), resp_ready_p=0.5, status_delay=(3, 3),
+                   window=(DMA_BASE, SLOTS * MAILBOX_STRIDE), entry_bytes=ENTRY_BYTES)
+    host.hold_desc = True
+    await dma_on(app)
+    await app.enable()
+    nv = len(VECTORS)
+    # slot 0: three results while no descriptor is taken; the others: one each
+    for j in range(3):
+        await app.set_features(0, VECTORS[j % nv])
+        await app.ring(0, 0x6100 + j)
+        r = await app.wait_result(0, 0x6100 + j)
+        app.compare(j % nv, 0, r, await app.read_scores(0), f"held, slot0 #{j}")
+    for s in range(1, SLOTS):
+        await app.set_features(s, VECTORS[(3 + s) % nv])
+        await app.ring(s, 0x6200 + s)
+        await app.wait_result(s, 0x6200 + s)
+    rec.eq(host.writes, [], "no write while descriptors are held")
+    rec.check((await app.g("DMA_STATUS")) & DMA_ACTIVE, "DMA_STATUS.ACTIVE while results wait")
+    rec.eq(await app.g("INFERENCES"), 3 + SLOTS - 1, "the datapath went on (INFERENCES)")
+    host.hold_status = True
+    host.hold_desc = False
+    for _ in range(200):
+        await RisingEdge(dut.clk)
+    rec.check((await app.g("DMA_STATUS")) & DMA_ACTIVE, "DMA_STATUS.ACTIVE while statuses are held")
+    rec.eq(await app.g("DMA_WRITES"), 0, "DMA_WRITES counts statuses, none back yet")
+    host.hold_status = False
+    await wait_dma_idle(app, host)
+    # slot 0 was offered once (its first result) and queued once more: two writes, both of the
+    # newest entry (the engine reads the entry when it takes the write, not when it is queued)
+    slot0 = [w for w in host.writes if w["addr"] == DMA_BASE]
+    rec.eq(len(slot0), 2, "writes of slot 0 for three results")
+    want = answer_word(0x6102, expected_for(2 % nv)[0])
+    for w in slot0:
+        rec.eq(int.from_bytes(w["data"][4:8], "little"), want, "a held write of slot 0 carries its newest entry")
+    e = entry_words(host, 0)
+    rec.eq(e["ANSWER"], want, "slot 0's entry in host memory")
+    rec.eq(e["SEQ"], 3, "slot 0's entry: SEQ of its third result")
+    for s in range(1, SLOTS):
+        rec.eq(len([w for w in host.writes if w["addr"] == DMA_BASE + s * MAILBOX_STRIDE]), 1, f"writes of slot {s}")
+        rec.eq(entry_words(host, s)["ANSWER"], answer_word(0x6200 + s, expected_for((3 + s) % nv)[0]), f"slot {s}'s entry")
+    rec.eq(await app.g("DMA_WRITES"), len(host.writes), "DMA_WRITES after the statuses")
+    rec.eq(host.protocol_errors, [], "DMA protocol (a descriptor stays offered until taken)")
+
+
+@bench_test(timeout_us=100000)
+async def test_dma_control(dut, rec):
+    """DMA_CTRL, DMA_BASE_LO/HI, DMA_STATUS, DMA_WRITES, DMA_ERRORS: the registers, no write while
+    disabled, disabling drops what is queued but not what was offered, an error status counts,
+    CONTROL.SOFT_RESET clears ENABLE and the counters and keeps the base."""
+    app = await setup(dut, rec, raw=True)
+    if not need_vectors(rec):
+        return
+    host = DmaHost(dut, app.cyc, make_rng(FUZZ_SEED, "dma-ctl"), entry_bytes=ENTRY_BYTES)
+    # registers: DMA_BASE_LO keeps its 4 KiB page only; byte lanes; DMA_CTRL in lane 0
+    await app.wr(GLOBAL["DMA_BASE_LO"], 0xFFFFFFFF)
+    rec.eq(await app.g("DMA_BASE_LO"), 0xFFFFF000, "DMA_BASE_LO bits [11:0] read 0")
+    await app.wr(GLOBAL["DMA_BASE_HI"], 0x11223344, strb=0b0101)
+    rec.eq(await app.g("DMA_BASE_HI"), 0x00220044, "DMA_BASE_HI after a write with wstrb 0101")
+    await app.wr(GLOBAL["DMA_CTRL"], DMA_ENABLE, strb=0b1110)
+    rec.eq(await app.g("DMA_CTRL"), 0, "DMA_CTRL after a write without lane 0")
+    # disabled: results only in RESULT
+    await app.enable()
+    await app.wr(GLOBAL["DMA_BASE_LO"], DMA_BASE & 0xFFFFFFFF)
+    await app.wr(GLOBAL["DMA_BASE_HI"], DMA_BASE >> 32)
+    await app.infer(0, 0, 0x6301, "DMA off")
+    for _ in range(50):
+        await RisingEdge(dut.clk)
+    rec.eq(host.writes, [], "no DMA write with DMA_CTRL.ENABLE = 0")
+    rec.eq(await app.g("DMA_STATUS"), 0, "DMA_STATUS with DMA off")
+    # enabled: the entry lands at the programmed base
+    await app.wr(GLOBAL["DMA_CTRL"], DMA_ENABLE, strb=0b0001)
+    rec.eq(await app.g("DMA_CTRL"), DMA_ENABLE, "DMA_CTRL.ENABLE")
+    await app.infer(SLOTS - 1, 1 % len(VECTORS), 0x6302, "DMA on")
+    e = await wait_entry(app, host, SLOTS - 1, 0x6302)
+    if e is not None:
+        rec.eq(e["ANSWER"], answer_word(0x6302, expected_for(1 % len(VECTORS))[0]), "entry's ANSWER")
+        rec.eq(e["SEQ"], 2, "entry's SEQ: INFERENCES after it")
+    await wait_dma_idle(app, host)
+    rec.eq(await app.g("DMA_WRITES"), 1, "DMA_WRITES")
+    # an error status counts in DMA_ERRORS (and DMA_WRITES); nothing reaches host memory
+    host.error_next = 0x4
+    await app.infer(0, 2 % len(VECTORS), 0x6303, "DMA error")
+    await wait_dma_idle(app, host)
+    rec.eq(await app.g("DMA_ERRORS"), 1, "DMA_ERRORS after an error status")
+    rec.eq(await app.g("DMA_WRITES"), 2, "DMA_WRITES after an error status")
+    rec.check(RM.get("mailbox", "ANSWER", "TAG", entry_words(host, 0)["ANSWER"]) != 0x6303, "a failed write leaves host memory alone")
+    # disable while slot 0 is offered and slot 1 queued: the offer stays until taken, the queue is dropped
+    if SLOTS >= 2:
+        host.hold_desc = True
+        n0 = len(host.writes)
+        await app.infer(0, 0, 0x6304, "held 0")
+        await app.infer(1, 1 % len(VECTORS), 0x6305, "held 1")
+        await app.wr(GLOBAL["DMA_CTRL"], 0)
+        host.hold_desc = False
+        await wait_dma_idle(app, host)
+        rec.eq([w["addr"] for w in host.writes[n0:]], [DMA_BASE], "after disabling: the offered write only")
+    # soft reset: ENABLE and the counters cleared, the base kept
+    await app.wr(GLOBAL["DMA_CTRL"], DMA_ENABLE)
+    await app.wr(GLOBAL["CONTROL"], CTL_ENABLE | CTL_SOFT_RESET)
+    rec.eq(await app.g("DMA_CTRL"), 0, "DMA_CTRL after CONTROL.SOFT_RESET")
+    rec.eq(await app.g("DMA_WRITES"), 0, "DMA_WRITES after CONTROL.SOFT_RESET")
+    rec.eq(await app.g("DMA_ERRORS"), 0, "DMA_ERRORS after CONTROL.SOFT_RESET")
+    rec.eq(await app.g("DMA_BASE_LO"), DMA_BASE & 0xFFFFFFFF, "DMA_BASE_LO after CONTROL.SOFT_RESET")
+    rec.eq(await app.g("DMA_BASE_HI"), DMA_BASE >> 32, "DMA_BASE_HI after CONTROL.SOFT_RESET")
+    n0 = len(host.writes)
+    await app.infer(0, 0, 0x6306, "after soft reset")
+    for _ in range(50):
+        await RisingEdge(dut.clk)
+    rec.eq(len(host.writes), n0, "no DMA write after a soft reset until DMA_CTRL is written again")
+    rec.eq(host.protocol_errors, [], "DMA protocol")

@@ -20,6 +20,8 @@ namespace {
 constexpr uint32_t kAllOnes = 0xffffffffu;
 constexpr uint64_t kClockMhz = NICSCHED_CLOCK_MHZ;  // cycles per microsecond
 constexpr uint64_t kDrainMargin = 16;
+constexpr uint64_t kDmaWriteCycles = 8;  // a mailbox write through the bus's DMA engine, at most
+constexpr int kDmaTickMs = 1;            // how often a held DMA write is looked at again
 constexpr uint64_t kMaxSlowUs = 10'000'000;
 constexpr size_t kMaxMemCommandBytes = 4096;
 constexpr const char *kCommands =
@@ -108,6 +110,7 @@ const char *kind_name(RegKind kind) {
     case RegKind::Scores: return "scores";
     case RegKind::Counters: return "counters";
     case RegKind::Weights: return "weights";
+    case RegKind::Dma: return "dma";
     case RegKind::Other:
     case RegKind::Count: break;
     }
@@ -148,6 +151,13 @@ RegKind classify(uint32_t offset) {
     case NICSCHED_REG_ERRORS:
     case NICSCHED_REG_RELOADS:
         return RegKind::Counters;
+    case NICSCHED_REG_DMA_CTRL:
+    case NICSCHED_REG_DMA_STATUS:
+    case NICSCHED_REG_DMA_BASE_LO:
+    case NICSCHED_REG_DMA_BASE_HI:
+    case NICSCHED_REG_DMA_WRITES:
+    case NICSCHED_REG_DMA_ERRORS:
+        return RegKind::Dma;
     default:
         return RegKind::Other;
     }
@@ -167,7 +177,9 @@ Card::Card(const CardOptions &options) : config_(kWindowBytes), options_(options
     uint64_t ii = (timing & NICSCHED_TIMING_II_MASK) >> NICSCHED_TIMING_II_SHIFT;
     if (ii == 0)
         ii = 1;
-    drain_cycles_ = latency + NICSCHED_SLOTS * ii + kDrainMargin;
+    // the inferences, then every slot's mailbox write (descriptor, RAM read, status)
+    drain_cycles_ = latency + NICSCHED_SLOTS * ii + NICSCHED_SLOTS * kDmaWriteCycles + kDrainMargin;
+    nicsched_bus_set_dma(&Card::dma_write, this);
     const uint32_t format = nicsched_bus_peek32(NICSCHED_REG_FORMAT);
     in_signed_ = format & NICSCHED_FORMAT_IN_SIGNED_MASK;
     out_signed_ = format & NICSCHED_FORMAT_OUT_SIGNED_MASK;
@@ -180,6 +192,7 @@ Card::Card(const CardOptions &options) : config_(kWindowBytes), options_(options
 }
 
 Card::~Card() {
+    nicsched_bus_set_dma(nullptr, nullptr);
     if (log_)
         std::fclose(log_);
     nicsched_bus_close();
@@ -319,6 +332,44 @@ void Card::bar_write(const BarAccessPayload &req) {
     const uint32_t value = static_cast<uint32_t>((req.val & low_bytes_mask(req.size)) << (8 * lane));
     const uint8_t strobes = static_cast<uint8_t>(((1u << req.size) - 1) << lane);
     write_word(offset & ~uint32_t{3}, value, strobes);
+}
+
+// ---- DMA writes into guest RAM (results by DMA, layout v3.0) ---------------------------------
+
+// The bus's DMA engine delivers the RTL's write here, while it clocks the model. It lands only
+// with bus mastering on (as a PCI function's writes do) and only in RAM QEMU shared with the card;
+// otherwise the RTL gets an error status (DMA_ERRORS).
+int Card::dma_write(void *ctx, __u64 gpa, const void *data, __u32 len) {
+    Card &card = *static_cast<Card *>(ctx);
+    if (!card.config_.bus_master() || !card.memory_.write(gpa, data, len)) {
+        card.counts_.dma_dropped++;
+        return -1;
+    }
+    card.counts_.dma_writes++;
+    return 0;
+}
+
+// The RTL runs on after QEMU has its answer, as a free-running card would: the cycles a doorbell
+// or a control write keeps it busy are simulated now, so its results, and their writes into
+// guest RAM, land while the guest runs on, with no register read needed to move the clock.
+void Card::settle() {
+    if (unsettled_ == 0)
+        return;
+    nicsched_bus_advance(unsettled_, unsettled_);
+    unsettled_ = 0;
+}
+
+// With the slow fault the bus holds a mailbox write back until its time has come; the card looks
+// again every kDmaTickMs while one waits (nothing else would move the clock without a read).
+int Card::dma_wait_ms() const {
+    return nicsched_bus_dma_idle() ? -1 : kDmaTickMs;
+}
+
+void Card::dma_tick() {
+    if (nicsched_bus_dma_idle())
+        return;
+    catch_up();
+    nicsched_bus_advance(kDmaWriteCycles + kDrainMargin, kDmaWriteCycles + kDrainMargin);
 }
 
 // ---- doorbells and their log ---------------------------------------------------------------
@@ -501,7 +552,9 @@ std::string Card::stats_json() const {
            ",\"masked\":" + std::to_string(bus.masked) + ",\"clock_mhz\":" + std::to_string(kClockMhz) +
            ",\"uptime_ns\":" + std::to_string(elapsed_ns()) + ",\"resets\":" + std::to_string(counts_.resets) +
            ",\"irqfds\":" + std::to_string(counts_.irqfds) + ",\"messages\":" + std::to_string(counts_.messages) +
-           ",\"busy_ns\":" + std::to_string(counts_.busy_ns) + ",\"sysmem\":{\"syncs\":" +
+           ",\"busy_ns\":" + std::to_string(counts_.busy_ns) + ",\"bus_master\":" +
+           (config_.bus_master() ? "true" : "false") + ",\"dma_writes\":" + std::to_string(counts_.dma_writes) +
+           ",\"dma_dropped\":" + std::to_string(counts_.dma_dropped) + ",\"sysmem\":{\"syncs\":" +
            std::to_string(memory_.syncs()) + ",\"regions\":" + std::to_string(memory_.regions()) +
            ",\"bytes\":" + std::to_string(memory_.bytes()) + "}}";
 }

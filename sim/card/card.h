@@ -2,8 +2,9 @@
 //
 // The simulated card: PCI config space, BAR0 = the register window of the Verilated nicsched_top
 // reached through driver/userspace/nicsched_bus (one AXI-Lite transaction per 32-bit access),
-// the time model that ties RTL cycles to host time, the faults, the per-kind MMIO counts and the
-// doorbell log. docs/CARD.md is the reference.
+// the RTL's DMA writes (results into host memory) landing in guest RAM, the time model that ties
+// RTL cycles to host time, the faults, the per-kind MMIO counts and the doorbell log.
+// docs/CARD.md is the reference.
 #ifndef NICSCHED_CARD_CARD_H
 #define NICSCHED_CARD_CARD_H
 
@@ -13,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <linux/types.h>
+
 #include "config_space.h"
 #include "guest_memory.h"
 #include "protocol.h"
@@ -20,7 +23,7 @@
 namespace card {
 
 // What a BAR0 offset is, for the MMIO counts (classified with the generated register map).
-enum class RegKind { Config, Id, Features, Doorbell, Result, Scores, Counters, Weights, Other, Count };
+enum class RegKind { Config, Id, Features, Doorbell, Result, Scores, Counters, Weights, Dma, Other, Count };
 const char *kind_name(RegKind kind);
 RegKind classify(uint32_t offset);
 
@@ -55,6 +58,13 @@ public:
         counts_.messages++;
         counts_.busy_ns += ns;
     }
+    // After QEMU has its answer: run the RTL until the work the last write started is done
+    // (an inference, its DMA write into guest RAM), as a free-running card would meanwhile.
+    void settle();
+    // A DMA write held back by the slow fault: how long the card may sleep before it is due
+    // (-1: nothing held), and a tick that lets it land once due.
+    int dma_wait_ms() const;
+    void dma_tick();
     static uint64_t now_ns();
     std::string summary() const;  // the start-up line on stderr
 
@@ -74,6 +84,8 @@ private:
         uint64_t irqfds = 0;
         uint64_t messages = 0;
         uint64_t busy_ns = 0;
+        uint64_t dma_writes = 0;   // RTL DMA writes that landed in guest RAM
+        uint64_t dma_dropped = 0;  // ... that did not: bus mastering off, or not guest RAM
     };
 
     uint32_t bar_offset(const BarAccessPayload &req, const char *what);
@@ -86,6 +98,7 @@ private:
     std::string fault_name() const;
     std::string memory_command(const std::vector<std::string> &words);
     uint64_t elapsed_ns() const;
+    static int dma_write(void *ctx, __u64 gpa, const void *data, __u32 len);
 
     ConfigSpace config_;
     GuestMemory memory_;

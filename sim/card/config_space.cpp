@@ -75,6 +75,10 @@ bool ConfigSpace::memory_enabled() const {
     return get(cfg::kCommand, 2) & cfg::kCommandMemory;
 }
 
+bool ConfigSpace::bus_master() const {
+    return get(cfg::kCommand, 2) & cfg::kCommandBusMaster;
+}
+
 uint32_t ConfigSpace::bar0_base() const {
     return get(cfg::kBar0, 4) & ~uint32_t{0xf};
 }

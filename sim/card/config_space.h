@@ -25,6 +25,7 @@ constexpr unsigned kRevision = 0x08, kClass = 0x09, kCacheLine = 0x0c, kHeaderTy
 constexpr unsigned kBar0 = 0x10, kSubsystemVendor = 0x2c, kSubsystemId = 0x2e;
 constexpr unsigned kCapabilities = 0x34, kInterruptLine = 0x3c, kInterruptPin = 0x3d;
 constexpr uint16_t kCommandMemory = 0x0002;
+constexpr uint16_t kCommandBusMaster = 0x0004;
 }  // namespace cfg
 
 class ConfigSpace {
@@ -38,6 +39,7 @@ public:
     void reset();  // the power-on state: decoding off, BAR0 at 0
 
     bool memory_enabled() const;
+    bool bus_master() const;  // the card may write host memory (results by DMA)
     uint32_t bar0_base() const;
     uint32_t bar0_bytes() const { return bar0_bytes_; }
 

@@ -243,7 +243,7 @@ int serve(const Args &args) {
         fds.push_back({args.fd, POLLIN, 0});
         if (control)
             control->poll_fds(fds);
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (::poll(fds.data(), fds.size(), card.dma_wait_ms()) < 0) {
             if (errno == EINTR)
                 continue;
             std::perror("nicsched-card: poll");
@@ -266,7 +266,9 @@ int serve(const Args &args) {
             const uint64_t t0 = card::Card::now_ns();
             dispatch(card, channel, msg);
             card.account(card::Card::now_ns() - t0);
+            card.settle();  // QEMU has its answer; the RTL runs on
         }
+        card.dma_tick();
         if (control)
             control->serve(fds, handler);
     }

@@ -226,8 +226,8 @@ describe('a guest with the card (reference policy)', () => {
     const polls = Number(r['POLLS']);
     const delta = (kind: 'reads' | 'writes'): Record<string, number> =>
       Object.fromEntries(Object.keys(after[kind]).filter((k) => k !== 'config').map((k) => [k, after[kind][k]! - before[kind][k]!]));
-    expect(delta('writes')).toEqual({ id: 0, features: map.constants['PACKED_WORDS']!, doorbell: 1, result: 0, scores: 0, counters: 0, weights: 0, other: 0 });
-    expect(delta('reads')).toEqual({ id: 0, features: 0, doorbell: 0, result: polls, scores: 0, counters: 0, weights: 0, other: 0 });
+    expect(delta('writes')).toEqual({ id: 0, features: map.constants['PACKED_WORDS']!, doorbell: 1, result: 0, scores: 0, counters: 0, weights: 0, dma: 0, other: 0 });
+    expect(delta('reads')).toEqual({ id: 0, features: 0, doorbell: 0, result: polls, scores: 0, counters: 0, weights: 0, dma: 0, other: 0 });
     expect(after.doorbells - before.doorbells).toBe(1);
     expect(after.results_valid - before.results_valid).toBe(1);
     expect(log().length).toBe(linesBefore + 1);
@@ -302,6 +302,36 @@ describe('a guest with the card (reference policy)', () => {
   it('takes round trips from the guest without a wrong answer', async () => {
     const r = keys(await tool('bench 2000'));
     expect(r['BAD']).toBe('0');
+  });
+
+  it('writes every result into guest RAM (layout v3.0): answers read from a page the guest gave, no register read, bit-exact', async () => {
+    const n = 200;
+    const inputs = map.constants['INPUTS']!;
+    const vs = Array.from({ length: n }, (_, i) => Array.from({ length: inputs }, (_, k) => (i * 7 + k * 13) & 0x7f));
+    const expected = await golden(vs);
+    const latency = (reg('global', 'TIMING').reset & field('global', 'TIMING', 'LATENCY').mask) >>> field('global', 'TIMING', 'LATENCY').lsb;
+    const s0 = await stats();
+    const out = await tool(`dma-decide ${n}`);
+    const s1 = await stats();
+    const d = [...out.matchAll(/^D (\d+) SLOT=(\d+) TAG=(\d+) SEQ=(\d+) ACTION=(\d+) LATENCY=(\d+) CHECK_OK=(\d) SPINS=\d+$/gm)].map((m) => m.slice(1).map(Number));
+    expect(d).toHaveLength(n);
+    const slots = map.constants['SLOTS']!;
+    const wrong = d.filter(([i, slot, t, , action, lat, ok]) => slot !== i! % slots || t !== (i! % 0xfffe) + 1 || action !== expected[i!]!.action || lat !== latency || ok !== 1);
+    expect(wrong).toEqual([]);
+    // one result after another: SEQ (INFERENCES after the result) grows by one per decision
+    const seqs = d.map((x) => x[3]!);
+    expect(seqs.slice(1).map((q, i) => q - seqs[i]!)).toEqual(Array<number>(n - 1).fill(1));
+    expect(keys(out)).toMatchObject({ DECISIONS: String(n), LOST: '0', BAD_SEQ: '0', REG_READS: '0', DMA_ERRORS: '0', QUIESCED: '1' });
+    expect(Number(keys(out)['DMA_WRITES'])).toBe(n);
+    const r1 = s1 as Stats & { bus_master: boolean; dma_writes: number; dma_dropped: number };
+    const r0 = s0 as typeof r1;
+    expect(r1.bus_master).toBe(true);
+    expect(r1.dma_writes - r0.dma_writes).toBe(n);
+    expect(r1.dma_dropped).toBe(r0.dma_dropped);
+    expect(r1.writes['doorbell']! - r0.writes['doorbell']!).toBe(n);
+    // the only register reads: DMA_STATUS while quiescing, DMA_WRITES and DMA_ERRORS once
+    for (const kind of ['result', 'scores', 'counters', 'features', 'id']) expect(r1.reads[kind]! - r0.reads[kind]!, kind).toBe(0);
+    expect(r1.reads['dma']! - r0.reads['dma']!).toBeGreaterThanOrEqual(3);
   });
 
   it('refuses a malformed control command with the list of commands', async () => {

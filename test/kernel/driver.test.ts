@@ -106,7 +106,7 @@ describe('kbuild W=1 C=1 against Debian linux-headers 6.1', () => {
     expect(core).toContain('license=GPL');
     expect(core.find((s) => s.startsWith('vermagic='))).toMatch(/^vermagic=6\.1\.\d+-\d+-amd64 SMP/);
     expect(core.filter((s) => s.startsWith('parm=')).map((s) => s.split(':')[0])).toEqual(
-      expect.arrayContaining(['parm=poll_us', 'parm=timeout_ms', 'parm=collect_scores']),
+      expect.arrayContaining(['parm=poll_us', 'parm=timeout_ms', 'parm=collect_scores', 'parm=dma_results']),
     );
     const pci = modinfo(join(dir, 'nicsched_pci.ko'));
     expect(pci).toContain('alias=pci:v000010EEd00004E53sv*sd*bc*sc*i*');
@@ -200,10 +200,10 @@ function buildHarness(policy: string, rtlPolicy?: string): string {
   return r.stdout.trim().split('\n').pop()!;
 }
 
-function runHarness(dir: string, probeOnly = false, reloadDir?: string): Run & { report: Report } {
+function runHarness(dir: string, probeOnly = false, reloadDir?: string, dma = false): Run & { report: Report } {
   const args = probeOnly
     ? ['--probe-only']
-    : ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv'), ...(reloadDir ? ['--reload', reloadDir] : [])];
+    : ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv'), ...(reloadDir ? ['--reload', reloadDir] : []), ...(dma ? ['--dma'] : [])];
   const r = run(join(dir, 'nicsched_harness'), args, { timeout: 300_000 });
   return { ...r, report: parseReport(r.stdout) };
 }
@@ -253,8 +253,8 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
 
   it('probe accepts the card: ID, VERSION and POLICY_HASH match the generated header', async () => {
     const hash = await policyHash(REFERENCE);
-    expect(rep.get('probe')).toMatchObject({ status: 'ok', rc: '0', id: '0x4e534348', version: '0x00020000', hash, expected_hash: hash, slots: '4', inputs: '8', outputs: '4' });
-    expect(res.stderr).toContain(`policy ${hash}: 8 inputs, 4 outputs, 4 slots, latency ${loadPolicy(REFERENCE).ir.timing.latency} cycles, layout 2.0`);
+    expect(rep.get('probe')).toMatchObject({ status: 'ok', rc: '0', id: '0x4e534348', version: '0x00030000', hash, expected_hash: hash, slots: '4', inputs: '8', outputs: '4', results: 'mmio' });
+    expect(res.stderr).toContain(`policy ${hash}: 8 inputs, 4 outputs, 4 slots, latency ${loadPolicy(REFERENCE).ir.timing.latency} cycles, layout 3.0, results by MMIO`);
   });
 
   it('>= 2000 golden vectors through submit + poller + decision cache, bit-exact (actions and scores)', () => {
@@ -395,6 +395,68 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(n('submitted') - n('completed')).toBeGreaterThanOrEqual(2);
     expect(n('submitted') - n('completed')).toBeLessThanOrEqual(2 + 4);
     expect(num(rep, 'bus', 'slverr')).toBe(0);
+  });
+});
+
+describe('driver in the loop, results by DMA (layout 3.0): the RTL writes every result into a mailbox in host memory', () => {
+  let dir = '';
+  let res: Run & { report: Report };
+  let rep: Report;
+  let fixture: ReloadFixture;
+
+  beforeAll(async () => {
+    dir = buildHarness(REFERENCE);
+    fixture = await driverReloadFixture(dir);
+    res = runHarness(dir, false, fixture.dir, true);
+    rep = res.report;
+  }, 600_000);
+
+  it('runs to the end and passes its own checks', () => {
+    expect(res.stderr).not.toContain('CHECK FAILED');
+    expect(rep.get('result')).toEqual({ status: 'PASS', failures: '0' });
+    expect(res.status).toBe(0);
+  });
+
+  it('probe programs DMA_BASE and DMA_CTRL: results by DMA, said on the probe line', async () => {
+    const hash = await policyHash(REFERENCE);
+    expect(rep.get('probe')).toMatchObject({ status: 'ok', version: '0x00030000', hash, results: 'dma' });
+    expect(res.stderr).toContain(`policy ${hash}: 8 inputs, 4 outputs, 4 slots, latency ${loadPolicy(REFERENCE).ir.timing.latency} cycles, layout 3.0, results by DMA into host memory`);
+  });
+
+  it('>= 2000 golden vectors bit-exact, with no register read, no poller pass and no kick: one mailbox write per decision, SEQ = INFERENCES', () => {
+    const golden = goldenCount(dir);
+    expect(num(rep, 'vectors', 'compared')).toBe(golden);
+    expect(num(rep, 'vectors', 'mismatches')).toBe(0);
+    expect(rep.get('dma')).toMatchObject({ decisions: String(golden), bus_reads: '0', polls: '0', kicks: '0', dma_writes: String(golden), dma_dropped: '0' });
+    expect(num(rep, 'dma', 'last_seq')).toBe(num(rep, 'dma', 'inferences'));
+    expect(num(rep, 'mmio', 'reads')).toBe(0);
+    expect(num(rep, 'mmio', 'max_writes')).toBe(2 + 1);
+    expect(num(rep, 'concurrent', 'mismatches')).toBe(0);
+    expect(num(rep, 'concurrent', 'compared')).toBe(golden);
+  });
+
+  it('every mailbox entry the decisions came from: golden ANSWER, CHECK, growing SEQ, LATENCY, inside the mailbox', () => {
+    const e = rep.get('entries')!;
+    expect(Number(e['checked'])).toBeGreaterThanOrEqual(2 * goldenCount(dir));
+    expect(e).toMatchObject({ bad_answer: '0', bad_check: '0', bad_seq: '0', bad_latency: '0', outside: '0' });
+  });
+
+  it('a torn entry (CHECK fails) and a stale one (old SEQ) with the right tag are not taken, each counted once; the card\'s own entry then is', () => {
+    expect(rep.get('mailbox')).toMatchObject({ submit: '0', torn_taken: '0', torn_in_flight: '1', dma_torn: '1', stale_taken: '0', stale_in_flight: '1', dma_stale: '1' });
+    const m = rep.get('mailbox')!;
+    expect(m['answer']).toBe(m['golden']);
+    expect(m['forged']).not.toBe(m['golden']);
+  });
+
+  it('no poller while answers land: the refused doorbell, the wedged slot and the removal are found once overdue (a poller pass a reader arms, or nicsched_core_recover())', () => {
+    expect(rep.get('lost-doorbell')).toEqual({ submit: '0', timeouts: '1', errors: '1', released: '1', resubmit_match: '1' });
+    expect(rep.get('stuck-busy')).toMatchObject({ submit: '0', timeouts: '1', stuck: '1', resubmit: '-5', recover_wedged: '1', recover_healthy: '0', after_recover_match: '1' });
+    expect(rep.get('all-ones')).toMatchObject({ mismatches: '0', state: '3', submit_after: '-19', surprise_removals: '1', reprobe: '-19' });
+    expect(rep.get('counters')).toMatchObject({ poll_reads: '0', dma_torn: '1', dma_stale: '1' });
+  });
+
+  it('weight reload with results by DMA: policy B bit-exact after COMMIT, back to A', () => {
+    expect(rep.get('reload')).toMatchObject({ to_b: '0', b_mismatches: '0', before_reload_old_weights: '1', back_to_a: '0', a_back_mismatches: '0' });
   });
 });
 

@@ -5,8 +5,9 @@
  * child_process.
  *
  * Boots (each a describe; checks are grouped so each boot is a few tens of seconds):
- *   main        probe (ID, VERSION, POLICY_HASH), hook off then on, every doorbell against the
- *               golden model and the guest's decision log, a stall at the card
+ *   main        probe (ID, VERSION, POLICY_HASH; results by DMA), hook off then on, every doorbell
+ *               against the golden model and the guest's decision log, a stall at the card
+ *   modes       results by MMIO (dma_results=0) then by DMA, in one boot, each mode's signature
  *   reload      weights reloaded through nicschedctl and back, then a surprise removal
  *   cycles      rmmod/insmod of both modules 10 times under load, kmemleak, lockdep
  *   wrong card  a card running another policy is refused with one clear line
@@ -18,9 +19,9 @@
  * time. Builds happen in beforeAll through the cached scripts (prebuild: bash
  * scripts/build-system.sh); boots take 10-20 s here, so cases have explicit timeouts.
  *
- * Two cases fail on this branch because of kernel-path bugs that issue 14 fixes elsewhere; they
- * are kept as they should be: after a stall stop the poller keeps reading RESULT (so the timer
- * task misses deadlines), and a weight reload does not stop an armed hook.
+ * Two cases of the main boot fail on this branch with results by DMA and by MMIO alike: every
+ * decision the reference gives under the workload is the same action, so nothing is applied and
+ * the workload reaches one action only (docs/SYSTEM.md); they are kept as they should be.
  */
 
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,7 @@ import { cli, tempDir, REFERENCE, TINY } from '../helpers.js';
 const BUILD_TIMEOUT = 30 * 60_000;
 const TIME_SCALE = 50;
 const ID = 0x4e534348;
-const VERSION = 0x00020000;
+const VERSION = 0x00030000;
 
 let qemu = '';
 let sys: SystemBuild;
@@ -95,6 +96,11 @@ function lines(text: string, re: RegExp): string[] {
 
 const hex8 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
+/** Result writes into guest RAM the card made during a phase's workloads. */
+function dmaWrites(p: Phase): number {
+  return p.cardAfter!.dma_writes - p.cardBefore!.dma_writes;
+}
+
 // ---- main boot ---------------------------------------------------------------------------------
 
 describe('booted system: probe, hook off and on, every decision traced, stall', () => {
@@ -112,7 +118,7 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
     expect(s.guest.release).toBe('6.1.192');
     expect(s.guest.cpus).toBe(2);
     const probe = await s.loadDriver();
-    expect(probe.dmesg).toMatch(new RegExp(`^nicsched_pci 0000:00:[0-9a-f]{2}\\.0: policy ${hex8(guestHash32)}: 8 inputs, 4 outputs, 4 slots, latency ${golden.ir.timing.latency} cycles, layout 2\\.0$`));
+    expect(probe.dmesg).toMatch(new RegExp(`^nicsched_pci 0000:00:[0-9a-f]{2}\\.0: policy ${hex8(guestHash32)}: 8 inputs, 4 outputs, 4 slots, latency ${golden.ir.timing.latency} cycles, layout 3\\.0, results by DMA into host memory$`));
     expect(probe).toMatchObject({ id: ID, version: VERSION, policyHash: guestHash32, slots: 4, state: 1 });
     expect(lines(s.guest.consoleText(), /nicsched_pci .*\/dev\/nicsched0 ready/)).toHaveLength(1);
   }, 60_000);
@@ -151,10 +157,13 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
     expect(frozen.driver.completed).toBe(frozen.driver.submitted);
     expect(frozen.driver.timeouts).toBe(0);
     expect(f.doorbells).toBeGreaterThan(0);
-    // MMIO per decision counted at the card: FEATURES_PACKED writes (at most 2) and DOORBELL
+    // MMIO per decision counted at the card: FEATURES_PACKED writes (at most 2) and DOORBELL;
+    // results by DMA (layout 3.0): every answer written into guest RAM, not one register read
     expect(f.mmio!.writesByKind.doorbell).toBe(f.doorbells);
     expect(f.mmio!.writesPerDoorbell).toBeLessThanOrEqual(3);
-    expect(f.mmio!.readsByKind.result).toBeGreaterThanOrEqual(f.doorbells);
+    expect(f.mmio!.reads).toBe(0);
+    expect(dmaWrites(on)).toBe(f.doorbells);
+    expect(f.driver.polls ?? 0).toBe(0);
   }, 180_000);
 
   it('for every doorbell the card logged, the golden model gives its action, and the guest applied that action', async () => {
@@ -206,6 +215,50 @@ describe('booted system: probe, hook off and on, every decision traced, stall', 
 
   it('powers off with a clean kernel log', async () => {
     await s.guest.must('ns_rmmod_all', 60_000);
+    await finish(s);
+  }, 120_000);
+});
+
+// ---- results by MMIO beside results by DMA ------------------------------------------------------------
+
+describe('booted system: results by MMIO (the poller, as layout 2.0) beside results by DMA (3.0), same boot', () => {
+  let s: SystemSession;
+
+  beforeAll(async () => {
+    s = await start('modes', { card: sys.card.binary });
+  }, 120_000);
+  afterAll(() => s?.boot.kill());
+
+  for (const mode of ['mmio', 'dma'] as const) {
+    it(`${mode}: the driver says which, and the hook's decisions come ${mode === 'dma' ? 'from guest RAM: no register read, no poller pass' : 'from RESULT reads by the poller'}`, async () => {
+      const probe = await s.loadDriver(mode === 'mmio' ? 'dma_results=0' : '');
+      expect(probe.dmesg).toMatch(mode === 'mmio' ? /, results by MMIO$/ : /, results by DMA into host memory$/);
+      expect((await s.guest.must(`grep '^results ' /sys/kernel/debug/nicsched/nicsched0/counters`, 30_000)).trim()).toBe(`results ${mode}`);
+      await s.loadHook(HOOK_PARAMS);
+      await s.hook(true);
+      const on = await s.phase(`hook on, results by ${mode}`, ['schbench'], 3);
+      await s.hook(false);
+      const f = phaseFigures(on);
+      progress(`${mode}: ${f.doorbells} doorbells, ${f.mmio!.readsPerDoorbell.toFixed(2)} reads and ${f.mmio!.writesPerDoorbell.toFixed(2)} writes per doorbell, ${f.pollsPerSecond.toFixed(0)} poller passes/s, ${f.dmaWritesPerDoorbell.toFixed(2)} result writes per doorbell`);
+      expect(on.after.hook.state).toBe('armed');
+      expect(f.doorbells).toBeGreaterThan(20);
+      expect(f.installed).toBeGreaterThan(10);
+      expect(f.mmio!.writesPerDoorbell).toBeLessThanOrEqual(3);
+      if (mode === 'mmio') {
+        expect(f.mmio!.readsByKind.result).toBeGreaterThanOrEqual(f.doorbells);
+        expect(f.pollsPerSecond).toBeGreaterThan(0);
+        expect(dmaWrites(on)).toBe(0);
+      } else {
+        expect(f.mmio!.reads).toBe(0);
+        expect(f.driver.polls ?? 0).toBe(0);
+        expect(dmaWrites(on)).toBe(f.doorbells);
+        expect(on.cardAfter!.dma_dropped - on.cardBefore!.dma_dropped).toBe(0);
+      }
+      await s.guest.must('ns_rmmod_all', 60_000);
+    }, 180_000);
+  }
+
+  it('powers off with a clean kernel log', async () => {
     await finish(s);
   }, 120_000);
 });

@@ -28,7 +28,7 @@ function verilator(args: string[]): { status: number | null; output: string } {
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-const LIB = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v'];
+const LIB = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_result_dma.v', 'nicsched_app.v'];
 
 describe('verilator --lint-only -Wall is clean', () => {
   for (const file of [TINY, REFERENCE]) {
@@ -94,6 +94,31 @@ function expectBitExact(policy: CompiledPolicy, vectors: number[][], r: BenchRes
   expect(mismatches).toBe(0);
 }
 
+interface EntryRecord {
+  index: number;
+  tag: number;
+  seq: number;
+  answer: number;
+  latency: number;
+  check: number;
+}
+
+/** The mailbox entries test_dma_vectors read from its host memory, checked here against the golden model and the register model's entry layout. */
+function expectEntriesBitExact(policy: CompiledPolicy, vectors: number[][], r: BenchResult): void {
+  const model = new GoldenModel(policy.ir);
+  const answer = registerOf(blockOf(policy.regmap, 'mailbox'), 'ANSWER');
+  const at = (name: string) => answer.fields.find((f) => f.name === name)!.lsb;
+  const records = (r.results['dma'] as EntryRecord[]) ?? [];
+  expect(records).toHaveLength(vectors.length);
+  const bad = records.filter((e) => {
+    const want = model.infer(vectors[e.index]!);
+    const word = (2 ** at('VALID') + e.tag * 2 ** at('TAG') + (want.action ?? 0) * 2 ** at('ACTION')) >>> 0;
+    return e.answer !== word || e.check !== ~(e.seq ^ e.answer ^ e.latency) >>> 0 || e.latency !== policy.ir.timing.latency;
+  });
+  expect(bad).toEqual([]);
+  expect(records.map((e) => e.seq).sort((a, b) => a - b)).toEqual(vectors.map((_, i) => i + 1));
+}
+
 /** A CAPS field, at the position the register model gives it. */
 function capsField(policy: CompiledPolicy, caps: number, name: string): number {
   const f = registerOf(blockOf(policy.regmap, 'global'), 'CAPS').fields.find((x) => x.name === name)!;
@@ -101,7 +126,7 @@ function capsField(policy: CompiledPolicy, caps: number, name: string): number {
 }
 
 /** test_reload needs a second policy: test/reload.test.ts. */
-const APP_CASES = ['test_back_to_back', 'test_bad_address', 'test_fuzz', 'test_header', 'test_latency', 'test_protocol', 'test_regmap', 'test_reset_midflight', 'test_vectors'];
+const APP_CASES = ['test_back_to_back', 'test_bad_address', 'test_dma_backpressure', 'test_dma_control', 'test_dma_vectors', 'test_fuzz', 'test_header', 'test_latency', 'test_protocol', 'test_regmap', 'test_reset_midflight', 'test_vectors'];
 
 for (const sim of SIMS) {
   describe(`${sim}: nicsched_top through AXI-Lite, every example policy`, () => {
@@ -115,17 +140,19 @@ for (const sim of SIMS) {
         policy = loadPolicy(file);
         vectors = testVectors(policy.ir, 2000, 11);
         result = await runBench({
-          bench: 'app', rtlDirs: [compileTo(policy)], toplevel: 'nicsched_top', sim,
-          buildDir: buildDirFor(policy, 'app', sim), job: makeJob(policy, vectors, { seed: 5, ops: 1500 }),
+          bench: 'app',
+          rtlDirs: [compileTo(policy)],
+          toplevel: 'nicsched_top',
+          sim,
+          buildDir: buildDirFor(policy, 'app', sim),
+          job: makeJob(policy, vectors, { seed: 5, ops: 1500 }),
           testcases: APP_CASES,
         });
       });
 
       it(`${name}: all bench tests pass`, () => {
         expect(failedCases(result)).toEqual([]);
-        expect(result.cases.map((c) => c.name).sort()).toEqual(
-          [...APP_CASES].sort(),
-        );
+        expect(result.cases.map((c) => c.name).sort()).toEqual([...APP_CASES].sort());
         expect(result.exitCode).toBe(0);
       });
 
@@ -137,7 +164,7 @@ for (const sim of SIMS) {
       it(`${name}: register header as DESIGN.md §4 says`, () => {
         const h = result.results['header'] as { id: number; version: number; policy_hash: number; caps: number };
         expect(h.id).toBe(0x4e534348);
-        expect(h.version).toBe(0x00020000);
+        expect(h.version).toBe(0x00030000);
         expect(h.policy_hash).toBe(Number.parseInt(policy.hash.slice(0, 8), 16));
         const ir = policy.ir;
         expect(capsField(policy, h.caps, 'INPUTS')).toBe(ir.features.length);
@@ -149,6 +176,10 @@ for (const sim of SIMS) {
         const lat = result.results['latency'] as { measured: number; lat_last: number };
         expect(lat.measured).toBe(policy.ir.timing.latency);
         expect(lat.lat_last).toBe(policy.ir.timing.latency);
+      });
+
+      it(`${name}: every result DMA'd into the host memory model, entry bit-exact (golden action, tag, SEQ, LATENCY, CHECK)`, () => {
+        expectEntriesBitExact(policy, vectors, result);
       });
     }
   });
@@ -164,8 +195,12 @@ for (const sim of SIMS) {
         const policy = withSlots(TINY, slots);
         const vectors = testVectors(policy.ir, 300, 13);
         const r = await runBench({
-          bench: 'app', rtlDirs: [compileTo(policy)], toplevel: 'nicsched_top', sim,
-          buildDir: buildDirFor(policy, 'app', sim), job: makeJob(policy, vectors, { seed: 5, ops: 0 }),
+          bench: 'app',
+          rtlDirs: [compileTo(policy)],
+          toplevel: 'nicsched_top',
+          sim,
+          buildDir: buildDirFor(policy, 'app', sim),
+          job: makeJob(policy, vectors, { seed: 5, ops: 0 }),
           testcases: SLOT_CASES,
         });
         expect(failedCases(r)).toEqual([]);
@@ -179,7 +214,7 @@ for (const sim of SIMS) {
         expect(used.size).toBe(slots);
         // the first word after the last slot, and the gap up to the weight bank (0x20000), are unmapped
         const end = 0x1000 + slots * 0x400;
-        const bad = ((r.results['tests'] as Record<string, { bad_addresses: string[] }>)['test_bad_address']!.bad_addresses).map((a) => Number.parseInt(a, 16));
+        const bad = (r.results['tests'] as Record<string, { bad_addresses: string[] }>)['test_bad_address']!.bad_addresses.map((a) => Number.parseInt(a, 16));
         expect(bad).toContain(end);
         expect(bad).toContain(0x1fffc);
         expect(bad).toContain(((end + 0x20000) / 2) & ~3);
@@ -201,8 +236,12 @@ describe('nicsched_policy streaming: II and latency as predicted', () => {
       const policy = make();
       const vectors = testVectors(policy.ir, 1000, 3);
       const r = await runBench({
-        bench: 'policy', rtlDirs: [compileTo(policy)], toplevel: 'nicsched_policy', sim: 'verilator',
-        buildDir: buildDirFor(policy, 'policy', 'verilator'), job: makeJob(policy, vectors, { seed: 9, ops: 0 }),
+        bench: 'policy',
+        rtlDirs: [compileTo(policy)],
+        toplevel: 'nicsched_policy',
+        sim: 'verilator',
+        buildDir: buildDirFor(policy, 'policy', 'verilator'),
+        job: makeJob(policy, vectors, { seed: 9, ops: 0 }),
       });
       expect(failedCases(r)).toEqual([]);
       expect(r.results['ii']).toBe(policy.ir.timing.ii);

@@ -7,26 +7,56 @@ import { exportRegmap, REGMAP_FORMATS } from '../../codegen/regmap/index.js';
 import { regmapJson } from '../../codegen/regmap/export-json.js';
 import { cli, EXAMPLES, REFERENCE, ROOT, tempDir } from '../helpers.js';
 
-interface JsonField { name: string; lsb: number; width: number; mask: number }
-interface JsonRegister { name: string; symbol: string; offset: number; address: number; access: string; reset: number; count?: number; stride?: number; fields: JsonField[] }
-interface JsonBlock { name: string; base: number; count?: number; stride?: number; registers: JsonRegister[] }
-interface JsonMap { blocks: JsonBlock[]; addr_width: number; constants: Record<string, number> }
+interface JsonField {
+  name: string;
+  lsb: number;
+  width: number;
+  mask: number;
+}
+interface JsonRegister {
+  name: string;
+  symbol: string;
+  offset: number;
+  address: number;
+  access: string;
+  reset: number;
+  count?: number;
+  stride?: number;
+  fields: JsonField[];
+}
+interface JsonBlock {
+  name: string;
+  space: 'bar' | 'host';
+  base: number;
+  count?: number;
+  stride?: number;
+  registers: JsonRegister[];
+}
+interface JsonMap {
+  blocks: JsonBlock[];
+  addr_width: number;
+  constants: Record<string, number>;
+}
 
 const policy = loadPolicy(REFERENCE);
 const json = regmapJson(policy.regmap) as JsonMap;
 
+/** Every register address in the card's window (the mailbox is host memory, not in the window). */
 function allAddresses(map: JsonMap): Array<{ name: string; address: number }> {
-  return map.blocks.flatMap((b) =>
-    Array.from({ length: b.count ?? 1 }, (_, n) =>
-      b.registers.flatMap((r) => Array.from({ length: r.count ?? 1 }, (_, i) => ({ name: `${b.name}[${n}].${r.name}[${i}]`, address: b.base + n * (b.stride ?? 0) + r.offset + i * (r.stride ?? 0) }))),
-    ).flat(),
-  );
+  return map.blocks
+    .filter((b) => b.space === 'bar')
+    .flatMap((b) => Array.from({ length: b.count ?? 1 }, (_, n) => b.registers.flatMap((r) => Array.from({ length: r.count ?? 1 }, (_, i) => ({ name: `${b.name}[${n}].${r.name}[${i}]`, address: b.base + n * (b.stride ?? 0) + r.offset + i * (r.stride ?? 0) })))).flat());
 }
 
 describe('register model', () => {
   it('keeps the DESIGN.md §4 header', () => {
     const global = json.blocks[0]!;
-    expect(global.registers.slice(0, 4).map((r) => [r.name, r.offset])).toEqual([['ID', 0], ['VERSION', 4], ['POLICY_HASH', 8], ['CAPS', 12]]);
+    expect(global.registers.slice(0, 4).map((r) => [r.name, r.offset])).toEqual([
+      ['ID', 0],
+      ['VERSION', 4],
+      ['POLICY_HASH', 8],
+      ['CAPS', 12],
+    ]);
     expect(global.registers[0]!.reset).toBe(0x4e534348);
     expect(global.registers[2]!.reset).toBe(Number.parseInt(policy.hash.slice(0, 8), 16));
   });
@@ -47,7 +77,7 @@ describe('register model', () => {
     for (const file of EXAMPLES) {
       const { regmap } = loadPolicy(file);
       const map = regmapJson(regmap) as JsonMap;
-      const ends = map.blocks.flatMap((b) => b.registers.map((r) => b.base + ((b.count ?? 1) - 1) * (b.stride ?? 0) + r.offset + (r.count ?? 1) * (r.stride ?? 4)));
+      const ends = map.blocks.filter((b) => b.space === 'bar').flatMap((b) => b.registers.map((r) => b.base + ((b.count ?? 1) - 1) * (b.stride ?? 0) + r.offset + (r.count ?? 1) * (r.stride ?? 4)));
       expect(regmap.figures.mapSize).toBe(Math.max(...ends));
       expect(2 ** regmap.figures.addrWidth).toBeGreaterThanOrEqual(regmap.figures.mapSize);
       expect(2 ** (regmap.figures.addrWidth - 1)).toBeLessThan(Math.max(regmap.figures.mapSize, 2 ** 16));
@@ -57,6 +87,37 @@ describe('register model', () => {
       expect(regmap.weightBank.words).toBe(bankEnd / 4);
       expect(map.constants['MAP_SIZE']).toBe(regmap.figures.mapSize);
       expect(map.constants['WEIGHTS_WORDS']).toBe(regmap.figures.weightsWords);
+    }
+  });
+
+  it('the mailbox (layout v3.0) is host memory: a 16-byte entry per slot, one cache line apart, its ANSWER laid out as RESULT', () => {
+    for (const file of EXAMPLES) {
+      const { regmap, ir } = loadPolicy(file);
+      const map = regmapJson(regmap) as JsonMap;
+      const mailbox = map.blocks.find((b) => b.name === 'mailbox')!;
+      expect(mailbox.space).toBe('host');
+      expect(mailbox.count).toBe(ir.target.slots);
+      expect(mailbox.stride).toBe(64);
+      expect(mailbox.registers.map((r) => [r.name, r.offset])).toEqual([
+        ['SEQ', 0],
+        ['ANSWER', 4],
+        ['LATENCY', 8],
+        ['CHECK', 12],
+      ]);
+      expect(regmap.figures.mailboxEntryBytes).toBe(16);
+      expect(regmap.figures.mailboxBytes).toBe(64 * ir.target.slots);
+      const result = map.blocks.find((b) => b.name === 'slot')!.registers.find((r) => r.name === 'RESULT')!;
+      expect(mailbox.registers.find((r) => r.name === 'ANSWER')!.fields).toEqual(result.fields);
+      const global = map.blocks.find((b) => b.name === 'global')!;
+      expect(global.registers.filter((r) => r.name.startsWith('DMA_')).map((r) => [r.name, r.offset, r.access])).toEqual([
+        ['DMA_CTRL', 0x40, 'RW'],
+        ['DMA_STATUS', 0x44, 'RO'],
+        ['DMA_BASE_LO', 0x48, 'RW'],
+        ['DMA_BASE_HI', 0x4c, 'RW'],
+        ['DMA_WRITES', 0x50, 'RO'],
+        ['DMA_ERRORS', 0x54, 'RO'],
+      ]);
+      expect(global.registers.find((r) => r.name === 'VERSION')!.reset).toBe(0x00030000);
     }
   });
 
@@ -105,7 +166,7 @@ describe('every export carries the same offsets', () => {
     expect(run.stdout.trim().split('\n')).toEqual(lines);
   });
 
-  it('a wrong layout trips the header\'s _Static_assert', () => {
+  it("a wrong layout trips the header's _Static_assert", () => {
     const dir = tempDir();
     const header = exportRegmap(policy.regmap, 'c').replace(/#define NICSCHED_REG_CAPS\s+0x00c/, '#define NICSCHED_REG_CAPS 0x010');
     writeFileSync(join(dir, 'h.c'), header);
@@ -122,12 +183,12 @@ describe('every export carries the same offsets', () => {
     expect(tsc.stdout + tsc.stderr).toBe('');
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated module, type-checked by tsc just above
     const mod = (await import(file)) as Record<string, any>;
-    for (const b of json.blocks)
-      for (const r of b.registers) expect(mod[b.name.toUpperCase()][r.name].offset).toBe(r.offset);
+    for (const b of json.blocks) for (const r of b.registers) expect(mod[b.name.toUpperCase()][r.name].offset).toBe(r.offset);
     expect(mod['slotAddress'](3, 'FEATURE', 7)).toBe(0x1000 + 3 * 0x400 + 0x100 + 28);
     const caps = json.blocks[0]!.registers.find((r) => r.name === 'CAPS')!.reset;
-    expect(mod['decodeCaps'](caps)).toEqual({ inputs: 8, outputs: 4, slots: 4, flags: 0 });
-    expect(mod['encodeCaps']({ inputs: 8, outputs: 4, slots: 4 })).toBe(caps);
+    expect(mod['decodeCaps'](caps)).toEqual({ inputs: 8, outputs: 4, slots: 4, flags: 2 });
+    expect(mod['encodeCaps']({ inputs: 8, outputs: 4, slots: 4, flags: 2 })).toBe(caps);
+    expect(mod['decodeAnswer'](0x80abcd02)).toEqual({ action: 2, tag: 0xabcd, busy: 0, valid: 1 });
     expect(mod['decodeResult'](0x80abcd02)).toEqual({ action: 2, tag: 0xabcd, busy: 0, valid: 1 });
   });
 

@@ -19,7 +19,7 @@ import { packedRows } from './verilog.js';
 import type { WeightBank } from '../../regmap/model.js';
 
 /** Library files in compile order (the include file first). */
-export const RTL_LIBRARY = ['nicsched_regs.vh', 'nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'mqnic_app_block.v'];
+export const RTL_LIBRARY = ['nicsched_regs.vh', 'nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_result_dma.v', 'nicsched_app.v', 'mqnic_app_block.v'];
 export const RTL_GENERATED = ['nicsched_policy.vh', 'nicsched_policy.v', 'nicsched_top.v'];
 
 function bit(flag: boolean): number {

@@ -18,6 +18,11 @@
  *   cardtool bench-decide N           N decisions on slot 0: decisions per second
  *   cardtool dma                      a locked page with a pattern; prints its physical address,
  *                                     waits for a line on stdin, prints the page again
+ *   cardtool dma-decide N [quiet]     results into guest RAM (layout v3.0): bus mastering on, a
+ *                                     locked page as the mailbox (DMA_BASE, DMA_CTRL.ENABLE), then
+ *                                     N decisions over every slot, each answer read from the page,
+ *                                     never from a register; prints one line per decision (not
+ *                                     with quiet) and a summary
  */
 #include <dirent.h>
 #include <errno.h>
@@ -249,6 +254,112 @@ static int cmd_bench_decide(unsigned long n)
 	return lost != 0;
 }
 
+/* A locked, zeroed page and its physical address (/proc/self/pagemap: root only). */
+static volatile uint8_t *locked_page(uint64_t *phys)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile uint8_t *buf;
+	uint64_t entry;
+	int fd, i;
+
+	buf = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || mlock((void *)buf, (size_t)page))
+		die("cannot allocate and lock a %s page", "4 KiB");
+	for (i = 0; i < page; i++)
+		buf[i] = 0;
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0 || pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)buf / (uintptr_t)page * 8)) != sizeof(entry))
+		die("cannot read %s", "/proc/self/pagemap");
+	close(fd);
+	if (!(entry >> 63) || !(entry & ((1ULL << 55) - 1)))
+		die("%s shows no frame for the page (not root?)", "/proc/self/pagemap");
+	*phys = (entry & ((1ULL << 55) - 1)) * (uint64_t)page;
+	return buf;
+}
+
+/* The PCI command register's bus master bit, through the sysfs config file. */
+static void bus_master_on(void)
+{
+	char path[600];
+	uint16_t command;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/config", dev_dir);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &command, 2, 4) != 2)
+		die("cannot read the command register in %s", path);
+	command |= 0x4;
+	if (pwrite(fd, &command, 2, 4) != 2)
+		die("cannot set bus mastering in %s", path);
+	close(fd);
+}
+
+static uint32_t entry_word(const volatile uint8_t *mb, unsigned slot, uint32_t off)
+{
+	return *(const volatile uint32_t *)(mb + slot * NICSCHED_MAILBOX_STRIDE + off);
+}
+
+static int cmd_dma_decide(unsigned long n, int quiet)
+{
+	const unsigned long limit = 10000000;
+	unsigned long i, spins = 0, lost = 0, torn = 0, bad_seq = 0;
+	uint32_t last_seq[NICSCHED_SLOTS] = { 0 };
+	long features[NICSCHED_INPUTS];
+	volatile uint8_t *mb;
+	uint64_t phys, t0, t1;
+	unsigned k;
+
+	mb = locked_page(&phys);
+	bus_master_on();
+	wr32(NICSCHED_REG_DMA_BASE_LO, (uint32_t)phys);
+	wr32(NICSCHED_REG_DMA_BASE_HI, (uint32_t)(phys >> 32));
+	wr32(NICSCHED_REG_DMA_CTRL, NICSCHED_DMA_CTRL_ENABLE_MASK);
+	wr32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
+	printf("MAILBOX=0x%" PRIx64 "\n", phys);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		unsigned slot = (unsigned)(i % NICSCHED_SLOTS), tag = (unsigned)(i % 0xfffe) + 1;
+		unsigned long tries = 0;
+		uint32_t seq, answer, latency, check;
+
+		for (k = 0; k < NICSCHED_INPUTS; k++)
+			features[k] = (long)((i * 7 + k * 13) & 0x7f);
+		write_features(slot, features);
+		ring(slot, tag);
+		for (;;) {
+			seq = entry_word(mb, slot, NICSCHED_MAILBOX_SEQ);
+			answer = entry_word(mb, slot, NICSCHED_MAILBOX_ANSWER);
+			latency = entry_word(mb, slot, NICSCHED_MAILBOX_LATENCY);
+			check = entry_word(mb, slot, NICSCHED_MAILBOX_CHECK);
+			if (check == ~(seq ^ answer ^ latency) && (answer & NICSCHED_ANSWER_VALID_MASK) &&
+			    ((answer & NICSCHED_ANSWER_TAG_MASK) >> NICSCHED_ANSWER_TAG_SHIFT) == tag)
+				break;
+			torn += check != ~(seq ^ answer ^ latency) && seq;
+			if (++tries >= limit)
+				break;
+		}
+		spins += tries;
+		lost += tries >= limit;
+		bad_seq += (int32_t)(seq - last_seq[slot]) <= 0;
+		last_seq[slot] = seq;
+		if (!quiet)
+			printf("D %lu SLOT=%u TAG=%u SEQ=%u ACTION=%u LATENCY=%u CHECK_OK=%d SPINS=%lu\n", i, slot, tag,
+			       seq, (answer & NICSCHED_ANSWER_ACTION_MASK) >> NICSCHED_ANSWER_ACTION_SHIFT,
+			       latency, check == ~(seq ^ answer ^ latency), tries);
+	}
+	t1 = now_ns();
+	printf("DECISIONS=%lu LOST=%lu TORN=%lu BAD_SEQ=%lu SPINS=%lu NS=%" PRIu64 " PER_SECOND=%.0f REG_READS=0 REG_WRITES=%lu\n",
+	       n, lost, torn, bad_seq, spins, t1 - t0, (double)n * 1e9 / (double)(t1 - t0 ? t1 - t0 : 1),
+	       n * (NICSCHED_PACKED_WORDS + 1));
+	/* the page goes away with this process: no write may land in it afterwards */
+	wr32(NICSCHED_REG_DMA_CTRL, 0);
+	for (k = 0; k < 1000 && (rd32(NICSCHED_REG_DMA_STATUS) & NICSCHED_DMA_STATUS_ACTIVE_MASK); k++)
+		usleep(100);
+	printf("DMA_WRITES=%u DMA_ERRORS=%u QUIESCED=%d\n", rd32(NICSCHED_REG_DMA_WRITES),
+	       rd32(NICSCHED_REG_DMA_ERRORS), k < 1000);
+	return lost != 0 || bad_seq != 0 || k >= 1000;
+}
+
 static void print_bytes(const char *key, const volatile uint8_t *p)
 {
 	int i;
@@ -307,10 +418,12 @@ int main(int argc, char **argv)
 		return cmd_dma();
 	if (!*cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		printf("usage: cardtool info | ids | enable | r8|r16|r32 OFF | w8|w16|w32 OFF VAL | decide SLOT TAG F... [MAX_POLLS]"
-		       " | bench N | bench-decide N | dma\n");
+		       " | bench N | bench-decide N | dma | dma-decide N [quiet]\n");
 		return !*cmd;
 	}
 	map_bar();
+	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "quiet"))) && !strcmp(cmd, "dma-decide"))
+		return cmd_dma_decide(strtoul(argv[2], NULL, 0), argc == 4);
 	if (!strcmp(cmd, "enable")) {
 		wr32(NICSCHED_REG_CONTROL, NICSCHED_CONTROL_ENABLE_MASK);
 		return 0;
