@@ -63,7 +63,7 @@ export interface LevelReport {
   budget: number;
 }
 
-type Kind = 'lut' | 'carry' | 'muxf' | 'dsp' | 'seq' | 'clock';
+type Kind = 'lut' | 'carry' | 'muxf' | 'dsp' | 'seq' | 'lutram' | 'clock';
 
 const DSP_REGISTERS = ['AREG', 'BREG', 'CREG', 'DREG', 'ADREG', 'MREG', 'PREG', 'ACASCREG', 'BCASCREG'];
 
@@ -77,6 +77,7 @@ function kindOf(name: string, cell: YosysCell): Kind {
     return registered ? 'seq' : 'dsp';
   }
   if (/^FD[RSCP]E(_1)?$/.test(t) || /^SRLC?(16|32)E$/.test(t) || /^RAMB(18|36)E2$/.test(t)) return 'seq';
+  if (/^RAM(16|32|64|128|256)X1[SD]$/.test(t) || /^RAM(32|64)M(8|16)?$/.test(t)) return 'lutram';
   if (/^BUFG(CE)?$/.test(t)) return 'clock';
   throw new Error(`timing analysis: cell ${name} has type ${t}, which codegen/fpga/netlist-levels.ts does not know (add it to kindOf)`);
 }
@@ -87,11 +88,19 @@ const OUTPUT_PORTS: Record<Kind, RegExp> = {
   clock: /^O$/,
   carry: /^(CO|O)$/,
   dsp: /^(P|PCOUT|ACOUT|BCOUT|CARRYOUT|CARRYCASCOUT|MULTSIGNOUT|OVERFLOW|UNDERFLOW|PATTERNB?DETECT|XOROUT)$/,
+  lutram: /^(DO[A-H]|SPO|DPO|O)$/,
   seq: /^(Q|Q31|DOUT|CASDOUT|CASOUT|DBITERR|SBITERR|ECCPARITY|RDADDRECC|P|PCOUT|ACOUT|BCOUT|CARRYOUT|CARRYCASCOUT|MULTSIGNOUT|OVERFLOW|UNDERFLOW|PATTERNB?DETECT|XOROUT)/,
 };
 
 /** Clock pins: neither startpoints nor endpoints. */
-const CLOCK_PINS = /^(C|CLK|CLKARDCLK|CLKBWRCLK)$/;
+const CLOCK_PINS = /^(C|CLK|WCLK|CLKARDCLK|CLKBWRCLK)$/;
+
+/**
+ * Distributed RAM (LUTRAM): the write is clocked (every input is an endpoint, as into a
+ * register), the read is asynchronous through the LUT: a read address to the data out is one LUT
+ * level, and the stored bits start a path as a register's output does.
+ */
+const LUTRAM_READ_ADDRESS = /^(ADDR[A-H]|A\d*|DPRA\d*)$/;
 
 interface Arc {
   from: number;
@@ -196,6 +205,10 @@ export class Netlist {
       return;
     }
     if (kind === 'clock') return;
+    if (kind === 'lutram') {
+      this.addLutram(name, cell, inputBits);
+      return;
+    }
     for (const [pin, bits] of conns) {
       if (!outputs.test(pin)) continue;
       bits.forEach((out, i) => {
@@ -206,6 +219,16 @@ export class Netlist {
           .map((x) => ({ from: x.bit, chained: kind === 'carry' && x.pin === 'CI' && carryOutputs.has(x.bit) }));
         this.drivers.set(out, { cell: name, type: cell.type, kind, arcs });
       });
+    }
+  }
+
+  private addLutram(name: string, cell: YosysCell, inputBits: { pin: string; bit: BitRef }[]): void {
+    const label = `${cell.type} ${name}`;
+    for (const { pin, bit } of inputBits) if (typeof bit === 'number') this.endpoints.set(bit, `${label} (${pin})`);
+    const arcs = inputBits.filter((x): x is { pin: string; bit: number } => typeof x.bit === 'number' && LUTRAM_READ_ADDRESS.test(x.pin)).map((x) => ({ from: x.bit, chained: false }));
+    for (const [pin, bits] of Object.entries(cell.connections)) {
+      if (!OUTPUT_PORTS.lutram.test(pin)) continue;
+      for (const out of bits) if (typeof out === 'number') this.drivers.set(out, { cell: name, type: cell.type, kind: 'lut', arcs });
     }
   }
 

@@ -12,14 +12,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RTL_LIBRARY } from '../backends/rtl/rtl-backend.js';
 import type { EmittedFile } from '../util/output.js';
 import { synthTiming, type SynthTiming } from './timing-budget.js';
 import { findTool, ToolMissingError } from './tools.js';
 
-/** Sources yosys reads, in order (the include files are found through -I). */
-const YOSYS_SOURCES = ['nicsched_argmax.v', 'nicsched_weight_bank.v', 'nicsched_dense.v', 'nicsched_app.v', 'nicsched_policy.v', 'nicsched_top.v'];
+/**
+ * Sources yosys reads, in order: the RTL library (without the Corundum wrapper, which needs
+ * Corundum's own modules) and the generated tops; the include files are found through -I.
+ */
+const YOSYS_SOURCES = [...RTL_LIBRARY.filter((f) => f.endsWith('.v') && f !== 'mqnic_app_block.v'), 'nicsched_policy.v', 'nicsched_top.v'];
 /** Everything the synthesis result depends on: the sources and the headers they include. */
-const YOSYS_INPUTS = [...YOSYS_SOURCES, 'nicsched_regs.vh', 'nicsched_policy.vh'];
+const YOSYS_INPUTS = [...YOSYS_SOURCES, ...RTL_LIBRARY.filter((f) => f.endsWith('.vh')), 'nicsched_policy.vh'];
 /** Bump when the analysis of yosys's output changes what a cached result holds. */
 const ANALYSIS_VERSION = 'timing-1';
 

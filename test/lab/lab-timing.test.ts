@@ -87,6 +87,32 @@ describe('logic levels between registers', () => {
     expect(d.over_budget.map((p) => `${p.start} -> ${p.end}`)).toContain('product -> c_reg (FDRE.D)');
   });
 
+  it('a distributed RAM (RAM64M8): its write pins are endpoints, its read is one LUT level from the address, its data a startpoint', () => {
+    const ram: YosysCell = {
+      type: 'RAM64M8',
+      connections: { WCLK: [2], WE: [11], DIA: [12], ADDRA: [10, 10, 10, 10, 10, 10], ADDRH: [13, 13, 13, 13, 13, 13], DOA: [20], DOH: [21] },
+    };
+    const net = netlist(
+      {
+        a: ff(3, 10),
+        we: lut([10], 11),
+        di: lut([10, 11], 12),
+        wa: ff(3, 13),
+        m: ram,
+        l: lut([20, 21], 22),
+        l2: lut([22], 23),
+        b: ff(23, 30),
+      },
+      { a_reg: [10], wa_reg: [13], q_mem: [20, 21], b_reg: [30] },
+    );
+    const paths = (budget: number) => analyzeLevels(net, budget).over_budget.map((p) => `${p.start} -> ${p.end}: ${p.levels.lut}`);
+    // a_reg -> ADDRA: the read (1 LUT) and the two LUTs after it: 3 levels into b_reg
+    expect(analyzeLevels(net, LEVEL_BUDGET).deepest).toMatchObject({ start: 'a_reg', end: 'b_reg (FDRE.D)', levels: { lut: 3, total: 3 }, cells: ['RAM64M8', 'LUT2', 'LUT1'] });
+    // the write data path ends at the RAM: two LUTs into DIA, not through to b_reg
+    expect(paths(1)).toContain('a_reg -> RAM64M8 m (DIA): 2');
+    expect(paths(0)).toContain('a_reg -> RAM64M8 m (WE): 1');
+  });
+
   it('names a cell type it does not know, and a combinational loop', () => {
     expect(() => netlist({ x: { type: 'URAM288', connections: {} } }, {})).toThrow(
       'timing analysis: cell x has type URAM288, which codegen/fpga/netlist-levels.ts does not know (add it to kindOf)',
