@@ -38,7 +38,8 @@ try {
     const cache = join(scratch, 'cache');
     const t0 = Date.now();
     const r = spawnSync('bash', [join(root, 'sim/card/build.sh'), '--policy', policy], {
-      encoding: 'utf8', env: { ...process.env, NICSCHED_CACHE: cache, CCACHE_DISABLE: '1' },
+      encoding: 'utf8',
+      env: { ...process.env, NICSCHED_CACHE: cache, CCACHE_DISABLE: '1' },
     });
     if (r.status !== 0) throw new Error(r.stderr);
     console.log(`cold build (sim/card/build.sh into an empty cache): ${((Date.now() - t0) / 1000).toFixed(1)} s wall, CARD_SECONDS=${parseKeys(r.stdout).CARD_SECONDS}`);
@@ -59,7 +60,9 @@ try {
 
     const stats = async () => JSON.parse(await g.control('stats'));
     await g.sh('cardtool enable');
-    const reads = [], decisions = [], cost = { reads: [], decisions: [] };
+    const reads = [],
+      decisions = [],
+      cost = { reads: [], decisions: [] };
     // the card's time and simulated cycles per message over one guest command
     const measured = async (command, into) => {
       const s0 = await stats();
@@ -77,18 +80,21 @@ try {
     const [cr, cd] = [cost.reads, cost.decisions];
     console.log(`BAR round trips per second (5000 reads of ID, ${reps} runs): ${range(reads)}`);
     console.log(`decisions per second (2000 on slot 0, ${reps} runs): ${range(decisions)}`);
-    console.log(`card time per QEMU message (median): reads ${mid(cr, 'us').toFixed(2)} µs with ${mid(cr, 'cycles').toFixed(1)} cycles simulated; ` +
-      `decisions ${mid(cd, 'us').toFixed(2)} µs with ${mid(cd, 'cycles').toFixed(1)} cycles (doorbell log off)`);
-    console.log(`card cost per simulated RTL cycle: ${((mid(cd, 'us') - mid(cr, 'us')) / (mid(cd, 'cycles') - mid(cr, 'cycles')) * 1000).toFixed(0)} ns`);
+    console.log(`card time per QEMU message (median): reads ${mid(cr, 'us').toFixed(2)} µs with ${mid(cr, 'cycles').toFixed(1)} cycles simulated; ` + `decisions ${mid(cd, 'us').toFixed(2)} µs with ${mid(cd, 'cycles').toFixed(1)} cycles (doorbell log off)`);
+    console.log(`card cost per simulated RTL cycle: ${(((mid(cd, 'us') - mid(cr, 'us')) / (mid(cd, 'cycles') - mid(cr, 'cycles'))) * 1000).toFixed(0)} ns`);
 
     const s0 = await stats();
     const d = keys((await g.sh('cardtool bench-decide 2000', 120_000)).out);
     const s1 = await stats();
     const accesses = s1.bar_reads + s1.bar_writes - s0.bar_reads - s0.bar_writes;
-    console.log(`time model, healthy: ${d.POLLS} RESULT reads for ${d.DECISIONS} decisions; ` +
-      `${((s1.simulated_cycles - s0.simulated_cycles) / accesses).toFixed(1)} RTL cycles simulated per guest access ` +
-      `(${s1.cycles - s0.cycles} cycles of RTL time = ${((s1.cycles - s0.cycles) / card.clockMhz / 1000).toFixed(1)} ms elapsed)`);
-    const features = Array(Number(/#define NICSCHED_INPUTS\s+(\d+)/.exec(spawnSync('cat', [card.regsH], { encoding: 'utf8' }).stdout)[1])).fill(1).join(' ');
+    console.log(
+      `time model, healthy: ${d.POLLS} RESULT reads for ${d.DECISIONS} decisions; ` +
+        `${((s1.simulated_cycles - s0.simulated_cycles) / accesses).toFixed(1)} RTL cycles simulated per guest access ` +
+        `(${s1.cycles - s0.cycles} cycles of RTL time = ${((s1.cycles - s0.cycles) / card.clockMhz / 1000).toFixed(1)} ms elapsed)`,
+    );
+    const features = Array(Number(/#define NICSCHED_INPUTS\s+(\d+)/.exec(spawnSync('cat', [card.regsH], { encoding: 'utf8' }).stdout)[1]))
+      .fill(1)
+      .join(' ');
     let tag = 1000;
     for (const us of [100, 1000, 5000]) {
       await g.control(`slow ${us}`);
@@ -110,8 +116,12 @@ try {
       const reads = s1.bar_reads - s0.bar_reads - dk('reads', 'dma');
       const writes = s1.bar_writes - s0.bar_writes - dk('writes', 'dma') - dk('writes', 'other');
       return {
-        perSecond: Number(out.PER_SECOND), reads: reads / n, writes: writes / n, dma: (s1.dma_writes - s0.dma_writes) / n,
-        cardUs: (s1.busy_ns - s0.busy_ns) / n / 1000, guestUs: Number(out.NS) / n / 1000,
+        perSecond: Number(out.PER_SECOND),
+        reads: reads / n,
+        writes: writes / n,
+        dma: (s1.dma_writes - s0.dma_writes) / n,
+        cardUs: (s1.busy_ns - s0.busy_ns) / n / 1000,
+        guestUs: Number(out.NS) / n / 1000,
         polls: out.POLLS !== undefined ? Number(out.POLLS) / n : Number(out.SPINS) / n,
       };
     };
@@ -122,14 +132,30 @@ try {
     }
     console.log(`results at the card, 2000 decisions per run, ${reps} runs, medians (MMIO: slot 0, RESULT polled; DMA: every slot, the entry read from guest RAM):`);
     const rows = [
-      ['MMIO reads per decision', 'reads', 2], ['MMIO writes per decision', 'writes', 2], ['result writes into guest RAM per decision', 'dma', 2],
-      ['polls of the answer per decision (RESULT reads / memory re-reads)', 'polls', 2], ['guest µs per decision (doorbell to answer seen)', 'guestUs', 1],
-      ['card µs per decision (its share of the round trips)', 'cardUs', 1], ['decisions per second', 'perSecond', 0],
+      ['MMIO reads per decision', 'reads', 2],
+      ['MMIO writes per decision', 'writes', 2],
+      ['result writes into guest RAM per decision', 'dma', 2],
+      ['polls of the answer per decision (RESULT reads / memory re-reads)', 'polls', 2],
+      ['guest µs per decision (doorbell to answer seen)', 'guestUs', 1],
+      ['card µs per decision (its share of the round trips)', 'cardUs', 1],
+      ['decisions per second', 'perSecond', 0],
     ];
     for (const [name, key, digits] of rows) {
-      console.log(`  ${name.padEnd(68)}${Object.values(modes).map((xs) => median(xs.map((x) => x[key])).toFixed(digits).padStart(12)).join('')}`);
+      console.log(
+        `  ${name.padEnd(68)}${Object.values(modes)
+          .map((xs) =>
+            median(xs.map((x) => x[key]))
+              .toFixed(digits)
+              .padStart(12),
+          )
+          .join('')}`,
+      );
     }
-    console.log(`  ${''.padEnd(68)}${Object.keys(modes).map((k) => k.padStart(12)).join('')}`);
+    console.log(
+      `  ${''.padEnd(68)}${Object.keys(modes)
+        .map((k) => k.padStart(12))
+        .join('')}`,
+    );
     await g.poweroff();
   } finally {
     g.kill();

@@ -32,7 +32,13 @@ function report(stdout) {
   for (const line of stdout.split('\n')) {
     const m = /^([a-z-]+):((?: [a-z_]+=\S+)*)$/.exec(line);
     if (!m) continue;
-    const kv = Object.fromEntries(m[2].trim().split(' ').filter(Boolean).map((p) => p.split('=')));
+    const kv = Object.fromEntries(
+      m[2]
+        .trim()
+        .split(' ')
+        .filter(Boolean)
+        .map((p) => p.split('=')),
+    );
     lines.set(m[1] === 'mmio-pattern' ? `pattern-${kv.name}` : m[1], kv);
   }
   return lines;
@@ -40,7 +46,10 @@ function report(stdout) {
 
 const rows = [];
 for (const policy of policies) {
-  const dir = sh('bash', [join(root, 'driver/userspace/build.sh'), '--policy', policy]).trim().split('\n').pop();
+  const dir = sh('bash', [join(root, 'driver/userspace/build.sh'), '--policy', policy])
+    .trim()
+    .split('\n')
+    .pop();
   const rep = report(sh(join(dir, 'nicsched_harness'), ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv')]));
   const mmio = rep.get('mmio');
   const inputs = Number(mmio.feature_regs);
@@ -50,7 +59,10 @@ for (const policy of policies) {
   const worst = Number(rep.get('pattern-all-change').per_decision);
   const reads = Number(mmio.reads) / Number(mmio.decisions);
   rows.push({
-    name: policy.split('/').pop().replace(/\.ya?ml$/, ''),
+    name: policy
+      .split('/')
+      .pop()
+      .replace(/\.ya?ml$/, ''),
     inputs: `${inputs}x${inBits}b`,
     golden: `${Number(mmio.writes_per_decision).toFixed(2)} (${mmio.decisions})`,
     reads: reads.toFixed(2),
@@ -65,12 +77,30 @@ for (const policy of policies) {
 
 const pad = (s, n) => String(s).padEnd(n);
 const cols = [
-  ['policy', 'name', 12], ['features', 'inputs', 9], ['writes/dec golden (n)', 'golden', 22], ['reads/dec', 'reads', 10],
-  ['all-change w', 'worst', 13], ['unchanged w', 'best', 12], ['target w', 'target', 9], ['per-feature w', 'perFeature', 14],
-  ['poller reads/dec', 'poller', 17], ['harness', 'result', 0],
+  ['policy', 'name', 12],
+  ['features', 'inputs', 9],
+  ['writes/dec golden (n)', 'golden', 22],
+  ['reads/dec', 'reads', 10],
+  ['all-change w', 'worst', 13],
+  ['unchanged w', 'best', 12],
+  ['target w', 'target', 9],
+  ['per-feature w', 'perFeature', 14],
+  ['poller reads/dec', 'poller', 17],
+  ['harness', 'result', 0],
 ];
-console.log(cols.map(([h, , n]) => pad(h, n)).join(' ').trimEnd());
-for (const r of rows) console.log(cols.map(([, k, n]) => pad(r[k], n)).join(' ').trimEnd());
+console.log(
+  cols
+    .map(([h, , n]) => pad(h, n))
+    .join(' ')
+    .trimEnd(),
+);
+for (const r of rows)
+  console.log(
+    cols
+      .map(([, k, n]) => pad(r[k], n))
+      .join(' ')
+      .trimEnd(),
+  );
 console.log(
   '\nSubmit path: posted writes only (reads/dec must be 0). The features go out as FEATURES_PACKED words (layout v2.0),\n' +
     'so the worst case is the target: packed words + 1 doorbell (3 for the reference policy). "per-feature w" is what one\n' +

@@ -42,7 +42,12 @@ const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const rate = (rounds * vectors.length) / seconds;
 
 const macs = model.ir.layers.reduce((s, l) => s + l.inputs * l.units, 0);
-console.log(`policy            reference (${model.ir.layers.map((l) => l.inputs).concat(model.ir.outputs).join('-')}, ${macs} MACs/vector)`);
+console.log(
+  `policy            reference (${model.ir.layers
+    .map((l) => l.inputs)
+    .concat(model.ir.outputs)
+    .join('-')}, ${macs} MACs/vector)`,
+);
 console.log(`check             ${check.toFixed(0)} ms (median of 5, node start included; target < 1000 ms for check+compile)`);
 console.log(`compile           ${compile.toFixed(0)} ms (median of 5, writes ir.json + golden vectors)`);
 console.log(`check+compile     ${(check + compile).toFixed(0)} ms`);

@@ -35,7 +35,12 @@ function sh(cmd, args, opts = {}) {
 }
 
 function kv(stdout) {
-  return Object.fromEntries(stdout.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 function kernel(stock) {
@@ -61,7 +66,10 @@ const stock = kernel(true);
 const pSyms = symbols(patched.VMLINUX);
 const sSyms = symbols(stock.VMLINUX);
 const sites = hookSites(patched.VMLINUX, pSyms);
-const harness = sh('bash', [join(root, 'kernel-hook/userspace/build.sh'), '--policy', policy]).trim().split('\n').pop();
+const harness = sh('bash', [join(root, 'kernel-hook/userspace/build.sh'), '--policy', policy])
+  .trim()
+  .split('\n')
+  .pop();
 
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`kernel: ${patched.KERNEL_TREE.split('/').slice(-2, -1)[0]} (patched) vs ${stock.KERNEL_TREE.split('/').slice(-2, -1)[0]} (stock), Linux 6.1, tinyconfig + kernel-hook/kernel.config`);
@@ -83,7 +91,10 @@ console.log(changed.map((n) => `  ${pad(n, 28)}${pad(sz.get(n) ?? '-', 8)}-> ${p
 console.log('\nhook on: instructions per call of the module logic (callgrind, userspace harness = nsh_logic.c + nicsched_core.c on the Verilated NIC)');
 const n = 4000;
 const rows = [];
-for (const [name, fn, calls] of [['wakeup', 'nsh_on_wakeup', n], ['tick', 'nsh_on_tick', n / 4]]) {
+for (const [name, fn, calls] of [
+  ['wakeup', 'nsh_on_wakeup', n],
+  ['tick', 'nsh_on_tick', n / 4],
+]) {
   const steady = callgrind(harness, fn, n, false);
   const fresh = callgrind(harness, fn, n, true);
   rows.push({ name, fn, calls, steady: steady.ir / calls, fresh: fresh.ir / calls, values: steady.values });

@@ -70,10 +70,7 @@ const pad = (s, n) => String(s).padEnd(n);
 console.log('latency, II and resources');
 console.log([pad('policy', 30), pad('latency pred/meas', 18), pad('ns', 7), pad('II pred/meas', 13), pad('LUT', 7), pad('FF', 7), pad('DSP', 5), pad('BRAM', 5), 'CARRY4'].join(' '));
 for (const r of rows) {
-  console.log([
-    pad(r.name, 30), pad(`${r.t.latency}/${r.sim.latency}`, 18), pad(((r.t.latency * 1000) / r.clock).toFixed(1), 7), pad(`${r.t.ii}/${r.sim.ii}`, 13),
-    pad(r.counts.lut, 7), pad(r.counts.ff, 7), pad(r.counts.dsp, 5), pad(r.counts.bram, 5), r.counts.carry,
-  ].join(' '));
+  console.log([pad(r.name, 30), pad(`${r.t.latency}/${r.sim.latency}`, 18), pad(((r.t.latency * 1000) / r.clock).toFixed(1), 7), pad(`${r.t.ii}/${r.sim.ii}`, 13), pad(r.counts.lut, 7), pad(r.counts.ff, 7), pad(r.counts.dsp, 5), pad(r.counts.bram, 5), r.counts.carry].join(' '));
 }
 console.log('\ntiming against the policy clock (yosys sta arrival; logic levels, budget 8)');
 console.log([pad('policy', 30), pad('clock', 8), pad('arrival ps', 11), pad('margin ps', 10), pad('levels', 7), pad('over', 5), 'met'].join(' '));
@@ -90,6 +87,6 @@ for (const r of rows) {
 }
 console.log('\nlatency: doorbell accepted -> RESULT.VALID in cycles (IR prediction / Verilator measurement); ns at the policy clock.');
 console.log('resources and timing: yosys synth_xilinx -family xcup -noiopad -flatten -abc9 on nicsched_top (whole app). The arrival uses');
-console.log('yosys\'s xc7 cell delays, with no delay for CARRY4, MUXF and DSP48E2 and no routing; the level count walks through them.');
+console.log("yosys's xc7 cell delays, with no delay for CARRY4, MUXF and DSP48E2 and no routing; the level count walks through them.");
 console.log('bulk loop: the Verilator runner streaming every vector through nicsched_policy + nicsched_argmax (-O3), compared with the golden');
 console.log('model; end-to-end adds the golden answers, the CSV files and the runner build check. cocotb stream: the nicsched_policy bench.');

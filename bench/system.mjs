@@ -38,7 +38,7 @@ function stats(values) {
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { n, mean, half: NaN };
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  return { n, mean, half: (T95[n - 1] ?? 1.96) * sd / Math.sqrt(n) };
+  return { n, mean, half: ((T95[n - 1] ?? 1.96) * sd) / Math.sqrt(n) };
 }
 
 function show(values, digits) {
@@ -84,7 +84,12 @@ const phaseNames = ['hook off', 'on: DMA (v3)', 'on: MMIO (v2)'];
 console.log(`${'figure'.padEnd(width)}${phaseNames.map((n) => n.padEnd(22)).join('')}on DMA - off`);
 for (const [name, get, digits, paired] of figures) {
   const cols = phaseNames.map((_, k) => reports.map((r) => get(r.phases[k])));
-  const diff = paired ? show(cols[1].map((v, k) => v - cols[0][k]), digits) : '';
+  const diff = paired
+    ? show(
+        cols[1].map((v, k) => v - cols[0][k]),
+        digits,
+      )
+    : '';
   console.log(`${name.padEnd(width)}${cols.map((c) => show(c, digits).padEnd(22)).join('')}${diff}`);
 }
 const checked = reports.reduce((a, r) => a + r.decisions.answered, 0);

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json
-# the tests type-check too (test/tsconfig.json), and the linter holds every source file
+# the tests type-check too (test/tsconfig.json); the linter and Prettier hold every source file
 npx tsc -p test/tsconfig.json
 npx eslint codegen sim test bench bin eslint.config.js
+npm run --silent format:check
 mkdir -p out
 npx vitest run --reporter=default --reporter=json --outputFile.json=out/test-report.json "$@"

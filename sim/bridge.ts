@@ -128,15 +128,7 @@ export type BenchBuild = Pick<BenchRequest, 'bench' | 'rtlDirs' | 'toplevel' | '
 /** Build a bench's simulator (or find it cached). Resolves to the build log; rejects when it fails. */
 export async function buildBench(req: BenchBuild): Promise<{ cached: boolean; log: string }> {
   if (!existsSync(pythonPath())) throw new Error(`no simulation venv at ${pythonPath()}: run scripts/setup.sh`);
-  const args = [
-    packagePath('sim', 'run_bench.py'),
-    '--bench', req.bench,
-    ...req.rtlDirs.flatMap((d) => ['--rtl-dir', d]),
-    '--toplevel', req.toplevel,
-    '--sim', req.sim,
-    '--build-dir', req.buildDir,
-    '--build-only',
-  ];
+  const args = [packagePath('sim', 'run_bench.py'), '--bench', req.bench, ...req.rtlDirs.flatMap((d) => ['--rtl-dir', d]), '--toplevel', req.toplevel, '--sim', req.sim, '--build-dir', req.buildDir, '--build-only'];
   const { code, log } = await run(pythonPath(), args);
   if (code !== 0) throw new Error(`building ${req.toplevel} (${req.bench}, ${req.sim}) failed (exit ${code}):\n${log.slice(-3000)}`);
   return { cached: /build cached/.test(log), log };
@@ -148,7 +140,10 @@ export async function runBench<Job extends object>(req: BenchRequest<Job>): Prom
   // Job, results and JUnit files are per call, in <build-dir>.runs/<tag>/: several runs (tests in
   // parallel, other clones) may share a build dir, which run_bench.py locks while it builds and
   // runs (and wipes before a rebuild). A passing run's files are removed; a failing run's stay.
-  const key = createHash('sha256').update(JSON.stringify([req.bench, req.testcases ?? [], req.seed ?? 0])).digest('hex').slice(0, 8);
+  const key = createHash('sha256')
+    .update(JSON.stringify([req.bench, req.testcases ?? [], req.seed ?? 0]))
+    .digest('hex')
+    .slice(0, 8);
   const runDir = join(`${req.buildDir}.runs`, `${key}-${process.pid}-${++runCounter}`);
   mkdirSync(runDir, { recursive: true });
   const jobFile = join(runDir, 'job.json');
@@ -156,13 +151,19 @@ export async function runBench<Job extends object>(req: BenchRequest<Job>): Prom
   writeFileSync(jobFile, JSON.stringify(req.job));
   const args = [
     packagePath('sim', 'run_bench.py'),
-    '--bench', req.bench,
+    '--bench',
+    req.bench,
     ...req.rtlDirs.flatMap((d) => ['--rtl-dir', d]),
-    '--toplevel', req.toplevel,
-    '--sim', req.sim,
-    '--build-dir', req.buildDir,
-    '--job', jobFile,
-    '--results', resultsFile,
+    '--toplevel',
+    req.toplevel,
+    '--sim',
+    req.sim,
+    '--build-dir',
+    req.buildDir,
+    '--job',
+    jobFile,
+    '--results',
+    resultsFile,
     ...(req.testcases ?? []).flatMap((t) => ['--testcase', t]),
     ...Object.entries(req.parameters ?? {}).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
     ...(req.waves ? ['--waves', req.waves] : []),

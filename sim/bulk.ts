@@ -106,8 +106,20 @@ export async function runBulk(policy: CompiledPolicy, rtlDir: string, vectors: n
   const dir = mkdtempSync(join(tmpdir(), 'nicsched-bulk-'));
   try {
     const scoreNames = Array.from({ length: policy.ir.outputs }, (_, k) => `score${k}`);
-    writeFileSync(join(dir, 'vectors.csv'), formatIntCsv(policy.ir.features.map((f) => f.name), vectors));
-    writeFileSync(join(dir, 'expected.csv'), formatIntCsv(['action', ...scoreNames], expected.map((e) => [e.action ?? -1, ...e.scores])));
+    writeFileSync(
+      join(dir, 'vectors.csv'),
+      formatIntCsv(
+        policy.ir.features.map((f) => f.name),
+        vectors,
+      ),
+    );
+    writeFileSync(
+      join(dir, 'expected.csv'),
+      formatIntCsv(
+        ['action', ...scoreNames],
+        expected.map((e) => [e.action ?? -1, ...e.scores]),
+      ),
+    );
     const mismatchFile = join(dir, 'mismatches.csv');
     const r = await run(runner.path, [join(dir, 'vectors.csv'), join(dir, 'expected.csv'), mismatchFile]);
     if (r.code !== 0 && r.code !== 1) throw new Error(`bulk runner failed (exit ${r.code}): ${r.stderr.trim()}`);

@@ -46,7 +46,11 @@ function fileOffset(secs, va) {
 
 export function disasm(vmlinux, start, stop) {
   const text = sh('objdump', ['-d', '--no-show-raw-insn', `--start-address=0x${start.toString(16)}`, `--stop-address=0x${stop.toString(16)}`, vmlinux]);
-  return text.split('\n').map((l) => /^\s*([0-9a-f]+):\t(.*)$/.exec(l)).filter(Boolean).map((m) => ({ addr: BigInt(`0x${m[1]}`), text: m[2].replace(/\s+/g, ' ').trim() }));
+  return text
+    .split('\n')
+    .map((l) => /^\s*([0-9a-f]+):\t(.*)$/.exec(l))
+    .filter(Boolean)
+    .map((m) => ({ addr: BigInt(`0x${m[1]}`), text: m[2].replace(/\s+/g, ' ').trim() }));
 }
 
 export function insnCount(vmlinux, syms, name) {
@@ -95,7 +99,6 @@ export function hookSites(vmlinux, syms = symbols(vmlinux)) {
   }
   return sites;
 }
-
 
 export function taskStructSize(tree) {
   const dir = mkdtempSync(join(tmpdir(), 'nicsched-tsz-'));

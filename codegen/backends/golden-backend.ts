@@ -21,7 +21,13 @@ export const goldenBackend: Backend = {
     const scoreNames = Array.from({ length: policy.ir.outputs }, (_, k) => `score${k}`);
     const expected = results.map((r) => [r.action ?? -1, ...r.scores]);
     return [
-      { path: 'golden/vectors.csv', contents: formatIntCsv(policy.ir.features.map((f) => f.name), vectors) },
+      {
+        path: 'golden/vectors.csv',
+        contents: formatIntCsv(
+          policy.ir.features.map((f) => f.name),
+          vectors,
+        ),
+      },
       { path: 'golden/expected.csv', contents: formatIntCsv(['action', ...scoreNames], expected) },
     ];
   },

@@ -30,11 +30,7 @@ function json(io: CliIo, value: unknown): void {
 }
 
 function buildProgram(io: CliIo, state: { exitCode: number }): Command {
-  const program = new Command('nicsched')
-    .description('Compile MLP scheduling policies for FPGA NICs: golden model, RTL, HLS, register map, driver and scheduler hook.')
-    .version(packageVersion())
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const program = new Command('nicsched').description('Compile MLP scheduling policies for FPGA NICs: golden model, RTL, HLS, register map, driver and scheduler hook.').version(packageVersion()).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   program
     .command('check')
@@ -49,7 +45,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
 
   program
     .command('compile')
-    .description('compile a policy and write ir.json plus every backend\'s outputs')
+    .description("compile a policy and write ir.json plus every backend's outputs")
     .argument('<policy>', 'policy spec (.yaml or .json)')
     .requiredOption('-o, --output <dir>', 'output directory (created; replaced only if nicsched made it)')
     .option('--json', 'machine-readable output')

@@ -37,7 +37,5 @@ function emit(io: CliIo, text: string, output?: string): void {
 }
 
 function formatTrace(layers: LayerTrace[], vector: number): string {
-  return layers
-    .map((t) => `vector ${vector} layer ${t.layer}: acc [${t.acc.join(' ')}] act [${t.activated.join(' ')}] out [${t.output.join(' ')}]\n`)
-    .join('');
+  return layers.map((t) => `vector ${vector} layer ${t.layer}: acc [${t.acc.join(' ')}] act [${t.activated.join(' ')}] out [${t.output.join(' ')}]\n`).join('');
 }

@@ -29,15 +29,9 @@ export function summaryJson(policy: CompiledPolicy): object {
 
 export function summaryText(policy: CompiledPolicy): string {
   const { ir } = policy;
-  const lines = [
-    `policy ${ir.name}`,
-    `  hash      ${policy.hash}`,
-    `  inputs    ${ir.features.length} × ${describeFormat(ir.input_format)}: ${ir.features.map((f) => `${f.name}<-${f.source}`).join(', ')}`,
-  ];
+  const lines = [`policy ${ir.name}`, `  hash      ${policy.hash}`, `  inputs    ${ir.features.length} × ${describeFormat(ir.input_format)}: ${ir.features.map((f) => `${f.name}<-${f.source}`).join(', ')}`];
   for (const l of ir.layers) {
-    lines.push(
-      `  layer ${l.index}   ${l.inputs} -> ${l.units}  ${l.activation.padEnd(4)}  in ${describeFormat(l.input_format)}  w ${describeFormat(l.weight_format)}  acc ${describeFormat(l.accumulator)}  out ${describeFormat(l.output_format)}  shift ${l.shift}`,
-    );
+    lines.push(`  layer ${l.index}   ${l.inputs} -> ${l.units}  ${l.activation.padEnd(4)}  in ${describeFormat(l.input_format)}  w ${describeFormat(l.weight_format)}  acc ${describeFormat(l.accumulator)}  out ${describeFormat(l.output_format)}  shift ${l.shift}`);
   }
   const actions = ir.actions.map((a) => (a.nice ? `${a.name}(nice ${a.nice > 0 ? '+' : ''}${a.nice})` : a.name)).join(', ');
   lines.push(`  head      ${ir.head}${actions ? `: ${actions}` : ''}`);

@@ -87,10 +87,7 @@ function ladderSpec(r: EvalResult, w: WorkloadResult, baselines: readonly Varian
     spec: {
       width: 220,
       height: 180,
-      layer: [
-        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-        { mark: { type: 'line', point: true, strokeWidth: 2 } },
-      ],
+      layer: [{ mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } }, { mark: { type: 'line', point: true, strokeWidth: 2 } }],
       encoding: {
         x: { field: 'percentile', type: 'ordinal', sort: LADDER.map((l) => l.label), title: 'percentile', axis: { labelAngle: 0 } },
         y: { field: 'mean', type: 'quantitative', scale: { type: 'log' }, title: 'µs (log scale)' },
@@ -172,7 +169,13 @@ async function renderSvg(spec: Spec): Promise<string> {
 
 /** A file name part for a workload label. */
 export function slug(label: string): string {
-  return label.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'workload';
+  return (
+    label
+      .replace(/\.jsonl$/, '')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'workload'
+  );
 }
 
 export async function plotFiles(r: EvalResult, baselines: readonly VariantId[]): Promise<{ path: string; contents: string }[]> {

@@ -53,7 +53,13 @@ export interface DecisionProvider {
 export function nicProvider(ir: Ir, infer: (features: readonly number[]) => number, nicLatencyNs: number, cpus: number): DecisionProvider {
   // The module calls back into the simulator only from inside onWakeup/onTick/submit.
   let ctx: HookContext | null = null;
-  const module = new HookModule(ir, infer, (task) => ctx!.rawCounters(task as Task), (at, slot) => ctx!.scheduleAnswer(at, slot), { nicLatencyNs, cpus });
+  const module = new HookModule(
+    ir,
+    infer,
+    (task) => ctx!.rawCounters(task as Task),
+    (at, slot) => ctx!.scheduleAnswer(at, slot),
+    { nicLatencyNs, cpus },
+  );
   return {
     name: 'nic',
     get armed() {
@@ -116,7 +122,13 @@ export function cpuProvider(ir: Ir, infer: (features: readonly number[]) => numb
   const points = { wakeup: ir.hook.points.includes('wakeup'), tick: ir.hook.points.includes('tick') };
   // The module's own feature path (deltas since the task's previous request, catalogue transforms,
   // saturation): only its policyFeatures() is used, the callbacks never run.
-  const features = new HookModule(ir, infer, () => new Map(), () => undefined, { nicLatencyNs: 0, cpus: 1 });
+  const features = new HookModule(
+    ir,
+    infer,
+    () => new Map(),
+    () => undefined,
+    { nicLatencyNs: 0, cpus: 1 },
+  );
   const c = zeroCounters(); // the module's names: staged = decisions computed, installed = applied ones
   const pickup = (task: Task, now: number): void => {
     const t = task.nsh;

@@ -34,7 +34,7 @@ function metricsOf(w: WorkloadResult, keys: readonly MetricKey[]): MetricKey[] {
 function statusLine(status: SampleStatus): string {
   switch (status) {
     case 'held-out':
-      return 'held out: no seed or trace window of this workload is in the policy\'s training data';
+      return "held out: no seed or trace window of this workload is in the policy's training data";
     case 'in-sample':
       return '**IN-SAMPLE**: the policy was trained on (part of) this workload; these figures do not show generalization';
     case 'unknown':
@@ -43,7 +43,10 @@ function statusLine(status: SampleStatus): string {
 }
 
 function variantTable(w: WorkloadResult): string[] {
-  const keys = metricsOf(w, METRICS.map((m) => m.key));
+  const keys = metricsOf(
+    w,
+    METRICS.map((m) => m.key),
+  );
   const head = `| metric | ${w.variants.map((v) => v.label).join(' | ')} |`;
   const sep = `|---|${w.variants.map(() => '---:|').join('')}`;
   const rows = keys.map((k) => `| ${METRICS.find((m) => m.key === k)!.label} | ${w.variants.map((v) => showCi(summary(v, k))).join(' | ')} |`);
@@ -139,7 +142,10 @@ export function reportJson(r: EvalResult, provenance: Provenance | null): unknow
     options: r.options,
     tunables: r.tunables,
     workloads: r.workloads.map((w) => {
-      const keys = metricsOf(w, METRICS.map((m) => m.key));
+      const keys = metricsOf(
+        w,
+        METRICS.map((m) => m.key),
+      );
       const g = goalCheck(w);
       return {
         label: w.label,
@@ -157,11 +163,7 @@ export function reportJson(r: EvalResult, provenance: Provenance | null): unknow
 }
 
 export async function reportFiles(r: EvalResult, provenance: Provenance | null): Promise<EmittedFile[]> {
-  return [
-    { path: 'report.md', contents: reportMarkdown(r, provenance) },
-    { path: 'report.json', contents: JSON.stringify(reportJson(r, provenance), null, 2) + '\n' },
-    ...(await plotFiles(r, BASELINES)),
-  ];
+  return [{ path: 'report.md', contents: reportMarkdown(r, provenance) }, { path: 'report.json', contents: JSON.stringify(reportJson(r, provenance), null, 2) + '\n' }, ...(await plotFiles(r, BASELINES))];
 }
 
 /** What the CLI prints: per workload, the headline comparison. */

@@ -205,7 +205,7 @@ export function headlineMetric(w: WorkloadResult): MetricKey {
 export function gapClosed(w: WorkloadResult, key: MetricKey): number | null {
   const m = (id: VariantId) => {
     const v = variant(w, id);
-    return v ? summary(v, key)?.mean ?? null : null;
+    return v ? (summary(v, key)?.mean ?? null) : null;
   };
   const cfs = m('cfs');
   const pol = m('policy');

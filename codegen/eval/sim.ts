@@ -922,7 +922,6 @@ function channelOf(s: SimState, name: string): SimState['channels'][string] {
   return ch;
 }
 
-
 function newDomain(cpus: number): Domain {
   return { balanceIntervalMs: cpus, lastBalance: 0, nrBalanceFailed: 0, maxNewidleLbCost: 0, lastDecayMaxLbCost: 0, newidleCall: 512, newidleSuccess: 256, newidleRatio: 512 };
 }

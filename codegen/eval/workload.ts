@@ -25,14 +25,7 @@ export type TaskClass = 'interactive' | 'batch';
  *   `sync` is the WF_SYNC hint pipe writes give (the waker is about to sleep).
  * - `exit`: the task ends.
  */
-export type Phase =
-  | { kind: 'run'; ns: number; request?: boolean }
-  | { kind: 'sleep'; ns: number }
-  | { kind: 'period'; ns: number }
-  | { kind: 'until'; ns: number }
-  | { kind: 'wait'; channel: string }
-  | { kind: 'post'; channel: string; sync?: boolean }
-  | { kind: 'exit' };
+export type Phase = { kind: 'run'; ns: number; request?: boolean } | { kind: 'sleep'; ns: number } | { kind: 'period'; ns: number } | { kind: 'until'; ns: number } | { kind: 'wait'; channel: string } | { kind: 'post'; channel: string; sync?: boolean } | { kind: 'exit' };
 
 export interface TaskTemplate {
   name: string;

@@ -45,13 +45,7 @@ function figure(resource: ResourceFigure['resource'], used: number, available: n
 }
 
 function resourceFigures(counts: YosysCounts, board: Board): ResourceFigure[] {
-  return [
-    figure('LUT', counts.lut, board.capacity.lut),
-    figure('FF', counts.ff, board.capacity.ff),
-    figure('DSP48E2', counts.dsp, board.capacity.dsp),
-    figure('BRAM', counts.bram, board.capacity.bram36),
-    figure('CARRY4', counts.carry, null),
-  ];
+  return [figure('LUT', counts.lut, board.capacity.lut), figure('FF', counts.ff, board.capacity.ff), figure('DSP48E2', counts.dsp, board.capacity.dsp), figure('BRAM', counts.bram, board.capacity.bram36), figure('CARRY4', counts.carry, null)];
 }
 
 export function estimate(policy: CompiledPolicy, board: Board, cacheDir?: string): EstimateReport {

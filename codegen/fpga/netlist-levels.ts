@@ -155,9 +155,7 @@ export class Netlist {
   private indexNames(): void {
     // prefer public names, then register names (the library's *_reg convention), then the shortest
     const isReg = (name: string): number => (/_reg$/.test(name) ? 0 : 1);
-    const entries = Object.entries(this.module.netnames).sort(
-      ([a, na], [b, nb]) => na.hide_name - nb.hide_name || isReg(a) - isReg(b) || a.length - b.length,
-    );
+    const entries = Object.entries(this.module.netnames).sort(([a, na], [b, nb]) => na.hide_name - nb.hide_name || isReg(a) - isReg(b) || a.length - b.length);
     for (const [name, net] of entries) {
       net.bits.forEach((b, i) => {
         if (typeof b === 'number' && !this.names.has(b)) this.names.set(b, net.bits.length > 1 ? `${name}[${i}]` : name);
@@ -214,9 +212,7 @@ export class Netlist {
       bits.forEach((out, i) => {
         if (typeof out !== 'number') return;
         const ins = kind === 'carry' ? carryInputs(cell, pin as 'CO' | 'O', i) : inputBits;
-        const arcs = ins
-          .filter((x): x is { pin: string; bit: number } => typeof x.bit === 'number')
-          .map((x) => ({ from: x.bit, chained: kind === 'carry' && x.pin === 'CI' && carryOutputs.has(x.bit) }));
+        const arcs = ins.filter((x): x is { pin: string; bit: number } => typeof x.bit === 'number').map((x) => ({ from: x.bit, chained: kind === 'carry' && x.pin === 'CI' && carryOutputs.has(x.bit) }));
         this.drivers.set(out, { cell: name, type: cell.type, kind, arcs });
       });
     }

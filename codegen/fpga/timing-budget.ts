@@ -126,18 +126,10 @@ function verdict(margin: number | null): string {
 export function formatTiming(c: TimingCheck): string[] {
   const lines = [`timing    ${c.clock_mhz} MHz: period ${c.period_ps} ps, at most ${c.level_budget} logic levels between registers: ${c.met ? 'met' : 'NOT MET'}`];
   if (c.critical) {
-    lines.push(
-      `  critical path (latest arrival): ${c.critical.arrival_ps} ps, margin ${c.arrival_margin_ps} ps (${verdict(c.arrival_margin_ps)}), ${levelText(c.critical.levels)}`,
-      `    from ${c.critical.start}`,
-      `    to   ${c.critical.end}`,
-    );
+    lines.push(`  critical path (latest arrival): ${c.critical.arrival_ps} ps, margin ${c.arrival_margin_ps} ps (${verdict(c.arrival_margin_ps)}), ${levelText(c.critical.levels)}`, `    from ${c.critical.start}`, `    to   ${c.critical.end}`);
   }
   if (c.deepest) {
-    lines.push(
-      `  deepest path: ${levelText(c.deepest.levels)}, margin ${c.level_margin} (${verdict(c.level_margin)})`,
-      `    from ${c.deepest.start}`,
-      `    to   ${c.deepest.end}`,
-    );
+    lines.push(`  deepest path: ${levelText(c.deepest.levels)}, margin ${c.level_margin} (${verdict(c.level_margin)})`, `    from ${c.deepest.start}`, `    to   ${c.deepest.end}`);
   }
   lines.push(`  ${c.endpoints_over} of ${c.endpoints} endpoints (register and DSP inputs, top-level outputs) over ${c.level_budget} levels`);
   for (const p of c.endpoints_over > 0 ? c.over_budget.slice(0, 5) : []) lines.push(`    ${p.levels.total} levels: ${p.start} -> ${p.end}`);

@@ -32,7 +32,10 @@ export interface TimingSummary {
 }
 
 function cells(line: string): string[] {
-  return line.split('|').slice(1, -1).map((c) => c.trim());
+  return line
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 }
 
 /** Every table row keyed by its first cell, with its header's column names. */

@@ -63,15 +63,17 @@ function yosysVersion(yosys = requireYosys()): string {
 }
 
 function synthScript(rtlDir: string, top: string, sources: readonly string[] = YOSYS_SOURCES): string {
-  return [
-    `read_verilog -I${rtlDir} ${sources.map((s) => join(rtlDir, s)).join(' ')}`,
-    `synth_xilinx -family xcup -noiopad -flatten -abc9 -top ${top}`,
-    `tee -q -o ${join(rtlDir, 'stat.txt')} stat`,
-    `tee -q -o ${join(rtlDir, 'sta.txt')} sta`,
-    // the netlist alone (the cell library modules are not needed to walk it)
-    'delete =A:blackbox =A:whitebox',
-    `write_json ${join(rtlDir, 'netlist.json')}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `read_verilog -I${rtlDir} ${sources.map((s) => join(rtlDir, s)).join(' ')}`,
+      `synth_xilinx -family xcup -noiopad -flatten -abc9 -top ${top}`,
+      `tee -q -o ${join(rtlDir, 'stat.txt')} stat`,
+      `tee -q -o ${join(rtlDir, 'sta.txt')} sta`,
+      // the netlist alone (the cell library modules are not needed to walk it)
+      'delete =A:blackbox =A:whitebox',
+      `write_json ${join(rtlDir, 'netlist.json')}`,
+    ].join('\n') + '\n'
+  );
 }
 
 function sumMatches(text: string, re: RegExp): number {

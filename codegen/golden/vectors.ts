@@ -12,7 +12,7 @@ export class Rng {
   private state: number;
 
   constructor(seed: number) {
-    this.state = (seed >>> 0) || 0x9e3779b9;
+    this.state = seed >>> 0 || 0x9e3779b9;
   }
 
   next(): number {
@@ -37,13 +37,7 @@ function cornerVectors(ir: Ir): number[][] {
   const n = ir.features.length;
   const { min, max } = formatRange(ir.input_format);
   const mid = Math.floor((min + max) / 2);
-  const vectors: number[][] = [
-    Array(n).fill(min),
-    Array(n).fill(max),
-    Array(n).fill(mid),
-    Array.from({ length: n }, (_, i) => (i % 2 === 0 ? max : min)),
-    Array.from({ length: n }, (_, i) => (i % 2 === 0 ? min : max)),
-  ];
+  const vectors: number[][] = [Array(n).fill(min), Array(n).fill(max), Array(n).fill(mid), Array.from({ length: n }, (_, i) => (i % 2 === 0 ? max : min)), Array.from({ length: n }, (_, i) => (i % 2 === 0 ? min : max))];
   if (min < 0) vectors.push(Array(n).fill(0), Array(n).fill(-1));
   for (let i = 0; i < n; i++) {
     vectors.push(Array.from({ length: n }, (_, k) => (k === i ? max : min)));

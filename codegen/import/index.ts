@@ -101,7 +101,11 @@ function bitsFlag(text: string | undefined, flag: string, fallback: number): num
 
 /** A policy name from the file name: lower case, [a-z0-9_], starting with a letter. */
 function defaultName(file: string): string {
-  const stem = basename(file).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  const stem = basename(file)
+    .replace(/\.onnx$/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   const name = /^[a-z]/.test(stem) ? stem : `model_${stem}`;
   return name.slice(0, 32).replace(/_+$/, '') || 'model';
 }
@@ -113,11 +117,13 @@ function compileChecked(text: string, file: string, template: string | undefined
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     const from = template ? `the flags or ${template}` : 'the flags';
-    throw new InputError(err.diagnostics.map((d) => ({
-      file,
-      message: `the imported policy would be invalid at ${d.pointer ?? '/'}: ${d.message}`,
-      hint: `${d.hint ? `${d.hint}; ` : ''}set it with ${from}`,
-    })));
+    throw new InputError(
+      err.diagnostics.map((d) => ({
+        file,
+        message: `the imported policy would be invalid at ${d.pointer ?? '/'}: ${d.message}`,
+        hint: `${d.hint ? `${d.hint}; ` : ''}set it with ${from}`,
+      })),
+    );
   }
 }
 

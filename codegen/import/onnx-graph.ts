@@ -66,7 +66,12 @@ class Walk {
   /** The last layer still takes a bias (Add) — no activation applied yet. */
   open = false;
 
-  constructor(readonly file: string, readonly inits: Map<string, OnnxTensor>, input: string, shape: Shape) {
+  constructor(
+    readonly file: string,
+    readonly inits: Map<string, OnnxTensor>,
+    input: string,
+    shape: Shape,
+  ) {
     this.current = input;
     this.shape = shape;
   }
@@ -168,13 +173,20 @@ function followChain(walk: Walk, nodes: IndexedNode[], output: string): Set<numb
 function applyNode(walk: Walk, n: IndexedNode): void {
   if (n.node.output.length !== 1) fail(walk, n, `has ${n.node.output.length} outputs; one is expected`, 'export in inference mode');
   switch (n.node.op_type) {
-    case 'Gemm': return gemm(walk, n);
-    case 'MatMul': return matmul(walk, n);
-    case 'Add': return add(walk, n);
-    case 'Relu': return relu(walk, n);
-    case 'Flatten': return flatten(walk, n);
-    case 'Identity': return advance(walk, n, walk.shape);
-    default: return reshape(walk, n);
+    case 'Gemm':
+      return gemm(walk, n);
+    case 'MatMul':
+      return matmul(walk, n);
+    case 'Add':
+      return add(walk, n);
+    case 'Relu':
+      return relu(walk, n);
+    case 'Flatten':
+      return flatten(walk, n);
+    case 'Identity':
+      return advance(walk, n, walk.shape);
+    default:
+      return reshape(walk, n);
   }
 }
 
@@ -245,13 +257,23 @@ function gemm(walk: Walk, n: IndexedNode): void {
   const beta = attrFloat(n, 'beta', 1);
   const w = matrix(walk, n, constant(walk, n, 1), attrInt(n, 'transB', 0) !== 0, inputs).map((row) => row.map((v) => alpha * v));
   const c = n.node.input[2] ? biasVector(walk, n, constant(walk, n, 2), w.length) : w.map(() => 0);
-  pushLayer(walk, n, w, c.map((v) => beta * v));
+  pushLayer(
+    walk,
+    n,
+    w,
+    c.map((v) => beta * v),
+  );
 }
 
 function matmul(walk: Walk, n: IndexedNode): void {
   const inputs = denseInput(walk, n);
   const w = matrix(walk, n, constant(walk, n, 1), false, inputs);
-  pushLayer(walk, n, w, w.map(() => 0));
+  pushLayer(
+    walk,
+    n,
+    w,
+    w.map(() => 0),
+  );
 }
 
 function add(walk: Walk, n: IndexedNode): void {
@@ -267,7 +289,7 @@ function add(walk: Walk, n: IndexedNode): void {
 
 function relu(walk: Walk, n: IndexedNode): void {
   const layer = walk.layers[walk.layers.length - 1];
-  if (!layer || (!walk.open && layer.activation !== 'relu')) fail(walk, n, 'must follow a dense layer (Gemm or MatMul+Add)', 'nicsched applies relu to a layer\'s accumulator');
+  if (!layer || (!walk.open && layer.activation !== 'relu')) fail(walk, n, 'must follow a dense layer (Gemm or MatMul+Add)', "nicsched applies relu to a layer's accumulator");
   layer.activation = 'relu';
   layer.nodes.push(n.node.name || `#${n.index}`);
   walk.open = false;

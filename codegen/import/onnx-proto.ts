@@ -117,8 +117,23 @@ export const DATA_TYPE = {
 } as const;
 
 export const DATA_TYPE_NAMES: Record<number, string> = {
-  0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING',
-  9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
+  0: 'UNDEFINED',
+  1: 'FLOAT',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  8: 'STRING',
+  9: 'BOOL',
+  10: 'FLOAT16',
+  11: 'DOUBLE',
+  12: 'UINT32',
+  13: 'UINT64',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
+  16: 'BFLOAT16',
 };
 
 export interface OnnxOpsetId {
@@ -213,11 +228,7 @@ export function decodeModel(bytes: Uint8Array, file: string): OnnxModel {
     checkWireTypes(type, protobuf.Reader.create(bytes), bytes.length);
     message = type.decode(bytes);
   } catch (err) {
-    throw inputError(
-      `not a valid ONNX model: the protobuf is truncated or corrupt (${(err as Error).message}; file has ${bytes.length} bytes)`,
-      { file },
-      'export the model again or copy it completely (check the file size)',
-    );
+    throw inputError(`not a valid ONNX model: the protobuf is truncated or corrupt (${(err as Error).message}; file has ${bytes.length} bytes)`, { file }, 'export the model again or copy it completely (check the file size)');
   }
   return type.toObject(message, { longs: Number, arrays: true, defaults: false }) as OnnxModel;
 }
@@ -230,11 +241,15 @@ const WIRE_I32 = 5;
 function wireTypeOf(field: protobuf.Field): number {
   if (field.resolvedType instanceof protobuf.Type) return WIRE_LEN;
   switch (field.type) {
-    case 'float': return WIRE_I32;
-    case 'double': return WIRE_I64;
+    case 'float':
+      return WIRE_I32;
+    case 'double':
+      return WIRE_I64;
     case 'string':
-    case 'bytes': return WIRE_LEN;
-    default: return WIRE_VARINT;
+    case 'bytes':
+      return WIRE_LEN;
+    default:
+      return WIRE_VARINT;
   }
 }
 

@@ -62,28 +62,43 @@ function fromRaw(raw: Uint8Array, dataType: number, width: number, name: string)
 
 function rawReader(view: DataView, dataType: number): (offset: number) => number {
   switch (dataType) {
-    case DATA_TYPE.FLOAT: return (o) => view.getFloat32(o, true);
-    case DATA_TYPE.DOUBLE: return (o) => view.getFloat64(o, true);
-    case DATA_TYPE.INT8: return (o) => view.getInt8(o);
+    case DATA_TYPE.FLOAT:
+      return (o) => view.getFloat32(o, true);
+    case DATA_TYPE.DOUBLE:
+      return (o) => view.getFloat64(o, true);
+    case DATA_TYPE.INT8:
+      return (o) => view.getInt8(o);
     case DATA_TYPE.UINT8:
-    case DATA_TYPE.BOOL: return (o) => view.getUint8(o);
-    case DATA_TYPE.INT16: return (o) => view.getInt16(o, true);
-    case DATA_TYPE.UINT16: return (o) => view.getUint16(o, true);
-    case DATA_TYPE.INT32: return (o) => view.getInt32(o, true);
-    case DATA_TYPE.UINT32: return (o) => view.getUint32(o, true);
-    case DATA_TYPE.INT64: return (o) => Number(view.getBigInt64(o, true));
-    default: return (o) => Number(view.getBigUint64(o, true));
+    case DATA_TYPE.BOOL:
+      return (o) => view.getUint8(o);
+    case DATA_TYPE.INT16:
+      return (o) => view.getInt16(o, true);
+    case DATA_TYPE.UINT16:
+      return (o) => view.getUint16(o, true);
+    case DATA_TYPE.INT32:
+      return (o) => view.getInt32(o, true);
+    case DATA_TYPE.UINT32:
+      return (o) => view.getUint32(o, true);
+    case DATA_TYPE.INT64:
+      return (o) => Number(view.getBigInt64(o, true));
+    default:
+      return (o) => Number(view.getBigUint64(o, true));
   }
 }
 
 /** The typed repeated field a data type is stored in when raw_data is absent (ONNX IR spec). */
 function fromTyped(t: OnnxTensor, dataType: number): number[] {
   switch (dataType) {
-    case DATA_TYPE.FLOAT: return [...t.float_data];
-    case DATA_TYPE.DOUBLE: return [...t.double_data];
-    case DATA_TYPE.INT64: return [...t.int64_data];
+    case DATA_TYPE.FLOAT:
+      return [...t.float_data];
+    case DATA_TYPE.DOUBLE:
+      return [...t.double_data];
+    case DATA_TYPE.INT64:
+      return [...t.int64_data];
     case DATA_TYPE.UINT32:
-    case DATA_TYPE.UINT64: return [...t.uint64_data];
-    default: return [...t.int32_data];
+    case DATA_TYPE.UINT64:
+      return [...t.uint64_data];
+    default:
+      return [...t.int32_data];
   }
 }

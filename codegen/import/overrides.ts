@@ -90,7 +90,10 @@ export function mergeFlags(base: Choices, f: ImportFlags): Choices {
 }
 
 function list(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** `--features wait_ns_log2,run=exec_ns_log2`: a source, or name=source. */

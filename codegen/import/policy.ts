@@ -68,7 +68,7 @@ export function headerLines(src: SourceInfo, net: FloatNetwork): string[] {
     `sha256 ${src.sha256}`,
     `producer ${src.producer}; ONNX IR version ${src.irVersion ?? '?'}; opset ai.onnx ${src.opset ?? '?'}`,
     `network ${networkShape(net)}; layers from nodes: ${net.layers.map((l) => l.nodes.join('+')).join(' | ')}`,
-    'Weights and biases are the model\'s floats; `quantize: true` lets the compiler round them (roundHalfEven).',
+    "Weights and biases are the model's floats; `quantize: true` lets the compiler round them (roundHalfEven).",
     'Default formats: docs/IMPORT.md. Edit the formats here or pass --spec-overrides to change them.',
   ];
 }

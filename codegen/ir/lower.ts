@@ -42,7 +42,10 @@ export function lower(spec: Spec): Lowered {
     actions: (spec.actions ?? []).map((a) => ({ name: a.name, nice: a.nice ?? 0 })),
     target: { board: board.name, part: board.part, clock_mhz: target.clock_mhz, reuse: target.reuse, slots: target.slots },
     hook: { points: [...hook.points], decision_ttl_ms: hook.decision_ttl_ms, stall_timeout_ms: hook.stall_timeout_ms },
-    timing: predictTiming(layers.map((l) => l.inputs), target.reuse),
+    timing: predictTiming(
+      layers.map((l) => l.inputs),
+      target.reuse,
+    ),
   };
   return { ir, quantization };
 }

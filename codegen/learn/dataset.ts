@@ -124,8 +124,11 @@ function asFeatures(spec: Spec, x: readonly number[]): Features {
 }
 
 function labelIndex(spec: Spec, name: ActionName): number {
-  const index = actionIndex((spec.actions ?? []).map((a) => a.name), name);
-  if (index === null) throw inputError('the policy has no "keep" action, which every label rule needs', { pointer: '/actions' }, 'add `- { name: keep }` to the template\'s actions');
+  const index = actionIndex(
+    (spec.actions ?? []).map((a) => a.name),
+    name,
+  );
+  if (index === null) throw inputError('the policy has no "keep" action, which every label rule needs', { pointer: '/actions' }, "add `- { name: keep }` to the template's actions");
   return index;
 }
 
@@ -213,7 +216,19 @@ export function buildCounterfactualDataset(spec: Spec, input: CounterfactualInpu
     actions: (spec.actions ?? []).map((a) => a.name),
     traces: input.traces.map(({ trace, sha256, window }) => ({ file: trace.file, sha256, source: trace.header.source, host: trace.header.host, kernel: trace.header.kernel, interval_ms: trace.header.interval_ms, samples: trace.samples.length, window })),
     synthetic: null,
-    simulated: { generators: [...input.generators], seeds: input.seeds, cpus: o.cpus, duration_ns: o.durationNs, horizon_ns: o.horizonNs, sample_every: o.sampleEvery, lambda: o.lambda, margin: o.margin, power: o.power, ...(o.behaviour ? { behaviour: { name: o.behaviour.name, hash: o.behaviour.hash } } : {}), costs: o.costs },
+    simulated: {
+      generators: [...input.generators],
+      seeds: input.seeds,
+      cpus: o.cpus,
+      duration_ns: o.durationNs,
+      horizon_ns: o.horizonNs,
+      sample_every: o.sampleEvery,
+      lambda: o.lambda,
+      margin: o.margin,
+      power: o.power,
+      ...(o.behaviour ? { behaviour: { name: o.behaviour.name, hash: o.behaviour.hash } } : {}),
+      costs: o.costs,
+    },
   };
   const ds: Dataset = { header, rows: [], dropped: 0, missing: {} };
   const ir = lower(spec).ir;
@@ -321,8 +336,18 @@ export function dataCardMarkdown(card: DataCard): string {
     '## Labels by workload class',
     '',
     '| class | ' + Object.keys(card.label_balance).join(' | ') + ' |',
-    '|---|' + Object.keys(card.label_balance).map(() => '---|').join(''),
-    ...Object.entries(card.class_balance).map(([c, m]) => `| ${c} | ` + Object.keys(card.label_balance).map((a) => String(m[a] ?? 0)).join(' | ') + ' |'),
+    '|---|' +
+      Object.keys(card.label_balance)
+        .map(() => '---|')
+        .join(''),
+    ...Object.entries(card.class_balance).map(
+      ([c, m]) =>
+        `| ${c} | ` +
+        Object.keys(card.label_balance)
+          .map((a) => String(m[a] ?? 0))
+          .join(' | ') +
+        ' |',
+    ),
     '',
     '## Feature ranges (policy inputs, after saturation)',
     '',
@@ -332,7 +357,11 @@ export function dataCardMarkdown(card: DataCard): string {
     '',
     '## Sources missing from trace samples (read as 0)',
     '',
-    Object.keys(card.missing_sources).length ? Object.entries(card.missing_sources).map(([s, n]) => `- \`${s}\`: ${n} rows (this kernel does not expose it)`).join('\n') : 'none',
+    Object.keys(card.missing_sources).length
+      ? Object.entries(card.missing_sources)
+          .map(([s, n]) => `- \`${s}\`: ${n} rows (this kernel does not expose it)`)
+          .join('\n')
+      : 'none',
     '',
   ];
   return lines.join('\n');
@@ -362,9 +391,10 @@ function checkRow(file: string, line: number, value: unknown, header: DatasetHea
   r.x.forEach((v, i) => {
     if (!Number.isInteger(v) || v < min || v > max) rowError(file, line, `/x/${i}`, `input ${i} (${header.features[i]!.name}) = ${JSON.stringify(v)} is not an integer in [${min}, ${max}]`, 'inputs are saturated to the input format');
   });
-  if (!Number.isInteger(r.y) || r.y! < 0 || r.y! >= header.actions.length) rowError(file, line, '/y', `"y" = ${JSON.stringify(r.y)} is not an action index in [0, ${header.actions.length - 1}]`, 'labels index the header\'s actions');
+  if (!Number.isInteger(r.y) || r.y! < 0 || r.y! >= header.actions.length) rowError(file, line, '/y', `"y" = ${JSON.stringify(r.y)} is not an action index in [0, ${header.actions.length - 1}]`, "labels index the header's actions");
   if (typeof r.src !== 'string') rowError(file, line, '/src', '"src" must be a string', 'write "file:line" or "synthetic"');
-  if (r.c !== undefined && (!Array.isArray(r.c) || r.c.length !== header.actions.length || r.c.some((v) => typeof v !== 'number' || !Number.isFinite(v)))) rowError(file, line, '/c', `"c" must list ${header.actions.length} finite advantages, one per action`, 'rebuild the dataset with `nicsched dataset --label counterfactual`');
+  if (r.c !== undefined && (!Array.isArray(r.c) || r.c.length !== header.actions.length || r.c.some((v) => typeof v !== 'number' || !Number.isFinite(v))))
+    rowError(file, line, '/c', `"c" must list ${header.actions.length} finite advantages, one per action`, 'rebuild the dataset with `nicsched dataset --label counterfactual`');
   return r as DatasetRow;
 }
 

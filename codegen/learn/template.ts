@@ -43,7 +43,12 @@ function fillPlaceholders(src: PolicySource): void {
     if (!isMap(layer)) return;
     const units = Number((layer.get('units') as unknown) ?? 0);
     const n = Number.isInteger(units) && units > 0 && units <= 256 ? units : 0;
-    layer.add(src.document.createPair('weights', Array.from({ length: n }, () => Array(inputs).fill(0))));
+    layer.add(
+      src.document.createPair(
+        'weights',
+        Array.from({ length: n }, () => Array(inputs).fill(0)),
+      ),
+    );
     layer.add(src.document.createPair('bias', Array(n).fill(0)));
     inputs = n;
   });

@@ -61,11 +61,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
     const line = lineStarts.length;
     const col = (lineStarts[line - 1] ?? '').length + 1;
     const byte = bytes[offset] ?? 0;
-    throw inputError(
-      `not valid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`,
-      { file, line, col },
-      'save the file as UTF-8',
-    );
+    throw inputError(`not valid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`, { file, line, col }, 'save the file as UTF-8');
   }
 }
 

@@ -168,7 +168,11 @@ function describeExpected(e: ErrorObject): string | undefined {
 
 function checkSemantics(spec: Spec): Problem[] {
   return [
-    ...checkUniqueNames(spec.features.map((f) => f.name), ['features'], 'feature'),
+    ...checkUniqueNames(
+      spec.features.map((f) => f.name),
+      ['features'],
+      'feature',
+    ),
     ...checkFeatureSources(spec),
     ...checkLayers(spec),
     ...checkActions(spec),
@@ -189,11 +193,7 @@ function checkUniqueNames(names: string[], base: Path, what: string): Problem[] 
 
 function checkFeatureSources(spec: Spec): Problem[] {
   // The schema's enum already restricts sources; this guards the catalogue and schema staying in step.
-  return spec.features.flatMap((f, i) =>
-    FEATURE_SOURCE_NAMES.includes(f.source)
-      ? []
-      : [{ path: ['features', i, 'source'], message: `unknown feature source "${f.source}"`, hint: `use one of: ${FEATURE_SOURCE_NAMES.join(', ')}` }],
-  );
+  return spec.features.flatMap((f, i) => (FEATURE_SOURCE_NAMES.includes(f.source) ? [] : [{ path: ['features', i, 'source'], message: `unknown feature source "${f.source}"`, hint: `use one of: ${FEATURE_SOURCE_NAMES.join(', ')}` }]));
 }
 
 function checkLayers(spec: Spec): Problem[] {
@@ -216,7 +216,11 @@ function checkLayer(layer: SpecLayer, k: number, inputs: number, inFormat: Forma
   }
   const shift = inFormat.frac + layer.weight_format.frac - layer.output_format.frac;
   if (Math.abs(shift) > LIMITS.maxShift) {
-    problems.push({ path: [...base, 'output_format', 'frac'], message: `requantize shift ${shift} (input frac ${inFormat.frac} + weight frac ${layer.weight_format.frac} - output frac ${layer.output_format.frac}) exceeds ±${LIMITS.maxShift}`, hint: 'choose an output frac closer to the accumulator scale' });
+    problems.push({
+      path: [...base, 'output_format', 'frac'],
+      message: `requantize shift ${shift} (input frac ${inFormat.frac} + weight frac ${layer.weight_format.frac} - output frac ${layer.output_format.frac}) exceeds ±${LIMITS.maxShift}`,
+      hint: 'choose an output frac closer to the accumulator scale',
+    });
   }
   const acc = accumulatorFor(inputs, inFormat, layer.weight_format);
   if (acc.bits > LIMITS.maxAccBits) {
@@ -284,11 +288,13 @@ function checkTarget(spec: Spec): Problem[] {
   const budget = dspBudget(board);
   if (needed <= budget) return [];
   const reuse = reuseThatFits(shapes, board, LIMITS.maxReuse);
-  return [{
-    path: ['target', 'reuse'],
-    message: `policy does not fit ${board.name}: ${needed} multipliers at reuse ${target.reuse}, budget ${budget} DSP48E2 (${DSP_BUDGET_SHARE * 100}% of ${board.capacity.dsp})`,
-    hint: reuse !== undefined ? `set target.reuse to ${reuse} or more, or shrink the layers` : 'shrink the layers',
-  }];
+  return [
+    {
+      path: ['target', 'reuse'],
+      message: `policy does not fit ${board.name}: ${needed} multipliers at reuse ${target.reuse}, budget ${budget} DSP48E2 (${DSP_BUDGET_SHARE * 100}% of ${board.capacity.dsp})`,
+      hint: reuse !== undefined ? `set target.reuse to ${reuse} or more, or shrink the layers` : 'shrink the layers',
+    },
+  ];
 }
 
 function checkActions(spec: Spec): Problem[] {
@@ -296,11 +302,13 @@ function checkActions(spec: Spec): Problem[] {
   if (!last) return [];
   const outputs = last.units;
   if (!spec.actions) {
-    return spec.head === 'argmax'
-      ? [{ path: [], message: `head is argmax but no actions are given`, hint: `add "actions" with ${outputs} entries, one per output` }]
-      : [];
+    return spec.head === 'argmax' ? [{ path: [], message: `head is argmax but no actions are given`, hint: `add "actions" with ${outputs} entries, one per output` }] : [];
   }
-  const problems = checkUniqueNames(spec.actions.map((a) => a.name), ['actions'], 'action');
+  const problems = checkUniqueNames(
+    spec.actions.map((a) => a.name),
+    ['actions'],
+    'action',
+  );
   if (spec.actions.length !== outputs) {
     problems.push({ path: ['actions'], message: `${spec.actions.length} actions for ${outputs} outputs`, hint: 'give exactly one action per output of the last layer' });
   }

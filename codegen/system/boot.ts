@@ -85,7 +85,10 @@ export class SystemBoot {
     await this.guest.poweroff();
     await this.card?.stop();
     const console = this.guest.consoleText();
-    const lostAccesses = this.guest.stderrText().split('\n').filter((l) => QEMU_LOST_ACCESS.test(l));
+    const lostAccesses = this.guest
+      .stderrText()
+      .split('\n')
+      .filter((l) => QEMU_LOST_ACCESS.test(l));
     return { console, findings: checkDmesg(console), lostAccesses, cardExit: this.card?.exitText(), cardStderr: this.card?.stderrText() };
   }
 

@@ -6,10 +6,7 @@
  * archive of its own files to a cached one.
  */
 
-export type CpioEntry =
-  | { kind: 'dir'; path: string; mode?: number }
-  | { kind: 'file'; path: string; data: Uint8Array | string; mode?: number }
-  | { kind: 'symlink'; path: string; target: string };
+export type CpioEntry = { kind: 'dir'; path: string; mode?: number } | { kind: 'file'; path: string; data: Uint8Array | string; mode?: number } | { kind: 'symlink'; path: string; target: string };
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;

@@ -5,17 +5,7 @@
  * stall. Each finding names its pattern and quotes the line.
  */
 
-export type DmesgProblem =
-  | 'warn'
-  | 'bug'
-  | 'lockdep'
-  | 'atomic-sleep'
-  | 'kmemleak'
-  | 'hung-task'
-  | 'oops'
-  | 'panic'
-  | 'soft-lockup'
-  | 'rcu-stall';
+export type DmesgProblem = 'warn' | 'bug' | 'lockdep' | 'atomic-sleep' | 'kmemleak' | 'hung-task' | 'oops' | 'panic' | 'soft-lockup' | 'rcu-stall';
 
 export interface DmesgFinding {
   problem: DmesgProblem;

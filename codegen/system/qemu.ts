@@ -75,26 +75,36 @@ export interface QemuArgsOptions {
 export function qemuArgs(o: QemuArgsOptions): string[] {
   const append = ['console=ttyS0', 'panic=-1', 'log_buf_len=1M', 'printk.devkmsg=on', ...(o.append ?? [])];
   const args = [
-    '-M', 'pc',
-    '-accel', 'tcg,thread=single',
+    '-M',
+    'pc',
+    '-accel',
+    'tcg,thread=single',
     ...(o.icountShift !== undefined ? ['-icount', `shift=${o.icountShift},sleep=off`] : []),
-    '-smp', String(o.cpus),
-    '-m', `${o.memoryMb}M`,
-    '-nodefaults', '-display', 'none', '-no-reboot',
-    '-kernel', o.kernel,
-    '-initrd', o.initrd,
-    '-append', append.join(' '),
-    '-chardev', `file,id=console,path=${o.consoleLog}`,
-    '-serial', 'chardev:console',
-    '-chardev', 'stdio,id=host,signal=off',
-    '-serial', 'chardev:host',
+    '-smp',
+    String(o.cpus),
+    '-m',
+    `${o.memoryMb}M`,
+    '-nodefaults',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    o.kernel,
+    '-initrd',
+    o.initrd,
+    '-append',
+    append.join(' '),
+    '-chardev',
+    `file,id=console,path=${o.consoleLog}`,
+    '-serial',
+    'chardev:console',
+    '-chardev',
+    'stdio,id=host,signal=off',
+    '-serial',
+    'chardev:host',
   ];
   if (o.proxyFd !== undefined) {
-    args.push(
-      '-object', `memory-backend-memfd,id=mem,size=${o.memoryMb}M,share=on`,
-      '-machine', 'memory-backend=mem',
-      '-device', `x-pci-proxy-dev,id=nic0,fd=${o.proxyFd}`,
-    );
+    args.push('-object', `memory-backend-memfd,id=mem,size=${o.memoryMb}M,share=on`, '-machine', 'memory-backend=mem', '-device', `x-pci-proxy-dev,id=nic0,fd=${o.proxyFd}`);
   }
   return args;
 }

@@ -170,13 +170,17 @@ function phaseText(f: PhaseFigures): string[] {
   for (const w of f.workloads) lines.push(`  ${workloadLine(w)}`);
   lines.push(`  decisions: ${f.doorbells} doorbells (${fmt(f.decisionsPerSecond)}/s), ${f.installed} installed in tasks (${fmt(f.installedPerSecond)}/s), ${f.applied} adjustments applied at wakeups and ticks`);
   if (f.mmio && f.doorbells > 0) {
-    lines.push(`  MMIO at the card: ${fmt(f.mmio.writesPerDoorbell, 2)} writes and ${fmt(f.mmio.readsPerDoorbell, 2)} reads per doorbell (features ${f.mmio.writesByKind.features ?? 0} + doorbell ${f.mmio.writesByKind.doorbell ?? 0} writes; result ${f.mmio.readsByKind.result ?? 0} reads)`);
+    lines.push(
+      `  MMIO at the card: ${fmt(f.mmio.writesPerDoorbell, 2)} writes and ${fmt(f.mmio.readsPerDoorbell, 2)} reads per doorbell (features ${f.mmio.writesByKind.features ?? 0} + doorbell ${f.mmio.writesByKind.doorbell ?? 0} writes; result ${f.mmio.readsByKind.result ?? 0} reads)`,
+    );
     lines.push(`  guest time per doorbell: ${fmt(f.guestNsPerDecision.submit / 1000)} us submitting + ${fmt(f.guestNsPerDecision.poll / 1000)} us polling; answer seen by the hook p50 ${bucket(f.answerNs.p50)}, p99 ${bucket(f.answerNs.p99)}`);
   } else if (f.mmio) {
     lines.push(`  MMIO at the card: ${f.mmio.writes} writes, ${f.mmio.reads} reads, no doorbell`);
   }
   const h = f.hook;
-  lines.push(`  hook: staged ${h.staged ?? 0}, submitted ${h.submitted ?? 0}, completed ${h.completed ?? 0}, installed ${h.installed ?? 0}, expired ${h.expired ?? 0}, lost ${h.lost ?? 0}, dropped ${(h.dropped_stale ?? 0) + (h.dropped_wrong_tag ?? 0) + (h.dropped_out_of_range ?? 0)}, submit_busy ${h.submit_busy ?? 0}`);
+  lines.push(
+    `  hook: staged ${h.staged ?? 0}, submitted ${h.submitted ?? 0}, completed ${h.completed ?? 0}, installed ${h.installed ?? 0}, expired ${h.expired ?? 0}, lost ${h.lost ?? 0}, dropped ${(h.dropped_stale ?? 0) + (h.dropped_wrong_tag ?? 0) + (h.dropped_out_of_range ?? 0)}, submit_busy ${h.submit_busy ?? 0}`,
+  );
   lines.push(`  driver: submitted ${f.driver.submitted ?? 0}, completed ${f.driver.completed ?? 0}, timeouts ${f.driver.timeouts ?? 0}, polls ${f.driver.polls ?? 0} (${fmt(f.pollsPerSecond)}/s); result writes into guest RAM ${fmt(f.dmaWritesPerDoorbell, 2)} per doorbell`);
   return lines;
 }
@@ -185,9 +189,7 @@ export function formatReport(r: SystemReport): string {
   const p = r.policy;
   const lines = [
     `nicsched system: ${p.name} (${p.hash.slice(0, 16)}) on ${r.cpus} CPU(s), Linux ${r.kernel.release} under QEMU ${r.qemu.packageVersion} (TCG)${r.qemu.tested ? '' : `, not the tested ${'1:7.2+dfsg-7+deb12u18'}`}`,
-    p.timeScale > 1
-      ? `guest policy: hook time limits x${p.timeScale} for TCG (ttl ${p.ttlMs} ms, stall timeout ${p.stallTimeoutMs} ms): ${p.guestHash.slice(0, 16)}`
-      : `guest policy: as written (ttl ${p.ttlMs} ms, stall timeout ${p.stallTimeoutMs} ms)`,
+    p.timeScale > 1 ? `guest policy: hook time limits x${p.timeScale} for TCG (ttl ${p.ttlMs} ms, stall timeout ${p.stallTimeoutMs} ms): ${p.guestHash.slice(0, 16)}` : `guest policy: as written (ttl ${p.ttlMs} ms, stall timeout ${p.stallTimeoutMs} ms)`,
     `probe: ${r.probe.dmesg || '(no probe line)'}`,
     `  ID 0x${r.probe.id.toString(16)}, VERSION 0x${r.probe.version.toString(16).padStart(8, '0')}, POLICY_HASH 0x${r.probe.policyHash.toString(16).padStart(8, '0')}, ${r.probe.slots} slots`,
     '',

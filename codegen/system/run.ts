@@ -94,7 +94,9 @@ export function buildKeyValues(b: SystemBuild): string {
     INITRAMFS: b.guest.initramfs.path,
     CARD: b.card.binary,
   };
-  return Object.entries(lines).map(([k, v]) => `${k}=${v}\n`).join('');
+  return Object.entries(lines)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join('');
 }
 
 /** The hook-on workloads again with the driver reloaded for results by MMIO (the poller). */

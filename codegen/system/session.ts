@@ -55,7 +55,12 @@ export class SystemSession {
     await this.guest.must(`ns_insmod_driver ${params}`.trim(), COMMAND_TIMEOUT_MS);
     const info = keyValues(await this.guest.must('nicschedctl info', COMMAND_TIMEOUT_MS));
     const num = (k: string) => Number(info.get(k) ?? NaN);
-    const dmesg = this.guest.consoleText().slice(before).split('\n').find((l) => /nicsched_pci .*: policy 0x[0-9a-f]{8}:/.test(l)) ?? '';
+    const dmesg =
+      this.guest
+        .consoleText()
+        .slice(before)
+        .split('\n')
+        .find((l) => /nicsched_pci .*: policy 0x[0-9a-f]{8}:/.test(l)) ?? '';
     return { dmesg: dmesg.replace(/^\[\s*\d+\.\d+\]\s*/, '').trim(), id: num('id'), version: num('version'), policyHash: num('policy_hash'), shapeHash: num('shape_hash'), slots: num('slots'), state: num('state') };
   }
 

@@ -23,7 +23,10 @@ export function nsloadArgs(name: WorkloadName, seconds: number): string {
 }
 
 export function parseWorkloads(spec: string): WorkloadName[] {
-  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!names.length) throw inputError('--workload is empty', {}, `name one or more of ${WORKLOADS.join(', ')}, comma-separated`);
   for (const n of names) {
     if (!(WORKLOADS as readonly string[]).includes(n)) throw inputError(`unknown workload "${n}" (--workload)`, {}, `use ${WORKLOADS.join(', ')}, comma-separated`);

@@ -65,7 +65,10 @@ export function parseStat(text: string): { comm: string; nice: number | null } {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   const comm = open >= 0 && close > open ? text.slice(open + 1, close) : '';
-  const rest = text.slice(close + 2).trim().split(/\s+/); // field 3 onwards
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/); // field 3 onwards
   return { comm, nice: toNumber(rest[19 - 3]) };
 }
 
@@ -91,7 +94,10 @@ export function readTask(pid: number, tid: number, procRoot = '/proc'): TaskRead
 /** Thread ids of a process; throws TaskUnreadable when the process is gone. */
 export function listTids(pid: number, procRoot = '/proc'): number[] {
   try {
-    return readdirSync(`${procRoot}/${pid}/task`).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+    return readdirSync(`${procRoot}/${pid}/task`)
+      .map(Number)
+      .filter(Number.isInteger)
+      .sort((a, b) => a - b);
   } catch (err) {
     throw new TaskUnreadable(`${procRoot}/${pid}/task: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -99,5 +105,8 @@ export function listTids(pid: number, procRoot = '/proc'): number[] {
 
 /** Every numeric pid in /proc. */
 export function listPids(procRoot = '/proc'): number[] {
-  return readdirSync(procRoot).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  return readdirSync(procRoot)
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
 }

@@ -21,7 +21,10 @@ const RAW_KEYS: ReadonlyArray<keyof RawCounters> = ['wait_ns', 'exec_ns', 'nvcsw
 type Obj = Record<string, unknown>;
 
 class LineChecker {
-  constructor(readonly file: string, readonly line: number) {}
+  constructor(
+    readonly file: string,
+    readonly line: number,
+  ) {}
 
   fail(pointer: string, message: string, hint: string): never {
     throw inputError(message, { file: this.file, line: this.line, pointer }, hint);

@@ -123,9 +123,7 @@ function report(policy: CompiledPolicy, sim: Simulator, vectors: number[][], bul
   const latency = numberOrNull((app.results['latency'] as { measured?: unknown } | undefined)?.measured);
   const ii = numberOrNull(stream.results['ii']);
   const benchTests = [...app.cases, ...stream.cases];
-  const ok =
-    comparison.failed === 0 && bulk.vectors === vectors.length && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 &&
-    latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
+  const ok = comparison.failed === 0 && bulk.vectors === vectors.length && vectors.length > 0 && app.exitCode === 0 && stream.exitCode === 0 && latency === policy.ir.timing.latency && ii === policy.ir.timing.ii;
   if (benchTests.length === 0) throw new Error(`the simulation produced no results:\n${app.log.slice(-4000)}\n${stream.log.slice(-4000)}`);
   return {
     policy: policy.ir.name,

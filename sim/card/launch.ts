@@ -132,9 +132,31 @@ export interface GuestOptions {
 /** The QEMU command line for a guest with the card on fd 3. */
 export function qemuArgs(opts: GuestOptions): string[] {
   const mem = opts.memoryMb ?? 256;
-  const args = ['-M', opts.machine ?? 'pc', '-smp', String(opts.cpus ?? 2), '-m', `${mem}M`, '-display', 'none', '-vga', 'none',
-    '-nic', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
-    '-kernel', opts.kernel, '-initrd', opts.initramfs, '-append', 'console=ttyS0 panic=-1 quiet'];
+  const args = [
+    '-M',
+    opts.machine ?? 'pc',
+    '-smp',
+    String(opts.cpus ?? 2),
+    '-m',
+    `${mem}M`,
+    '-display',
+    'none',
+    '-vga',
+    'none',
+    '-nic',
+    'none',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    opts.kernel,
+    '-initrd',
+    opts.initramfs,
+    '-append',
+    'console=ttyS0 panic=-1 quiet',
+  ];
   if (opts.sharedRam ?? true) {
     args.push('-object', `memory-backend-memfd,id=mem,size=${mem}M,share=on`, '-machine', 'memory-backend=mem');
   }

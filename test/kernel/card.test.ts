@@ -102,10 +102,12 @@ function vectors(count: number): number[][] {
   const out = [Array<number>(n).fill(0), Array<number>(n).fill(top)];
   let seed = 12345;
   while (out.length < count) {
-    out.push(Array.from({ length: n }, () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % (top + 1);
-    }));
+    out.push(
+      Array.from({ length: n }, () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % (top + 1);
+      }),
+    );
   }
   return out;
 }
@@ -139,14 +141,18 @@ describe('a guest with the card (reference policy)', () => {
   const nextTag = (): number => ++tag;
 
   const stats = async (): Promise<Stats> => JSON.parse(await g.control('stats')) as Stats;
-  const log = (): LogEntry[] => readFileSync(logPath, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry);
+  const log = (): LogEntry[] =>
+    readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LogEntry);
   const tool = async (args: string): Promise<string> => {
     const r = await g.sh(`cardtool ${args}`);
     expect(r.status, r.out).toBe(0);
     return r.out;
   };
-  const decide = async (slot: number, t: number, features: number[], maxPolls = 100000): Promise<Record<string, string>> =>
-    keys(await tool(`decide ${slot} ${t} ${features.join(' ')} ${maxPolls}`));
+  const decide = async (slot: number, t: number, features: number[], maxPolls = 100000): Promise<Record<string, string>> => keys(await tool(`decide ${slot} ${t} ${features.join(' ')} ${maxPolls}`));
 
   beforeAll(async () => {
     g = guest({ controlPath: join(scratch, 'control.sock'), cardArgs: ['--log', logPath] });
@@ -225,7 +231,11 @@ describe('a guest with the card (reference policy)', () => {
     const after = await stats();
     const polls = Number(r['POLLS']);
     const delta = (kind: 'reads' | 'writes'): Record<string, number> =>
-      Object.fromEntries(Object.keys(after[kind]).filter((k) => k !== 'config').map((k) => [k, after[kind][k]! - before[kind][k]!]));
+      Object.fromEntries(
+        Object.keys(after[kind])
+          .filter((k) => k !== 'config')
+          .map((k) => [k, after[kind][k]! - before[kind][k]!]),
+      );
     expect(delta('writes')).toEqual({ id: 0, features: map.constants['PACKED_WORDS']!, doorbell: 1, result: 0, scores: 0, counters: 0, weights: 0, dma: 0, other: 0 });
     expect(delta('reads')).toEqual({ id: 0, features: 0, doorbell: 0, result: polls, scores: 0, counters: 0, weights: 0, dma: 0, other: 0 });
     expect(after.doorbells - before.doorbells).toBe(1);
@@ -410,7 +420,8 @@ describe('a QEMU that does not fit', () => {
 
   it('a QEMU that sends something else on the socket (its QMP monitor): the card exits 2 naming what came', async () => {
     const g = guest({
-      controlPath: join(scratch, 'c5.sock'), sharedRam: false,
+      controlPath: join(scratch, 'c5.sock'),
+      sharedRam: false,
       device: ['-chardev', 'socket,id=wrong,fd=3', '-mon', 'chardev=wrong,mode=control'],
     });
     try {
@@ -479,12 +490,18 @@ describe('malformed messages on the socket', () => {
   it('an access across two registers (QEMU 7.2 splits them itself) is answered all-ones, and the card goes on', async () => {
     const base = 0xfe000000;
     const id = reg('global', 'ID');
-    const r = await converse(Buffer.concat([
-      header(2, 12), pciConfig(0x10, base, 4), // BAR0
-      header(2, 12), pciConfig(0x04, 0x2, 2), // command: memory space
-      header(5, 24), barRead(base + id.address + 2, 4),
-      header(5, 24), barRead(base + id.address, 4),
-    ]));
+    const r = await converse(
+      Buffer.concat([
+        header(2, 12),
+        pciConfig(0x10, base, 4), // BAR0
+        header(2, 12),
+        pciConfig(0x04, 0x2, 2), // command: memory space
+        header(5, 24),
+        barRead(base + id.address + 2, 4),
+        header(5, 24),
+        barRead(base + id.address, 4),
+      ]),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.replies).toEqual([0n, 0n, 0xffffffffn, BigInt(id.reset)]);
     expect(r.stderr).toMatch(/BAR read of 4 bytes at BAR0 \+ 0x2 crosses a 32-bit register: answered all-ones/);

@@ -58,7 +58,9 @@ function modinfo(ko: string): string[] {
   const r = run('objcopy', ['-O', 'binary', '--only-section=.modinfo', ko, file]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  return readFileSync(file, 'latin1').split('\0').filter((s) => s !== '');
+  return readFileSync(file, 'latin1')
+    .split('\0')
+    .filter((s) => s !== '');
 }
 
 /** Lines a compiler, sparse, kernel-doc or modpost would complain with. */
@@ -99,15 +101,16 @@ describe('kbuild W=1 C=1 against Debian linux-headers 6.1', () => {
     expect(KERNEL.env['KDIR']).toMatch(/\/usr\/src\/linux-headers-6\.1\.\d+-\d+-amd64$/);
     expect(complaints(out)).toEqual([]);
     expect(r.status).toBe(0);
-    const checked = out.split('\n').filter((l) => /^\s+CHECK\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!.replace(`${dir}/`, ''));
+    const checked = out
+      .split('\n')
+      .filter((l) => /^\s+CHECK\s/.test(l))
+      .map((l) => l.trim().split(/\s+/)[1]!.replace(`${dir}/`, ''));
     expect(checked.sort()).toEqual(['core/nicsched_core.c', 'core/nicsched_dev.c', 'pci/nicsched_pci.c']);
     expect(out).toContain(`GEN     ${dir}/include/nicsched_regs.h (${REFERENCE})`);
     const core = modinfo(join(dir, 'nicsched.ko'));
     expect(core).toContain('license=GPL');
     expect(core.find((s) => s.startsWith('vermagic='))).toMatch(/^vermagic=6\.1\.\d+-\d+-amd64 SMP/);
-    expect(core.filter((s) => s.startsWith('parm=')).map((s) => s.split(':')[0])).toEqual(
-      expect.arrayContaining(['parm=poll_us', 'parm=timeout_ms', 'parm=collect_scores', 'parm=dma_results']),
-    );
+    expect(core.filter((s) => s.startsWith('parm=')).map((s) => s.split(':')[0])).toEqual(expect.arrayContaining(['parm=poll_us', 'parm=timeout_ms', 'parm=collect_scores', 'parm=dma_results']));
     const pci = modinfo(join(dir, 'nicsched_pci.ko'));
     expect(pci).toContain('alias=pci:v000010EEd00004E53sv*sd*bc*sc*i*');
     expect(pci).toContain('depends=nicsched');
@@ -147,9 +150,7 @@ describe('checkpatch --strict', () => {
   );
 
   it('covers every driver C source', () => {
-    expect(sources).toEqual(
-      expect.arrayContaining(['core/nicsched_core.c', 'core/nicsched_dev.c', 'pci/nicsched_pci.c', 'mqnic/nicsched_mqnic.c', 'uapi/nicsched.h', 'userspace/compat.h', 'userspace/nicsched_test.c']),
-    );
+    expect(sources).toEqual(expect.arrayContaining(['core/nicsched_core.c', 'core/nicsched_dev.c', 'pci/nicsched_pci.c', 'mqnic/nicsched_mqnic.c', 'uapi/nicsched.h', 'userspace/compat.h', 'userspace/nicsched_test.c']));
   });
 
   it.each(sources)('%s: 0 errors, 0 warnings, 0 checks', (file) => {
@@ -201,9 +202,7 @@ function buildHarness(policy: string, rtlPolicy?: string): string {
 }
 
 function runHarness(dir: string, probeOnly = false, reloadDir?: string, dma = false): Run & { report: Report } {
-  const args = probeOnly
-    ? ['--probe-only']
-    : ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv'), ...(reloadDir ? ['--reload', reloadDir] : []), ...(dma ? ['--dma'] : [])];
+  const args = probeOnly ? ['--probe-only'] : ['--vectors', join(dir, 'golden/vectors.csv'), '--expected', join(dir, 'golden/expected.csv'), ...(reloadDir ? ['--reload', reloadDir] : []), ...(dma ? ['--dma'] : [])];
   const r = run(join(dir, 'nicsched_harness'), args, { timeout: 300_000 });
   return { ...r, report: parseReport(r.stdout) };
 }
@@ -266,7 +265,7 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
     expect(num(rep, 'vectors', 'error')).toBe(0);
   });
 
-  it('submit path: 3 posted writes per decision (2 FEATURES_PACKED words + DOORBELL), 0 reads; the driver counts them, and the poller\'s reads, as the bus saw them', async () => {
+  it("submit path: 3 posted writes per decision (2 FEATURES_PACKED words + DOORBELL), 0 reads; the driver counts them, and the poller's reads, as the bus saw them", async () => {
     expect(await regsConstant(REFERENCE, 'PACKED_WORDS')).toBe(2);
     expect(num(rep, 'mmio', 'reads')).toBe(0);
     expect(num(rep, 'mmio', 'counted_submit_writes')).toBe(num(rep, 'mmio', 'writes'));
@@ -441,7 +440,7 @@ describe('driver in the loop, results by DMA (layout 3.0): the RTL writes every 
     expect(e).toMatchObject({ bad_answer: '0', bad_check: '0', bad_seq: '0', bad_latency: '0', outside: '0' });
   });
 
-  it('a torn entry (CHECK fails) and a stale one (old SEQ) with the right tag are not taken, each counted once; the card\'s own entry then is', () => {
+  it("a torn entry (CHECK fails) and a stale one (old SEQ) with the right tag are not taken, each counted once; the card's own entry then is", () => {
     expect(rep.get('mailbox')).toMatchObject({ submit: '0', torn_taken: '0', torn_in_flight: '1', dma_torn: '1', stale_taken: '0', stale_in_flight: '1', dma_stale: '1' });
     const m = rep.get('mailbox')!;
     expect(m['answer']).toBe(m['golden']);

@@ -71,7 +71,9 @@ function checkpatch(args: string[]): Run {
   return run('perl', [CHECKPATCH, '--strict', '--no-tree', '--show-types', ...args]);
 }
 
-const seriesFiles = readdirSync(PATCHES).filter((f) => f.endsWith('.patch')).sort();
+const seriesFiles = readdirSync(PATCHES)
+  .filter((f) => f.endsWith('.patch'))
+  .sort();
 
 // ---- the hook backend --------------------------------------------------------------------------
 
@@ -161,8 +163,12 @@ describe('checkpatch --strict on the module', () => {
   it('every module and harness source and the generated header of both example policies: clean', () => {
     const harnessDir = join(ROOT, 'kernel-hook/userspace');
     const files = [
-      ...readdirSync(MODULE).filter((f) => /\.[ch]$/.test(f)).map((f) => join(MODULE, f)),
-      ...readdirSync(harnessDir).filter((f) => /\.[ch]$/.test(f)).map((f) => join(harnessDir, f)),
+      ...readdirSync(MODULE)
+        .filter((f) => /\.[ch]$/.test(f))
+        .map((f) => join(MODULE, f)),
+      ...readdirSync(harnessDir)
+        .filter((f) => /\.[ch]$/.test(f))
+        .map((f) => join(harnessDir, f)),
     ];
     for (const policy of [REFERENCE, TINY]) {
       const out = join(tempDir(), 'nicsched_hook_policy.h');
@@ -427,7 +433,7 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     e2e = report(run(bin, ['e2e', '600', '--reload', reload.dir]));
   }, 600_000);
 
-  it('unit: clamping, buckets, tags and the kernel patch\'s own bounds (<linux/sched/nic.h>)', () => {
+  it("unit: clamping, buckets, tags and the kernel patch's own bounds (<linux/sched/nic.h>)", () => {
     const rep = report(run(bin, ['unit']));
     expectAllOk(rep, 18);
     expect(rep.values['tick_vdelta_boost3_ns']).toBeLessThan(0);
@@ -445,12 +451,11 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
   });
 
   it('the comparison catches a transform that differs', () => {
-    const wrong = (s: FeatureSource, raw: bigint, min: number, max: number) =>
-      s.name === 'util_avg' ? featureValue({ ...s, transform: { op: 'shr', by: 3 } }, raw, min, max) : featureValue(s, raw, min, max);
+    const wrong = (s: FeatureSource, raw: bigint, min: number, max: number) => (s.name === 'util_avg' ? featureValue({ ...s, transform: { op: 'shr', by: 3 } }, raw, min, max) : featureValue(s, raw, min, max));
     expect(compareTransforms(bin, wrong).mismatches.length).toBeGreaterThan(100);
   });
 
-  it('policy features from synthetic task stats equal the catalogue\'s (deltas since the previous request, wrapping)', () => {
+  it("policy features from synthetic task stats equal the catalogue's (deltas since the previous request, wrapping)", () => {
     const policy = loadPolicy(REFERENCE);
     const { min, max } = formatRange(policy.ir.input_format);
     const fields: Record<string, number> = {
@@ -517,7 +522,7 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(rep.values['poll_reads_per_answer_x1000']).toBeLessThanOrEqual(1000 * rep.values['poll_reads_per_answer_bound']!);
   });
 
-  it('e2e, a wedged card (RESULT stays BUSY): the hook stops at the first HZ=1000 tick after the stall timeout on owned and shared slots, a manual re-arm does not bring it back, and the driver\'s poller stops reading', () => {
+  it("e2e, a wedged card (RESULT stays BUSY): the hook stops at the first HZ=1000 tick after the stall timeout on owned and shared slots, a manual re-arm does not bring it back, and the driver's poller stops reading", () => {
     const rep = e2e;
     expectAllOk(rep, 38);
     const stall = rep.values['stall_timeout_ns']!;
@@ -531,20 +536,20 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(rep.values['wedged_rearm_stopped_after_ns']).toBeLessThan(stall + 1_000_000);
   });
 
-  it('e2e, a weight reload under the armed hook: another policy of the same shape stops it before any of its decisions is installed, arming on it is refused; reloading the hook\'s own policy lets it arm again', () => {
+  it("e2e, a weight reload under the armed hook: another policy of the same shape stops it before any of its decisions is installed, arming on it is refused; reloading the hook's own policy lets it arm again", () => {
     expectAllOk(e2e, 38);
     expect(e2e.values['reload_installed_after']).toBe(0);
     expect(e2e.values['reload_back_installed']).toBe(50);
     expect(e2e.checks.map((c) => c.what)).toContain('reload: arming on the other policy is refused (mismatch)');
   });
 
-  it('e2e, a provider registered again (kernel/sched/nic.c): the previous registration\'s decisions and pending answers are not applied', () => {
+  it("e2e, a provider registered again (kernel/sched/nic.c): the previous registration's decisions and pending answers are not applied", () => {
     expectAllOk(e2e, 38);
     expect(e2e.values['provider_change_adj']).not.toBe(0);
     expect(e2e.values['provider_change_vruntime_moved_ns']).toBe(0);
   });
 
-  it('e2e, NOHZ_FULL\'s remote tick: it watches the rq\'s CPU (a stalled request there stops the hook at the first tick after the timeout) and leaves the calling CPU\'s state alone', () => {
+  it("e2e, NOHZ_FULL's remote tick: it watches the rq's CPU (a stalled request there stops the hook at the first tick after the timeout) and leaves the calling CPU's state alone", () => {
     expectAllOk(e2e, 38);
     const after = e2e.values['remote_tick_stop_after_ns']!;
     expect(after).toBeGreaterThanOrEqual(e2e.values['stall_timeout_ns']!);
@@ -562,12 +567,11 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     }
   });
 
-  it('tags with NR_CPUS 512 on 4 slots: unique among the CPUs sharing a slot; CPU 257\'s answer is never installed as CPU 1\'s', () => {
+  it("tags with NR_CPUS 512 on 4 slots: unique among the CPUs sharing a slot; CPU 257's answer is never installed as CPU 1's", () => {
     const rep = report(run(bin, ['tags', '512']));
     expectAllOk(rep, 5);
     expect(rep.values).toMatchObject({ tags_cpus: 512, tags_clashes: 0, tags_same_wire_tag: 0 });
   });
-
 });
 
 describe('userspace harness on a second shape whose policy asks beyond the nice limit (tiny, boost -12)', () => {

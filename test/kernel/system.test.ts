@@ -357,7 +357,13 @@ describe('booted system: weight reload through nicschedctl, then surprise remova
     expect(await words(b, sys.guestPolicy.file, join(dir, 'back.words'))).toBe(guestHash32);
     toB = readFileSync(join(dir, 'b.words'), 'utf8');
     back = readFileSync(join(dir, 'back.words'), 'utf8');
-    s = await start('reload', { card: sys.card.binary, files: [{ name: 'b.words', data: toB }, { name: 'back.words', data: back }] });
+    s = await start('reload', {
+      card: sys.card.binary,
+      files: [
+        { name: 'b.words', data: toB },
+        { name: 'back.words', data: back },
+      ],
+    });
     await s.loadDriver();
     await s.loadHook('decision_log=16384');
   }, 120_000);
@@ -401,7 +407,7 @@ describe('booted system: weight reload through nicschedctl, then surprise remova
     expect(lines(s.guest.consoleText(), /nicsched_hook: not arming: policy hash mismatch/).length).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
-  it('reloading the original weights lets the hook arm again, and its decisions are the original policy\'s', async () => {
+  it("reloading the original weights lets the hook arm again, and its decisions are the original policy's", async () => {
     const out = await s.guest.must('nicschedctl reload /etc/nicsched/back.words', 60_000);
     expect(out.trim()).toBe(`reloaded: policy ${hex8(hashB)} -> ${hex8(guestHash32)} (reload 2)`);
     await s.hook(true);

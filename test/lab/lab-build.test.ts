@@ -33,10 +33,13 @@ function record(script: string, env: Record<string, string>, cwd: string): Call[
   const r = spawnSync('/usr/bin/tclsh', [RECORDER, log, script], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  return readFileSync(log, 'utf8').trim().split('\n').map((line) => {
-    const [command, ...args] = line.split('\t');
-    return { command: command!, args };
-  });
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [command, ...args] = line.split('\t');
+      return { command: command!, args };
+    });
 }
 
 async function buildProject(policy: string, board: Board, extra: string[] = []) {
@@ -164,7 +167,10 @@ describe.each(BOARDS.map((b) => [b.name, b] as const))('generated project for %s
     const make = spawnSync('make', ['-s', '-C', r.project, 'print-lists'], { encoding: 'utf8' });
     expect(make.stderr).toBe('');
     expect(make.status).toBe(0);
-    const lines = make.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]);
+    const lines = make.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]);
     expect(lines[0]).toEqual(['FPGA_PART', board.part]);
     for (const [kind, path] of lines.slice(1)) {
       const full = path.startsWith('/') ? path : join(r.project, path);
@@ -174,7 +180,12 @@ describe.each(BOARDS.map((b) => [b.name, b] as const))('generated project for %s
     expect(syn.slice(0, STOCK_SYN.length)).toEqual(STOCK_SYN.map((f) => join(boardDir, f)));
     expect(syn).toContain('../app/nicsched/rtl/mqnic_app_block.v');
     expect(lines.filter(([k]) => k === 'INC').map(([, p]) => p)).toEqual(['../app/nicsched/rtl/nicsched_regs.vh', '../app/nicsched/rtl/nicsched_policy.vh']);
-    expect(lines.filter(([k]) => k === 'XDC').map(([, p]) => p).at(-1)).toBe('./nicsched.xdc');
+    expect(
+      lines
+        .filter(([k]) => k === 'XDC')
+        .map(([, p]) => p)
+        .at(-1),
+    ).toBe('./nicsched.xdc');
     expect(lines.filter(([k]) => k === 'CONFIG').map(([, p]) => p)).toEqual(['./config.tcl']);
   });
 });
@@ -227,7 +238,7 @@ describe('nicsched build with a stand-in vivado', () => {
 
   const userId = () => loadPolicy(TINY).hash.slice(0, 8).toUpperCase();
 
-  it('reports progress by stage, then Vivado\'s utilization and timing, only with a bitstream carrying the UserID', async () => {
+  it("reports progress by stage, then Vivado's utilization and timing, only with a bitstream carrying the UserID", async () => {
     const { root, boardDir } = fakeCorundum(AU250);
     const vivado = fakeVivado({ bit: bitFor(userId()), reports: true });
     const r = await buildProject(TINY, AU250, ['--corundum', root, '--vivado', vivado, '--jobs', '6']);

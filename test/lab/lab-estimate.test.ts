@@ -87,9 +87,13 @@ function checkTimingReport(report: EstimateReport, clockMhz: number): void {
 // The shared cache (~/.cache/nicsched/estimate, or NICSCHED_ESTIMATE_CACHE) is what CI keeps between
 // runs; an entry is only ever yosys's own result for exactly this RTL and yosys version.
 describe('nicsched estimate on every example (shared cache)', () => {
-  it.each(EXAMPLE_FILES.map((f) => [f.split('/').pop()!, f] as const))('%s', async (_name, file) => {
-    checkReport(file, await estimateJson(file));
-  }, YOSYS_TIMEOUT);
+  it.each(EXAMPLE_FILES.map((f) => [f.split('/').pop()!, f] as const))(
+    '%s',
+    async (_name, file) => {
+      checkReport(file, await estimateJson(file));
+    },
+    YOSYS_TIMEOUT,
+  );
 });
 
 // The timing goal (docs/HARDWARE.md): every path within the clock period and at most 8 logic
@@ -100,28 +104,36 @@ describe('timing at the policy clock', () => {
     ['reference', () => loadPolicy(REFERENCE)],
     ['tiny', () => loadPolicy(TINY)],
     ['tiny, 64 slots', () => withSlots(TINY, 64)],
-  ])('%s: within the period and the level budget', (_name, make) => {
-    const policy = make();
-    const report = estimate(policy, findBoard(policy.ir.target.board)!);
-    checkTimingReport(report, policy.ir.target.clock_mhz);
-    expect(report.timing.endpoints_over).toBe(0);
-    expect(report.timing.met).toBe(true);
-  }, YOSYS_TIMEOUT);
+  ])(
+    '%s: within the period and the level budget',
+    (_name, make) => {
+      const policy = make();
+      const report = estimate(policy, findBoard(policy.ir.target.board)!);
+      checkTimingReport(report, policy.ir.target.clock_mhz);
+      expect(report.timing.endpoints_over).toBe(0);
+      expect(report.timing.met).toBe(true);
+    },
+    YOSYS_TIMEOUT,
+  );
 });
 
 describe('the cache', () => {
-  it('a fresh cache runs yosys, stores the result under its key, and the next run (any board) reads it', async () => {
-    const cache = tempDir('nicsched-estimate-cache-');
-    process.env.NICSCHED_ESTIMATE_CACHE = cache;
-    const first = await estimateJson(TINY);
-    checkReport(TINY, first);
-    expect(first.cache.hit).toBe(false);
-    expect(existsSync(join(cache, `${first.cache.key}.json`))).toBe(true);
-    const again = await estimateJson(TINY, '--board', 'au50');
-    expect(again.cache).toEqual({ key: first.cache.key, hit: true });
-    expect(again.resources.map((r) => r.used)).toEqual(first.resources.map((r) => r.used));
-    expect(again.resources[0]!.available).toBe(findBoard('au50')!.capacity.lut);
-  }, YOSYS_TIMEOUT);
+  it(
+    'a fresh cache runs yosys, stores the result under its key, and the next run (any board) reads it',
+    async () => {
+      const cache = tempDir('nicsched-estimate-cache-');
+      process.env.NICSCHED_ESTIMATE_CACHE = cache;
+      const first = await estimateJson(TINY);
+      checkReport(TINY, first);
+      expect(first.cache.hit).toBe(false);
+      expect(existsSync(join(cache, `${first.cache.key}.json`))).toBe(true);
+      const again = await estimateJson(TINY, '--board', 'au50');
+      expect(again.cache).toEqual({ key: first.cache.key, hit: true });
+      expect(again.resources.map((r) => r.used)).toEqual(first.resources.map((r) => r.used));
+      expect(again.resources[0]!.available).toBe(findBoard('au50')!.capacity.lut);
+    },
+    YOSYS_TIMEOUT,
+  );
 });
 
 describe('estimate details', () => {
@@ -136,22 +148,26 @@ describe('estimate details', () => {
     expect(synthesisKey(edited, 'nicsched_top', 'Yosys 0.23')).not.toBe(key);
   });
 
-  it('prints a table with each figure\'s source (cached run)', async () => {
-    const json = await estimateJson(TINY); // fills the default cache if needed
-    const r = await cli('estimate', TINY);
-    expect(r.code).toBe(0);
-    const lut = json.resources[0]!;
-    expect(r.stdout).toContain(`estimate tiny (${json.policy_hash.slice(0, 16)}) on au250 (xcu250-figd2104-2-e), top nicsched_top\n`);
-    expect(r.stdout).toContain(`LUT       ${String(lut.used).padStart(8)}    1728000 ${`${lut.percent!.toFixed(2)}%`.padStart(8)}\n`);
-    expect(r.stdout).toContain(`latency   ${json.latency_cycles} cycles (${json.latency_ns.toFixed(1)} ns at 250 MHz), doorbell to RESULT.VALID\n`);
-    expect(r.stdout).toContain(`timing    250 MHz: period 4000 ps, at most 8 logic levels between registers: ${json.timing.met ? 'met' : 'NOT MET'}\n`);
-    expect(r.stdout).toContain(`  critical path (latest arrival): ${json.timing.critical!.arrival_ps} ps, margin ${json.timing.arrival_margin_ps} ps`);
-    expect(r.stdout).toContain(`    from ${json.timing.critical!.start}\n`);
-    expect(r.stdout).toContain('  model: yosys sta on synth_xilinx -family xcup -abc9 (xc7 cell delays); not modeled:\n');
-    expect(r.stdout).toContain('sources: used, timing = Yosys 0.23');
-    expect(r.stdout).toContain('[cached]');
-    expect(r.stdout).toContain('available = board datasheet (codegen/spec/boards.ts)');
-  }, YOSYS_TIMEOUT);
+  it(
+    "prints a table with each figure's source (cached run)",
+    async () => {
+      const json = await estimateJson(TINY); // fills the default cache if needed
+      const r = await cli('estimate', TINY);
+      expect(r.code).toBe(0);
+      const lut = json.resources[0]!;
+      expect(r.stdout).toContain(`estimate tiny (${json.policy_hash.slice(0, 16)}) on au250 (xcu250-figd2104-2-e), top nicsched_top\n`);
+      expect(r.stdout).toContain(`LUT       ${String(lut.used).padStart(8)}    1728000 ${`${lut.percent!.toFixed(2)}%`.padStart(8)}\n`);
+      expect(r.stdout).toContain(`latency   ${json.latency_cycles} cycles (${json.latency_ns.toFixed(1)} ns at 250 MHz), doorbell to RESULT.VALID\n`);
+      expect(r.stdout).toContain(`timing    250 MHz: period 4000 ps, at most 8 logic levels between registers: ${json.timing.met ? 'met' : 'NOT MET'}\n`);
+      expect(r.stdout).toContain(`  critical path (latest arrival): ${json.timing.critical!.arrival_ps} ps, margin ${json.timing.arrival_margin_ps} ps`);
+      expect(r.stdout).toContain(`    from ${json.timing.critical!.start}\n`);
+      expect(r.stdout).toContain('  model: yosys sta on synth_xilinx -family xcup -abc9 (xc7 cell delays); not modeled:\n');
+      expect(r.stdout).toContain('sources: used, timing = Yosys 0.23');
+      expect(r.stdout).toContain('[cached]');
+      expect(r.stdout).toContain('available = board datasheet (codegen/spec/boards.ts)');
+    },
+    YOSYS_TIMEOUT,
+  );
 
   it('yosys missing: exit 3 naming apt-get install yosys', async () => {
     const path = process.env.PATH;

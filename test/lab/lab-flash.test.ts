@@ -114,11 +114,11 @@ describe('nicsched flash refuses', () => {
     expect(r.stderr).toContain('bitstream header carries no UserID (design "fpga;Version=2022.2")');
   });
 
-  it('an APP_ID in the manifest that is not nicsched\'s, and a manifest for another board or policy', async () => {
+  it("an APP_ID in the manifest that is not nicsched's, and a manifest for another board or policy", async () => {
     const appId = labBit(REF_USERID, undefined, manifestFor(REF_HASH, { app_id: '0x12348001' }));
     const r = await cli('flash', appId, '--board', 'au250', '--jtag');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('nicsched-build.json: /app_id: build manifest APP_ID 0x12348001 is not nicsched\'s 0x4E530001');
+    expect(r.stderr).toContain("nicsched-build.json: /app_id: build manifest APP_ID 0x12348001 is not nicsched's 0x4E530001");
     const board = labBit(REF_USERID, undefined, manifestFor(REF_HASH, { board: 'au200' }));
     expect((await cli('flash', board, '--board', 'au250', '--jtag')).stderr).toContain('build manifest says board au200, --board is au250');
     // same first 32 bits (the UserID matches), another full hash in the manifest
@@ -226,8 +226,28 @@ describe('nicsched flash dry run (exact text)', () => {
     const log = join(tempDir(), 'calls.log');
     const run = spawnSync('/usr/bin/tclsh', [join(ROOT, 'sim/tcl/vivado_recorder.tcl'), log, j.script.path], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
-    const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t'));
-    expect(calls.map((c) => c[0])).toEqual(['source', 'open_hw_manager', 'connect_hw_server', 'open_hw_target', 'get_hw_devices', 'current_hw_device', 'current_hw_device', 'refresh_hw_device', 'current_hw_device', 'set_property', 'current_hw_device', 'program_hw_devices', 'current_hw_device', 'refresh_hw_device', 'close_hw_manager', 'END']);
+    const calls = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(calls.map((c) => c[0])).toEqual([
+      'source',
+      'open_hw_manager',
+      'connect_hw_server',
+      'open_hw_target',
+      'get_hw_devices',
+      'current_hw_device',
+      'current_hw_device',
+      'refresh_hw_device',
+      'current_hw_device',
+      'set_property',
+      'current_hw_device',
+      'program_hw_devices',
+      'current_hw_device',
+      'refresh_hw_device',
+      'close_hw_manager',
+      'END',
+    ]);
     expect(calls.find((c) => c[0] === 'get_hw_devices')).toEqual(['get_hw_devices', 'xcu280_0']);
     const program = calls.find((c) => c[0] === 'set_property')!;
     expect(program).toEqual(['set_property', 'PROGRAM.FILE', ok, 'hw_device_0']);

@@ -114,9 +114,7 @@ describe('logic levels between registers', () => {
   });
 
   it('names a cell type it does not know, and a combinational loop', () => {
-    expect(() => netlist({ x: { type: 'URAM288', connections: {} } }, {})).toThrow(
-      'timing analysis: cell x has type URAM288, which codegen/fpga/netlist-levels.ts does not know (add it to kindOf)',
-    );
+    expect(() => netlist({ x: { type: 'URAM288', connections: {} } }, {})).toThrow('timing analysis: cell x has type URAM288, which codegen/fpga/netlist-levels.ts does not know (add it to kindOf)');
     const loop = netlist({ l0: lut([3, 11], 10), l1: lut([10], 11), b: ff(11, 12) }, { ring: [10] });
     expect(() => analyzeLevels(loop, LEVEL_BUDGET)).toThrow(/timing analysis: combinational loop through/);
   });
@@ -201,40 +199,44 @@ endmodule
 `;
 
 describe('the check against the clock (real yosys)', () => {
-  it('a deliberately deep design is over budget at 250 MHz (levels) and at 1 GHz (arrival)', () => {
-    const dir = tempDir('nicsched-deep-');
-    writeFileSync(join(dir, 'deep.v'), DEEP_V);
-    const { timing } = synthesize(dir, 'deep', undefined, ['deep.v']);
+  it(
+    'a deliberately deep design is over budget at 250 MHz (levels) and at 1 GHz (arrival)',
+    () => {
+      const dir = tempDir('nicsched-deep-');
+      writeFileSync(join(dir, 'deep.v'), DEEP_V);
+      const { timing } = synthesize(dir, 'deep', undefined, ['deep.v']);
 
-    const at250 = checkTiming(timing, 250);
-    expect(at250.period_ps).toBe(4000);
-    expect(at250.met).toBe(false);
-    expect(at250.deepest!.levels.total).toBeGreaterThan(LEVEL_BUDGET);
-    expect(at250.level_margin).toBe(LEVEL_BUDGET - at250.deepest!.levels.total);
-    expect(at250.deepest!.start).toMatch(/^(a_reg|b_reg|req_reg)\[\d+\]$/);
-    expect(at250.deepest!.end).toMatch(/^(sum|first)\[\d+\] \(FDRE\.D\)$/);
-    // the adder's carry chain: 32 CARRY4 cells, of which a path from bit 0 crosses all
-    const adder = at250.over_budget.find((p) => p.end.startsWith('sum['))!;
-    expect(adder.levels.carry4).toBeGreaterThanOrEqual(30);
-    expect(adder.levels.carry).toBe(Math.ceil(adder.levels.carry4 / 2));
-    expect(at250.over_budget.some((p) => p.start.startsWith('req_reg[') && p.end.startsWith('first['))).toBe(true);
-    expect(at250.endpoints_over).toBeGreaterThan(0);
+      const at250 = checkTiming(timing, 250);
+      expect(at250.period_ps).toBe(4000);
+      expect(at250.met).toBe(false);
+      expect(at250.deepest!.levels.total).toBeGreaterThan(LEVEL_BUDGET);
+      expect(at250.level_margin).toBe(LEVEL_BUDGET - at250.deepest!.levels.total);
+      expect(at250.deepest!.start).toMatch(/^(a_reg|b_reg|req_reg)\[\d+\]$/);
+      expect(at250.deepest!.end).toMatch(/^(sum|first)\[\d+\] \(FDRE\.D\)$/);
+      // the adder's carry chain: 32 CARRY4 cells, of which a path from bit 0 crosses all
+      const adder = at250.over_budget.find((p) => p.end.startsWith('sum['))!;
+      expect(adder.levels.carry4).toBeGreaterThanOrEqual(30);
+      expect(adder.levels.carry).toBe(Math.ceil(adder.levels.carry4 / 2));
+      expect(at250.over_budget.some((p) => p.start.startsWith('req_reg[') && p.end.startsWith('first['))).toBe(true);
+      expect(at250.endpoints_over).toBeGreaterThan(0);
 
-    // the arrival: a LUT chain from req_reg to first, with clock-to-Q; over a 1 ns period
-    const c = at250.critical!;
-    expect(c.start).toMatch(/^req_reg\[\d+\]$/);
-    expect(c.end).toMatch(/^first\[\d\] \(FDRE\.D\)$/);
-    expect(c.levels.lut).toBe(c.cells.length);
-    expect(at250.arrival_margin_ps).toBe(4000 - c.arrival_ps);
-    const at1000 = checkTiming(timing, 1000);
-    expect(c.arrival_ps).toBeGreaterThan(1000);
-    expect(at1000.arrival_margin_ps).toBeLessThan(0);
-    expect(at1000.met).toBe(false);
+      // the arrival: a LUT chain from req_reg to first, with clock-to-Q; over a 1 ns period
+      const c = at250.critical!;
+      expect(c.start).toMatch(/^req_reg\[\d+\]$/);
+      expect(c.end).toMatch(/^first\[\d\] \(FDRE\.D\)$/);
+      expect(c.levels.lut).toBe(c.cells.length);
+      expect(at250.arrival_margin_ps).toBe(4000 - c.arrival_ps);
+      const at1000 = checkTiming(timing, 1000);
+      expect(c.arrival_ps).toBeGreaterThan(1000);
+      expect(at1000.arrival_margin_ps).toBeLessThan(0);
+      expect(at1000.met).toBe(false);
 
-    const text = formatTiming(at1000).join('\n');
-    expect(text).toContain('timing    1000 MHz: period 1000 ps, at most 8 logic levels between registers: NOT MET');
-    expect(text).toContain(`critical path (latest arrival): ${c.arrival_ps} ps, margin ${1000 - c.arrival_ps} ps (OVER)`);
-    expect(text).toMatch(/deepest path: \d+ levels \(\d+ LUT, \d+ CARRY8 = \d+ CARRY4, 0 MUXF, 0 DSP\), margin -\d+ \(OVER\)/);
-    expect(text).toContain('not modeled:');
-  }, YOSYS_TIMEOUT);
+      const text = formatTiming(at1000).join('\n');
+      expect(text).toContain('timing    1000 MHz: period 1000 ps, at most 8 logic levels between registers: NOT MET');
+      expect(text).toContain(`critical path (latest arrival): ${c.arrival_ps} ps, margin ${1000 - c.arrival_ps} ps (OVER)`);
+      expect(text).toMatch(/deepest path: \d+ levels \(\d+ LUT, \d+ CARRY8 = \d+ CARRY4, 0 MUXF, 0 DSP\), margin -\d+ \(OVER\)/);
+      expect(text).toContain('not modeled:');
+    },
+    YOSYS_TIMEOUT,
+  );
 });

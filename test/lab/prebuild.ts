@@ -18,22 +18,26 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples'))
   .map((f) => join(ROOT, 'examples', f));
 
 export default async function setup(): Promise<void> {
-  await prebuild('lab', [
-    ...EXAMPLES.map((file) => ({
-      label: `yosys synth_xilinx ${file.split('/').pop()}`,
-      run: async () => {
-        const r = await cli('estimate', file, '--json');
-        if (r.code !== 0) throw new Error(r.stderr);
-        return (JSON.parse(r.stdout) as { cache: { hit: boolean } }).cache.hit ? 'cached' : 'built';
+  await prebuild(
+    'lab',
+    [
+      ...EXAMPLES.map((file) => ({
+        label: `yosys synth_xilinx ${file.split('/').pop()}`,
+        run: async () => {
+          const r = await cli('estimate', file, '--json');
+          if (r.code !== 0) throw new Error(r.stderr);
+          return (JSON.parse(r.stdout) as { cache: { hit: boolean } }).cache.hit ? 'cached' : 'built';
+        },
+      })),
+      {
+        // the 64-slot tiny policy: the widest slot decode and arbiter (lab-estimate's timing goal)
+        label: 'yosys synth_xilinx tiny.yaml with 64 slots',
+        run: async () => {
+          const policy = withSlots(TINY, 64);
+          return estimate(policy, findBoard(policy.ir.target.board)!).cache.hit ? 'cached' : 'built';
+        },
       },
-    })),
-    {
-      // the 64-slot tiny policy: the widest slot decode and arbiter (lab-estimate's timing goal)
-      label: 'yosys synth_xilinx tiny.yaml with 64 slots',
-      run: async () => {
-        const policy = withSlots(TINY, 64);
-        return estimate(policy, findBoard(policy.ir.target.board)!).cache.hit ? 'cached' : 'built';
-      },
-    },
-  ], 2); // two yosys runs at a time: the reference's takes most of the time, the tiny ones fit beside it
+    ],
+    2,
+  ); // two yosys runs at a time: the reference's takes most of the time, the tiny ones fit beside it
 }

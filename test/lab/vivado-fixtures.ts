@@ -58,7 +58,9 @@ Table of Contents
 `;
 
 /** Before Vivado 2020.1 the tables had no Prohibited column. */
-export const UTILIZATION_OLD = UTILIZATION.replace(/\| *Prohibited *\|/g, '|').replace(/^(\|[^|]+\|[^|]+\|[^|]+\|) *0 \|/gm, '$1').replace(/-+\+(?=-+\+-+\+\n)/g, '');
+export const UTILIZATION_OLD = UTILIZATION.replace(/\| *Prohibited *\|/g, '|')
+  .replace(/^(\|[^|]+\|[^|]+\|[^|]+\|) *0 \|/gm, '$1')
+  .replace(/-+\+(?=-+\+-+\+\n)/g, '');
 
 export const TIMING = `------------------------------------------------------------------------------------------------
 | Design Timing Summary
@@ -74,7 +76,6 @@ All user specified timing constraints are met.
 `;
 
 export const TIMING_FAILED = TIMING.replace('      0.104        0.000                      0', '     -0.231      -14.872                    117').replace('All user specified timing constraints are met.', 'Timing constraints are not met.');
-
 
 export interface BitFields {
   design: string;
@@ -96,12 +97,5 @@ function field(key: string, text: string): number[] {
 /** A .bit file per the documented layout: length 9 + magic, 0x0001, 'a'..'d' strings, 'e' + 4-byte length + data. */
 export function bitFile(f: BitFields): Buffer {
   const n = f.data.length;
-  return Buffer.from([
-    ...u16(9), 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x00,
-    ...u16(1),
-    ...field('a', f.design), ...field('b', f.part), ...field('c', f.date), ...field('d', f.time),
-    0x65, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff,
-    ...f.data,
-  ]);
+  return Buffer.from([...u16(9), 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x0f, 0xf0, 0x00, ...u16(1), ...field('a', f.design), ...field('b', f.part), ...field('c', f.date), ...field('d', f.time), 0x65, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, ...f.data]);
 }
-

@@ -66,12 +66,7 @@ const app = (policy: () => CompiledPolicy, sims: Simulator[] = SIMS): Design[] =
 const stream = (policy: () => CompiledPolicy): Design => ({ policy, bench: 'policy', sim: 'verilator' });
 
 /** The policies whose RTL a test runs through the bulk runner (bulk.test.ts, `nicsched simulate` runs). */
-export const BULK_DESIGNS: Array<() => CompiledPolicy> = [
-  () => loadPolicy(TINY),
-  () => loadPolicy(REFERENCE),
-  () => withReuse(REFERENCE, 4),
-  tinyWithOtherWeights,
-];
+export const BULK_DESIGNS: Array<() => CompiledPolicy> = [() => loadPolicy(TINY), () => loadPolicy(REFERENCE), () => withReuse(REFERENCE, 4), tinyWithOtherWeights];
 
 /** Every design a test in test/sim simulates (rtl.test.ts, reload.test.ts, `nicsched simulate` runs). */
 export const DESIGNS: Design[] = [

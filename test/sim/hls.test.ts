@@ -110,34 +110,76 @@ const u = (bits: number, frac: number): Format => ({ bits, frac, signed: false }
 const EDGE_POLICIES: Array<[string, () => CompiledPolicy]> = [
   // 16-bit signed inputs at frac −8 (I = 24 > W) and weights at frac 24 (I = −8 < 0); a left
   // shift (output frac above the accumulator's) that saturates; 1-bit unsigned weights; scores head.
-  ['wide formats, negative and large I, left shift, scores head', () =>
-    generatedPolicy('edge_wide', s(16, -8), 4, [
-      { units: 6, activation: 'relu', weight: s(16, 24), output: u(16, 12) },
-      { units: 5, activation: 'none', weight: u(1, 0), output: s(16, 20) },
-      { units: 3, activation: 'none', weight: s(3, 1), output: s(16, 10) },
-    ], 'scores', 11)],
+  [
+    'wide formats, negative and large I, left shift, scores head',
+    () =>
+      generatedPolicy(
+        'edge_wide',
+        s(16, -8),
+        4,
+        [
+          { units: 6, activation: 'relu', weight: s(16, 24), output: u(16, 12) },
+          { units: 5, activation: 'none', weight: u(1, 0), output: s(16, 20) },
+          { units: 3, activation: 'none', weight: s(3, 1), output: s(16, 10) },
+        ],
+        'scores',
+        11,
+      ),
+  ],
   // 1-bit formats everywhere, a requantize shift past the accumulator's MSB (32 > its width),
   // then all-zero inputs to the next layer; argmax over many ties.
-  ['1-bit formats, shift past the accumulator MSB, ties', () =>
-    generatedPolicy('edge_narrow', u(1, 12), 3, [
-      { units: 2, activation: 'none', weight: s(2, 12), output: s(4, -8) },
-      { units: 4, activation: 'relu', weight: s(1, -8), output: u(1, -8) },
-      { units: 3, activation: 'none', weight: s(16, 0), output: s(1, -3) },
-    ], 'argmax', 12)],
+  [
+    '1-bit formats, shift past the accumulator MSB, ties',
+    () =>
+      generatedPolicy(
+        'edge_narrow',
+        u(1, 12),
+        3,
+        [
+          { units: 2, activation: 'none', weight: s(2, 12), output: s(4, -8) },
+          { units: 4, activation: 'relu', weight: s(1, -8), output: u(1, -8) },
+          { units: 3, activation: 'none', weight: s(16, 0), output: s(1, -3) },
+        ],
+        'argmax',
+        12,
+      ),
+  ],
   // Signed inputs (corners include 0 and −1), linear layer into an unsigned output (negatives
   // saturate to 0), narrow outputs that saturate often, resource strategy with reuse 5 on 7 inputs.
-  ['signed inputs, saturation both ways, reuse 5', () =>
-    generatedPolicy('edge_saturate', s(8, 2), 7, [
-      { units: 9, activation: 'none', weight: s(8, 5), output: u(3, 1) },
-      { units: 5, activation: 'relu', weight: s(6, 3), output: s(5, 2) },
-      { units: 4, activation: 'none', weight: s(8, 4), output: s(2, 0) },
-    ], 'argmax', 13, { reuse: 5 })],
+  [
+    'signed inputs, saturation both ways, reuse 5',
+    () =>
+      generatedPolicy(
+        'edge_saturate',
+        s(8, 2),
+        7,
+        [
+          { units: 9, activation: 'none', weight: s(8, 5), output: u(3, 1) },
+          { units: 5, activation: 'relu', weight: s(6, 3), output: s(5, 2) },
+          { units: 4, activation: 'none', weight: s(8, 4), output: s(2, 0) },
+        ],
+        'argmax',
+        13,
+        { reuse: 5 },
+      ),
+  ],
   // Odd frac combinations and a 64-input, 32-output layer pair at reuse 7.
-  ['64 inputs, 32 outputs, reuse 7', () =>
-    generatedPolicy('edge_big', u(5, 3), 64, [
-      { units: 20, activation: 'relu', weight: s(9, 7), output: u(7, 3) },
-      { units: 32, activation: 'none', weight: s(5, 2), output: s(9, 4) },
-    ], 'argmax', 14, { reuse: 7, board: 'au280', clock_mhz: 300 })],
+  [
+    '64 inputs, 32 outputs, reuse 7',
+    () =>
+      generatedPolicy(
+        'edge_big',
+        u(5, 3),
+        64,
+        [
+          { units: 20, activation: 'relu', weight: s(9, 7), output: u(7, 3) },
+          { units: 32, activation: 'none', weight: s(5, 2), output: s(9, 4) },
+        ],
+        'argmax',
+        14,
+        { reuse: 7, board: 'au280', clock_mhz: 300 },
+      ),
+  ],
 ];
 
 // ---- the generated files ----------------------------------------------------------------------
@@ -171,7 +213,10 @@ describe('HLS backend output', () => {
       const text = emitHls(policy).find((f) => f.path === 'hls/nicsched_weights.h')!.contents;
       for (const l of policy.ir.layers) {
         const weights = new RegExp(`layer${l.index}_weights\\[\\d+\\]\\[\\d+\\] = \\{\\n([^;]*)\\};`).exec(text)![1]!;
-        const rows = weights.trim().split('\n').map((line) => /\{([^}]*)\}/.exec(line)![1]!.split(', ').map(Number));
+        const rows = weights
+          .trim()
+          .split('\n')
+          .map((line) => /\{([^}]*)\}/.exec(line)![1]!.split(', ').map(Number));
         expect(rows).toEqual(l.weights.map((row) => row.map((q) => q * 2 ** -l.weight_format.frac)));
         const bias = new RegExp(`layer${l.index}_bias\\[\\d+\\] = \\{([^}]*)\\};`).exec(text)![1]!.split(', ').map(Number);
         expect(bias).toEqual(l.bias.map((q) => q * 2 ** -l.accumulator.frac));
@@ -190,10 +235,23 @@ describe('HLS backend output', () => {
 // ---- requantize: the ap_fixed assignment against the golden model's rule ----------------------
 
 describe('requantize through ap_fixed<W, I, AP_RND, AP_SAT> equals DESIGN.md §3', () => {
-  interface Case { acc: Format; out: Format; relu: boolean }
+  interface Case {
+    acc: Format;
+    out: Format;
+    relu: boolean;
+  }
   // Accumulator formats up to 48 bits, shifts from −32 to +32, I < 0 and I > W, 1-bit outputs.
   const CASES: Case[] = [];
-  for (const [accBits, accFrac] of [[12, 3], [12, 0], [5, 24], [20, 10], [48, 40], [48, -16], [30, 20], [3, -8]] as const) {
+  for (const [accBits, accFrac] of [
+    [12, 3],
+    [12, 0],
+    [5, 24],
+    [20, 10],
+    [48, 40],
+    [48, -16],
+    [30, 20],
+    [3, -8],
+  ] as const) {
     for (const out of [u(8, 0), s(8, 0), s(1, 0), u(1, 0), u(16, 12), s(16, -8), s(4, 24), u(3, accFrac - 32), s(5, accFrac + 32), s(6, accFrac), u(7, accFrac - 1)]) {
       if (Math.abs(accFrac - out.frac) > 32) continue;
       CASES.push({ acc: s(accBits, accFrac), out, relu: false }, { acc: s(accBits, accFrac), out, relu: true });
@@ -226,11 +284,14 @@ describe('requantize through ap_fixed<W, I, AP_RND, AP_SAT> equals DESIGN.md §3
     return values;
   }
 
-  it(`${CASES.length} format pairs, bit-exact`, () => {
-    const rng = new Rng(99);
-    const values = CASES.map((c) => accValues(c, rng));
-    const fixed = (f: Format, modes = '') => `${f.signed ? 'ap_fixed' : 'ap_ufixed'}<${f.bits}, ${f.bits - f.frac}${modes}>`;
-    const body = CASES.map((c, k) => `    {
+  it(
+    `${CASES.length} format pairs, bit-exact`,
+    () => {
+      const rng = new Rng(99);
+      const values = CASES.map((c) => accValues(c, rng));
+      const fixed = (f: Format, modes = '') => `${f.signed ? 'ap_fixed' : 'ap_ufixed'}<${f.bits}, ${f.bits - f.frac}${modes}>`;
+      const body = CASES.map(
+        (c, k) => `    {
         typedef ${fixed(c.acc)} acc_t;
         typedef ${fixed(c.out, ', AP_RND, AP_SAT')} out_t;
         static const long long values[] = {${values[k]!.join('LL, ')}LL};
@@ -239,20 +300,23 @@ describe('requantize through ap_fixed<W, I, AP_RND, AP_SAT> equals DESIGN.md §3
             ${c.relu ? 'a = nicsched::apply_relu(a);' : ''}
             std::printf("%lld\\n", nicsched::to_raw(nicsched::requantize<out_t>(a)));
         }
-    }`).join('\n');
-    const dir = tempDir('nicsched-requant-');
-    const src = writeTemp('requantize.cpp', `#include <cstdio>\n#include "nicsched_activation.h"\nint main() {\n${body}\n    return 0;\n}\n`, dir);
-    const build = spawnSync('g++', [...CXX_FLAGS, '-isystem', apTypesDir(), '-I', join(ROOT, 'hls'), src, '-o', join(dir, 'rq')], { encoding: 'utf8' });
-    expect(build.stderr).toBe('');
-    expect(build.status).toBe(0);
-    const run = spawnSync(join(dir, 'rq'), { encoding: 'utf8', maxBuffer: 1 << 28 });
-    expect(run.status).toBe(0);
-    const got = run.stdout.trim().split('\n').map(Number);
-    const want = CASES.flatMap((c, k) => values[k]!.map((a) => requantize(c.relu ? Math.max(a, 0) : a, c.acc.frac - c.out.frac, c.out)));
-    expect(got.length).toBe(want.length);
-    const firstBad = got.findIndex((g, i) => g !== want[i]);
-    expect(firstBad).toBe(-1);
-  }, CSIM_TIMEOUT);
+    }`,
+      ).join('\n');
+      const dir = tempDir('nicsched-requant-');
+      const src = writeTemp('requantize.cpp', `#include <cstdio>\n#include "nicsched_activation.h"\nint main() {\n${body}\n    return 0;\n}\n`, dir);
+      const build = spawnSync('g++', [...CXX_FLAGS, '-isystem', apTypesDir(), '-I', join(ROOT, 'hls'), src, '-o', join(dir, 'rq')], { encoding: 'utf8' });
+      expect(build.stderr).toBe('');
+      expect(build.status).toBe(0);
+      const run = spawnSync(join(dir, 'rq'), { encoding: 'utf8', maxBuffer: 1 << 28 });
+      expect(run.status).toBe(0);
+      const got = run.stdout.trim().split('\n').map(Number);
+      const want = CASES.flatMap((c, k) => values[k]!.map((a) => requantize(c.relu ? Math.max(a, 0) : a, c.acc.frac - c.out.frac, c.out)));
+      expect(got.length).toBe(want.length);
+      const firstBad = got.findIndex((g, i) => g !== want[i]);
+      expect(firstBad).toBe(-1);
+    },
+    CSIM_TIMEOUT,
+  );
 });
 
 // ---- C simulation ----------------------------------------------------------------------------
@@ -262,16 +326,24 @@ describe('csim: every example policy, ≥ 2000 random + corner + tie vectors, bi
     const policy = loadPolicy(file);
     const vectors = testVectors(policy.ir, 2000, 21);
 
-    it(`${nameOf(file)}: g++ ${CXX_FLAGS.join(' ')}`, async () => {
-      expect(vectors.length).toBeGreaterThan(2000);
-      expectBitExact(await csimVectors(policy, vectors), vectors.length);
-    }, CSIM_TIMEOUT);
+    it(
+      `${nameOf(file)}: g++ ${CXX_FLAGS.join(' ')}`,
+      async () => {
+        expect(vectors.length).toBeGreaterThan(2000);
+        expectBitExact(await csimVectors(policy, vectors), vectors.length);
+      },
+      CSIM_TIMEOUT,
+    );
 
-    it(`${nameOf(file)}: -fsanitize=undefined,address, clean`, async () => {
-      const r = await csimVectors(policy, vectors, { sanitize: true });
-      expect(r.compiler.command).toContain('-fsanitize=undefined,address');
-      expectBitExact(r, vectors.length);
-    }, CSIM_TIMEOUT);
+    it(
+      `${nameOf(file)}: -fsanitize=undefined,address, clean`,
+      async () => {
+        const r = await csimVectors(policy, vectors, { sanitize: true });
+        expect(r.compiler.command).toContain('-fsanitize=undefined,address');
+        expectBitExact(r, vectors.length);
+      },
+      CSIM_TIMEOUT,
+    );
   }
 });
 
@@ -282,22 +354,30 @@ describe('csim: resource strategy (reuse > 1), bit-exact', () => {
     ['tiny reuse 2', () => withReuse(TINY, 2)],
   ];
   for (const [label, make] of variants) {
-    it(label, async () => {
-      const policy = make();
-      expect(hlsData(policy).layers.every((l) => l.strategy === 'resource')).toBe(true);
-      const vectors = testVectors(policy.ir, 2000, 5);
-      expectBitExact(await csimVectors(policy, vectors), vectors.length);
-    }, CSIM_TIMEOUT);
+    it(
+      label,
+      async () => {
+        const policy = make();
+        expect(hlsData(policy).layers.every((l) => l.strategy === 'resource')).toBe(true);
+        const vectors = testVectors(policy.ir, 2000, 5);
+        expectBitExact(await csimVectors(policy, vectors), vectors.length);
+      },
+      CSIM_TIMEOUT,
+    );
   }
 });
 
 describe('csim: policies with unusual formats, bit-exact (also under the sanitizers)', () => {
   EDGE_POLICIES.forEach(([label, make], k) => {
-    it(label, async () => {
-      const policy = make();
-      const vectors = testVectors(policy.ir, 2000, 30 + k);
-      expectBitExact(await csimVectors(policy, vectors, { sanitize: k % 2 === 0 }), vectors.length);
-    }, CSIM_TIMEOUT);
+    it(
+      label,
+      async () => {
+        const policy = make();
+        const vectors = testVectors(policy.ir, 2000, 30 + k);
+        expectBitExact(await csimVectors(policy, vectors, { sanitize: k % 2 === 0 }), vectors.length);
+      },
+      CSIM_TIMEOUT,
+    );
   });
 });
 
@@ -319,20 +399,28 @@ describe('a deliberately mis-set format is caught (the check can fail)', () => {
     expect(r.first_failure).toBeDefined();
   }
 
-  it('layer 0 output rounding AP_TRN instead of AP_RND', async () => {
-    const r = await csimWith((d) => {
-      d.layers[0]!.outputType = d.layers[0]!.outputType.replace('AP_RND', 'AP_TRN');
-    });
-    expectCaught(r);
-  }, CSIM_TIMEOUT);
+  it(
+    'layer 0 output rounding AP_TRN instead of AP_RND',
+    async () => {
+      const r = await csimWith((d) => {
+        d.layers[0]!.outputType = d.layers[0]!.outputType.replace('AP_RND', 'AP_TRN');
+      });
+      expectCaught(r);
+    },
+    CSIM_TIMEOUT,
+  );
 
-  it('layer 1 output frac 3 instead of 4', async () => {
-    const r = await csimWith((d) => {
-      expect(d.layers[1]!.outputType).toBe('ap_ufixed<8, 4, AP_RND, AP_SAT>');
-      d.layers[1]!.outputType = 'ap_ufixed<8, 5, AP_RND, AP_SAT>';
-    });
-    expectCaught(r);
-  }, CSIM_TIMEOUT);
+  it(
+    'layer 1 output frac 3 instead of 4',
+    async () => {
+      const r = await csimWith((d) => {
+        expect(d.layers[1]!.outputType).toBe('ap_ufixed<8, 4, AP_RND, AP_SAT>');
+        d.layers[1]!.outputType = 'ap_ufixed<8, 5, AP_RND, AP_SAT>';
+      });
+      expectCaught(r);
+    },
+    CSIM_TIMEOUT,
+  );
 });
 
 // ---- run_hls.tcl under a recorder -------------------------------------------------------------
@@ -368,10 +456,13 @@ function recordTcl(script: string, env: Record<string, string> = {}): Call[] {
   const r = spawnSync('/usr/bin/tclsh', [recorder, log, script], { cwd: dir, encoding: 'utf8', env: { ...process.env, NICSCHED_COSIM: '', NICSCHED_AXILITE: '', ...env } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  return readFileSync(log, 'utf8').trim().split('\n').map((line) => {
-    const [command, ...args] = line.split('\t');
-    return { command: command!, args };
-  });
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [command, ...args] = line.split('\t');
+      return { command: command!, args };
+    });
 }
 
 function argAfter(call: Call, flag: string): string | undefined {
@@ -383,7 +474,15 @@ describe('run_hls.tcl drives Vitis HLS in the right order, with the board part, 
   const cases: Array<[string, () => CompiledPolicy, string, string]> = [
     ['reference: au250 at 250 MHz', () => loadPolicy(REFERENCE), 'xcu250-figd2104-2-e', '4'],
     ['au280 at 300 MHz, reuse 7', EDGE_POLICIES[3]![1], 'xcu280-fsvh2892-2L-e', '3.333'],
-    ['au50 at 161 MHz', () => variant(TINY, (d) => { d['target'] = { board: 'au50', clock_mhz: 161 }; }), 'xcu50-fsvh2104-2-e', '6.211'],
+    [
+      'au50 at 161 MHz',
+      () =>
+        variant(TINY, (d) => {
+          d['target'] = { board: 'au50', clock_mhz: 161 };
+        }),
+      'xcu50-fsvh2104-2-e',
+      '6.211',
+    ],
   ];
   for (const [label, make, part, period] of cases) {
     it(label, () => {
@@ -419,7 +518,9 @@ describe('run_hls.tcl drives Vitis HLS in the right order, with the board part, 
     const out = join(tempDir(), 'out');
     const policy = loadPolicy(TINY);
     writeOutputDir(out, emitAll(policy), policy.hash);
-    const order = recordTcl(join(out, 'hls/run_hls.tcl'), { NICSCHED_COSIM: '1' }).map((c) => c.command).filter((c) => c !== 'add_files');
+    const order = recordTcl(join(out, 'hls/run_hls.tcl'), { NICSCHED_COSIM: '1' })
+      .map((c) => c.command)
+      .filter((c) => c !== 'add_files');
     expect(order).toEqual(['open_project', 'set_top', 'open_solution', 'set_part', 'create_clock', 'csim_design', 'csynth_design', 'cosim_design', 'export_design', 'exit']);
   });
 
@@ -428,7 +529,11 @@ describe('run_hls.tcl drives Vitis HLS in the right order, with the board part, 
     const policy = loadPolicy(TINY);
     writeOutputDir(out, emitAll(policy), policy.hash);
     const script = join(out, 'hls/run_hls.tcl');
-    const cflags = (env: Record<string, string>) => argAfter(recordTcl(script, env).find((c) => c.command === 'add_files')!, '-cflags');
+    const cflags = (env: Record<string, string>) =>
+      argAfter(
+        recordTcl(script, env).find((c) => c.command === 'add_files')!,
+        '-cflags',
+      );
     expect(cflags({})).not.toContain('NICSCHED_AXILITE');
     expect(cflags({ NICSCHED_AXILITE: '1' })).toMatch(/ -DNICSCHED_AXILITE$/);
   });
@@ -443,22 +548,30 @@ describe('nicsched csim', () => {
     vectorsFile = writeTemp('v.csv', 'wait_log2,run_log2\n3,1\n1,0\n0,3\n255,0\n2,2\n');
   });
 
-  it('reports a pass with --json', async () => {
-    const r = await cli('csim', TINY, '--count', '300', '--seed', '4', '--json');
-    expect(r.stderr).toBe('');
-    const report = JSON.parse(r.stdout) as CsimReport;
-    expect(report.ok).toBe(true);
-    expect(report.passed).toBe(report.vectors);
-    expect(report.vectors).toBeGreaterThan(300);
-    expect(r.code).toBe(0);
-  }, CSIM_TIMEOUT);
+  it(
+    'reports a pass with --json',
+    async () => {
+      const r = await cli('csim', TINY, '--count', '300', '--seed', '4', '--json');
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout) as CsimReport;
+      expect(report.ok).toBe(true);
+      expect(report.passed).toBe(report.vectors);
+      expect(report.vectors).toBeGreaterThan(300);
+      expect(r.code).toBe(0);
+    },
+    CSIM_TIMEOUT,
+  );
 
-  it('runs given vectors and prints passed/failed', async () => {
-    const r = await cli('csim', TINY, '--vectors', vectorsFile);
-    expect(r.stdout).toMatch(/vectors\s+5 passed, 0 failed/);
-    expect(r.stdout).toMatch(/result\s+PASS/);
-    expect(r.code).toBe(0);
-  }, CSIM_TIMEOUT);
+  it(
+    'runs given vectors and prints passed/failed',
+    async () => {
+      const r = await cli('csim', TINY, '--vectors', vectorsFile);
+      expect(r.stdout).toMatch(/vectors\s+5 passed, 0 failed/);
+      expect(r.stdout).toMatch(/result\s+PASS/);
+      expect(r.code).toBe(0);
+    },
+    CSIM_TIMEOUT,
+  );
 
   it('bad vectors give a located error and exit 1', async () => {
     const bad = writeTemp('bad.csv', 'wait_log2,run_log2\n3,1\n1,256\n');
@@ -470,21 +583,33 @@ describe('nicsched csim', () => {
     expect(r2.stderr).toMatch(/--count must be a non-negative integer/);
   });
 
-  it('a failing report names the first failing vector with the golden trace', async () => {
-    // The CLI always builds the correct design, so break it here: layer 0 truncates instead of
-    // rounding. (0, 3): acc [-2, 3], relu [0, 3], 3/2 = 1.5 rounds to 2 but truncates to 1.
-    const policy = loadPolicy(TINY);
-    const data = hlsData(policy);
-    data.layers[0]!.outputType = data.layers[0]!.outputType.replace('AP_RND', 'AP_TRN');
-    const r = await csimVectors(policy, [[0, 3], [3, 1]], {}, renderHls(data));
-    expect(r.ok).toBe(false);
-    expect(r.passed).toBe(1);
-    expect(r.first_failure).toEqual({ index: 0, input: [0, 3], expected: { action: 1, scores: [-2, 2] }, got: { action: 1, scores: [-1, 1] } });
-    const text = formatCsimReport(r, policy);
-    expect(text).toMatch(/first mismatch: vector 0 \[0, 3\]/);
-    expect(text).toMatch(/golden layer 0: acc \[-2 3\] out \[0 2\]/);
-    expect(text).toMatch(/result\s+FAIL/);
-  }, CSIM_TIMEOUT);
+  it(
+    'a failing report names the first failing vector with the golden trace',
+    async () => {
+      // The CLI always builds the correct design, so break it here: layer 0 truncates instead of
+      // rounding. (0, 3): acc [-2, 3], relu [0, 3], 3/2 = 1.5 rounds to 2 but truncates to 1.
+      const policy = loadPolicy(TINY);
+      const data = hlsData(policy);
+      data.layers[0]!.outputType = data.layers[0]!.outputType.replace('AP_RND', 'AP_TRN');
+      const r = await csimVectors(
+        policy,
+        [
+          [0, 3],
+          [3, 1],
+        ],
+        {},
+        renderHls(data),
+      );
+      expect(r.ok).toBe(false);
+      expect(r.passed).toBe(1);
+      expect(r.first_failure).toEqual({ index: 0, input: [0, 3], expected: { action: 1, scores: [-2, 2] }, got: { action: 1, scores: [-1, 1] } });
+      const text = formatCsimReport(r, policy);
+      expect(text).toMatch(/first mismatch: vector 0 \[0, 3\]/);
+      expect(text).toMatch(/golden layer 0: acc \[-2 3\] out \[0 2\]/);
+      expect(text).toMatch(/result\s+FAIL/);
+    },
+    CSIM_TIMEOUT,
+  );
 });
 
 // Keep the generated testbench's defaults in step with the files Vitis csim_design passes.

@@ -17,7 +17,11 @@ import { buildDirFor, makeJob, runBench } from '../../sim/bridge.js';
 import { cli, REFERENCE, TINY, writeTemp } from '../helpers.js';
 import { compileTo, SIMS } from './designs.js';
 
-interface LayerDoc { weights: number[][]; bias: number[]; weight_format: { bits: number; signed: boolean } }
+interface LayerDoc {
+  weights: number[][];
+  bias: number[];
+  weight_format: { bits: number; signed: boolean };
+}
 
 /** A with weights perturbed by ±1 (sign by position, flipped at the edge of the format) and biases by +1/-1. */
 function perturbedDoc(file: string): Record<string, unknown> {
@@ -27,15 +31,16 @@ function perturbedDoc(file: string): Record<string, unknown> {
     const { bits, signed } = l.weight_format;
     const lo = signed ? -(2 ** (bits - 1)) : 0;
     const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-    l.weights = l.weights.map((row, j) => row.map((w, i) => {
-      const d = (li + j + i) % 2 === 0 ? 1 : -1;
-      return w + d >= lo && w + d <= hi ? w + d : w - d;
-    }));
+    l.weights = l.weights.map((row, j) =>
+      row.map((w, i) => {
+        const d = (li + j + i) % 2 === 0 ? 1 : -1;
+        return w + d >= lo && w + d <= hi ? w + d : w - d;
+      }),
+    );
     l.bias = l.bias.map((b, j) => b + (j % 2 === 0 ? 1 : -1));
   });
   return doc as unknown as Record<string, unknown>;
 }
-
 
 for (const sim of SIMS) {
   describe(`${sim}: runtime weight reload`, () => {

@@ -47,8 +47,16 @@ describe('nicsched compile', () => {
   it('golden/expected.csv is the golden model on golden/vectors.csv', async () => {
     const out = join(tempDir(), 'out');
     expect((await cli('compile', REFERENCE, '-o', out)).code).toBe(0);
-    const vectors = readFileSync(join(out, 'golden/vectors.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
-    const expected = readFileSync(join(out, 'golden/expected.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const vectors = readFileSync(join(out, 'golden/vectors.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
+    const expected = readFileSync(join(out, 'golden/expected.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
     expect(vectors.length).toBeGreaterThanOrEqual(2000);
     const model = new GoldenModel(loadPolicy(REFERENCE).ir);
     vectors.forEach((v, k) => {

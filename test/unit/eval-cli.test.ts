@@ -97,7 +97,7 @@ describe('nicsched eval', () => {
     expect(md).toContain('sched_latency 12 ms, min_granularity 1.5 ms, wakeup_granularity 2 ms');
     expect(md).toMatch(/Where the policy sits on interactive wakeup latency p99 \(µs\): -?\d+ % of the way from CFS/);
     expect(md).toMatch(/Hook decisions per run \(mean\): \d+ requested, \d+ installed, applied \d+ times/);
-    expect(md).toContain('held out: no seed or trace window of this workload is in the policy\'s training data');
+    expect(md).toContain("held out: no seed or trace window of this workload is in the policy's training data");
   });
 
   it('a variant identical to CFS gives a zero paired difference (SCHED_BATCH hogs never wake)', async () => {
@@ -149,7 +149,7 @@ describe('nicsched eval', () => {
     for (const f of ['latency-tail-schbench.svg', 'latency-tail-hackbench.svg', 'latency-tail-cyclictest.svg']) expect(parseXml(join(out, f)).ok, f).toBe(true);
   });
 
-  it('flags in-sample evaluation from the policy\'s provenance line', async () => {
+  it("flags in-sample evaluation from the policy's provenance line", async () => {
     const text = readFileSync(TINY, 'utf8');
     const trained = writeTemp('trained.yaml', `# provenance: {"synthetic":[{"generator":"mixed","seeds":[1,3]}],"traces":[]}\n${text}`);
     const dir = tempDir();
@@ -231,7 +231,7 @@ describe('the plots', () => {
     expect(parseXml(file).ok).toBe(false);
   });
 
-  it('render through Vega to SVG, and resvg rasterizes the tail plot with the policy\'s line in it', async () => {
+  it("render through Vega to SVG, and resvg rasterizes the tail plot with the policy's line in it", async () => {
     const out = join(tempDir(), 'report');
     expect((await cli('eval', TINY, '--cpus', '1', '--duration-ms', '300', '--seeds', '2', '-o', out)).code).toBe(0);
     const svg = readFileSync(join(out, 'latency-tail-mixed.svg'), 'utf8');

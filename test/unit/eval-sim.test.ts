@@ -150,11 +150,20 @@ describe('CFS schedules computed by hand', () => {
     // 24: S ran 4 > slice 6·1024/2048 = 3: resched; S.vr 21 > H.vr 20: H runs.
     //     (With the full 6 ms credit, S.vr would be 18 < 20 and S would have kept the CPU.)
     // 28: H ran 4 > 3: resched, H.vr 24 > S 21: S runs its last 1 ms, 28-29, and blocks.
-    const r = run(workload(hogTask('H'), once('S', 0, [{ kind: 'sleep', ns: 20 * MS }, { kind: 'run', ns: 5 * MS }])), {
-      cpus: 1,
-      durationNs: 40 * MS,
-      recordSegments: true,
-    });
+    const r = run(
+      workload(
+        hogTask('H'),
+        once('S', 0, [
+          { kind: 'sleep', ns: 20 * MS },
+          { kind: 'run', ns: 5 * MS },
+        ]),
+      ),
+      {
+        cpus: 1,
+        durationNs: 40 * MS,
+        recordSegments: true,
+      },
+    );
     expect(timeline(r)).toEqual(['H 0-20', 'S 20-24', 'H 24-28', 'S 28-29', 'H 29-40']);
     expect(r.tasks[1]!.wakeLatencyNs).toEqual([0]);
     expect(r.tasks[1]!.nivcsw).toBe(1);
@@ -167,11 +176,20 @@ describe('CFS schedules computed by hand', () => {
     // nice 5: gran = 1 ms · 1024/335 = 3.057 ms ≥ 3: no preemption. The tick at 12 finds H ran
     //         12 ms > its slice 4.52 ms: resched, S (7) < H (12) runs 12-13: latency 2 ms.
     const sim = (nice: number) =>
-      run(workload(hogTask('H'), once('S', nice, [{ kind: 'sleep', ns: 10 * MS }, { kind: 'run', ns: 1 * MS }])), {
-        cpus: 1,
-        durationNs: 20 * MS,
-        recordSegments: true,
-      });
+      run(
+        workload(
+          hogTask('H'),
+          once('S', nice, [
+            { kind: 'sleep', ns: 10 * MS },
+            { kind: 'run', ns: 1 * MS },
+          ]),
+        ),
+        {
+          cpus: 1,
+          durationNs: 20 * MS,
+          recordSegments: true,
+        },
+      );
     const n0 = sim(0);
     expect(timeline(n0)).toEqual(['H 0-10', 'S 10-11', 'H 11-20']);
     expect(n0.tasks[1]!.wakeLatencyNs).toEqual([0]);
@@ -184,7 +202,16 @@ describe('CFS schedules computed by hand', () => {
   it('SCHED_BATCH: a waking batch task never preempts (check_preempt_wakeup returns on p->policy != SCHED_NORMAL)', () => {
     // As the nice-0 case above (S placed at 7 ms against H at 10 ms, vdiff 3 > 1 ms), but S is
     // SCHED_BATCH: it waits for the tick at 12, where H ran 12 ms > its 3 ms slice: S runs 12-13.
-    const r = run(workload(hogTask('H'), { ...once('S', 0, [{ kind: 'sleep', ns: 10 * MS }, { kind: 'run', ns: 1 * MS }]), policy: 'batch' }), { cpus: 1, durationNs: 20 * MS, recordSegments: true });
+    const r = run(
+      workload(hogTask('H'), {
+        ...once('S', 0, [
+          { kind: 'sleep', ns: 10 * MS },
+          { kind: 'run', ns: 1 * MS },
+        ]),
+        policy: 'batch',
+      }),
+      { cpus: 1, durationNs: 20 * MS, recordSegments: true },
+    );
     expect(timeline(r)).toEqual(['H 0-12', 'S 12-13', 'H 13-20']);
     expect(r.tasks[1]!.wakeLatencyNs).toEqual([2 * MS]);
   });
@@ -197,7 +224,16 @@ describe('CFS schedules computed by hand', () => {
     // BASE_SLICE: next to a non-idle entity the floor is sysctl_sched_idle_min_granularity (0.75 ms, not scaled)
     expect(schedSliceLoad(idle, true, 2, 1024 + 3, cfsTunables(2), true)).toBe(750_000);
     // I is SCHED_IDLE and hogs; S (normal) wakes at 10 ms and preempts at once whatever the vruntimes.
-    const r = run(workload(hogTask('I', 0, { policy: 'idle' }), once('S', 0, [{ kind: 'sleep', ns: 10 * MS }, { kind: 'run', ns: 1 * MS }])), { cpus: 1, durationNs: 20 * MS, recordSegments: true });
+    const r = run(
+      workload(
+        hogTask('I', 0, { policy: 'idle' }),
+        once('S', 0, [
+          { kind: 'sleep', ns: 10 * MS },
+          { kind: 'run', ns: 1 * MS },
+        ]),
+      ),
+      { cpus: 1, durationNs: 20 * MS, recordSegments: true },
+    );
     expect(timeline(r)).toEqual(['I 0-10', 'S 10-11', 'I 11-20']);
     // Next to a nice-0 hog N, I runs to the next tick when picked (its slice floor 0.75 ms < 4 ms) and
     // gains 1365 ms of vruntime, so N runs ~1365 ms before I is picked again: at most 8 picks of ≤ 4 ms in 10 s.
@@ -210,26 +246,82 @@ describe('CFS schedules computed by hand', () => {
     // 1 CPU. A runs 1 ms, writes (post) and sleeps; B waits on the pipe from t=0, then computes 1 ms.
     // At 1 ms B is placed at max(0, 1 - 3) = 0 against A's 1 ms: vdiff 1 ms is not > 1 ms, no preemption;
     // A blocks right after, B runs 1-2. Wakeup latency 0, request latency 2 - 1 = 1 ms.
-    const a: TaskTemplate = { name: 'A', cls: 'interactive', nice: 0, phases: followedBy([{ kind: 'run', ns: 1 * MS }, { kind: 'post', channel: 'pipe', sync: true }], sleepForever) };
-    const b: TaskTemplate = { name: 'B', cls: 'interactive', nice: 0, phases: followedBy([{ kind: 'wait', channel: 'pipe' }, { kind: 'run', ns: 1 * MS, request: true }], sleepForever) };
+    const a: TaskTemplate = {
+      name: 'A',
+      cls: 'interactive',
+      nice: 0,
+      phases: followedBy(
+        [
+          { kind: 'run', ns: 1 * MS },
+          { kind: 'post', channel: 'pipe', sync: true },
+        ],
+        sleepForever,
+      ),
+    };
+    const b: TaskTemplate = {
+      name: 'B',
+      cls: 'interactive',
+      nice: 0,
+      phases: followedBy(
+        [
+          { kind: 'wait', channel: 'pipe' },
+          { kind: 'run', ns: 1 * MS, request: true },
+        ],
+        sleepForever,
+      ),
+    };
     const r = run(workload(a, b), { cpus: 1, durationNs: 5 * MS, recordSegments: true });
     expect(timeline(r)).toEqual(['A 0-1', 'B 1-2']);
     expect(r.tasks[1]!.wakeLatencyNs).toEqual([0]);
     expect(r.tasks[1]!.requestLatencyNs).toEqual([1 * MS]);
     // A message posted before anyone waits is kept: the reader takes it without blocking.
-    const early: TaskTemplate = { name: 'B', cls: 'interactive', nice: 0, phases: followedBy([{ kind: 'sleep', ns: 3 * MS }, { kind: 'wait', channel: 'pipe' }, { kind: 'run', ns: 1 * MS, request: true }], sleepForever) };
+    const early: TaskTemplate = {
+      name: 'B',
+      cls: 'interactive',
+      nice: 0,
+      phases: followedBy(
+        [
+          { kind: 'sleep', ns: 3 * MS },
+          { kind: 'wait', channel: 'pipe' },
+          { kind: 'run', ns: 1 * MS, request: true },
+        ],
+        sleepForever,
+      ),
+    };
     const r2 = run(workload(a, early), { cpus: 1, durationNs: 6 * MS, recordSegments: true });
     expect(timeline(r2)).toEqual(['A 0-1', 'B 3-4']);
     expect(r2.tasks[1]!.requestLatencyNs).toEqual([3 * MS]); // posted at 1, done at 4
   });
 
-  it('costs: a context switch delays the task\'s own code and is CPU time without useful work', () => {
+  it("costs: a context switch delays the task's own code and is CPU time without useful work", () => {
     // The pipe case with a 2 µs switch and 1 µs of wakeup work. A switches in at t=0, so its 1 ms of
     // work ends at 1.002 ms, and its vruntime is 1.002 ms: B, placed at 0, now leads by more than the
     // 1 ms granularity and preempts A (which still owes its 1 µs of wakeup work). B's own code runs
     // from 1.004 (latency 2 µs) to 2.004 (request latency 1.002 ms); A comes back for 2 + 1 µs.
-    const a: TaskTemplate = { name: 'A', cls: 'interactive', nice: 0, phases: followedBy([{ kind: 'run', ns: 1 * MS }, { kind: 'post', channel: 'pipe', sync: true }], sleepForever) };
-    const b: TaskTemplate = { name: 'B', cls: 'interactive', nice: 0, phases: followedBy([{ kind: 'wait', channel: 'pipe' }, { kind: 'run', ns: 1 * MS, request: true }], sleepForever) };
+    const a: TaskTemplate = {
+      name: 'A',
+      cls: 'interactive',
+      nice: 0,
+      phases: followedBy(
+        [
+          { kind: 'run', ns: 1 * MS },
+          { kind: 'post', channel: 'pipe', sync: true },
+        ],
+        sleepForever,
+      ),
+    };
+    const b: TaskTemplate = {
+      name: 'B',
+      cls: 'interactive',
+      nice: 0,
+      phases: followedBy(
+        [
+          { kind: 'wait', channel: 'pipe' },
+          { kind: 'run', ns: 1 * MS, request: true },
+        ],
+        sleepForever,
+      ),
+    };
     const costs = { ...NO_COSTS, switchNs: 2_000, wakeNs: 1_000 };
     const r = run(workload(a, b), { cpus: 1, durationNs: 5 * MS, recordSegments: true, costs });
     expect(r.segments.map((s) => [s.task, s.startNs, s.endNs])).toEqual([
@@ -266,7 +358,7 @@ describe('balancing as 6.1 fair.c does it (one LLC, two CPUs)', () => {
     expect(wakeAffineWeight({ thisLoad: 500, prevLoad: 0, taskLoad: 100, wakerLoad: 600 }, 0, true)).toBe(0);
   });
 
-  it('group_classify and SIS_UTIL\'s scan depth use imbalance_pct 117', () => {
+  it("group_classify and SIS_UTIL's scan depth use imbalance_pct 117", () => {
     expect(groupClassify({ nrRunning: 0, util: 0, runnable: 0 })).toBe(GroupType.HasSpare);
     expect(groupClassify({ nrRunning: 1, util: 1024, runnable: 1024 })).toBe(GroupType.FullyBusy); // 1024·100 > 1024·117? no
     expect(groupClassify({ nrRunning: 1, util: 875, runnable: 875 })).toBe(GroupType.HasSpare); // 102400 > 102375
@@ -303,7 +395,7 @@ describe('balancing as 6.1 fair.c does it (one LLC, two CPUs)', () => {
     const r = run(workload(...tasks), { cpus: 2, durationNs: 20 * MS, recordSegments: true });
     expect(cpuTimeline(r)).toEqual(['0:A 0-4', '0:B 4-12', '0:A 12-20', '1:C 4-20']);
     expect(r.tasks.map((t) => t.nrMigrations)).toEqual([0, 0, 1]);
-    expect(r.balance).toMatchObject({ migratedByBalance: 1, migratedAtWakeup: 0, newidle: 1 });    // Five hogs: imbalance (5 − 0) >> 1 = 2. At 4 ms cfs_tasks is [B, A, E, D, C] (B just picked, A just
+    expect(r.balance).toMatchObject({ migratedByBalance: 1, migratedAtWakeup: 0, newidle: 1 }); // Five hogs: imbalance (5 − 0) >> 1 = 2. At 4 ms cfs_tasks is [B, A, E, D, C] (B just picked, A just
     // put: hot); from the tail C and D are cold and go, in that order; attach_tasks takes the list
     // head first (list_add), so D arrives first on idle CPU1 and runs, C waits behind it.
     const five = run(workload(...['A', 'B', 'C', 'D', 'E'].map((n) => hogTask(n, 0, { cpu: 0 }))), { cpus: 2, durationNs: 8 * MS, recordSegments: true });
@@ -325,17 +417,50 @@ describe('balancing as 6.1 fair.c does it (one LLC, two CPUs)', () => {
   it('an idle CPU takes a waking task when its own CPU is busy (select_idle_sibling scans the LLC)', () => {
     // Both start on CPU0: H hogs it, S sleeps 1 ms. At 1 ms the timer wakes S on CPU0 (busy); the
     // scan (nr_idle_scan 2 on an idle machine) finds CPU1 idle: S migrates and runs 1-3 there.
-    const tasks = [{ ...hogTask('H0'), cpu: 0 }, { ...once('S', 0, [{ kind: 'sleep', ns: 1 * MS }, { kind: 'run', ns: 2 * MS }]), cpu: 0 }];
+    const tasks = [
+      { ...hogTask('H0'), cpu: 0 },
+      {
+        ...once('S', 0, [
+          { kind: 'sleep', ns: 1 * MS },
+          { kind: 'run', ns: 2 * MS },
+        ]),
+        cpu: 0,
+      },
+    ];
     const r = run(workload(...tasks), { cpus: 2, durationNs: 10 * MS, recordSegments: true });
     expect(r.tasks[1]!.nrMigrations).toBe(1);
     expect(r.segments.filter((s) => s.task === 'S')).toEqual([{ cpu: 1, task: 'S', startNs: 1 * MS, endNs: 3 * MS }]);
   });
 
-  it('a sync pipe wakeup pulls the reader to the writer\'s CPU (wake_affine_idle: sync and nr_running == 1)', () => {
+  it("a sync pipe wakeup pulls the reader to the writer's CPU (wake_affine_idle: sync and nr_running == 1)", () => {
     // A writes on CPU0; B last ran on CPU1, where H1 hogs. The scan finds no idle CPU, so B lands on
     // CPU0 (a migration) and runs when A blocks: 1-2. Its vruntime: 0 − 1 ms (CPU1) + 1 ms (CPU0) = 0.
-    const a: TaskTemplate = { name: 'A', cls: 'interactive', nice: 0, cpu: 0, phases: followedBy([{ kind: 'run', ns: 1 * MS }, { kind: 'post', channel: 'p', sync: true }], sleepForever) };
-    const b: TaskTemplate = { name: 'B', cls: 'interactive', nice: 0, cpu: 1, phases: followedBy([{ kind: 'wait', channel: 'p' }, { kind: 'run', ns: 1 * MS, request: true }], sleepForever) };
+    const a: TaskTemplate = {
+      name: 'A',
+      cls: 'interactive',
+      nice: 0,
+      cpu: 0,
+      phases: followedBy(
+        [
+          { kind: 'run', ns: 1 * MS },
+          { kind: 'post', channel: 'p', sync: true },
+        ],
+        sleepForever,
+      ),
+    };
+    const b: TaskTemplate = {
+      name: 'B',
+      cls: 'interactive',
+      nice: 0,
+      cpu: 1,
+      phases: followedBy(
+        [
+          { kind: 'wait', channel: 'p' },
+          { kind: 'run', ns: 1 * MS, request: true },
+        ],
+        sleepForever,
+      ),
+    };
     const r = run(workload(a, b, hogTask('H1', 0, { cpu: 1 })), { cpus: 2, durationNs: 10 * MS, recordSegments: true });
     expect(cpuTimeline(r)).toEqual(['0:A 0-1', '0:B 1-2', '1:H1 0-10']);
     expect(r.tasks[1]!.nrMigrations).toBe(1);
@@ -363,12 +488,20 @@ describe('the hook as kernel-hook/ applies it', () => {
     //   4194304: floor(4e6·1024·2157191 / 2^32) − floor(4e6·1024·4194304 / 2^32) = −1942743 ns.
     const events: AdjustEvent[] = [];
     const policy = fixedPolicy('always_boost', [0, 1], -3, '[wakeup]');
-    const r = run(workload(once('S', 0, [{ kind: 'sleep', ns: 1 * MS }, { kind: 'run', ns: Infinity }])), {
-      cpus: 1,
-      durationNs: 60 * MS,
-      decisions: nic(policy, 5_000),
-      onAdjust: (e) => events.push(e),
-    });
+    const r = run(
+      workload(
+        once('S', 0, [
+          { kind: 'sleep', ns: 1 * MS },
+          { kind: 'run', ns: Infinity },
+        ]),
+      ),
+      {
+        cpus: 1,
+        durationNs: 60 * MS,
+        decisions: nic(policy, 5_000),
+        onAdjust: (e) => events.push(e),
+      },
+    );
     expect(events.map((e) => [e.point, e.atNs / MS])).toEqual([8, 12, 16, 20].map((t) => ['tick', t]));
     expect(events[0]!.vruntimeAfter - events[0]!.vruntimeBefore).toBe(-1_942_743);
     expect(schedNicTickVdelta(4 * MS, wmultOf(0), wmultOf(-3))).toBe(-1_942_743);

@@ -9,7 +9,12 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function reverseKeys(v: Json): Json {
   if (Array.isArray(v)) return v.map(reverseKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reverseKeys(x)]),
+    );
   return v;
 }
 
@@ -57,10 +62,16 @@ describe('policy hash', () => {
     const tiny = parse(readFileSync(TINY, 'utf8')) as { layers: { quantize?: boolean; weights: number[][]; bias: number[] }[] };
     const floats = structuredClone(tiny);
     floats.layers[0]!.quantize = true;
-    floats.layers[0]!.weights = [[1.01, -0.49], [0.5, 0.52]]; // frac 1: 2, -1, 1, 1
+    floats.layers[0]!.weights = [
+      [1.01, -0.49],
+      [0.5, 0.52],
+    ]; // frac 1: 2, -1, 1, 1
     floats.layers[0]!.bias = [0.4, 0]; // acc frac 1: 1, 0
     const q = compilePolicyText(JSON.stringify(floats));
-    expect(q.ir.layers[0]!.weights).toEqual([[2, -1], [1, 1]]);
+    expect(q.ir.layers[0]!.weights).toEqual([
+      [2, -1],
+      [1, 1],
+    ]);
     expect(q.hash).toBe(loadPolicy(TINY).hash);
     expect(q.quantization.map((r) => r.tensor)).toEqual(['weights', 'bias']);
     expect(q.quantization[0]!.max_abs_error).toBeCloseTo(0.02, 10);

@@ -263,7 +263,13 @@ describe('round trip: onnx.reference vs nicsched predict on the imported policy'
     expect(imported.code, imported.stderr).toBe(0);
     const policy = loadPolicy(imported.out);
     quantizedWithinHalfStep(sidecar(model), policy.ir.layers);
-    const stats = await roundTrip(model, sidecar(model), imported.out, vectors(600, 8, 63, 11), policy.ir.features.map((f) => f.name));
+    const stats = await roundTrip(
+      model,
+      sidecar(model),
+      imported.out,
+      vectors(600, 8, 63, 11),
+      policy.ir.features.map((f) => f.name),
+    );
     console.log(`import round trip torch 8-bit weights: ${JSON.stringify(stats)}`);
     expect(stats.violations).toBe(0);
     expect(stats.decidedAgree).toBe(stats.decided);
@@ -299,7 +305,14 @@ describe('nicsched import: output', () => {
     const json = JSON.parse(r.stdout) as { source: { sha256: string; opset: number }; policy_hash: string; layers: { weight_format: string; output_format: string }[]; quantization: { clamped: number }[] };
     expect(json.source).toMatchObject({ sha256: sha, opset: 17 });
     expect(json.policy_hash).toBe(loadPolicy(r.out).hash);
-    expect(json.layers.map((l) => l.output_format)).toEqual(doc.layers.map((l) => l.output_format).map((f) => { const g = f as { bits: number; frac: number; signed: boolean }; return `${g.signed ? 's' : 'u'}${g.bits}.${g.frac}`; }));
+    expect(json.layers.map((l) => l.output_format)).toEqual(
+      doc.layers
+        .map((l) => l.output_format)
+        .map((f) => {
+          const g = f as { bits: number; frac: number; signed: boolean };
+          return `${g.signed ? 's' : 'u'}${g.bits}.${g.frac}`;
+        }),
+    );
     expect(json.quantization.every((q) => q.clamped === 0)).toBe(true);
     const check = await cli('check', r.out);
     expect(check.code).toBe(0);
@@ -309,18 +322,22 @@ describe('nicsched import: output', () => {
   it('takes features, actions, target, hook and per-layer formats from a template; flags win', async () => {
     const dir = tempDir();
     const model = build('keras', dir);
-    const template = writeTemp('t.yaml', [
-      'name: from_template',
-      'features: [{ name: a, source: wait_ns_log2 }, { name: b, source: exec_ns_log2 }, { name: c, source: nvcsw_delta }, { name: d, source: nivcsw_delta }, { name: e, source: util_avg }, { name: f, source: nice }]',
-      'input: { bits: 6, frac: 0, signed: false }',
-      'head: scores',
-      'target: { board: au50, reuse: 2 }',
-      'hook: { points: [tick], decision_ttl_ms: 50 }',
-      'layers:',
-      '  - { weight_format: { bits: 10, frac: 9, signed: true } }',
-      '  - { output_format: { bits: 12, frac: 3, signed: true } }',
-      '',
-    ].join('\n'), dir);
+    const template = writeTemp(
+      't.yaml',
+      [
+        'name: from_template',
+        'features: [{ name: a, source: wait_ns_log2 }, { name: b, source: exec_ns_log2 }, { name: c, source: nvcsw_delta }, { name: d, source: nivcsw_delta }, { name: e, source: util_avg }, { name: f, source: nice }]',
+        'input: { bits: 6, frac: 0, signed: false }',
+        'head: scores',
+        'target: { board: au50, reuse: 2 }',
+        'hook: { points: [tick], decision_ttl_ms: 50 }',
+        'layers:',
+        '  - { weight_format: { bits: 10, frac: 9, signed: true } }',
+        '  - { output_format: { bits: 12, frac: 3, signed: true } }',
+        '',
+      ].join('\n'),
+      dir,
+    );
     const r = await importModel(model, '--spec-overrides', template, '--name', 'flag_name', '--slots', '8');
     expect(r.code, r.stderr).toBe(0);
     const ir = loadPolicy(r.out).ir;

@@ -70,7 +70,7 @@ describe('trace: features from /proc', () => {
     expect(withFeatures.some((s) => s.features!['nvcsw_delta']! > 0)).toBe(true);
   });
 
-  it('gives the same policy inputs as the golden model\'s input path from raw counters', () => {
+  it("gives the same policy inputs as the golden model's input path from raw counters", () => {
     const ir = loadPolicy(REFERENCE).ir;
     for (let i = 1; i < samples.length; i++) {
       const prev = samples[i - 1]!;

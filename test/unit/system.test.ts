@@ -117,7 +117,7 @@ describe('initramfs writer (codegen/system/cpio.ts)', () => {
     expect(readFileSync(join(dir, 'lib/nicsched/x.ko'), 'utf8')).toBe('odd length');
   });
 
-  it('is a pure function of its entries; a boot\'s extra archive is 4-byte aligned for appending', () => {
+  it("is a pure function of its entries; a boot's extra archive is 4-byte aligned for appending", () => {
     expect(writeCpio(entries).equals(writeCpio(entries))).toBe(true);
     // GNU cpio stops at the first trailer, the kernel reads on (the reload boot of
     // test/kernel/system.test.ts reads its .words files from such an appended archive)
@@ -129,7 +129,12 @@ describe('initramfs writer (codegen/system/cpio.ts)', () => {
 
   it('refuses paths that are not plain and relative, and duplicates', () => {
     expect(() => writeCpio([{ kind: 'file', path: '../x', data: '' }])).toThrow(/not a plain relative path/);
-    expect(() => writeCpio([{ kind: 'dir', path: 'a' }, { kind: 'dir', path: 'a' }])).toThrow(/appears twice/);
+    expect(() =>
+      writeCpio([
+        { kind: 'dir', path: 'a' },
+        { kind: 'dir', path: 'a' },
+      ]),
+    ).toThrow(/appears twice/);
     expect(() => extraArchive([{ name: 'a/b', data: '' }])).toThrow(/plain name/);
   });
 });
@@ -181,7 +186,10 @@ describe('debugfs parsers (codegen/system/debugfs.ts)', () => {
     expect(s.hook).toMatchObject({ state: 'stopped', reason: 'stall', policyName: 'reference_s200', deviceHash: '0xdb63cefc', ttlMs: 1000, stallTimeoutMs: 200 });
     expect(s.hook.stalls).toEqual([{ cpu: 0, ageNs: 206495357, prevCheckNs: 199813369 }]);
     expect(s.hookCounters).toEqual({ staged: 13, installed: 4, submit_ns: 30435830 });
-    expect(s.cpus).toEqual([{ cpu: 0, slot: 0, shared: 0, staged: 8, overwritten: 3 }, { cpu: 1, slot: 1, shared: 0, staged: 5, overwritten: 0 }]);
+    expect(s.cpus).toEqual([
+      { cpu: 0, slot: 0, shared: 0, staged: 8, overwritten: 3 },
+      { cpu: 1, slot: 1, shared: 0, staged: 5, overwritten: 0 },
+    ]);
     expect(histogramQuantile(s.histograms, s.histograms.answer, 0.5)).toBe(4194304);
     expect(histogramQuantile(s.histograms, s.histograms.answer, 0.99)).toBe(Infinity);
     expect(hookState('state armed\nreason none\n').stalls).toEqual([]);
@@ -237,7 +245,13 @@ describe('decision check (codegen/system/decisions.ts)', () => {
     [0, 0],
     [1, 1],
   ]);
-  const log = { cpus: new Map([[0, { logged: 4, kept: 4 }], [1, { logged: 4, kept: 4 }]]), entries };
+  const log = {
+    cpus: new Map([
+      [0, { logged: 4, kept: 4 }],
+      [1, { logged: 4, kept: 4 }],
+    ]),
+    entries,
+  };
 
   it('traces every doorbell through the golden model and the guest log', () => {
     expect(new Set(doorbells.slice(0, 4).map((d) => d.action)).size).toBeGreaterThan(1);
@@ -254,7 +268,7 @@ describe('decision check (codegen/system/decisions.ts)', () => {
     expect(c.goldenMismatches.map((m) => m.seq)).toEqual([3]);
   });
 
-  it('finds a guest answer or install whose action is not the card\'s', () => {
+  it("finds a guest answer or install whose action is not the card's", () => {
     const answer = { ...log, entries: entries.map((e, k) => (k === 2 ? { ...e, action: (e.action + 1) % 4 } : e)) };
     expect(checkDecisions(doorbells, () => [golden], answer, slots).guestMismatches).toMatchObject([{ kind: 'answer', seq: 2 }]);
     const install = { ...log, entries: entries.map((e, k) => (k === 5 ? { ...e, action: (e.action + 1) % 4 } : e)) };
@@ -277,7 +291,7 @@ describe('nicsched system options', () => {
     expect(() => parseFault('unplug')).toThrow(InputError);
   });
 
-  it('scales only the hook time limits, capping the TTL at the kernel\'s 1000 ms', () => {
+  it("scales only the hook time limits, capping the TTL at the kernel's 1000 ms", () => {
     const dir = tempDir('guest-policy-');
     const same = guestPolicy(TINY, 1, dir);
     expect(same.file).toBe(TINY);

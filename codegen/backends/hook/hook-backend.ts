@@ -215,6 +215,6 @@ function emitHook(policy: CompiledPolicy): EmittedFile[] {
 
 export const hookBackend: Backend = {
   name: 'hook',
-  description: 'hook/nicsched_hook_policy.h: the scheduler hook module\'s per-policy config (catalogue transforms, feature order, actions, limits, hash, TTL, stall timeout)',
+  description: "hook/nicsched_hook_policy.h: the scheduler hook module's per-policy config (catalogue transforms, feature order, actions, limits, hash, TTL, stall timeout)",
   emit: emitHook,
 };

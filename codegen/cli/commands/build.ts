@@ -43,8 +43,10 @@ function labCommands(policyFile: string, board: Board, opts: BuildOptions): stri
     `nicsched build ${policyFile} --board ${board.name} --corundum ${corundum} --vivado <path/to/vivado> --jobs ${opts.jobs} -o ${resolve(opts.output)}`,
     '# or run the written project by hand:',
     `cd ${projectDir}`,
-    `${Object.entries(manual.env).map(([k, v]) => `${k}=${v}`).join(' ')} ${manual.argv.join(' ')}`,
-    '# or with Corundum\'s own flow (vivado.mk):',
+    `${Object.entries(manual.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} ${manual.argv.join(' ')}`,
+    "# or with Corundum's own flow (vivado.mk):",
     `make -C ${projectDir} CORUNDUM_BOARD=${boardDir}`,
   ];
 }
@@ -84,11 +86,13 @@ function collectResults(projectDir: string, policy: CompiledPolicy, manifest: Bu
 
 function formatResult(r: BuildResult): string {
   const u = r.utilization;
-  return [
-    `bitstream ${r.bitstream} (UserID ${r.manifest.user_id}, ${r.manifest.part})`,
-    `utilization (Vivado, whole design): LUT ${u.lut.used} (${u.lut.percent}%), FF ${u.ff.used} (${u.ff.percent}%), BRAM tiles ${u.bram_tile.used} (${u.bram_tile.percent}%), DSP ${u.dsp.used} (${u.dsp.percent}%)`,
-    `timing (Vivado): WNS ${r.timing.wns_ns} ns, WHS ${r.timing.whs_ns} ns, ${r.timing.met ? 'all constraints met' : 'CONSTRAINTS NOT MET'}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `bitstream ${r.bitstream} (UserID ${r.manifest.user_id}, ${r.manifest.part})`,
+      `utilization (Vivado, whole design): LUT ${u.lut.used} (${u.lut.percent}%), FF ${u.ff.used} (${u.ff.percent}%), BRAM tiles ${u.bram_tile.used} (${u.bram_tile.percent}%), DSP ${u.dsp.used} (${u.dsp.percent}%)`,
+      `timing (Vivado): WNS ${r.timing.wns_ns} ns, WHS ${r.timing.whs_ns} ns, ${r.timing.met ? 'all constraints met' : 'CONSTRAINTS NOT MET'}`,
+    ].join('\n') + '\n'
+  );
 }
 
 async function runBuild(ctx: CommandContext, file: string, opts: BuildOptions): Promise<void> {

@@ -76,7 +76,10 @@ function behaviourOf(spec: Spec, file: string): Behaviour {
 /** Counterfactual rows: the given traces (replayed in --window) and --sim generators, for every seed. */
 function counterfactualDataset(spec: Spec, traceFiles: string[], opts: DatasetOptions): Dataset {
   if (opts.augment !== '0') throw inputError('synthetic rows have no simulator state, so --augment needs --label heuristic', { pointer: '/--augment' }, 'drop --augment');
-  const generators = (opts.sim ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  const generators = (opts.sim ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   if (generators.length === 0 && traceFiles.length === 0) throw inputError('--label counterfactual needs traces or --sim generators', { pointer: '/--sim' }, 'e.g. --sim mixed,schbench --seeds 1000-1009');
   const window = opts.window === undefined ? WHOLE_TRACE : parseWindow(opts.window);
   const traces = traceFiles.map((file) => ({ trace: readTrace(file), sha256: sha256(readFileSync(file)), window: [window.from, window.to] as [number, number] }));
@@ -118,7 +121,9 @@ function datasetCommand(ctx: CommandContext, traceFiles: string[], opts: Dataset
   writeFileAtomic(cards.json, JSON.stringify(card, null, 2) + '\n');
   writeFileAtomic(cards.md, dataCardMarkdown(card));
   if (opts.json) return ctx.json({ output: opts.output, cards, rows: card.rows, label_balance: card.label_balance });
-  const balance = Object.entries(card.label_balance).map(([a, n]) => `${a} ${n}`).join(', ');
+  const balance = Object.entries(card.label_balance)
+    .map(([a, n]) => `${a} ${n}`)
+    .join(', ');
   ctx.io.out(`${card.rows.total} rows (${card.rows.from_traces} traced, ${card.rows.simulated} simulated, ${card.rows.synthetic} synthetic, ${card.rows.dropped_unlabelled} unlabelled dropped); labels: ${balance} -> ${opts.output}, ${cards.md}\n`);
 }
 
@@ -136,7 +141,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--window <from:to>', 'counterfactual: replay only this share of each trace (e.g. 0:0.7, keeping the rest for evaluation)')
     .option('--cpus <n>', 'counterfactual: simulated CPUs', '2')
     .option('--duration-ms <n>', 'counterfactual: simulated time per workload and seed', String(DEFAULT_COUNTERFACTUAL.durationNs / 1e6))
-    .option('--horizon-ms <n>', 'counterfactual: how long each action\'s continuation runs', String(DEFAULT_COUNTERFACTUAL.horizonNs / 1e6))
+    .option('--horizon-ms <n>', "counterfactual: how long each action's continuation runs", String(DEFAULT_COUNTERFACTUAL.horizonNs / 1e6))
     .option('--sample-every <n>', 'counterfactual: label one decision point in n', String(DEFAULT_COUNTERFACTUAL.sampleEvery))
     .option('--lambda <x>', 'counterfactual: ms² of latency cost per ms of batch work lost', String(DEFAULT_COUNTERFACTUAL.lambda))
     .option('--margin <x>', 'counterfactual: an action must beat keep by this much cost', String(DEFAULT_COUNTERFACTUAL.margin))

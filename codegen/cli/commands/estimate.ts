@@ -14,9 +14,9 @@ interface EstimateOptions {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('estimate')
-    .description('estimate the app\'s resources (yosys synth_xilinx for UltraScale+), latency and II against a board\'s capacity')
+    .description("estimate the app's resources (yosys synth_xilinx for UltraScale+), latency and II against a board's capacity")
     .argument('<policy>', 'policy spec (.yaml or .json)')
-    .option('--board <board>', 'board to compare against (default: the policy\'s target.board)')
+    .option('--board <board>', "board to compare against (default: the policy's target.board)")
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: EstimateOptions) => {
       await withToolCheck(ctx, Boolean(opts.json), () => {

@@ -49,7 +49,10 @@ function microseconds(name: string, value: string): number {
 
 /** `mixed,schbench,trace.jsonl`: generators by name, anything else a trace file. */
 function workloadSpecs(list: string, cpus: number, window: string | undefined): WorkloadSpec[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw inputError('--workload names no workload', {}, `use one or more of ${Object.keys(SYNTHETIC_WORKLOADS).join(', ')} or a trace file, comma-separated`);
   const w = window === undefined ? WHOLE_TRACE : parseWindow(window);
   return names.map((name) => {
@@ -72,13 +75,13 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('simulate workloads under Linux 6.1 CFS, static baselines, the policy (NIC and CPU) and an oracle over N seeds; report latency tails and batch throughput with 95 % CIs')
     .argument('<policy>', 'policy spec (.yaml or .json)')
     .option('--workload <list>', `comma-separated: ${Object.keys(SYNTHETIC_WORKLOADS).join(', ')}, or recorded traces (JSON Lines)`, 'mixed')
-    .option('--window <from:to>', 'replay only this share of each trace\'s time span (e.g. 0.7:1, the held-out part)')
+    .option('--window <from:to>', "replay only this share of each trace's time span (e.g. 0.7:1, the held-out part)")
     .option('--cpus <n>', 'simulated CPUs', '2')
     .option('--duration-ms <n>', 'simulated time per run', '5000')
     .option('--seeds <n>', 'runs per workload and variant, paired by seed', '10')
     .option('--first-seed <n>', 'seeds are first-seed .. first-seed + seeds - 1', '1')
     .option('--nic-latency-us <n>', 'doorbell → decision in host memory', '5')
-    .option('--static-nice <n>', 'the static baseline adds this to the batch class\'s nice', '8')
+    .option('--static-nice <n>', "the static baseline adds this to the batch class's nice", '8')
     .option('--oracle-threshold-us <n>', 'the oracle boosts bursts shorter than this', '1000')
     .option('--switch-us <n>', 'context switch cost', us(DEFAULT_COSTS.switchNs))
     .option('--migration-us <n>', 'cache refill after a migration', us(DEFAULT_COSTS.migrationNs))

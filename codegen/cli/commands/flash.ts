@@ -116,9 +116,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .argument('<bit>', 'the fpga.bit written by nicsched build')
     .requiredOption('--board <board>', 'au50 | au200 | au250 | au280')
     .option('--policy <policy>', 'the policy the bitstream must carry (UserID = first 32 bits of its hash)')
-    .option('--jtag', 'program the FPGA over JTAG with Vivado\'s hardware manager (volatile)')
+    .option('--jtag', "program the FPGA over JTAG with Vivado's hardware manager (volatile)")
     .option('--hw-server <host:port>', 'hw_server for --jtag', 'localhost:3121')
-    .option('--pcie <dev>', 'write the configuration flash with Corundum\'s mqnic-fw and boot from it (/dev/mqnic0, interface or PCI address)')
+    .option('--pcie <dev>', "write the configuration flash with Corundum's mqnic-fw and boot from it (/dev/mqnic0, interface or PCI address)")
     .option('--yes', 'run the commands (default: print them)')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: FlashOptions) => {

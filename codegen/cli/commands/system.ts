@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--workload <list>', 'comma-separated: hackbench, schbench, timer, mixed', 'hackbench,schbench')
     .option('--duration <s>', 'seconds per workload (hackbench runs a fixed size)', '3')
     .option('--fault <fault>', 'after the hook-on run: stall, remove or slow:US at the card, then a timer workload')
-    .option('--time-scale <k>', 'multiply the hook\'s decision TTL and stall timeout by k for the TCG guest (1: as written)', '50')
+    .option('--time-scale <k>', "multiply the hook's decision TTL and stall timeout by k for the TCG guest (1: as written)", '50')
     .option('--dir <dir>', 'keep console.log, doorbells.jsonl and report.json here (default: a new temporary directory)')
     .option('--build-only', 'build (or find in the caches) the kernel, modules, card and initramfs; print KEY=value lines')
     .option('--json', 'machine-readable output')
