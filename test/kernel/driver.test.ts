@@ -451,7 +451,12 @@ describe('driver in the loop, results by DMA (layout 3.0): the RTL writes every 
     expect(rep.get('lost-doorbell')).toEqual({ submit: '0', timeouts: '1', errors: '1', released: '1', resubmit_match: '1' });
     expect(rep.get('stuck-busy')).toMatchObject({ submit: '0', timeouts: '1', stuck: '1', resubmit: '-5', recover_wedged: '1', recover_healthy: '0', after_recover_match: '1' });
     expect(rep.get('all-ones')).toMatchObject({ mismatches: '0', state: '3', submit_after: '-19', surprise_removals: '1', reprobe: '-19' });
-    expect(rep.get('counters')).toMatchObject({ poll_reads: '0', dma_torn: '1', dma_stale: '1' });
+    const counters = rep.get('counters')!;
+    expect(counters['poll_reads']).toBe('0');
+    // the forged entries of the mailbox phase (counted once each there); the concurrent phase may
+    // add real tears: readers on other threads read entries while the bus thread writes them
+    expect(Number(counters['dma_torn'])).toBeGreaterThanOrEqual(1);
+    expect(Number(counters['dma_stale'])).toBeGreaterThanOrEqual(1);
   });
 
   it('weight reload with results by DMA: policy B bit-exact after COMMIT, back to A', () => {

@@ -61,7 +61,7 @@ describe('nicsched build without Vivado', () => {
     const r = await buildProject(REFERENCE, AU250);
     expect(r.code).toBe(EXIT_TOOL_MISSING);
     const hash = loadPolicy(REFERENCE).hash;
-    expect(r.stdout).toBe(`wrote ${r.project} (16 files; policy ${hash.slice(0, 16)}, UserID 0x${hash.slice(0, 8).toUpperCase()}, APP_ID 0x4E530001, xcu250-figd2104-2-e)\n`);
+    expect(r.stdout).toBe(`wrote ${r.project} (17 files; policy ${hash.slice(0, 16)}, UserID 0x${hash.slice(0, 8).toUpperCase()}, APP_ID 0x4E530001, xcu250-figd2104-2-e)\n`);
     expect(r.stderr).toBe(
       [
         'error: cannot build a bitstream here; missing: Vivado: no `vivado` on PATH (give --vivado BIN); Corundum: no --corundum DIR (a checkout holding fpga/mqnic/Alveo/fpga_100g). The project is written; nothing ran.',
