@@ -140,7 +140,8 @@ interface DoneEntry {
   action: number;
 }
 
-interface NshCpu {
+/** struct nsh_cpu: one CPU's module state (the differential replay reads it as the C replay reads the struct). */
+export interface NshCpu {
   cpu: number;
   slot: number;
   shared: boolean;
@@ -169,7 +170,7 @@ interface NshCpu {
 }
 
 /** One request slot of the NIC: its decision word in host memory and whether it is in flight. */
-interface NicSlot {
+export interface NicSlot {
   /** The decision word: sequence, tag and action of the last RESULT. */
   seq: number;
   tag: number;

@@ -28,7 +28,9 @@ import {
   zeroCounters,
   type HookTask,
   type NicDecision,
+  type NicSlot,
   type NshCounters,
+  type NshCpu,
   type NshTask,
 } from '../../codegen/eval/hook.js';
 import { goldenInfer, nicProvider, type DecisionProvider, type HookContext } from '../../codegen/eval/providers.js';
@@ -138,27 +140,8 @@ interface ReplayTask extends HookTask {
 
 /** What the replay reads of hook.ts's module beyond its API, as the C replay reads struct nsh_cpu and the driver's decision words. */
 interface ModuleInternals {
-  cpus: {
-    slot: number;
-    staged: boolean;
-    stagedId: number;
-    stagedNs: number;
-    features: number[];
-    busy: boolean;
-    busyTag: number;
-    busyId: number;
-    busyNs: number;
-    busyStagedNs: number;
-    busySeq: number;
-    seenSeq: number;
-    waiting: boolean;
-    waitNs: number;
-    waitSeq: number;
-    nextId: number;
-    done: ({ id: number; action: number } | null)[];
-    c: NshCounters;
-  }[];
-  slots: { seq: number; tag: number; action: number; inFlight: boolean }[];
+  cpus: readonly NshCpu[];
+  slots: readonly NicSlot[];
 }
 
 /** A vruntime adjustment as sim.ts reports it (onAdjust). */
