@@ -67,9 +67,10 @@ while (($#)); do
 done
 [[ -f "$POLICY" ]] || die "no policy $POLICY"
 
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+# shellcheck source=scripts/debian.sh
+source "$ROOT/scripts/debian.sh"
 ensure_tools() {
-  local need=() sudo=""
+  local need=()
   command -v flex >/dev/null 2>&1 || need+=(flex)
   command -v bison >/dev/null 2>&1 || need+=(bison)
   command -v bc >/dev/null 2>&1 || need+=(bc)
@@ -77,16 +78,7 @@ ensure_tools() {
   have_pkg libelf-dev || need+=(libelf-dev)
   command -v sparse >/dev/null 2>&1 || need+=(sparse)
   [[ -f "$SRC_TAR" ]] || need+=(linux-source-6.1)
-  ((${#need[@]})) || return 0
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "need root to apt-get install ${need[*]}"
-    sudo="sudo -n"
-  fi
-  log "apt-get install ${need[*]}"
-  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 || {
-    $sudo apt-get update -qq >/dev/null && \
-      $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  } || die "apt-get install ${need[*]} failed"
+  apt_install "${need[@]}"
 }
 
 patches() { find "$PATCH_DIR" -maxdepth 1 -name '*.patch' | LC_ALL=C sort; }

@@ -27,8 +27,9 @@ CP_DIR="$CACHE/checkpatch"
 CP_FILES=(scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch)
 log() { echo "[setup-kernel] $*" >&2; }
 die() { echo "[setup-kernel] ERROR: $*" >&2; exit 1; }
-export DEBIAN_FRONTEND=noninteractive
 exec </dev/null
+# shellcheck source=scripts/debian.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian.sh"
 
 PRINT_ONLY=0
 case "${1:-}" in
@@ -36,11 +37,6 @@ case "${1:-}" in
   "") ;;
   *) die "unknown option $1 (use --print or nothing)" ;;
 esac
-
-SUDO=""
-if [[ "$(id -u)" != 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO="__none__"; fi
-fi
 
 # The headers directory linux-headers-amd64 depends on (not just any installed one).
 find_kdir() {
@@ -57,8 +53,6 @@ find_kdir() {
   [[ -n "$d" && -f "$d/Makefile" ]] && echo "$d"
 }
 
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
 checkpatch_current() {
   local f
   [[ -f "$CP_DIR/.stamp" && "$(cat "$CP_DIR/.stamp")" == "$(stat -c '%s %Y' "$SRC_TAR")" ]] || return 1
@@ -74,12 +68,7 @@ if [[ $PRINT_ONLY == 0 ]]; then
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   command -v xz >/dev/null 2>&1 || need+=(xz-utils)
   if ((${#need[@]})); then
-    [[ "$SUDO" == "__none__" ]] && die "need root (or sudo) to apt-get install: ${need[*]}"
-    log "apt-get update"
-    $SUDO apt-get update -qq >/dev/null || die "apt-get update failed"
-    log "apt-get install ${need[*]}"
-    $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-      || die "apt-get install ${need[*]} failed"
+    apt_install "${need[@]}"
   else
     log "packages present (linux-headers-amd64, sparse, linux-source-6.1)"
   fi

@@ -20,8 +20,9 @@ set -euo pipefail
 QEMU_TESTED="1:7.2+dfsg-7+deb12u18"
 log() { echo "[setup-system] $*" >&2; }
 die() { echo "[setup-system] ERROR: $*" >&2; exit 1; }
-export DEBIAN_FRONTEND=noninteractive
 exec </dev/null
+# shellcheck source=scripts/debian.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian.sh"
 
 PRINT_ONLY=0
 case "${1:-}" in
@@ -29,8 +30,6 @@ case "${1:-}" in
   "") ;;
   *) die "unknown option $1 (use --print or nothing)" ;;
 esac
-
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 need=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
@@ -40,16 +39,7 @@ command -v cpio >/dev/null 2>&1 || need+=(cpio)
 
 if ((${#need[@]})); then
   [[ $PRINT_ONLY == 0 ]] || die "missing: ${need[*]} (run scripts/setup-system.sh as root)"
-  SUDO=""
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to apt-get install: ${need[*]}"
-    SUDO="sudo -n"
-  fi
-  log "apt-get update"
-  $SUDO apt-get update -qq >/dev/null || die "apt-get update failed"
-  log "apt-get install ${need[*]}"
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-    || die "apt-get install ${need[*]} failed"
+  apt_install "${need[@]}"
 else
   log "packages present (qemu-system-x86, busybox-static, cpio, libc6-dev)"
 fi

@@ -18,24 +18,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 log() { echo "[setup] $*"; }
 die() { echo "[setup] ERROR: $*" >&2; exit 1; }
-export DEBIAN_FRONTEND=noninteractive
 exec </dev/null
-
-SUDO=""
-if [[ "$(id -u)" != 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO="__none__"; fi
-fi
-APT_UPDATED=0
-apt_install() {
-  [[ "$SUDO" == "__none__" ]] && die "need root (or sudo) to apt-get install: $*"
-  if [[ $APT_UPDATED == 0 ]]; then
-    log "apt-get update"
-    $SUDO apt-get update -qq >/dev/null || die "apt-get update failed"
-    APT_UPDATED=1
-  fi
-  log "apt-get install $*"
-  $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
-}
+# shellcheck source=scripts/debian.sh
+source "$ROOT/scripts/debian.sh"
 
 # ---- 1. system tools --------------------------------------------------------------------------
 PY="${NICSCHED_PYTHON:-python3}"
