@@ -13,6 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildCard, buildInitramfs, buildKernel, CardGuest, type CardBuild } from '../../sim/card/launch.js';
+import type { Doorbell } from '../../codegen/system/card.js';
 import { cli, REFERENCE, tempDir, writeTemp } from '../helpers.js';
 
 const POLICY = REFERENCE;
@@ -112,17 +113,6 @@ function vectors(count: number): number[][] {
   return out;
 }
 
-interface LogEntry {
-  seq: number;
-  slot: number;
-  tag: number;
-  delivered: boolean;
-  fault: string;
-  features: number[] | null;
-  answered: boolean;
-  action: number | null;
-  scores: number[] | null;
-}
 interface Stats {
   reads: Record<string, number>;
   writes: Record<string, number>;
@@ -141,12 +131,12 @@ describe('a guest with the card (reference policy)', () => {
   const nextTag = (): number => ++tag;
 
   const stats = async (): Promise<Stats> => JSON.parse(await g.control('stats')) as Stats;
-  const log = (): LogEntry[] =>
+  const log = (): Doorbell[] =>
     readFileSync(logPath, 'utf8')
       .trim()
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as LogEntry);
+      .map((l) => JSON.parse(l) as Doorbell);
   const tool = async (args: string): Promise<string> => {
     const r = await g.sh(`cardtool ${args}`);
     expect(r.status, r.out).toBe(0);
