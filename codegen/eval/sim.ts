@@ -1020,7 +1020,7 @@ function initialState(w: Workload, cpus: number): SimState {
 /**
  * The catalogue's raw counters of a task, as nsh_sample_task() reads them (codegen/spec/catalogue.ts
  * `kernel`): run_delay, sum_exec_runtime, nvcsw, nivcsw, nr_migrations (cumulative), util_avg,
- * nice, wakee_flips (levels). A running task's sum_exec_runtime is as of its last update_curr(),
+ * nice, wakee_flips and the run stint (levels). A running task's sum_exec_runtime is as of its last update_curr(),
  * which both hook points have just done.
  */
 export function rawCounters(t: Task, now: number): Map<string, bigint> {
@@ -1033,6 +1033,7 @@ export function rawCounters(t: Task, now: number): Map<string, bigint> {
     ['nr_migrations_delta', BigInt(t.nrMigrations)],
     ['nice', BigInt(t.nice)],
     ['wakee_flips', BigInt(t.wakeeFlips)],
+    ['stint_ns_log2', BigInt(t.sumExec - t.prevSumExec)],
   ]);
 }
 

@@ -107,6 +107,7 @@ const UNIFORM_V1_MAX: Readonly<Record<string, number>> = {
   nr_migrations_delta: 8,
   nice: 39,
   wakee_flips: 64,
+  stint_ns_log2: 30,
 };
 
 export function sha256(text: string | Buffer): string {

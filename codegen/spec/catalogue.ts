@@ -94,6 +94,14 @@ export const FEATURE_SOURCES: readonly FeatureSource[] = [
     transform: { op: 'identity' },
     description: 'how often the task switched wakee (decays each second)',
   },
+  {
+    name: 'stint_ns_log2',
+    kind: 'level',
+    kernel: 'p->se.sum_exec_runtime - p->se.prev_sum_exec_runtime',
+    proc: 'not in /proc (se.prev_sum_exec_runtime is not shown): traces record null',
+    transform: { op: 'bitlen' },
+    description: 'the current run stint (at the tick) or the last one before the task slept (at a wakeup): CPU time since the task was last picked, as a bit length of nanoseconds',
+  },
 ];
 
 export const FEATURE_SOURCE_NAMES: readonly string[] = FEATURE_SOURCES.map((s) => s.name);

@@ -17,6 +17,7 @@ const RAW_FIELD: Readonly<Record<string, keyof RawCounters>> = {
   nr_migrations_delta: 'nr_migrations',
   nice: 'nice',
   wakee_flips: 'wakee_flips',
+  stint_ns_log2: 'stint_ns',
 };
 
 export function rawField(source: FeatureSource): keyof RawCounters {

@@ -31,6 +31,8 @@ export interface RawCounters {
   nice: number | null;
   /** /proc/<pid>/sched wakee_flips (level). */
   wakee_flips: number | null;
+  /** sum_exec_runtime − prev_sum_exec_runtime, ns (level): not in /proc, so null in traces of a live machine; absent in traces written before it was recorded. */
+  stint_ns: number | null;
 }
 
 export interface TraceHeader {

@@ -87,6 +87,7 @@ export function readTask(pid: number, tid: number, procRoot = '/proc'): TaskRead
     nr_migrations: schedField(sched, 'se.nr_migrations'),
     nice: stat.nice,
     wakee_flips: schedField(sched, 'wakee_flips'),
+    stint_ns: null, // se.prev_sum_exec_runtime is not shown in /proc
   };
   return { pid, tid, comm: stat.comm, raw };
 }

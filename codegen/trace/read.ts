@@ -16,7 +16,9 @@ export interface Trace {
   lines: number[];
 }
 
-const RAW_KEYS: ReadonlyArray<keyof RawCounters> = ['wait_ns', 'exec_ns', 'nvcsw', 'nivcsw', 'util_avg', 'nr_migrations', 'nice', 'wakee_flips'];
+const RAW_KEYS: ReadonlyArray<keyof RawCounters> = ['wait_ns', 'exec_ns', 'nvcsw', 'nivcsw', 'util_avg', 'nr_migrations', 'nice', 'wakee_flips', 'stint_ns'];
+/** Counters added after format 1's first traces: a sample without them reads them as null. */
+const LATER_RAW_KEYS: ReadonlyArray<keyof RawCounters> = ['stint_ns'];
 
 type Obj = Record<string, unknown>;
 
@@ -81,7 +83,7 @@ function checkRaw(c: LineChecker, value: unknown): RawCounters {
   const o = c.object(value, '/raw');
   const raw = {} as RawCounters;
   for (const key of RAW_KEYS) {
-    const v = o[key];
+    const v = o[key] === undefined && LATER_RAW_KEYS.includes(key) ? null : o[key];
     if (v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v))) c.fail(`/raw/${key}`, `raw counter "${key}" must be an integer or null, got ${JSON.stringify(v) ?? 'nothing'}`, 'write the counter as /proc shows it, or null where the kernel lacks it');
     raw[key] = v as number | null;
   }

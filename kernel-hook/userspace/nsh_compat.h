@@ -96,6 +96,7 @@ struct sched_entity {
 	struct load_weight load;
 	u64 vruntime;
 	u64 sum_exec_runtime;
+	u64 prev_sum_exec_runtime;
 	u64 nr_migrations;
 	struct cfs_rq *cfs_rq;
 	struct {

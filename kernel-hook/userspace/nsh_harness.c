@@ -132,6 +132,7 @@ static void random_task(struct task_struct *p)
 	p->wakee_flips = (unsigned int)rnd_bits(9);
 	p->sched_info.run_delay = rnd_bits(40);
 	p->se.sum_exec_runtime = rnd_bits(40);
+	p->se.prev_sum_exec_runtime = p->se.sum_exec_runtime - rnd_bits(24);
 	p->se.nr_migrations = rnd_bits(8);
 	p->se.avg.util_avg = rnd() % 1025;
 	p->se.vruntime = T0;
@@ -1520,19 +1521,20 @@ static int run_xform(void)
 
 /*
  * One task per line: run_delay sum_exec_runtime nvcsw nivcsw util_avg nr_migrations static_prio
- * wakee_flips, then the task's NSH_NR_DELTA previous counters. Prints the policy's features.
+ * wakee_flips prev_sum_exec_runtime, then the task's NSH_NR_DELTA previous counters.
+ * Prints the policy's features.
  */
 static int run_features(void)
 {
 	struct task_struct p;
 	struct nsh_sample cur;
-	unsigned long long v[8 + NSH_NR_DELTA];
+	unsigned long long v[9 + NSH_NR_DELTA];
 	u64 prev[NSH_NR_DELTA];
 	s32 f[NSH_INPUTS];
 	int i, k;
 
 	for (;;) {
-		for (i = 0; i < 8 + NSH_NR_DELTA; i++)
+		for (i = 0; i < 9 + NSH_NR_DELTA; i++)
 			if (scanf("%llu", &v[i]) != 1)
 				return 0;
 		memset(&p, 0, sizeof(p));
@@ -1544,8 +1546,9 @@ static int run_features(void)
 		p.se.nr_migrations = v[5];
 		p.static_prio = (int)v[6];
 		p.wakee_flips = (unsigned int)v[7];
+		p.se.prev_sum_exec_runtime = v[8];
 		for (k = 0; k < NSH_NR_DELTA; k++)
-			prev[k] = v[8 + k];
+			prev[k] = v[9 + k];
 		nsh_sample_task(&p, &cur);
 		nsh_policy_features(&cur, prev, f);
 		for (k = 0; k < NSH_INPUTS; k++)
@@ -1599,7 +1602,7 @@ static int run_features(void)
 /* The catalogue's raw counters, as nsh_sample_task() reads them from a task_struct. */
 enum replay_field {
 	RF_RUN_DELAY, RF_SUM_EXEC, RF_NVCSW, RF_NIVCSW, RF_UTIL, RF_MIGRATIONS, RF_NICE, RF_WAKEE,
-	RF_COUNT
+	RF_STINT, RF_COUNT
 };
 
 static const char * const replay_field_names[RF_COUNT] = {
@@ -1611,6 +1614,7 @@ static const char * const replay_field_names[RF_COUNT] = {
 	[RF_MIGRATIONS] = "nr_migrations_delta",
 	[RF_NICE] = "nice",
 	[RF_WAKEE] = "wakee_flips",
+	[RF_STINT] = "stint_ns_log2",
 };
 
 static_assert(NSH_NR_SOURCES == RF_COUNT, "the replay sets every catalogue source's field");
@@ -1716,9 +1720,14 @@ static unsigned int replay_policy(const char *tok)
 	replay_fail("policy is not normal, batch or idle", tok);
 }
 
-/* Set the catalogue's fields of @p from the raw counter columns. */
+/*
+ * Set the catalogue's fields of @p from the raw counter columns. The stint column is the
+ * catalogue's raw value, sum_exec_runtime - prev_sum_exec_runtime: prev_sum_exec_runtime follows
+ * from it once every column is read.
+ */
 static void replay_counters(struct task_struct *p, char **tok)
 {
+	u64 stint = 0;
 	int k;
 
 	for (k = 0; k < RF_COUNT; k++) {
@@ -1755,8 +1764,12 @@ static void replay_counters(struct task_struct *p, char **tok)
 		case RF_WAKEE:
 			p->wakee_flips = (unsigned int)replay_unsigned(v, 0xffffffffULL);
 			break;
+		case RF_STINT:
+			stint = (u64)replay_signed(v);
+			break;
 		}
 	}
+	p->se.prev_sum_exec_runtime = p->se.sum_exec_runtime - stint;
 }
 
 /* The task after a hook: its decision, its tick window and the module's request words. */

@@ -24,6 +24,8 @@ interface ScriptTask {
   nice: number;
   runDelay: bigint;
   sumExec: number;
+  /** sum_exec_runtime when the task was last picked (the stint is the difference). */
+  prevSumExec: number;
   nvcsw: bigint;
   nivcsw: bigint;
   util: bigint;
@@ -43,7 +45,21 @@ class Script {
 
   task(fields: Partial<Omit<ScriptTask, 'id'>> = {}): ScriptTask {
     const id = this.nextTask++;
-    return { id, policy: 'normal', vruntime: T0, nice: 0, runDelay: BigInt(100_000 * (id + 1)), sumExec: 1_000_000 * (id + 1), nvcsw: BigInt(3 * id), nivcsw: 1n, util: BigInt((id * 97) % 1024), migrations: 0n, wakeeFlips: BigInt(id % 5), ...fields };
+    return {
+      id,
+      policy: 'normal',
+      vruntime: T0,
+      nice: 0,
+      runDelay: BigInt(100_000 * (id + 1)),
+      sumExec: 1_000_000 * (id + 1),
+      prevSumExec: 800_000 * (id + 1),
+      nvcsw: BigInt(3 * id),
+      nivcsw: 1n,
+      util: BigInt((id * 97) % 1024),
+      migrations: 0n,
+      wakeeFlips: BigInt(id % 5),
+      ...fields,
+    };
   }
 
   private snapshot(p: ScriptTask): TaskSnapshot {
@@ -56,6 +72,7 @@ class Script {
       ['nr_migrations_delta', p.migrations],
       ['nice', BigInt(p.nice)],
       ['wakee_flips', p.wakeeFlips],
+      ['stint_ns_log2', BigInt(p.sumExec - p.prevSumExec)],
     ]);
     if (REPLAY_SOURCES.some((s) => !raw.has(s))) throw new Error('the catalogue has a source the cases do not set');
     return { policy: p.policy, vruntime: p.vruntime, raw };

@@ -458,15 +458,17 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
   it("policy features from synthetic task stats equal the catalogue's (deltas since the previous request, wrapping)", () => {
     const policy = loadPolicy(REFERENCE);
     const { min, max } = formatRange(policy.ir.input_format);
-    const fields: Record<string, number> = {
-      'p->sched_info.run_delay': 0,
-      'p->se.sum_exec_runtime': 1,
-      'p->nvcsw': 2,
-      'p->nivcsw': 3,
-      'p->se.avg.util_avg': 4,
-      'p->se.nr_migrations': 5,
-      'task_nice(p)': 6,
-      'p->wakee_flips': 7,
+    // the harness's input columns (run_features in nsh_harness.c) and each catalogue expression over them
+    const fields: Record<string, (v: readonly bigint[]) => bigint> = {
+      'p->sched_info.run_delay': (v) => v[0]!,
+      'p->se.sum_exec_runtime': (v) => v[1]!,
+      'p->nvcsw': (v) => v[2]!,
+      'p->nivcsw': (v) => v[3]!,
+      'p->se.avg.util_avg': (v) => v[4]!,
+      'p->se.nr_migrations': (v) => v[5]!,
+      'task_nice(p)': (v) => v[6]! - 120n,
+      'p->wakee_flips': (v) => v[7]!,
+      'p->se.sum_exec_runtime - p->se.prev_sum_exec_runtime': (v) => BigInt.asIntN(64, v[1]! - v[8]!),
     };
     expect(Object.keys(fields).sort()).toEqual(FEATURE_SOURCES.map((s) => s.kernel).sort());
     const deltas = FEATURE_SOURCES.filter((s) => s.kind === 'delta');
@@ -476,15 +478,14 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     const lines: string[] = [];
     const want: string[] = [];
     for (let t = 0; t < 2000; t++) {
-      const v = [pick(64n), pick(64n), pick(64n), pick(64n), next() % 1100n, pick(64n), 100n + (next() % 40n), next() % 2n ** 32n];
+      const v = [pick(64n), pick(64n), pick(64n), pick(64n), next() % 1100n, pick(64n), 100n + (next() % 40n), next() % 2n ** 32n, pick(64n)];
       const prev = deltas.map(() => pick(64n));
       lines.push([...v, ...prev].join(' '));
       want.push(
         policy.ir.features
           .map((f) => {
             const s = FEATURE_SOURCES.find((x) => x.name === f.source)!;
-            let raw = v[fields[s.kernel]!]!;
-            if (s.kernel === 'task_nice(p)') raw -= 120n;
+            let raw = fields[s.kernel]!(v);
             if (s.kind === 'delta') raw = (raw - prev[deltas.indexOf(s)]!) & (2n ** 64n - 1n);
             return featureValue(s, raw, min, max);
           })
@@ -508,7 +509,8 @@ describe('userspace harness: the module logic + driver core on the Verilated NIC
     expect(rep.golden.length).toBeGreaterThanOrEqual(600);
     const wrong = rep.golden.filter((g) => golden.inferAction(g.slice(0, -1)) !== g[g.length - 1]);
     expect(wrong).toEqual([]);
-    expect(new Set(rep.golden.map((g) => g[g.length - 1])).size).toBeGreaterThanOrEqual(3);
+    // more than one action (the reference keeps or boosts: it never demotes, docs/LEARNING.md)
+    expect(new Set(rep.golden.map((g) => g[g.length - 1])).size).toBeGreaterThanOrEqual(2);
     // HZ=1000 ticks, the doorbell a third of a tick off them: the first tick at or after the timeout
     expect(rep.values['stall_tick_ns']).toBe(1_000_000);
     expect(rep.values['stall_detected_after_ns']).toBeGreaterThanOrEqual(rep.values['stall_timeout_ns']!);

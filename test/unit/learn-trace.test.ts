@@ -144,6 +144,15 @@ describe('reading traces: located errors', () => {
     expect(r.stderr).toContain(`${file}:6:1: /raw/wait_ns`);
   });
 
+  it('reads a trace written before stint_ns was recorded with stint_ns null, and names a bad one', () => {
+    const old = readTrace(broken(() => undefined));
+    expect(committed[3]).not.toContain('stint_ns');
+    expect(old.samples.length).toBeGreaterThan(10);
+    expect(old.samples.every((s) => s.raw.stint_ns === null)).toBe(true);
+    const bad = broken((l) => (l[7] = l[7]!.replace('"raw":{', '"raw":{"stint_ns":-1.5,')));
+    expect(() => readTrace(bad)).toThrow(/bad\.jsonl:8:1: \/raw\/stint_ns: raw counter "stint_ns" must be an integer or null/);
+  });
+
   it('names file:line of a line that is not JSON, and a missing header', () => {
     const notJson = broken((l) => (l[3] = '{"type":"sample",'));
     expect(() => readTrace(notJson)).toThrow(new RegExp(`${notJson}:4:1: not valid JSON`));
