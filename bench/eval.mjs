@@ -31,7 +31,7 @@ const trace = 'examples/traces/mixed-1.jsonl';
 
 // The synthetic workloads and the trace's held-out window run in two invocations (--window is per run).
 const runs = [
-  ['--workload', 'mixed,schbench,hackbench,cyclictest', '-o', `${out}-synthetic`],
+  ['--workload', 'mixed,hetero,schbench,hackbench,cyclictest', '-o', `${out}-synthetic`],
   ['--workload', trace, '--window', '0.7:1', '-o', `${out}-trace`],
 ];
 const t0 = process.hrtime.bigint();

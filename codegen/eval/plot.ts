@@ -24,6 +24,7 @@ const COLORS: Record<VariantId, string> = {
   policy: '#d62728',
   policy_cpu: '#ff9896',
   oracle: '#2ca02c',
+  coin: '#bcbd22',
 };
 
 const LADDER: readonly { key: 'p50' | 'p90' | 'p99' | 'p999'; label: string }[] = [

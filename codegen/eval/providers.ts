@@ -12,6 +12,8 @@
  * - `oracleProvider`: knows each waking task's next burst (the simulator's phase tape) and applies
  *   the policy's strongest boost to bursts shorter than a threshold: what the action space allows
  *   with perfect knowledge where waiting tasks differ in burst length.
+ * - `coinProvider`: boosts each waking task with probability 1/2, seeded, knowing nothing: what a
+ *   policy gets from boosting some wakeups and not others, without predicting anything.
  *
  * The simulator applies decisions the way kernel/sched/nic.c does (sim.ts); a provider only fills
  * task_struct::nic. SCHED_IDLE tasks never reach a provider (sched_nic_wakeup/tick skip them).
@@ -22,6 +24,7 @@ import type { Ir } from '../ir/ir.js';
 import { findSource } from '../spec/catalogue.js';
 import { HookModule, zeroCounters, type NshCounters } from './hook.js';
 import type { Task } from './state.js';
+import { rng } from './workload.js';
 
 /** What a provider may ask the simulator. */
 export interface HookContext {
@@ -191,6 +194,44 @@ export function oracleProvider(o: OracleOptions): DecisionProvider {
     wakeup(ctx, _cpu, task, now) {
       c.staged++;
       if (ctx.nextBurstNs(task) < o.thresholdNs) {
+        task.nic.nice = Math.max(-8, Math.min(8, o.adj));
+        task.nic.expires = now + o.ttlNs;
+        c.installed++;
+        c.applied_wakeup++;
+      } else {
+        task.nic.expires = 0;
+      }
+    },
+    tick: () => undefined,
+    answer: () => undefined,
+    counters: () => c,
+    stopped: () => null,
+  };
+}
+
+/* ---- the coin flip ---------------------------------------------------------------------------- */
+
+export interface CoinOptions {
+  /** The adjustment a won flip gets (negative: a boost), clamped to ±8 as the module clamps. */
+  adj: number;
+  ttlNs: number;
+  seed: number;
+}
+
+/**
+ * A boost for a random half of the wakeups, applied at once. Waking tasks that get it are placed
+ * ahead of running and queued tasks that did not, so it shortens waits without knowing anything
+ * about any task: the share of a policy's effect that needs no prediction at all.
+ */
+export function coinProvider(o: CoinOptions): DecisionProvider {
+  const c = zeroCounters();
+  const flip = rng(o.seed);
+  return {
+    name: 'coin',
+    armed: true,
+    wakeup(_ctx, _cpu, task, now) {
+      c.staged++;
+      if (flip() < 0.5) {
         task.nic.nice = Math.max(-8, Math.min(8, o.adj));
         task.nic.expires = now + o.ttlNs;
         c.installed++;

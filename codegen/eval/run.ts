@@ -3,22 +3,22 @@
  *
  * Variants in one run: stock CFS; the batch class at a static nice, as SCHED_BATCH and as
  * SCHED_IDLE; the policy through the NIC (as deployed); the same MLP on the CPU with zero
- * latency; the next-burst oracle. Each comparison is policy − variant per seed, with a 95 % CI
+ * latency; the next-burst oracle; a coin flip that boosts half the wakeups. Each comparison is policy − variant per seed, with a 95 % CI
  * over seeds (stats.ts).
  */
 
 import type { CompiledPolicy } from '../compiled.js';
 import type { CfsTunables } from './cfs.js';
 import { runMetrics, type RunMetrics } from './metrics.js';
-import { cpuProvider, goldenInfer, nicProvider, oracleProvider, strongestBoost, type DecisionProvider } from './providers.js';
+import { coinProvider, cpuProvider, goldenInfer, nicProvider, oracleProvider, strongestBoost, type DecisionProvider } from './providers.js';
 import { simulate, type Costs, type SimResult } from './sim.js';
 import { meanCi, paired, type MeanCi, type PairedComparison } from './stats.js';
 import { withBatchClass, type Workload, type WorkloadOrigin } from './workload.js';
 
-export type VariantId = 'cfs' | 'nice' | 'sched_batch' | 'sched_idle' | 'policy' | 'policy_cpu' | 'oracle';
-const VARIANTS: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle'];
+export type VariantId = 'cfs' | 'nice' | 'sched_batch' | 'sched_idle' | 'policy' | 'policy_cpu' | 'oracle' | 'coin';
+const VARIANTS: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle', 'coin'];
 /** What the policy is compared with. */
-export const BASELINES: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy_cpu', 'oracle'];
+export const BASELINES: readonly VariantId[] = ['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy_cpu', 'oracle', 'coin'];
 
 export interface EvalOptions {
   cpus: number;
@@ -76,6 +76,8 @@ function variantLabel(id: VariantId, policy: string, o: Pick<EvalOptions, 'stati
       return `${policy} on CPU (0 latency)`;
     case 'oracle':
       return `next-burst oracle (< ${o.oracleThresholdNs / 1000} µs)`;
+    case 'coin':
+      return 'coin flip (boosts half the wakeups)';
   }
 }
 
@@ -92,7 +94,7 @@ function variantWorkload(id: VariantId, w: Workload, o: EvalOptions): Workload {
   }
 }
 
-function variantProvider(id: VariantId, policy: CompiledPolicy, o: EvalOptions): DecisionProvider | undefined {
+function variantProvider(id: VariantId, policy: CompiledPolicy, seed: number, o: EvalOptions): DecisionProvider | undefined {
   const ir = policy.ir;
   switch (id) {
     case 'policy':
@@ -101,20 +103,22 @@ function variantProvider(id: VariantId, policy: CompiledPolicy, o: EvalOptions):
       return cpuProvider(ir, goldenInfer(ir));
     case 'oracle':
       return oracleProvider({ thresholdNs: o.oracleThresholdNs, adj: strongestBoost(ir), ttlNs: ir.hook.decision_ttl_ms * 1_000_000 });
+    case 'coin':
+      return coinProvider({ adj: strongestBoost(ir), ttlNs: ir.hook.decision_ttl_ms * 1_000_000, seed });
     default:
       return undefined;
   }
 }
 
-/** One seed of one workload under one variant: the simulator's whole result. */
-export function simulateVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): SimResult {
-  const decisions = variantProvider(id, policy, o);
+/** One seed of one workload under one variant: the simulator's whole result (`seed` seeds the coin). */
+export function simulateVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions, seed = 0): SimResult {
+  const decisions = variantProvider(id, policy, seed, o);
   return simulate(variantWorkload(id, w, o), { cpus: o.cpus, durationNs: o.durationNs, costs: o.costs, balancing: o.balancing, ...(decisions ? { decisions } : {}) });
 }
 
 /** One seed of one workload under one variant. */
-function runVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions): RunMetrics {
-  return runMetrics(simulateVariant(id, policy, w, o));
+function runVariant(id: VariantId, policy: CompiledPolicy, w: Workload, o: EvalOptions, seed: number): RunMetrics {
+  return runMetrics(simulateVariant(id, policy, w, o, seed));
 }
 
 function evalWorkload(policy: CompiledPolicy, spec: WorkloadSpec, o: EvalOptions, variants: readonly VariantId[] = VARIANTS): WorkloadResult {
@@ -123,7 +127,7 @@ function evalWorkload(policy: CompiledPolicy, spec: WorkloadSpec, o: EvalOptions
   for (const seed of o.seeds) {
     const w = spec.make(seed);
     if (w.origin) origins.push(w.origin);
-    for (const v of variants) runs.get(v)!.push(runVariant(v, policy, w, o));
+    for (const v of variants) runs.get(v)!.push(runVariant(v, policy, w, o, seed));
   }
   return { label: spec.label, kind: spec.kind, origins, variants: variants.map((id) => ({ id, label: variantLabel(id, policy.ir.name, o), runs: runs.get(id)! })) };
 }

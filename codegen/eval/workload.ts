@@ -163,6 +163,53 @@ export function mixedWorkload(o: MixedOptions): Workload {
   return { name: `mixed (seed ${o.seed}: ${ni} interactive, ${nb} batch)`, kind: 'mixed', origin: { kind: 'synthetic', generator: 'mixed', seed: o.seed }, tasks };
 }
 
+/* ---- hetero: interactive tasks that differ from each other ------------------------------- */
+
+/**
+ * Each interactive task has its own burst scale, drawn once per task log-uniformly from
+ * [burstScaleMinNs, burstScaleMaxNs]; its bursts are exponential around that scale and its sleeps
+ * around `sleepPerBurst` times it, so every task keeps mixed's duty cycle (1/17) and the offered
+ * load is mixed's. Unlike mixed, whose interactive tasks are statistically identical (nothing in
+ * one's past tells its next burst from another's), a task's history here says how long it tends
+ * to run: the case a learned policy is for.
+ */
+export const HETERO_INTERACTIVE = { burstScaleMinNs: 100_000, burstScaleMaxNs: 3_000_000, burstMinNs: 20_000, burstMaxNs: 10_000_000, sleepPerBurst: 16, sleepMinNs: 500_000, sleepMaxNs: 100_000_000 };
+
+/** A task's burst scale: log-uniform in the generator's range, from its own seed. */
+function heteroBurstScaleNs(taskSeedValue: number): number {
+  const h = HETERO_INTERACTIVE;
+  const u = rng(taskSeedValue)();
+  return Math.exp(Math.log(h.burstScaleMinNs) + (Math.log(h.burstScaleMaxNs) - Math.log(h.burstScaleMinNs)) * u);
+}
+
+/** The burst scales of a hetero workload's `interactive` tasks for a seed, in task order. */
+export function heteroBurstScalesNs(seed: number, interactive: number): number[] {
+  return Array.from({ length: interactive }, (_, i) => heteroBurstScaleNs(taskSeed(seed, 100 + i)));
+}
+
+function* heteroPhases(seed: number, burstScaleNs: number): Iterator<Phase> {
+  const r = rng(seed);
+  const h = HETERO_INTERACTIVE;
+  for (;;) {
+    yield { kind: 'sleep', ns: expClamped(r, burstScaleNs * h.sleepPerBurst, h.sleepMinNs, h.sleepMaxNs) };
+    yield { kind: 'run', ns: expClamped(r, burstScaleNs, h.burstMinNs, h.burstMaxNs) };
+  }
+}
+
+/** mixed's shape (3 interactive and 2 batch tasks per CPU), with interactive tasks of different burst scales. */
+export function heteroWorkload(o: MixedOptions): Workload {
+  const ni = (o.interactivePerCpu ?? MIXED_SHAPE.interactivePerCpu) * o.cpus;
+  const nb = (o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus;
+  const tasks: TaskTemplate[] = hogs(nb);
+  const scales = heteroBurstScalesNs(o.seed, ni);
+  for (let i = 0; i < ni; i++) {
+    const seed = taskSeed(o.seed, i);
+    const scale = scales[i]!;
+    tasks.push({ name: `inter${i}`, cls: 'interactive', nice: 0, phases: () => heteroPhases(seed, scale) });
+  }
+  return { name: `hetero (seed ${o.seed}: ${ni} interactive of different burst scales, ${nb} batch)`, kind: 'hetero', origin: { kind: 'synthetic', generator: 'hetero', seed: o.seed }, tasks };
+}
+
 /* ---- schbench-like ------------------------------------------------------------------------- */
 
 /**
@@ -314,6 +361,7 @@ function cyclictestWorkload(o: SyntheticOptions): Workload {
 
 export const SYNTHETIC_WORKLOADS: Readonly<Record<string, (o: SyntheticOptions) => Workload>> = {
   mixed: mixedWorkload,
+  hetero: heteroWorkload,
   schbench: schbenchWorkload,
   hackbench: hackbenchWorkload,
   cyclictest: cyclictestWorkload,

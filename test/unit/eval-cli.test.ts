@@ -75,7 +75,7 @@ describe('nicsched eval', () => {
     const doc = readReport(out);
     expect(doc).toMatchObject({ format: 'nicsched-eval', version: 2, options: { cpus: 2, durationNs: 800 * 1e6, seeds: [5, 6, 7] } });
     const w = doc.workloads[0]!;
-    expect(w.variants.map((v) => v.id)).toEqual(['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle']);
+    expect(w.variants.map((v) => v.id)).toEqual(['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy', 'policy_cpu', 'oracle', 'coin']);
     expect(w.headline).toBe('wake.p99');
     expect(w.evaluation_data).toBe('held-out'); // the reference trained on seeds 1000..1009
     for (const v of w.variants) {
@@ -89,7 +89,7 @@ describe('nicsched eval', () => {
     // 2 CPUs, 4 hogs: the batch class keeps most of both CPUs (at most 2000 ms/s)
     expect(cfs.summary['batchWorkMsPerS']!.mean).toBeGreaterThan(1000);
     expect(cfs.summary['batchWorkMsPerS']!.mean).toBeLessThanOrEqual(2000);
-    expect(Object.keys(w.comparisons)).toEqual(['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy_cpu', 'oracle']);
+    expect(Object.keys(w.comparisons)).toEqual(['cfs', 'nice', 'sched_batch', 'sched_idle', 'policy_cpu', 'oracle', 'coin']);
     expect(w.comparisons['cfs']!['wake.p99']!.relative_pct.n).toBe(3);
     for (const f of ['latency-tail-mixed.svg', 'headline-mixed.svg', 'cpu-share.svg']) expect(parseXml(join(out, f)), f).toEqual({ ok: true, out: '{http://www.w3.org/2000/svg}svg' });
     const md = readFileSync(join(out, 'report.md'), 'utf8');

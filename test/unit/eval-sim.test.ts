@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { calcDeltaFair, calcDeltaFairLoad, cfsTunables, loadWeight, schedSlice, schedSliceLoad, wakeupGran, wmultOf } from '../../codegen/eval/cfs.js';
 import { schedNicPlaceVruntime, schedNicTickVdelta } from '../../codegen/eval/hook.js';
 import { interactiveLatenciesNs, percentile, percentiles, runMetrics } from '../../codegen/eval/metrics.js';
-import { cpuProvider, goldenInfer, nicProvider } from '../../codegen/eval/providers.js';
-import { NO_COSTS, simulate, type AdjustEvent, type SimOptions, type SimResult } from '../../codegen/eval/sim.js';
+import { coinProvider, cpuProvider, goldenInfer, nicProvider, type DecisionProvider } from '../../codegen/eval/providers.js';
+import { NO_COSTS, rawCounters, simulate, type AdjustEvent, type SimOptions, type SimResult } from '../../codegen/eval/sim.js';
 import { ksDistance, meanCi, paired, studentTCdf, studentTQuantile } from '../../codegen/eval/stats.js';
 import { groupClassify, GroupType, idleCpuScan, taskHot, wakeAffineIdle, wakeAffineWeight, wakeWide } from '../../codegen/eval/balance.js';
 import type { Cpu, Task } from '../../codegen/eval/state.js';
-import { hog, mixedWorkload, followedBy, withBatchClass, type Phase, type TaskTemplate, type Workload } from '../../codegen/eval/workload.js';
+import { HETERO_INTERACTIVE, hog, heteroWorkload, mixedWorkload, followedBy, withBatchClass, type Phase, type TaskTemplate, type Workload } from '../../codegen/eval/workload.js';
 import { compilePolicyText } from '../../codegen/policy.js';
 import type { CompiledPolicy } from '../../codegen/compiled.js';
 
@@ -546,6 +546,114 @@ describe('the hook as kernel-hook/ applies it', () => {
     expect(r.hookStopped?.reason).toBe('stall');
     expect(r.hookStopped!.atNs).toBeGreaterThanOrEqual(4 * MS);
     expect(r.hook!.installed).toBe(0);
+  });
+});
+
+/** Boost (nice -8) a task whose last run stint was shorter than 2^19 ns (stint_ns_log2 ≤ 19), keep otherwise. */
+const BOOST_SHORT_STINTS = compilePolicyText(`nicsched: 1
+name: boost_short_stints
+features:
+  - { name: stint, source: stint_ns_log2 }
+input: { bits: 8, frac: 0, signed: false }
+layers:
+  - units: 2
+    activation: none
+    weight_format: { bits: 8, frac: 0, signed: true }
+    output_format: { bits: 8, frac: 0, signed: true }
+    weights: [[0], [-2]]
+    bias: [0, 39]
+head: argmax
+actions:
+  - { name: keep }
+  - { name: boost, nice: -8 }
+target: { board: au250, clock_mhz: 250, reuse: 1 }
+`);
+
+/** A provider that decides nothing and records the stint counter the hook would read. */
+function stintRecorder(log: [string, number, bigint][]): DecisionProvider {
+  const note = (point: string) => (_ctx: unknown, _cpu: number, task: Task, now: number) => {
+    log.push([point, now / MS, rawCounters(task, now).get('stint_ns_log2')!]);
+  };
+  return { name: 'recorder', armed: true, wakeup: note('wakeup'), tick: note('tick'), answer: () => undefined, counters: () => null, stopped: () => null };
+}
+
+describe('per-task history: the run stint and the hetero workload', () => {
+  it('stint_ns_log2 reads sum_exec_runtime - prev_sum_exec_runtime: the current stint at the tick, the last one at a wakeup', () => {
+    // runs 3 ms, sleeps 5 ms (no tick at 4 ms: the CPU is idle), wakes at 8 ms and runs 10 ms: the
+    // tick at 8 ms finds it just picked, those at 12 and 16 ms 4 and 8 ms into its stint
+    const log: [string, number, bigint][] = [];
+    run(
+      workload(
+        once('a', 0, [
+          { kind: 'run', ns: 3 * MS },
+          { kind: 'sleep', ns: 5 * MS },
+          { kind: 'run', ns: 10 * MS },
+        ]),
+      ),
+      { cpus: 1, durationNs: 20 * MS, decisions: stintRecorder(log) },
+    );
+    expect(log.filter(([, t]) => t > 0)).toEqual([
+      ['wakeup', 8, BigInt(3 * MS)],
+      ['tick', 8, 0n],
+      ['tick', 12, BigInt(4 * MS)],
+      ['tick', 16, BigInt(8 * MS)],
+    ]);
+  });
+
+  it('hetero: every interactive task has its own burst scale in [0.1, 3] ms and mixed duty cycle; the same seed gives the same workload', () => {
+    const scales = (seed: number) =>
+      heteroWorkload({ cpus: 2, seed })
+        .tasks.filter((t) => t.cls === 'interactive')
+        .map((t) => {
+          const it = t.phases();
+          let run = 0;
+          let sleep = 0;
+          for (let k = 0; k < 4000; k++) {
+            const p = it.next().value as Phase;
+            if (p.kind === 'run') run += p.ns;
+            if (p.kind === 'sleep') sleep += p.ns;
+          }
+          return { run: run / 2000, duty: run / (run + sleep) };
+        });
+    const a = scales(3);
+    expect(a).toHaveLength(6);
+    expect(heteroWorkload({ cpus: 2, seed: 3 }).tasks.filter((t) => t.cls === 'batch')).toHaveLength(4);
+    for (const t of a) {
+      expect(t.run).toBeGreaterThan(HETERO_INTERACTIVE.burstScaleMinNs * 0.8);
+      expect(t.run).toBeLessThan(HETERO_INTERACTIVE.burstScaleMaxNs * 1.2);
+      expect(t.duty).toBeGreaterThan(1 / 17 - 0.012);
+      expect(t.duty).toBeLessThan(1 / 17 + 0.012);
+    }
+    // different tasks, different scales: the longest mean burst is several times the shortest
+    expect(Math.max(...a.map((t) => t.run)) / Math.min(...a.map((t) => t.run))).toBeGreaterThan(3);
+    expect(scales(3)).toEqual(a);
+    expect(scales(4)).not.toEqual(a);
+  });
+
+  it('on hetero, boosting the tasks whose last stint was short lowers interactive p99 by more than 20 %: the 95 % CI over 8 seeds lies below 0', () => {
+    // A task's burst scale shows in its stints; through the NIC the decision applies at its next
+    // wakeup, so tasks that tend to run briefly are placed ahead of those that tend to run long.
+    // Measured: about -44 % (2 CPUs, 2 s, seeds 1..8).
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+    const o = { cpus: 2, durationNs: 2000 * MS };
+    const p99 = (r: SimResult) => runMetrics(r).wake!.p99;
+    const base = seeds.map((s) => p99(simulate(heteroWorkload({ cpus: 2, seed: s }), o)));
+    const boosted = seeds.map((s) => p99(simulate(heteroWorkload({ cpus: 2, seed: s }), { ...o, decisions: nic(BOOST_SHORT_STINTS, 5_000, 2) })));
+    const c = paired(boosted, base);
+    expect(c.excludesZero).toBe(true);
+    expect(c.diff.hi).toBeLessThan(0);
+    expect(c.relative.mean).toBeLessThan(-20);
+  });
+
+  it('the coin flip boosts about half the wakeups, the same ones for the same seed', () => {
+    const sim = (seed: number) => simulate(mixedWorkload({ cpus: 2, seed: 5 }), { cpus: 2, durationNs: 1000 * MS, decisions: coinProvider({ adj: -8, ttlNs: 20 * MS, seed }) });
+    const a = sim(1);
+    const share = a.hook!.installed / a.hook!.staged;
+    expect(a.hook!.staged).toBeGreaterThan(500);
+    expect(share).toBeGreaterThan(0.45);
+    expect(share).toBeLessThan(0.55);
+    expect(sim(1).tasks).toEqual(a.tasks);
+    expect(interactiveLatenciesNs(sim(2))).not.toEqual(interactiveLatenciesNs(a));
   });
 });
 
