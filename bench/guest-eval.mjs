@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The scheduling evaluation inside the full-system guest (docs/EVAL.md, "In the guest"): the
-// simulator's mixed workload (same generator parameters and per-task seeds, nsload simmix) in the
+// simulator's mixed or hetero workload (same generator parameters and per-task seeds, nsload simmix) in the
 // patched kernel under QEMU TCG with the simulated card, hook off / hook on / static nice on the
 // batch class, one boot per seed with the arms in rotated order, then the interactive tasks alone
 // ("no batch": the latency the TCG guest shows with nothing competing). Prints every run's wakeup
@@ -8,8 +8,9 @@
 // differences between arms, the simulator's figures for the same seeds, and the guest's pooled
 // latency distribution against the simulator's (percentile ladder, ratios, KS distance).
 //
-//   npx tsc -p tsconfig.json && node bench/guest-eval.mjs [--seeds N] [--first-seed S] [--cpus N]
-//        [--duration S] [--static-nice N] [--time-scale K] [--policy P] [--json out.json]
+//   npx tsc -p tsconfig.json && node bench/guest-eval.mjs [--workload mixed|hetero] [--seeds N]
+//        [--first-seed S] [--cpus N] [--duration S] [--static-nice N] [--time-scale K] [--icount SHIFT]
+//        [--policy P] [--json out.json]
 //
 // Builds are cached (bash scripts/build-system.sh); each boot takes about 15 s plus 4 x duration.
 import { writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ const n = Number(option('seeds', '5'));
 const first = Number(option('first-seed', '1'));
 const options = {
   policy: option('policy', `${root}examples/reference.yaml`),
+  workload: option('workload', 'mixed'),
   cpus: Number(option('cpus', '2')),
   seeds: Array.from({ length: n }, (_, k) => first + k),
   seconds: Number(option('duration', '5')),

@@ -1,7 +1,8 @@
 /**
  * The scheduling evaluation inside the full-system guest (docs/EVAL.md, "In the guest"): the
- * simulator's mixed workload, from the same definition (MIXED_INTERACTIVE, MIXED_SHAPE and the
- * per-task seeds of eval/workload.ts; nsload's simmix mode draws the same phases), run in the
+ * simulator's mixed or hetero workload, from the same definition (MIXED_INTERACTIVE,
+ * HETERO_INTERACTIVE, MIXED_SHAPE and the per-task seeds of eval/workload.ts; nsload's simmix
+ * mode draws the same phases), run in the
  * patched kernel under QEMU with the hook off, the hook on (the policy through the simulated
  * card) and static nice on the batch class. One boot per seed runs the three arms in a rotated
  * order; the same seeds go through the simulator under CFS, the policy via the NIC and static
@@ -16,7 +17,7 @@ import { interactiveLatenciesNs, percentile, runMetrics } from '../eval/metrics.
 import { simulateVariant, type EvalOptions, type VariantId } from '../eval/run.js';
 import { DEFAULT_COSTS } from '../eval/sim.js';
 import { ksDistance, meanCi, paired, type MeanCi, type PairedComparison } from '../eval/stats.js';
-import { MIXED_INTERACTIVE, MIXED_SHAPE, mixedWorkload } from '../eval/workload.js';
+import { HETERO_INTERACTIVE, heteroBurstScalesNs, heteroWorkload, MIXED_INTERACTIVE, MIXED_SHAPE, mixedWorkload, type MixedOptions, type Workload } from '../eval/workload.js';
 import { GoldenModel } from '../golden/model.js';
 import { inputError } from '../util/errors.js';
 import { SystemBoot } from './boot.js';
@@ -52,7 +53,15 @@ function batchPerCpu(run: GuestRun): number {
   return run === 'floor' ? 0 : MIXED_SHAPE.batchPerCpu;
 }
 
+/** The simulator's workloads the guest runs: both have mixed's shape; hetero's tasks differ in burst scale. */
+export const GUEST_WORKLOADS = ['mixed', 'hetero'] as const;
+export type GuestWorkload = (typeof GUEST_WORKLOADS)[number];
+
+const GENERATOR: Readonly<Record<GuestWorkload, (o: MixedOptions) => Workload>> = { mixed: mixedWorkload, hetero: heteroWorkload };
+
 export interface SimmixArgs {
+  /** Default mixed. */
+  workload?: GuestWorkload;
   seed: number;
   cpus: number;
   seconds: number;
@@ -63,19 +72,24 @@ export interface SimmixArgs {
   batchPerCpu?: number;
 }
 
-/** nsload's arguments for the simulator's mixed workload on `cpus` CPUs. */
+/**
+ * nsload's phase arguments: mixed's means and clamps, or hetero's clamps with every task's burst
+ * scale (-M, as the doubles the simulator uses) and the sleep-to-burst ratio (-R), in place of
+ * the means.
+ */
+function phaseArgs(workload: GuestWorkload, seed: number, interactive: number): string[] {
+  if (workload === 'mixed') {
+    const m = MIXED_INTERACTIVE;
+    return [`-S ${m.sleepMeanNs},${m.sleepMinNs},${m.sleepMaxNs}`, `-B ${m.burstMeanNs},${m.burstMinNs},${m.burstMaxNs}`];
+  }
+  const h = HETERO_INTERACTIVE;
+  return [`-S ${h.sleepMinNs},${h.sleepMinNs},${h.sleepMaxNs}`, `-B ${h.burstMinNs},${h.burstMinNs},${h.burstMaxNs}`, `-M ${heteroBurstScalesNs(seed, interactive).join(',')}`, `-R ${h.sleepPerBurst}`];
+}
+
+/** nsload's arguments for the simulator's mixed (or hetero) workload on `cpus` CPUs. */
 export function simmixArgs(o: SimmixArgs): string {
-  const m = MIXED_INTERACTIVE;
-  const args = [
-    'simmix',
-    `-s ${o.seed}`,
-    `-i ${MIXED_SHAPE.interactivePerCpu * o.cpus}`,
-    `-b ${(o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus}`,
-    `-n ${o.batchNice}`,
-    `-d ${o.seconds}`,
-    `-S ${m.sleepMeanNs},${m.sleepMinNs},${m.sleepMaxNs}`,
-    `-B ${m.burstMeanNs},${m.burstMinNs},${m.burstMaxNs}`,
-  ];
+  const interactive = MIXED_SHAPE.interactivePerCpu * o.cpus;
+  const args = ['simmix', `-s ${o.seed}`, `-i ${interactive}`, `-b ${(o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus}`, `-n ${o.batchNice}`, `-d ${o.seconds}`, ...phaseArgs(o.workload ?? 'mixed', o.seed, interactive)];
   if (o.samples) args.push('-L');
   return args.join(' ');
 }
@@ -157,6 +171,8 @@ export interface GuestBootRun {
 
 export interface GuestEvalOptions {
   policy: string;
+  /** Default mixed. */
+  workload?: GuestWorkload;
   cpus: number;
   seeds: number[];
   /** Guest seconds per arm (whole seconds: nsload -d). */
@@ -183,7 +199,7 @@ async function runArm(session: SystemSession, arm: GuestRun, seed: number, o: Gu
   if (arm === 'on') await session.hook(true);
   const before = await session.show();
   const cardBefore = await session.card?.stats();
-  const args = simmixArgs({ seed, cpus: o.cpus, seconds: o.seconds, batchNice: arm === 'nice' ? o.staticNice : 0, samples: true, batchPerCpu: batchPerCpu(arm) });
+  const args = simmixArgs({ workload: o.workload, seed, cpus: o.cpus, seconds: o.seconds, batchNice: arm === 'nice' ? o.staticNice : 0, samples: true, batchPerCpu: batchPerCpu(arm) });
   const raw = await session.nsload(args, o.seconds);
   const cardAfter = await session.card?.stats();
   const after = await session.show();
@@ -238,12 +254,12 @@ function simOptions(o: Pick<GuestEvalOptions, 'cpus' | 'seeds' | 'seconds' | 'st
 }
 
 /** The same seeds in the simulator, each arm as its variant (the policy as written, unscaled). */
-export function simulatorRuns(policy: CompiledPolicy, o: Pick<GuestEvalOptions, 'cpus' | 'seeds' | 'seconds' | 'staticNice'>): SimArmRun[] {
+export function simulatorRuns(policy: CompiledPolicy, o: Pick<GuestEvalOptions, 'workload' | 'cpus' | 'seeds' | 'seconds' | 'staticNice'>): SimArmRun[] {
   const eo = simOptions(o);
   const runs: SimArmRun[] = [];
   for (const seed of o.seeds) {
     for (const arm of GUEST_RUNS) {
-      const w = mixedWorkload({ cpus: o.cpus, seed, batchPerCpu: batchPerCpu(arm) });
+      const w = GENERATOR[o.workload ?? 'mixed']({ cpus: o.cpus, seed, batchPerCpu: batchPerCpu(arm) });
       const r = simulateVariant(SIM_VARIANT[arm], policy, w, eo);
       const m = runMetrics(r);
       const samplesNs = interactiveLatenciesNs(r);
@@ -258,6 +274,7 @@ export function simulatorRuns(policy: CompiledPolicy, o: Pick<GuestEvalOptions, 
 
 export interface GuestEvalResult {
   policy: { name: string; hash: string; guestHash: string; timeScale: number; ttlMs: number; stallTimeoutMs: number };
+  workload: GuestWorkload;
   qemu: string;
   kernel: string;
   cpus: number;
@@ -278,6 +295,7 @@ function validateGuestEvalOptions(o: GuestEvalOptions): void {
   if (!Number.isInteger(o.staticNice) || o.staticNice < 1 || o.staticNice > 19) throw inputError(`--static-nice must be an integer in [1, 19], got ${o.staticNice}`);
   if (o.icountShift !== undefined && (!Number.isInteger(o.icountShift) || o.icountShift < 0 || o.icountShift > 10)) throw inputError(`--icount must be a shift in [0, 10] (2^shift ns per instruction), got ${o.icountShift}`);
   if (o.icountShift !== undefined && o.cpus !== 1) throw inputError(`--icount needs --cpus 1: with more vCPUs the kernel does not come up under -icount (docs/SYSTEM.md)`);
+  if (o.workload !== undefined && !GUEST_WORKLOADS.includes(o.workload)) throw inputError(`--workload must be one of ${GUEST_WORKLOADS.join(', ')}, got ${String(o.workload)}`);
   if (!o.seeds.length || o.seeds.some((s) => !Number.isInteger(s) || s < 0 || s > 1 << 20)) throw inputError(`seeds must be integers in [0, 2^20] (nsload simmix -s), got ${o.seeds.join(', ')}`);
 }
 
@@ -301,6 +319,7 @@ export async function runGuestEval(o: GuestEvalOptions, progress: Progress): Pro
   const ok = boots.every((b) => b.dmesg.length === 0 && b.lostAccesses.length === 0 && b.decisions.goldenMismatches.length === 0 && b.decisions.guestMismatches.length === 0);
   return {
     policy: { name: gp.original.ir.name, hash: gp.original.hash, guestHash: gp.policy.hash, timeScale: o.timeScale, ttlMs: gp.policy.ir.hook.decision_ttl_ms, stallTimeoutMs: gp.policy.ir.hook.stall_timeout_ms },
+    workload: o.workload ?? 'mixed',
     qemu: qemu.packageVersion,
     kernel: boots[0]?.kernel ?? '',
     cpus: o.cpus,
@@ -467,7 +486,7 @@ export function formatGuestEval(res: GuestEvalResult): string {
   const sim = (a: GuestRun, m: RunMetric) => simSeries(res, a, m);
   const lines: string[] = [
     `nicsched guest eval: ${p.name} (${p.hash.slice(0, 16)}), ${p.timeScale > 1 ? `guest copy with hook time limits x${p.timeScale}` : 'hook limits as written'} (ttl ${p.ttlMs} ms, stall ${p.stallTimeoutMs} ms), ${res.cpus} CPU(s), Linux ${res.kernel}, QEMU ${res.qemu} TCG single-threaded, ${res.icountShift !== undefined ? `guest time from instruction counts (-icount shift=${res.icountShift}: ${2 ** res.icountShift} ns per instruction)` : "guest time = the host's clock"}`,
-    `workload: the simulator's mixed (${MIXED_SHAPE.interactivePerCpu * res.cpus} interactive, ${MIXED_SHAPE.batchPerCpu * res.cpus} batch; "no batch": the interactive tasks alone, hook off), ${res.seconds} s per run, seeds ${res.seeds.join(' ')}`,
+    `workload: the simulator's ${res.workload} (${MIXED_SHAPE.interactivePerCpu * res.cpus} interactive, ${MIXED_SHAPE.batchPerCpu * res.cpus} batch; "no batch": the interactive tasks alone, hook off), ${res.seconds} s per run, seeds ${res.seeds.join(' ')}`,
     `one boot per seed, the arms in rotated order, then "no batch"; static nice = the batch class at nice +${res.staticNice}; mean ± 95 % CI half-width over ${res.seeds.length} seeds (Student t)`,
     `the simulator: the same seeds and seconds; hook off = CFS, hook on = ${p.name} via NIC (5 us, hook limits as written), static nice = nice +${res.staticNice}`,
     '',

@@ -22,12 +22,15 @@
  *   nsload batch [-b BATCH] [-d SECONDS]
  *       BATCH spinners only (background load); batch loops/s.
  *   nsload simmix -s SEED -i INTERACTIVE -b BATCH [-n BATCH_NICE] [-d SECONDS]
- *                 [-S MEAN,MIN,MAX] [-B MEAN,MIN,MAX] [-L] [-P COUNT]
+ *                 [-S MEAN,MIN,MAX] [-B MEAN,MIN,MAX] [-M M0,M1,... -R RATIO] [-L] [-P COUNT]
  *       the scheduling simulator's mixed workload (docs/EVAL.md), phase for phase: interactive
  *       thread k sleeps (relative timer) then runs a burst of thread CPU time, both drawn
  *       exponential with the given mean and clamped (ns; -S sleeps, -B bursts) from mulberry32
  *       seeded with the simulator's per-task seed of (SEED, k), exactly as
- *       codegen/eval/workload.ts draws them; BATCH spinners at nice BATCH_NICE. Reports the
+ *       codegen/eval/workload.ts draws them; BATCH spinners at nice BATCH_NICE. With -M (one
+ *       mean per interactive thread, ns, as the simulator's doubles) thread k's bursts have mean
+ *       Mk and its sleeps mean Mk * RATIO, in place of the MEANs of -B and -S: the simulator's
+ *       hetero workload. Reports the
  *       interactive wakeup latency (timer expiry -> the thread running) p50/p90/p99/p99.9, batch
  *       loops/s and the CPU time per second of each class; -L adds every latency sample (ns),
  *       -P COUNT prints each interactive thread's first COUNT phases and exits without running.
@@ -64,6 +67,9 @@ struct options {
 	long seed, batch_nice, print_phases;
 	bool samples;
 	uint64_t sleep_ns[3], burst_ns[3];	/* mean, min, max */
+	double means[MAX_THREADS];	/* -M: each interactive thread's burst mean */
+	long nmeans;
+	double ratio;			/* -R: a thread's sleep mean over its burst mean */
 };
 
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
@@ -676,16 +682,27 @@ static double mulberry32(uint32_t *a)
 	return (double)(t ^ (t >> 14)) / 4294967296.0;
 }
 
-/* expClamped(): exponential with the mean, clamped to [min, max], rounded to whole ns. */
-static uint64_t exp_clamped(uint32_t *a, const uint64_t m[3])
+/* expClamped(): exponential with the mean, clamped to [m[1], m[2]], rounded to whole ns. */
+static uint64_t exp_clamped(uint32_t *a, double mean, const uint64_t m[3])
 {
-	double x = -(double)m[0] * log(1.0 - mulberry32(a));
+	double x = -mean * log(1.0 - mulberry32(a));
 
 	if (x < (double)m[1])
 		x = (double)m[1];
 	if (x > (double)m[2])
 		x = (double)m[2];
 	return (uint64_t)floor(x + 0.5);
+}
+
+/* Interactive thread k's sleep and burst means: -S and -B, or -M and -R (hetero). */
+static double sleep_mean(const struct options *o, long k)
+{
+	return o->nmeans ? o->means[k] * o->ratio : (double)o->sleep_ns[0];
+}
+
+static double burst_mean(const struct options *o, long k)
+{
+	return o->nmeans ? o->means[k] : (double)o->burst_ns[0];
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -720,7 +737,8 @@ static void *simmix_interactive(void *arg)
 	/* the simulator's timers fire at their expiry: no slack */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!simmix_stop) {
-		uint64_t want = now_ns() + exp_clamped(&a, simmix_opts->sleep_ns), woke;
+		uint64_t sleep = exp_clamped(&a, sleep_mean(simmix_opts, k), simmix_opts->sleep_ns);
+		uint64_t want = now_ns() + sleep, woke, burst;
 		struct timespec ts = to_timespec(want);
 
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
@@ -729,7 +747,8 @@ static void *simmix_interactive(void *arg)
 		if (simmix_stop)
 			break;
 		samples_add(&simmix_lat, woke > want ? woke - want : 0);
-		x = burn_cpu_ns(exp_clamped(&a, simmix_opts->burst_ns), x);
+		burst = exp_clamped(&a, burst_mean(simmix_opts, k), simmix_opts->burst_ns);
+		x = burn_cpu_ns(burst, x);
 	}
 	simmix_cpu_ns[k] = thread_cpu_ns();
 	return (void *)(uintptr_t)(x & 1);
@@ -763,10 +782,10 @@ static void print_phases(const struct options *o)
 
 		printf("%ld", k);
 		for (j = 0; j < o->print_phases; j++) {
-			uint64_t sleep = exp_clamped(&a, o->sleep_ns);
+			uint64_t sleep = exp_clamped(&a, sleep_mean(o, k), o->sleep_ns);
 
 			printf(" sleep:%llu run:%llu", (unsigned long long)sleep,
-			       (unsigned long long)exp_clamped(&a, o->burst_ns));
+			       (unsigned long long)exp_clamped(&a, burst_mean(o, k), o->burst_ns));
 		}
 		printf("\n");
 	}
@@ -848,7 +867,8 @@ static int usage(void)
 		"       nsload mixed [-i INTERACTIVE] [-b BATCH] [-d SECONDS]\n"
 		"       nsload batch [-b BATCH] [-d SECONDS]\n"
 		"       nsload simmix -s SEED -i INTERACTIVE -b BATCH [-n BATCH_NICE] [-d SECONDS]\n"
-		"                     [-S MEAN,MIN,MAX] [-B MEAN,MIN,MAX] [-L] [-P COUNT]   (ns)\n");
+		"                     [-S MEAN,MIN,MAX] [-B MEAN,MIN,MAX] [-M M0,M1,... -R RATIO]\n"
+		"                     [-L] [-P COUNT]   (ns)\n");
 	return 2;
 }
 
@@ -881,6 +901,42 @@ static bool triple(const char *s, uint64_t out[3])
 	return true;
 }
 
+/* M0,M1,...: up to MAX_THREADS means in ns, each in (0, an hour], read as the doubles they print. */
+static bool means(const char *s, struct options *o)
+{
+	char *end;
+
+	o->nmeans = 0;
+	for (;;) {
+		double v;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (errno || end == s || !(v > 0) || v > 3.6e12 || o->nmeans == MAX_THREADS)
+			return false;
+		o->means[o->nmeans++] = v;
+		if (!*end)
+			return true;
+		if (*end != ',')
+			return false;
+		s = end + 1;
+	}
+}
+
+/* RATIO: a positive number of at most 1000. */
+static bool ratio(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 1000)
+		return false;
+	*out = v;
+	return true;
+}
+
 static bool parse(int argc, char **argv, struct options *o)
 {
 	int opt;
@@ -890,7 +946,7 @@ static bool parse(int argc, char **argv, struct options *o)
 			       .batch = 2, .interactive = 4,
 			       .sleep_ns = { 8000000, 500000, 50000000 },
 			       .burst_ns = { 500000, 50000, 5000000 } };
-	while ((opt = getopt(argc, argv, "g:f:l:m:w:d:u:t:p:b:i:s:n:S:B:LP:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:f:l:m:w:d:u:t:p:b:i:s:n:S:B:M:R:LP:")) != -1) {
 		bool ok;
 
 		switch (opt) {
@@ -909,6 +965,8 @@ static bool parse(int argc, char **argv, struct options *o)
 		case 'n': ok = number(optarg, -20, 19, &o->batch_nice); break;
 		case 'S': ok = triple(optarg, o->sleep_ns); break;
 		case 'B': ok = triple(optarg, o->burst_ns); break;
+		case 'M': ok = means(optarg, o); break;
+		case 'R': ok = ratio(optarg, &o->ratio); break;
 		case 'L': ok = true; o->samples = true; break;
 		case 'P': ok = number(optarg, 1, 100000, &o->print_phases); break;
 		default: ok = false; break;
@@ -917,6 +975,10 @@ static bool parse(int argc, char **argv, struct options *o)
 			fprintf(stderr, "nsload: bad value for -%c: %s\n", opt, optarg ? optarg : "");
 			return false;
 		}
+	}
+	if (o->nmeans && (o->nmeans != o->interactive || !o->ratio)) {
+		fprintf(stderr, "nsload: -M needs one mean per interactive thread (-i) and -R\n");
+		return false;
 	}
 	return optind == argc;
 }

@@ -1,6 +1,6 @@
 /**
  * The scheduling evaluation inside the full-system guest (codegen/system/guest-eval.ts,
- * docs/EVAL.md "In the guest"): nsload's simmix mode draws the simulator's mixed workload phase
+ * docs/EVAL.md "In the guest"): nsload's simmix mode draws the simulator's mixed and hetero workloads phase
  * for phase, and one boot runs it with the hook off, on and with static nice on the batch class
  * (2 vCPUs, host clock, hook limits x50), a second one on 1 vCPU with guest time from instruction
  * counts and the hook limits as written. Correctness only, never timing: the arms ran and reported, the hook-on arm made decisions that
@@ -13,10 +13,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MIXED_SHAPE, mixedWorkload, type Phase } from '../../codegen/eval/workload.js';
+import { heteroWorkload, MIXED_SHAPE, mixedWorkload, type Phase } from '../../codegen/eval/workload.js';
 import { cacheDir } from '../../codegen/system/build.js';
 import { formatFindings } from '../../codegen/system/dmesg.js';
-import { armOrder, distributions, formatGuestEval, GUEST_RUNS, guestEvalBoot, parseSimmix, runGuestEval, simmixArgs, simulatorRuns, type GuestBootRun, type GuestEvalOptions, type GuestEvalResult } from '../../codegen/system/guest-eval.js';
+import { armOrder, distributions, formatGuestEval, GUEST_RUNS, GUEST_WORKLOADS, guestEvalBoot, parseSimmix, runGuestEval, simmixArgs, simulatorRuns, type GuestBootRun, type GuestEvalOptions, type GuestEvalResult, type GuestWorkload } from '../../codegen/system/guest-eval.js';
 import { guestPrograms } from '../../codegen/system/initramfs.js';
 import { checkQemu } from '../../codegen/system/qemu.js';
 import { buildSystem, type SystemBuild } from '../../codegen/system/run.js';
@@ -37,8 +37,8 @@ beforeAll(async () => {
 });
 
 /** The simulator's first `count` sleep/run pairs of each interactive task, as nsload -P prints them. */
-function simulatorPhases(seed: number, cpus: number, count: number): string {
-  const w = mixedWorkload({ cpus, seed });
+function simulatorPhases(workload: GuestWorkload, seed: number, cpus: number, count: number): string {
+  const w = (workload === 'hetero' ? heteroWorkload : mixedWorkload)({ cpus, seed });
   return w.tasks
     .filter((t) => t.cls === 'interactive')
     .map((t, k) => {
@@ -55,14 +55,17 @@ function simulatorPhases(seed: number, cpus: number, count: number): string {
     .join('');
 }
 
-describe("nsload simmix is the simulator's mixed workload", () => {
+describe("nsload simmix is the simulator's mixed and hetero workloads", () => {
   it('draws the same sleeps and bursts for every interactive task (seeds 1, 7, 2^20)', () => {
-    for (const seed of [1, 7, 1 << 20]) {
-      const args = simmixArgs({ seed, cpus: 2, seconds: 1, batchNice: 0, samples: false }).split(' ');
-      const r = spawnSync(nsload, [...args, '-P', '200'], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toBe(simulatorPhases(seed, 2, 200));
+    for (const workload of GUEST_WORKLOADS) {
+      for (const seed of [1, 7, 1 << 20]) {
+        const args = simmixArgs({ workload, seed, cpus: 2, seconds: 1, batchNice: 0, samples: false }).split(' ');
+        const r = spawnSync(nsload, [...args, '-P', '200'], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout, `${workload} seed ${seed}`).toBe(simulatorPhases(workload, seed, 2, 200));
+      }
     }
+    expect(simmixArgs({ workload: 'hetero', seed: 3, cpus: 1, seconds: 4, batchNice: 0, samples: false })).toMatch(/^simmix -s 3 -i 3 -b 2 -n 0 -d 4 -S 500000,500000,100000000 -B 20000,20000,10000000 -M [\d.]+,[\d.]+,[\d.]+ -R 16$/);
     expect(simmixArgs({ seed: 3, cpus: 2, seconds: 4, batchNice: 8, samples: true })).toBe(`simmix -s 3 -i ${MIXED_SHAPE.interactivePerCpu * 2} -b ${MIXED_SHAPE.batchPerCpu * 2} -n 8 -d 4 -S 8000000,500000,50000000 -B 500000,50000,5000000 -L`);
   });
 
@@ -73,6 +76,9 @@ describe("nsload simmix is the simulator's mixed workload", () => {
       ['-n', '20'],
       ['-S', '1,2'],
       ['-B', '5,9,3'],
+      ['-M', '1000,2000', '-R', '16'], // one mean for one thread (-i 1)
+      ['-M', '1000'], // no -R
+      ['-M', '-5', '-R', '16'],
     ]) {
       const r = spawnSync(nsload, ['simmix', '-i', '1', '-b', '0', ...bad, '-P', '1'], { encoding: 'utf8' });
       expect(r.status, bad.join(' ')).toBe(2);
@@ -127,6 +133,7 @@ describe('one boot: hook off, on and static nice', () => {
     // the report over this boot and the simulator's runs of the same seed
     const res: GuestEvalResult = {
       policy: { name: 'reference', hash: sys.guestPolicy.original.hash, guestHash: sys.guestPolicy.policy.hash, timeScale: TIME_SCALE, ttlMs: 1000, stallTimeoutMs: 200 },
+      workload: 'mixed',
       qemu: 'test',
       kernel: boot.kernel,
       cpus: 2,
@@ -154,8 +161,8 @@ describe('one boot: hook off, on and static nice', () => {
     expect(text).toMatch(/mismatches 0; kernel log and QEMU problems 0/);
   }, 180_000);
 
-  it('with guest time from instruction counts, one vCPU runs the policy as written', async () => {
-    const o: GuestEvalOptions = { policy: REFERENCE, cpus: 1, seeds: [2], seconds: 2, staticNice: 8, timeScale: 1, icountShift: 0 };
+  it('with guest time from instruction counts, one vCPU runs the policy as written (the hetero workload)', async () => {
+    const o: GuestEvalOptions = { policy: REFERENCE, workload: 'hetero', cpus: 1, seeds: [2], seconds: 2, staticNice: 8, timeScale: 1, icountShift: 0 };
     const boot = await guestEvalBoot(unscaled, qemu, 2, armOrder(2), o, tempDir('nicsched-guest-eval-icount-'), progress);
     expect(boot.order).toEqual(['nice', 'off', 'on']);
     checkBoot(boot, 1, 8);
@@ -165,5 +172,6 @@ describe('one boot: hook off, on and static nice', () => {
 
   it('refuses -icount with more than one vCPU', async () => {
     await expect(runGuestEval({ policy: REFERENCE, cpus: 2, seeds: [1], seconds: 1, staticNice: 8, timeScale: 1, icountShift: 0 }, progress)).rejects.toThrow(/--icount needs --cpus 1/);
+    await expect(runGuestEval({ policy: REFERENCE, workload: 'busy' as GuestWorkload, cpus: 1, seeds: [1], seconds: 1, staticNice: 8, timeScale: 1 }, progress)).rejects.toThrow(/--workload must be one of mixed, hetero/);
   });
 });
