@@ -2,7 +2,7 @@
 // The model-selection step of scripts/learn-reference.sh (docs/LEARNING.md): policy iteration with one
 // policy shared by every task does not improve monotonically, so each round's policy is a candidate,
 // and the reference is the candidate with the lowest mean, over the validation workloads, of its
-// paired relative headline change against CFS (`nicsched eval`, mixed and schbench, 2 CPUs, 5 s).
+// paired relative headline change against CFS (`nicsched eval`, mixed, schbench and hetero, 2 CPUs, 5 s).
 // The validation seeds 500..509 are neither training seeds (1000..1009) nor evaluation seeds (1..10).
 // A tie goes to the later candidate. Writes the record (a Markdown table, deterministic: no timings)
 // and copies the chosen candidate to the output; prints CHOSEN=<candidate> on stdout.
@@ -15,7 +15,7 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const VALIDATION = { workloads: 'mixed,schbench', firstSeed: 500, seeds: 10, durationMs: 5000 };
+export const VALIDATION = { workloads: 'mixed,schbench,hetero', firstSeed: 500, seeds: 10, durationMs: 5000 };
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);

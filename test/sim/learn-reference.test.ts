@@ -23,9 +23,9 @@ describe('the reference policy', () => {
   it('is rebuilt byte for byte (scripts/learn-reference.sh): sources of both rounds regenerate exactly, both rounds train into the committed policies, and the selection chooses the committed reference', async () => {
     const round1 = rel('examples/traces/reference.round1.yaml');
     const committed = readDataset(DATASET);
-    expect(committed.header).toMatchObject({ label: 'counterfactual', simulated: { generators: ['mixed', 'schbench'], seeds: [1000, 1009], sample_every: 2, behaviour: { name: 'reference', hash: loadPolicy(round1).hash } } });
+    expect(committed.header).toMatchObject({ label: 'counterfactual', simulated: { generators: ['mixed', 'hetero', 'schbench'], seeds: [1000, 1009], sample_every: 2, behaviour: { name: 'reference', hash: loadPolicy(round1).hash } } });
     expect(committed.header.traces.map((t) => [t.file, t.window])).toEqual([[TRACE, [0, 0.7]]]);
-    // One of the 30 sources of each round (2 generators and the trace, seeds 1000..1009), as the script makes them.
+    // One of the 40 sources of each round (3 generators and the trace, seeds 1000..1009), as the script makes them.
     const dir = tempDir();
     for (const [round, extra] of [
       [rel('examples/traces/reference.round1.data.jsonl'), []],

@@ -214,7 +214,7 @@ describe('decision check (codegen/system/decisions.ts)', () => {
   const golden = new GoldenModel(policy.ir);
   const features = [
     [19, 24, 0, 0, 109, 0, 20, 21],
-    [24, 16, 1, 0, 9, 0, 20, 21],
+    [0, 20, 4, 0, 3, 0, 20, 15],
     [25, 23, 4, 1, 0, 0, 20, 0],
     [27, 26, 125, 2, 10, 10, 20, 12],
   ];

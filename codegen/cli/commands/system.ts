@@ -44,7 +44,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('boot the patched kernel in QEMU with the simulated card, load the driver and the hook, run workloads with the hook off and on, and report')
     .argument('<policy>', 'policy spec (.yaml or .json)')
     .option('--cpus <n>', 'guest CPUs (1-8)', '2')
-    .option('--workload <list>', 'comma-separated: hackbench, schbench, timer, mixed', 'hackbench,schbench')
+    .option('--workload <list>', 'comma-separated: hackbench, schbench, timer, mixed', 'hackbench,schbench,mixed')
     .option('--duration <s>', 'seconds per workload (hackbench runs a fixed size)', '3')
     .option('--fault <fault>', 'after the hook-on run: stall, remove or slow:US at the card, then a timer workload')
     .option('--time-scale <k>', "multiply the hook's decision TTL and stall timeout by k for the TCG guest (1: as written)", '50')
