@@ -186,16 +186,20 @@ export function strongestBoost(ir: Ir): number {
   return Math.max(-8, n === 0 ? -8 : n);
 }
 
-export function oracleProvider(o: OracleOptions): DecisionProvider {
+/**
+ * A provider that acts at wakeups only and at once: `boosts` says whether this waking task gets
+ * `adj` (clamped to ±8 as the module clamps) for `ttlNs`; otherwise its decision is cleared.
+ */
+function wakeupBooster(name: string, adj: number, ttlNs: number, boosts: (ctx: HookContext, task: Task) => boolean): DecisionProvider {
   const c = zeroCounters();
   return {
-    name: 'oracle',
+    name,
     armed: true,
     wakeup(ctx, _cpu, task, now) {
       c.staged++;
-      if (ctx.nextBurstNs(task) < o.thresholdNs) {
-        task.nic.nice = Math.max(-8, Math.min(8, o.adj));
-        task.nic.expires = now + o.ttlNs;
+      if (boosts(ctx, task)) {
+        task.nic.nice = Math.max(-8, Math.min(8, adj));
+        task.nic.expires = now + ttlNs;
         c.installed++;
         c.applied_wakeup++;
       } else {
@@ -207,6 +211,10 @@ export function oracleProvider(o: OracleOptions): DecisionProvider {
     counters: () => c,
     stopped: () => null,
   };
+}
+
+export function oracleProvider(o: OracleOptions): DecisionProvider {
+  return wakeupBooster('oracle', o.adj, o.ttlNs, (ctx, task) => ctx.nextBurstNs(task) < o.thresholdNs);
 }
 
 /* ---- the coin flip ---------------------------------------------------------------------------- */
@@ -224,27 +232,8 @@ export interface CoinOptions {
  * about any task: the share of a policy's effect that needs no prediction at all.
  */
 export function coinProvider(o: CoinOptions): DecisionProvider {
-  const c = zeroCounters();
   const flip = rng(o.seed);
-  return {
-    name: 'coin',
-    armed: true,
-    wakeup(_ctx, _cpu, task, now) {
-      c.staged++;
-      if (flip() < 0.5) {
-        task.nic.nice = Math.max(-8, Math.min(8, o.adj));
-        task.nic.expires = now + o.ttlNs;
-        c.installed++;
-        c.applied_wakeup++;
-      } else {
-        task.nic.expires = 0;
-      }
-    },
-    tick: () => undefined,
-    answer: () => undefined,
-    counters: () => c,
-    stopped: () => null,
-  };
+  return wakeupBooster('coin', o.adj, o.ttlNs, () => flip() < 0.5);
 }
 
 export function goldenInfer(ir: Ir): (features: readonly number[]) => number {

@@ -79,25 +79,30 @@ hook: { points: ${points}, decision_ttl_ms: 20, stall_timeout_ms: 4 }
 `);
 }
 
-/** Boost (nice -8) a task that blocked since its previous request (nvcsw_delta ≥ 1), keep otherwise. */
-const BOOST_BLOCKERS = compilePolicyText(`nicsched: 1
-name: boost_blockers
+/** keep or boost (nice -8) on one catalogue source: boost when `boostWeight`·x + `boostBias` > `keepBias`. */
+function oneFeatureBooster(name: string, source: string, keepBias: number, boostWeight: number, boostBias: number): CompiledPolicy {
+  return compilePolicyText(`nicsched: 1
+name: ${name}
 features:
-  - { name: vol, source: nvcsw_delta }
+  - { name: x, source: ${source} }
 input: { bits: 8, frac: 0, signed: false }
 layers:
   - units: 2
     activation: none
     weight_format: { bits: 8, frac: 0, signed: true }
     output_format: { bits: 8, frac: 0, signed: true }
-    weights: [[0], [2]]
-    bias: [1, 0]
+    weights: [[0], [${boostWeight}]]
+    bias: [${keepBias}, ${boostBias}]
 head: argmax
 actions:
   - { name: keep }
   - { name: boost, nice: -8 }
 target: { board: au250, clock_mhz: 250, reuse: 1 }
 `);
+}
+
+/** Boost a task that blocked since its previous request (nvcsw_delta ≥ 1), keep otherwise. */
+const BOOST_BLOCKERS = oneFeatureBooster('boost_blockers', 'nvcsw_delta', 1, 2, 0);
 
 describe('CFS arithmetic (kernel/sched/fair.c)', () => {
   it('tunables scale by 1 + ilog2(min(cpus, 8))', () => {
@@ -549,25 +554,8 @@ describe('the hook as kernel-hook/ applies it', () => {
   });
 });
 
-/** Boost (nice -8) a task whose last run stint was shorter than 2^19 ns (stint_ns_log2 ≤ 19), keep otherwise. */
-const BOOST_SHORT_STINTS = compilePolicyText(`nicsched: 1
-name: boost_short_stints
-features:
-  - { name: stint, source: stint_ns_log2 }
-input: { bits: 8, frac: 0, signed: false }
-layers:
-  - units: 2
-    activation: none
-    weight_format: { bits: 8, frac: 0, signed: true }
-    output_format: { bits: 8, frac: 0, signed: true }
-    weights: [[0], [-2]]
-    bias: [0, 39]
-head: argmax
-actions:
-  - { name: keep }
-  - { name: boost, nice: -8 }
-target: { board: au250, clock_mhz: 250, reuse: 1 }
-`);
+/** Boost a task whose last run stint was shorter than 2^19 ns (stint_ns_log2 ≤ 19: 39 − 2x > 0), keep otherwise. */
+const BOOST_SHORT_STINTS = oneFeatureBooster('boost_short_stints', 'stint_ns_log2', 0, -2, 39);
 
 /** A provider that decides nothing and records the stint counter the hook would read. */
 function stintRecorder(log: [string, number, bigint][]): DecisionProvider {
