@@ -14,15 +14,20 @@
 //     guest RAM, polls of the answer, guest and card time, for RESULT polling (cardtool
 //     bench-decide) and for results by DMA into a guest page (cardtool dma-decide);
 //   - with --cold, the card's cold build time (sim/card/build.sh into an empty cache, ccache off).
+// The guest is the full system's (codegen/system: the same QEMU command line, initramfs and /init,
+// QEMU and the card at nice -10 when root), with cardtool added to /bin and no module loaded.
 //
 //   npx tsc -p tsconfig.json && node bench/card.mjs [--policy P] [--reps N] [--cold]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const { buildCard, buildInitramfs, buildKernel, CardGuest, parseKeys } = await import(join(root, 'dist/sim/card/launch.js'));
+const system = (file) => import(join(root, 'dist/codegen/system', file));
+const { buildCard } = await system('card.js');
+const { buildGuest } = await system('build.js');
+const { SystemBoot } = await system('boot.js');
+const { checkQemu } = await system('qemu.js');
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : def);
@@ -30,43 +35,57 @@ const policy = opt('--policy', join(root, 'examples/reference.yaml'));
 const reps = Number(opt('--reps', '5'));
 const keys = (text) => Object.fromEntries([...text.matchAll(/([A-Z_0-9]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const progress = (m) => process.stderr.write(`  ${m}\n`);
 const range = (xs) => `median ${Math.round(median(xs))}, min ${Math.round(Math.min(...xs))}, max ${Math.round(Math.max(...xs))}`;
 
 const scratch = mkdtempSync(join(tmpdir(), 'nicsched-card-bench-'));
 try {
   if (argv.includes('--cold')) {
-    const cache = join(scratch, 'cache');
+    // the build script runs with this process's environment: an empty cache, ccache off
+    const saved = { NICSCHED_CACHE: process.env.NICSCHED_CACHE, CCACHE_DISABLE: process.env.CCACHE_DISABLE };
+    Object.assign(process.env, { NICSCHED_CACHE: join(scratch, 'cache'), CCACHE_DISABLE: '1' });
     const t0 = Date.now();
-    const r = spawnSync('bash', [join(root, 'sim/card/build.sh'), '--policy', policy], {
-      encoding: 'utf8',
-      env: { ...process.env, NICSCHED_CACHE: cache, CCACHE_DISABLE: '1' },
-    });
-    if (r.status !== 0) throw new Error(r.stderr);
-    console.log(`cold build (sim/card/build.sh into an empty cache): ${((Date.now() - t0) / 1000).toFixed(1)} s wall, CARD_SECONDS=${parseKeys(r.stdout).CARD_SECONDS}`);
+    const cold = await buildCard(policy, progress);
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    console.log(`cold build (sim/card/build.sh into an empty cache): ${((Date.now() - t0) / 1000).toFixed(1)} s wall, CARD_SECONDS=${cold.seconds}`);
   }
-  const card = buildCard(policy);
-  const kernel = buildKernel();
-  const initramfs = buildInitramfs(scratch, card.cardtool);
-  const g = new CardGuest({ kernel, initramfs, card: card.card, controlPath: join(scratch, 'control.sock') });
+  const card = await buildCard(policy, progress);
+  const guest = await buildGuest(policy, progress);
+  const t0 = Date.now();
+  // no doorbell log and no demand for guest RAM: the card as it was measured before (docs/CARD.md)
+  const boot = await SystemBoot.start({
+    qemu: checkQemu().binary,
+    bzImage: guest.kernel.bzImage,
+    initramfs: guest.initramfs.path,
+    card: card.binary,
+    cardLog: false,
+    cardRequiresRam: false,
+    programs: [{ name: 'cardtool', path: card.cardtool }],
+    cpus: 2,
+    memoryMb: 256,
+    workDir: join(scratch, 'boot'),
+  });
+  const g = boot.guest;
+  const c = boot.card;
   try {
-    await g.controlReady();
-    const uptime = await g.booted(120_000);
-    const hostBoot = (Date.now() - g.startedAt) / 1000;
-    await g.sh('true');
-    const dmesg = (await g.sh('dmesg')).out;
+    const hostBoot = (Date.now() - t0) / 1000;
+    const uptime = g.uptime;
+    const dmesg = await g.must('ns_dmesg', 30_000);
     const enumerated = /\[\s*([0-9.]+)\] pci [0-9a-f:.]+: \[10ee:4e53\]/.exec(dmesg)?.[1] ?? '?';
     console.log(`policy ${policy} (hash ${card.policyHash}, RTL clock ${card.clockMhz} MHz)`);
     console.log(`boot: QEMU start to guest shell ${hostBoot.toFixed(2)} s host time; guest uptime at the shell ${uptime} s; 10ee:4e53 enumerated at guest time ${enumerated} s`);
 
-    const stats = async () => JSON.parse(await g.control('stats'));
-    await g.sh('cardtool enable');
+    const stats = () => c.stats();
+    await g.must('cardtool enable', 30_000);
     const reads = [],
       decisions = [],
       cost = { reads: [], decisions: [] };
     // the card's time and simulated cycles per message over one guest command
     const measured = async (command, into) => {
       const s0 = await stats();
-      const out = keys((await g.sh(command, 120_000)).out);
+      const out = keys(await g.must(command, 120_000));
       const s1 = await stats();
       const messages = s1.messages - s0.messages;
       into.push({ us: (s1.busy_ns - s0.busy_ns) / messages / 1000, cycles: (s1.simulated_cycles - s0.simulated_cycles) / messages });
@@ -84,7 +103,7 @@ try {
     console.log(`card cost per simulated RTL cycle: ${(((mid(cd, 'us') - mid(cr, 'us')) / (mid(cd, 'cycles') - mid(cr, 'cycles'))) * 1000).toFixed(0)} ns`);
 
     const s0 = await stats();
-    const d = keys((await g.sh('cardtool bench-decide 2000', 120_000)).out);
+    const d = keys(await g.must('cardtool bench-decide 2000', 120_000));
     const s1 = await stats();
     const accesses = s1.bar_reads + s1.bar_writes - s0.bar_reads - s0.bar_writes;
     console.log(
@@ -92,23 +111,23 @@ try {
         `${((s1.simulated_cycles - s0.simulated_cycles) / accesses).toFixed(1)} RTL cycles simulated per guest access ` +
         `(${s1.cycles - s0.cycles} cycles of RTL time = ${((s1.cycles - s0.cycles) / card.clockMhz / 1000).toFixed(1)} ms elapsed)`,
     );
-    const features = Array(Number(/#define NICSCHED_INPUTS\s+(\d+)/.exec(spawnSync('cat', [card.regsH], { encoding: 'utf8' }).stdout)[1]))
+    const features = Array(Number(/#define NICSCHED_INPUTS\s+(\d+)/.exec(readFileSync(card.regsH, 'utf8'))[1]))
       .fill(1)
       .join(' ');
     let tag = 1000;
     for (const us of [100, 1000, 5000]) {
-      await g.control(`slow ${us}`);
+      await c.control(`slow ${us}`);
       const waits = [];
-      for (let i = 0; i < reps; i++) waits.push(Number(keys((await g.sh(`cardtool decide 0 ${++tag} ${features}`)).out).WAIT_NS) / 1000);
+      for (let i = 0; i < reps; i++) waits.push(Number(keys(await g.must(`cardtool decide 0 ${++tag} ${features}`, 30_000)).WAIT_NS) / 1000);
       console.log(`time model, slow ${us}: guest waits from DOORBELL to VALID, µs: ${range(waits)}`);
     }
-    await g.control('healthy');
+    await c.control('healthy');
 
     // results at the card, same boot: by MMIO (RESULT polled until VALID, as layout 2.0) beside by
     // DMA into guest RAM (layout 3.0: the answer read from a page, no register read)
     const perDecision = async (command, n) => {
       const s0 = await stats();
-      const out = keys((await g.sh(command, 300_000)).out);
+      const out = keys(await g.must(command, 300_000));
       const s1 = await stats();
       const dk = (side, kind) => (s1[side][kind] ?? 0) - (s0[side][kind] ?? 0);
       // once per run, not per decision: the mailbox set-up (DMA_BASE, DMA_CTRL, CONTROL writes) and
@@ -156,9 +175,9 @@ try {
         .map((k) => k.padStart(12))
         .join('')}`,
     );
-    await g.poweroff();
+    await boot.end();
   } finally {
-    g.kill();
+    boot.kill();
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CardProcess } from './card.js';
 import { checkDmesg, type DmesgFinding } from './dmesg.js';
 import { Guest } from './guest.js';
-import { extraArchive } from './initramfs.js';
+import { extraArchive, type GuestProgram } from './initramfs.js';
 
 export interface SystemBootOptions {
   qemu: string;
@@ -18,10 +18,17 @@ export interface SystemBootOptions {
   /** The card binary; without it the guest boots with no device. */
   card?: string;
   cardFaults?: readonly string[];
+  /** The card's doorbell log and its demand for guest RAM (card.ts; both default true). */
+  cardLog?: boolean;
+  cardRequiresRam?: boolean;
+  /** Guest RAM shared with the card (qemu.ts; default true). */
+  sharedRam?: boolean;
   cpus: number;
   memoryMb?: number;
   /** Files for /etc/nicsched/ in the guest. */
   files?: ReadonlyArray<{ name: string; data: string | Uint8Array }>;
+  /** Static programs for /bin/ in the guest (the card's cardtool). */
+  programs?: readonly GuestProgram[];
   append?: readonly string[];
   /** Guest time from instruction counts (qemu.ts). */
   icountShift?: number;
@@ -57,8 +64,8 @@ export class SystemBoot {
     mkdirSync(o.workDir, { recursive: true });
     const initrd = join(o.workDir, 'initramfs.cpio');
     copyFileSync(o.initramfs, initrd);
-    if (o.files?.length) appendFileSync(initrd, extraArchive(o.files));
-    const card = o.card ? await CardProcess.start({ binary: o.card, workDir: o.workDir, faults: o.cardFaults ?? [] }) : undefined;
+    if (o.files?.length || o.programs?.length) appendFileSync(initrd, extraArchive(o.files ?? [], o.programs ?? []));
+    const card = o.card ? await CardProcess.start({ binary: o.card, workDir: o.workDir, faults: o.cardFaults ?? [], log: o.cardLog, requireRam: o.cardRequiresRam }) : undefined;
     try {
       const guest = await Guest.boot({
         qemu: o.qemu,
@@ -69,6 +76,7 @@ export class SystemBoot {
         memoryMb: o.memoryMb ?? 512,
         append: o.append ?? [],
         icountShift: o.icountShift,
+        sharedRam: o.sharedRam,
         card: card?.child,
         bootTimeoutMs: o.bootTimeoutMs ?? 120_000,
       });

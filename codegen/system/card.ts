@@ -15,7 +15,12 @@ import { atGuestPriority } from './qemu.js';
 
 export interface CardBuild {
   binary: string;
+  /** The guest tool built with the card (docs/CARD.md, cardtool), static for an initramfs. */
+  cardtool: string;
+  /** The policy's generated nicsched_regs.h the card was built with. */
+  regsH: string;
   policyHash: string;
+  clockMhz: number;
   key: string;
   built: boolean;
   seconds: number;
@@ -27,7 +32,16 @@ export async function buildCard(policyFile: string, progress: Progress): Promise
   if (!existsSync(script)) throw new BuildError(`${script} is missing: the simulated card is part of this repository (sim/card)`);
   const v = await runKeyValueScript(script, ['--policy', policyFile], progress);
   if (!v.CARD || !existsSync(v.CARD)) throw new BuildError(`${script} printed no CARD= line naming an existing binary`);
-  return { binary: v.CARD, policyHash: v.POLICY_HASH ?? '', key: v.CARD_KEY ?? '', built: v.CARD_BUILT === 'built', seconds: Number(v.CARD_SECONDS ?? 0) };
+  return {
+    binary: v.CARD,
+    cardtool: v.CARDTOOL ?? '',
+    regsH: v.REGS_H ?? '',
+    policyHash: v.POLICY_HASH ?? '',
+    clockMhz: Number(v.CLOCK_MHZ ?? 0),
+    key: v.CARD_KEY ?? '',
+    built: v.CARD_BUILT === 'built',
+    seconds: Number(v.CARD_SECONDS ?? 0),
+  };
 }
 
 /** One line of the card's doorbell log (docs/CARD.md). */
@@ -73,6 +87,10 @@ export interface CardStartOptions {
   workDir: string;
   /** Faults from the start (--fault): stall, remove, slow:US. */
   faults?: readonly string[];
+  /** The doorbell log (--log, default true); off, the card spends no time writing it. */
+  log?: boolean;
+  /** Require guest RAM (--ram, default true): a BAR access before QEMU sent it stops the card. */
+  requireRam?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -87,7 +105,9 @@ export class CardProcess {
   private constructor(o: CardStartOptions) {
     this.controlPath = join(o.workDir, 'card.sock');
     this.logPath = join(o.workDir, 'doorbells.jsonl');
-    const args = ['--fd', String(PROXY_FD), '--control', this.controlPath, '--log', this.logPath, '--ram'];
+    const args = ['--fd', String(PROXY_FD), '--control', this.controlPath];
+    if (o.log ?? true) args.push('--log', this.logPath);
+    if (o.requireRam ?? true) args.push('--ram');
     for (const f of o.faults ?? []) args.push('--fault', f);
     const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe'];
     stdio[PROXY_FD] = 'pipe';
@@ -143,7 +163,14 @@ export class CardProcess {
   }
 
   /** One control command, one line back; an "error: ..." answer is a CardError. */
-  control(line: string, timeoutMs = 10_000): Promise<string> {
+  async control(line: string, timeoutMs = 10_000): Promise<string> {
+    const answer = await this.answer(line, timeoutMs);
+    if (answer.startsWith('error')) throw new CardError(`card control "${line}": ${answer}`);
+    return answer;
+  }
+
+  /** One control command and the line the card answers, "error: ..." included. */
+  answer(line: string, timeoutMs = 10_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const sock = connect(this.controlPath);
       let text = '';
@@ -162,9 +189,7 @@ export class CardProcess {
         if (eol < 0) return;
         clearTimeout(timer);
         sock.end();
-        const answer = text.slice(0, eol);
-        if (answer.startsWith('error')) reject(new CardError(`card control "${line}": ${answer}`));
-        else resolve(answer);
+        resolve(text.slice(0, eol));
       });
     });
   }
@@ -206,11 +231,15 @@ export class CardProcess {
 
   /** Wait for the card to exit (it does when QEMU closes the socket); kill it after timeoutMs. */
   async stop(timeoutMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await exited;
+    const timer = setTimeout(() => this.kill(), timeoutMs);
+    await this.waitExit();
     clearTimeout(timer);
+  }
+
+  /** The card's exit, whenever it comes. */
+  waitExit(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
   }
 
   kill(): void {

@@ -2,8 +2,8 @@
  * A booted guest: QEMU running the kernel and the initramfs, and the host side of the channel to
  * the guest's /init (sim/guest/init.sh) on the second serial port.
  *
- *   host -> guest   "<id> <command>\n"
- *   guest -> host   "@@ns ready <kernel release> <cpus>", then per command
+ *   host -> guest   "<id> <command>\n"; a command that reads stdin gets the lines typed next
+ *   guest -> host   "@@ns ready <kernel release> <cpus> <uptime>", then per command
  *                   "@@ns <id> begin", its output, "@@ns <id> end <exit code>"
  *
  * Every wait has a deadline; when it passes, QEMU is killed and the error says what was awaited
@@ -53,7 +53,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-const READY = /^@@ns ready (\S+) (\d+)$/;
+const READY = /^@@ns ready (\S+) (\d+) ([0-9.]+)$/;
 const BEGIN = /^@@ns (\d+) begin$/;
 const END = /^@@ns (\d+) end (\d+)$/;
 
@@ -61,16 +61,19 @@ export class Guest {
   readonly consoleLog: string;
   release = '';
   cpus = 0;
+  /** The guest's uptime (s, /proc/uptime) when its /init loop started. */
+  uptime = 0;
   private readonly qemu: ChildProcess;
   private buffer = '';
   private nextId = 1;
   private pending: Pending | undefined;
+  private readonly readiness: Promise<void>;
   private readyWaiter: { resolve(): void; reject(err: Error): void } | undefined;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private qemuStderr = '';
   private readonly exitWaiters: Array<() => void> = [];
 
-  private constructor(o: BootOptions) {
+  private constructor(o: Omit<BootOptions, 'bootTimeoutMs'>) {
     this.consoleLog = join(o.workDir, 'console.log');
     const stdio: Array<'pipe' | 'ignore' | Socket> = ['pipe', 'pipe', 'pipe'];
     if (o.card) {
@@ -97,6 +100,8 @@ export class Guest {
     // a host process that ends (a test timing out, ^C) leaves no QEMU behind
     this.killOnExit = () => this.kill();
     process.once('exit', this.killOnExit);
+    this.readiness = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
+    this.readiness.catch(() => undefined); // awaited by ready(), if at all
   }
 
   private readonly killOnExit: () => void;
@@ -108,28 +113,39 @@ export class Guest {
 
   /** Start QEMU and wait for the guest's "@@ns ready" line. */
   static async boot(o: BootOptions): Promise<Guest> {
-    const guest = new Guest(o);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        guest.kill();
-        reject(guest.failure(`the guest did not reach its /init loop within ${o.bootTimeoutMs / 1000} s`));
-      }, o.bootTimeoutMs);
-      guest.readyWaiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      };
-    });
+    const guest = Guest.start(o);
+    await guest.ready(o.bootTimeoutMs);
     return guest;
+  }
+
+  /** Start QEMU without waiting for the guest (for a QEMU expected to fail; ready() waits). */
+  static start(o: Omit<BootOptions, 'bootTimeoutMs'>): Guest {
+    return new Guest(o);
+  }
+
+  /** Wait for the guest's "@@ns ready" line; past the deadline QEMU is killed. */
+  async ready(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.kill();
+        reject(this.failure(`the guest did not reach its /init loop within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([this.readiness, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get running(): boolean {
     return this.exitInfo === undefined;
+  }
+
+  /** QEMU's exit code once it has exited (null after a signal). */
+  exitCode(): number | null | undefined {
+    return this.exitInfo?.code;
   }
 
   /** The kernel console so far (the whole kernel log: console=ttyS0 at the default log level). */
@@ -152,6 +168,25 @@ export class Guest {
       this.pending = { id, command, started: Date.now(), begun: false, lines: [], resolve, reject, timer };
       this.qemu.stdin!.write(`${id} ${command}\n`);
     });
+  }
+
+  /** Type a line to the running command's stdin (a command that waits for one). */
+  type(line: string): void {
+    if (!this.pending) throw new GuestError(`typed ${JSON.stringify(line)} while no command runs`);
+    this.qemu.stdin!.write(`${line}\n`);
+  }
+
+  /** Wait until the running command's output so far matches re. */
+  async waitForOutput(re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = this.pending;
+      if (!p) throw new GuestError(`no command runs whose output could match ${re}`);
+      const m = re.exec(p.lines.map((l) => `${l}\n`).join(''));
+      if (m) return m;
+      if (Date.now() > deadline) throw this.failure(`the output of "${p.command}" did not match ${re} within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Like run(), but a non-zero exit code is an error quoting the output. */
@@ -203,6 +238,7 @@ export class Guest {
     if (ready && this.readyWaiter) {
       this.release = ready[1]!;
       this.cpus = Number(ready[2]);
+      this.uptime = Number(ready[3]);
       this.readyWaiter.resolve();
       this.readyWaiter = undefined;
       return;

@@ -106,11 +106,22 @@ export function buildInitramfs(cache: string, modules: GuestModules, progress: P
   return { path, key, built: true };
 }
 
-/** A small archive of one boot's files under /etc/nicsched/ (appended to the cached initramfs). */
-export function extraArchive(files: ReadonlyArray<{ name: string; data: string | Uint8Array }>): Buffer {
-  const entries: CpioEntry[] = files.map((f) => {
-    if (f.name.includes('/')) throw new RangeError(`extra guest file ${f.name}: a plain name, placed in /etc/nicsched/`);
-    return { kind: 'file', path: `etc/nicsched/${f.name}`, data: f.data };
-  });
+/** A host program for the guest's /bin/ (static: the initramfs has no libraries). */
+export interface GuestProgram {
+  name: string;
+  path: string;
+}
+
+function plainName(name: string, where: string): string {
+  if (name.includes('/')) throw new RangeError(`extra guest file ${name}: a plain name, placed in ${where}`);
+  return name;
+}
+
+/**
+ * A small archive of one boot's files under /etc/nicsched/ and programs under /bin/ (appended to
+ * the cached initramfs).
+ */
+export function extraArchive(files: ReadonlyArray<{ name: string; data: string | Uint8Array }>, programs: readonly GuestProgram[] = []): Buffer {
+  const entries: CpioEntry[] = [...files.map((f): CpioEntry => ({ kind: 'file', path: `etc/nicsched/${plainName(f.name, '/etc/nicsched/')}`, data: f.data })), ...programs.map((p) => fileEntry(`bin/${plainName(p.name, '/bin/')}`, p.path, 0o755))];
   return writeCpio(entries);
 }

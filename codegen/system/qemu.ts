@@ -53,6 +53,15 @@ export interface QemuArgsOptions {
   consoleLog: string;
   /** The proxy device's socket: the fd number QEMU inherits (the card holds the other end). */
   proxyFd?: number;
+  /** QEMU's -M (default pc). */
+  machine?: string;
+  /**
+   * With a card, guest RAM as a shared memfd QEMU hands to the card (default true); without it the
+   * card sees no guest RAM.
+   */
+  sharedRam?: boolean;
+  /** Arguments in place of `-device x-pci-proxy-dev` on the proxy fd (a QEMU set up wrongly on purpose). */
+  device?: readonly string[];
   append?: readonly string[];
   /**
    * Guest time from instruction counts (`-icount shift=N,sleep=off`: 2^N ns per instruction, idle
@@ -76,7 +85,7 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
   const append = ['console=ttyS0', 'panic=-1', 'log_buf_len=1M', 'printk.devkmsg=on', ...(o.append ?? [])];
   const args = [
     '-M',
-    'pc',
+    o.machine ?? 'pc',
     '-accel',
     'tcg,thread=single',
     ...(o.icountShift !== undefined ? ['-icount', `shift=${o.icountShift},sleep=off`] : []),
@@ -103,9 +112,9 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
     '-serial',
     'chardev:host',
   ];
-  if (o.proxyFd !== undefined) {
-    args.push('-object', `memory-backend-memfd,id=mem,size=${o.memoryMb}M,share=on`, '-machine', 'memory-backend=mem', '-device', `x-pci-proxy-dev,id=nic0,fd=${o.proxyFd}`);
-  }
+  if (o.proxyFd === undefined) return args;
+  if (o.sharedRam ?? true) args.push('-object', `memory-backend-memfd,id=mem,size=${o.memoryMb}M,share=on`, '-machine', 'memory-backend=mem');
+  args.push(...(o.device ?? ['-device', `x-pci-proxy-dev,id=nic0,fd=${o.proxyFd}`]));
   return args;
 }
 

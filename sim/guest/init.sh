@@ -4,8 +4,9 @@
 # /init of the nicsched full-system guest (docs/SYSTEM.md). It mounts what the tests read, then
 # serves the host over the second serial port (/dev/ttyS1; the kernel console is ttyS0):
 #
-#   host -> guest   "<id> <command>"                 one line, run by this shell (eval)
-#   guest -> host   "@@ns ready <kernel> <cpus>"     once, when the loop starts
+#   host -> guest   "<id> <command>"                 one line, run by this shell (eval); its
+#                                                    stdin is the port too, for a line typed next
+#   guest -> host   "@@ns ready <kernel> <cpus> <uptime>"  once, when the loop starts
 #                   "@@ns <id> begin", the command's output, "@@ns <id> end <exit code>"
 #
 # The commands are the ns_* functions below: the vocabulary of the tests and of `nicsched system`
@@ -142,10 +143,10 @@ ns_poweroff() {
 
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3<>/dev/ttyS1
-echo "@@ns ready $(uname -r) $(grep -c ^processor /proc/cpuinfo)" >&3
+echo "@@ns ready $(uname -r) $(grep -c ^processor /proc/cpuinfo) $(cut -d' ' -f1 /proc/uptime)" >&3
 while read -r id cmd <&3; do
 	echo "@@ns $id begin" >&3
-	eval "$cmd" >&3 2>&1
+	eval "$cmd" <&3 >&3 2>&1
 	echo "@@ns $id end $?" >&3
 done
 echo "nicsched init: the host channel closed" >&2

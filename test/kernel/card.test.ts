@@ -1,19 +1,26 @@
 /**
- * The simulated card (docs/CARD.md) with the real tools: sim/card/build.sh builds nicsched-card
- * (Verilated RTL of the reference policy), scripts/build-kernel.sh the patched kernel, and a
- * busybox-static initramfs with cardtool is packed here. QEMU 7.2 (TCG, -M pc) boots it with the
- * card behind x-pci-proxy-dev; the guest reaches BAR0 through sysfs, with no driver, and every
+ * The simulated card (docs/CARD.md) with the real tools, started the way the full system starts
+ * it (codegen/system): sim/card/build.sh builds nicsched-card (Verilated RTL of the reference
+ * policy) and cardtool, scripts/build-kernel.sh the patched kernel, and the system initramfs gets
+ * cardtool in /bin for each boot. QEMU 7.2 (TCG, -M pc) boots it with the card behind
+ * x-pci-proxy-dev; the guest reaches BAR0 through sysfs, with no driver loaded, and every
  * expectation comes from the generated register map and the golden model (nicsched predict).
+ * Prebuilt by test/kernel/prebuild.ts (sim/card/build.sh --policy examples/reference.yaml, and
+ * scripts/build-system.sh for the kernel, the reference's modules and the initramfs).
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { buildCard, buildInitramfs, buildKernel, CardGuest, type CardBuild } from '../../sim/card/launch.js';
-import type { Doorbell } from '../../codegen/system/card.js';
+import { SystemBoot, type SystemBootOptions } from '../../codegen/system/boot.js';
+import { buildGuest, type GuestBuild } from '../../codegen/system/build.js';
+import { buildCard, CardProcess, type CardBuild } from '../../codegen/system/card.js';
+import { formatFindings } from '../../codegen/system/dmesg.js';
+import { Guest, PROXY_FD, type BootOptions } from '../../codegen/system/guest.js';
+import { checkQemu } from '../../codegen/system/qemu.js';
 import { cli, REFERENCE, tempDir, writeTemp } from '../helpers.js';
 
 const POLICY = REFERENCE;
@@ -37,16 +44,17 @@ interface Regmap {
 }
 
 let card: CardBuild;
-let kernel: string;
-let initramfs: string;
+let guestBuild: GuestBuild;
+let qemu: string;
 let map: Regmap;
 let featureNames: string[];
 const scratch = tempDir('nicsched-card-');
+const progress = (m: string) => process.stderr.write(`  ${m}\n`);
 
 beforeAll(async () => {
-  card = buildCard(POLICY);
-  kernel = buildKernel();
-  initramfs = buildInitramfs(scratch, card.cardtool);
+  card = await buildCard(POLICY, progress);
+  guestBuild = await buildGuest(POLICY, progress);
+  qemu = checkQemu().binary;
   const r = await cli('regmap', POLICY, '--format', 'json');
   expect(r.code).toBe(0);
   map = JSON.parse(r.stdout) as Regmap;
@@ -54,16 +62,51 @@ beforeAll(async () => {
   featureNames = spec.features.map((f) => f.name);
 });
 
-const guests: CardGuest[] = [];
-/** A guest that afterAll kills whatever happened to the test that started it. */
-function guest(opts: Omit<ConstructorParameters<typeof CardGuest>[0], 'kernel' | 'initramfs' | 'card'>): CardGuest {
-  const g = new CardGuest({ kernel, initramfs, card: card.card, ...opts });
-  guests.push(g);
-  return g;
+const MEMORY_MB = 256;
+const COMMAND_TIMEOUT_MS = 30_000;
+const running: Array<{ kill(): void }> = [];
+let boots = 0;
+const workDir = (name: string): string => join(scratch, `${++boots}-${name}`);
+
+/** A guest with the card and cardtool, booted to its /init loop; afterAll kills it whatever happened. */
+async function boot(name: string, o: Partial<SystemBootOptions> = {}): Promise<SystemBoot> {
+  const b = await SystemBoot.start({
+    qemu,
+    bzImage: guestBuild.kernel.bzImage,
+    initramfs: guestBuild.initramfs.path,
+    card: card.binary,
+    programs: [{ name: 'cardtool', path: card.cardtool }],
+    cpus: 2,
+    memoryMb: MEMORY_MB,
+    workDir: workDir(name),
+    ...o,
+  });
+  running.push(b);
+  return b;
+}
+
+/** The card, and QEMU started on its socket with these options, not waiting for the guest. */
+async function startWrongly(name: string, o: Partial<BootOptions>): Promise<{ card: CardProcess; guest: Guest }> {
+  const dir = workDir(name);
+  mkdirSync(dir, { recursive: true });
+  const c = await CardProcess.start({ binary: card.binary, workDir: dir, log: false, requireRam: false });
+  running.push(c);
+  const g = Guest.start({ qemu, workDir: dir, kernel: guestBuild.kernel.bzImage, initrd: guestBuild.initramfs.path, cpus: 2, memoryMb: MEMORY_MB, card: c.child, ...o });
+  running.push(g);
+  return { card: c, guest: g };
+}
+
+/** Power off and check the whole kernel log: QEMU and the card exit 0. */
+async function end(b: SystemBoot): Promise<void> {
+  const e = await b.end();
+  expect(e.findings, `kernel log problems (${b.workDir}/console.log):\n${formatFindings(e.findings)}`).toEqual([]);
+  expect(e.lostAccesses, 'QEMU dropped guest accesses to the card').toEqual([]);
+  expect(b.guest.exitCode()).toBe(0);
+  expect(e.cardExit, e.cardStderr).toBe('exit 0');
 }
 
 afterAll(() => {
-  for (const g of guests) g.kill();
+  for (const p of running) p.kill();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -125,33 +168,28 @@ interface Stats {
 }
 
 describe('a guest with the card (reference policy)', () => {
-  let g: CardGuest;
-  const logPath = join(scratch, 'doorbells.jsonl');
+  let b: SystemBoot;
+  let g: Guest;
+  let c: CardProcess;
   let tag = 100;
   const nextTag = (): number => ++tag;
 
-  const stats = async (): Promise<Stats> => JSON.parse(await g.control('stats')) as Stats;
-  const log = (): Doorbell[] =>
-    readFileSync(logPath, 'utf8')
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Doorbell);
+  const stats = async (): Promise<Stats> => (await c.stats()) as unknown as Stats;
+  const log = () => c.doorbells();
   const tool = async (args: string): Promise<string> => {
-    const r = await g.sh(`cardtool ${args}`);
-    expect(r.status, r.out).toBe(0);
-    return r.out;
+    const r = await g.run(`cardtool ${args}`, COMMAND_TIMEOUT_MS);
+    expect(r.rc, r.output).toBe(0);
+    return r.output;
   };
   const decide = async (slot: number, t: number, features: number[], maxPolls = 100000): Promise<Record<string, string>> => keys(await tool(`decide ${slot} ${t} ${features.join(' ')} ${maxPolls}`));
 
   beforeAll(async () => {
-    g = guest({ controlPath: join(scratch, 'control.sock'), cardArgs: ['--log', logPath] });
-    await g.controlReady();
-    await g.booted();
-    await g.sh('true'); // the shell's banner
+    b = await boot('main', { cardRequiresRam: false });
+    g = b.guest;
+    c = b.card!;
   });
 
-  afterAll(() => g?.kill());
+  afterAll(() => b?.kill());
 
   it('enumerates as 10ee:4e53, class 12:00:00, with BAR0 as big as the register window', async () => {
     const info = keys(await tool('info'));
@@ -237,7 +275,7 @@ describe('a guest with the card (reference policy)', () => {
   it('stall: RESULT reads BUSY and never VALID while the RTL still answers; stall off answers again', async () => {
     const v = vectors(5)[4]!;
     const [want] = await golden([v]);
-    expect(await g.control('stall on')).toBe('ok fault=stall');
+    expect(await c.control('stall on')).toBe('ok fault=stall');
     const t = nextTag();
     const r = await decide(2, t, v, 50);
     expect(r['VALID']).toBe('0');
@@ -248,26 +286,26 @@ describe('a guest with the card (reference policy)', () => {
     const e = log().find((x) => x.tag === t)!;
     expect(e.fault).toBe('stall');
     expect(e.answered && e.action === want!.action).toBe(true);
-    expect(await g.control('stall off')).toBe('ok fault=healthy');
+    expect(await c.control('stall off')).toBe('ok fault=healthy');
     const ok = await decide(2, nextTag(), v);
     expect(ok['VALID']).toBe('1');
     expect(Number(ok['ACTION'])).toBe(want!.action);
   });
 
   it('slow: an answer shows no earlier than the commanded delay after its doorbell', async () => {
-    expect(await g.control('slow 3000')).toBe('ok fault=slow:3000');
+    expect(await c.control('slow 3000')).toBe('ok fault=slow:3000');
     const r = await decide(3, nextTag(), vectors(6)[5]!);
     expect(r['VALID']).toBe('1');
     expect(Number(r['WAIT_NS'])).toBeGreaterThanOrEqual(3_000_000);
     expect(Number(r['POLLS'])).toBeGreaterThan(1);
-    expect(await g.control('healthy')).toBe('ok fault=healthy');
+    expect(await c.control('healthy')).toBe('ok fault=healthy');
   });
 
   it('surprise removal: every read is all-ones and writes are dropped until healthy', async () => {
     const control = reg('global', 'CONTROL');
     const enable = field('global', 'CONTROL', 'ENABLE').mask;
     expect((await tool(`r32 ${control.address}`)).trim()).toBe(hex8(enable));
-    expect(await g.control('remove')).toBe('ok fault=removed');
+    expect(await c.control('remove')).toBe('ok fault=removed');
     const ids = keys(await tool('ids'));
     for (const name of ['ID', 'VERSION', 'POLICY_HASH', 'CAPS']) expect(ids[name]).toBe('0xffffffff');
     expect((await tool(`r16 ${slotReg(0, 'RESULT')}`)).trim()).toBe('0xffff');
@@ -278,7 +316,7 @@ describe('a guest with the card (reference policy)', () => {
     expect(r['VALID']).toBe('0');
     const e = log().find((x) => x.tag === t)!;
     expect([e.delivered, e.answered, e.fault]).toEqual([false, false, 'removed']);
-    expect(await g.control('healthy')).toBe('ok fault=healthy');
+    expect(await c.control('healthy')).toBe('ok fault=healthy');
     expect((await tool(`r32 ${control.address}`)).trim()).toBe(hex8(enable)); // the write never landed
     expect(keys(await tool('ids'))['ID']).toBe(hex8(reg('global', 'ID').reset));
   });
@@ -286,17 +324,17 @@ describe('a guest with the card (reference policy)', () => {
   it('reads and writes guest RAM at the physical address of a guest page', async () => {
     const s = await stats();
     expect(s.sysmem.regions).toBeGreaterThan(0);
-    const run = g.sh('cardtool dma');
-    const m = await g.waitFor(/PHYS=(0x[0-9a-f]+)\nDATA=([0-9a-f]+)\n/, 10_000, g.console.text.length - 200);
+    const run = g.run('cardtool dma', COMMAND_TIMEOUT_MS);
+    const m = await g.waitForOutput(/PHYS=(0x[0-9a-f]+)\nDATA=([0-9a-f]+)\n/, 10_000);
     const [phys, data] = [m[1]!, m[2]!];
-    expect(await g.control(`mem-read ${phys} ${data.length / 2}`)).toBe(`ok ${data}`);
+    expect(await c.control(`mem-read ${phys} ${data.length / 2}`)).toBe(`ok ${data}`);
     const pattern = 'c0ffee0012345678a5a5a5a5';
-    expect(await g.control(`mem-write ${phys} ${pattern}`)).toBe(`ok ${pattern.length / 2} bytes`);
+    expect(await c.control(`mem-write ${phys} ${pattern}`)).toBe(`ok ${pattern.length / 2} bytes`);
     g.type('');
     const r = await run;
-    expect(r.status).toBe(0);
-    expect(keys(r.out)['GOT']).toBe(pattern + data.slice(pattern.length));
-    expect(await g.control(`mem-read 0x${(s.sysmem.bytes * 4).toString(16)} 4`)).toMatch(/^error: .* is not guest RAM/);
+    expect(r.rc).toBe(0);
+    expect(keys(r.output)['GOT']).toBe(pattern + data.slice(pattern.length));
+    expect(await c.answer(`mem-read 0x${(s.sysmem.bytes * 4).toString(16)} 4`)).toMatch(/^error: .* is not guest RAM/);
   });
 
   it('takes round trips from the guest without a wrong answer', async () => {
@@ -335,55 +373,52 @@ describe('a guest with the card (reference policy)', () => {
   });
 
   it('refuses a malformed control command with the list of commands', async () => {
-    expect(await g.control('stall maybe')).toMatch(/^error: unknown or malformed command 'stall maybe' \(stall on\|off, remove, slow US/);
-    expect(await g.control('mem-read 0x0')).toMatch(/^error: usage: mem-read GPA LEN/);
+    expect(await c.answer('stall maybe')).toMatch(/^error: unknown or malformed command 'stall maybe' \(stall on\|off, remove, slow US/);
+    expect(await c.answer('mem-read 0x0')).toMatch(/^error: usage: mem-read GPA LEN/);
   });
 
   it('exits 0 when the guest powers off and QEMU closes the socket', async () => {
-    const exits = await g.poweroff();
-    expect(exits.qemu.code).toBe(0);
-    expect(exits.card, g.cardStderr.text).toEqual({ code: 0, signal: null });
-    expect(g.cardStderr.text).toMatch(/QEMU closed the socket after \d+ messages; stats \{/);
+    await end(b);
+    expect(c.stderrText()).toMatch(/QEMU closed the socket after \d+ messages; stats \{/);
   });
 });
 
 describe('the card started with faults and flags', () => {
   it('--fault slow:2000 from the start, then healthy: with no log, time alone makes the answer visible at the first read', async () => {
-    const g = guest({ controlPath: join(scratch, 'c2.sock'), cardArgs: ['--fault', 'slow:2000', '--ram'] });
+    const b = await boot('slow', { cardFaults: ['slow:2000'], cardLog: false });
     try {
-      await g.controlReady();
-      await g.booted();
-      await g.sh('true');
-      expect(JSON.parse(await g.control('stats')).fault).toBe('slow:2000');
+      const g = b.guest;
+      const c = b.card!;
+      expect((await c.stats()).fault).toBe('slow:2000');
       const [v, w] = vectors(4).slice(2);
       const [want, want2] = await golden([v!, w!]);
-      const slow = keys((await g.sh(`cardtool enable && cardtool decide 0 7 ${v!.join(' ')}`)).out);
+      const slow = keys(await g.must(`cardtool enable && cardtool decide 0 7 ${v!.join(' ')}`, COMMAND_TIMEOUT_MS));
       expect(slow['VALID']).toBe('1');
       expect(Number(slow['WAIT_NS'])).toBeGreaterThanOrEqual(2_000_000);
       expect(Number(slow['ACTION'])).toBe(want!.action);
-      expect(await g.control('healthy')).toBe('ok fault=healthy');
+      expect(await c.control('healthy')).toBe('ok fault=healthy');
       // a BAR round trip lasts far longer than the RTL's few cycles of latency
-      const onTime = keys((await g.sh(`cardtool decide 0 8 ${w!.join(' ')}`)).out);
+      const onTime = keys(await g.must(`cardtool decide 0 8 ${w!.join(' ')}`, COMMAND_TIMEOUT_MS));
       expect([onTime['VALID'], onTime['POLLS'], Number(onTime['ACTION'])]).toEqual(['1', '1', want2!.action]);
-      const exits = await g.poweroff();
-      expect(exits.card.code).toBe(0);
+      await end(b);
     } finally {
-      g.kill();
+      b.kill();
     }
   });
 
   it('--ram without fd-backed guest RAM: the first BAR access stops the card with the QEMU options to use', async () => {
-    const g = guest({ controlPath: join(scratch, 'c3.sock'), cardArgs: ['--ram'], sharedRam: false });
+    const b = await boot('no-shared-ram', { cardLog: false, sharedRam: false });
     try {
-      await g.controlReady();
-      await g.booted();
-      await g.sh('true');
-      const cardExit = new Promise<number | null>((resolve) => g.card.once('exit', (code) => resolve(code)));
-      g.type('cardtool ids');
-      expect(await cardExit, g.cardStderr.text).toBe(2);
-      expect(g.cardStderr.text).toMatch(/before any SYNC_SYSMEM, and --ram asks for guest RAM: start QEMU with -object memory-backend-memfd/);
+      const c = b.card!;
+      // the access never completes: the guest is killed below, and the command with it
+      const ids = b.guest.run('cardtool ids', COMMAND_TIMEOUT_MS).catch(() => undefined);
+      await c.waitExit();
+      expect(c.exitCode(), c.stderrText()).toBe(2);
+      expect(c.stderrText()).toMatch(/before any SYNC_SYSMEM, and --ram asks for guest RAM: start QEMU with -object memory-backend-memfd/);
+      b.kill();
+      await ids;
     } finally {
-      g.kill();
+      b.kill();
     }
   });
 });
@@ -392,32 +427,32 @@ describe('a QEMU that does not fit', () => {
   const microvm = '/usr/bin/qemu-system-x86_64-microvm';
 
   it('--check-qemu passes the pinned QEMU and refuses one without x-pci-proxy-dev', () => {
-    const ok = spawnCheck(card.card, ['--check-qemu']);
+    const ok = spawnCheck(card.binary, ['--check-qemu']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^QEMU_VERSION=QEMU emulator version 7\.2\.\d+ \(Debian 1:7\.2\+dfsg-7\+deb12u18/m);
-    const bad = spawnCheck(card.card, ['--check-qemu', microvm]);
+    const bad = spawnCheck(card.binary, ['--check-qemu', microvm]);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/qemu-system-x86_64-microvm has no x-pci-proxy-dev device/);
   });
 
   it('a QEMU that never creates the device on the socket: the card exits 3 and says what to check', async () => {
-    const g = guest({ controlPath: join(scratch, 'c4.sock'), qemu: microvm, machine: 'microvm', sharedRam: false });
-    const exits = await g.exits(60_000);
-    expect(exits.qemu.code).not.toBe(0);
-    expect(exits.card.code, g.cardStderr.text).toBe(3);
-    expect(g.cardStderr.text).toMatch(/QEMU closed the socket before sending any message: it did not create x-pci-proxy-dev on this socket/);
+    const { card: c, guest: g } = await startWrongly('microvm', { qemu: microvm, machine: 'microvm', sharedRam: false });
+    await g.waitExit();
+    await c.stop(60_000);
+    expect(g.exitCode()).not.toBe(0);
+    expect(c.exitCode(), c.stderrText()).toBe(3);
+    expect(c.stderrText()).toMatch(/QEMU closed the socket before sending any message: it did not create x-pci-proxy-dev on this socket/);
   });
 
   it('a QEMU that sends something else on the socket (its QMP monitor): the card exits 2 naming what came', async () => {
-    const g = guest({
-      controlPath: join(scratch, 'c5.sock'),
+    const { card: c, guest: g } = await startWrongly('qmp', {
       sharedRam: false,
-      device: ['-chardev', 'socket,id=wrong,fd=3', '-mon', 'chardev=wrong,mode=control'],
+      device: ['-chardev', `socket,id=wrong,fd=${PROXY_FD}`, '-mon', 'chardev=wrong,mode=control'],
     });
     try {
-      const exit = await new Promise<number | null>((resolve) => g.card.once('exit', (code) => resolve(code)));
-      expect(exit, g.cardStderr.text).toBe(2);
-      expect(g.cardStderr.text).toMatch(/nicsched-card: (unexpected|malformed) message from QEMU: .*cmd \d+.*header bytes 7b 22 51 4d 50 22 .*\("\{"QMP"/);
+      await c.waitExit();
+      expect(c.exitCode(), c.stderrText()).toBe(2);
+      expect(c.stderrText()).toMatch(/nicsched-card: (unexpected|malformed) message from QEMU: .*cmd \d+.*header bytes 7b 22 51 4d 50 22 .*\("\{"QMP"/);
     } finally {
       g.kill();
     }
@@ -459,7 +494,7 @@ describe('malformed messages on the socket', () => {
 
   /** Send bytes on the card's socket, close it; the card's exit, stderr and the RET values it sent. */
   async function converse(bytes: Buffer): Promise<{ code: number | null; stderr: string; replies: bigint[] }> {
-    const child = spawn(card.card, ['--fd', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(card.binary, ['--fd', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const sock = child.stdio[3] as Readable & Writable;

@@ -22,7 +22,7 @@ import { extraArchive } from '../../codegen/system/initramfs.js';
 import { parseFault } from '../../codegen/system/run.js';
 import { nsloadArgs, parseWorkloads, WORKLOADS } from '../../codegen/system/workloads.js';
 import { InputError } from '../../codegen/util/errors.js';
-import { REFERENCE, tempDir, TINY } from '../helpers.js';
+import { REFERENCE, tempDir, TINY, writeTemp } from '../helpers.js';
 
 // ---- the dmesg checker ---------------------------------------------------------------------
 
@@ -123,6 +123,15 @@ describe('initramfs writer (codegen/system/cpio.ts)', () => {
     // test/kernel/system.test.ts reads its .words files from such an appended archive)
     const extra = extraArchive([{ name: 'b.words', data: '1 2 3\n' }]);
     expect(cpio(['-t', '--quiet'], extra).stdout.trim()).toBe('etc/nicsched/b.words');
+    // a boot's programs go to /bin, executable (the card test's cardtool)
+    const program = writeTemp('tool', 'ELF');
+    const withProgram = extraArchive([{ name: 'b.words', data: '' }], [{ name: 'tool', path: program }]);
+    expect(
+      cpio(['-tv', '--quiet'], withProgram)
+        .stdout.trim()
+        .split('\n')
+        .map((l) => `${l.split(/\s+/)[0]} ${l.split(/\s+/).pop()}`),
+    ).toEqual(['-rw-r--r-- etc/nicsched/b.words', '-rwxr-xr-x bin/tool']);
     expect(writeCpio(entries).length % 4).toBe(0);
     expect(extra.length % 4).toBe(0);
   });
@@ -136,6 +145,7 @@ describe('initramfs writer (codegen/system/cpio.ts)', () => {
       ]),
     ).toThrow(/appears twice/);
     expect(() => extraArchive([{ name: 'a/b', data: '' }])).toThrow(/plain name/);
+    expect(() => extraArchive([], [{ name: 'sbin/x', path: '/bin/true' }])).toThrow(/sbin\/x: a plain name, placed in \/bin\//);
   });
 });
 
