@@ -43,6 +43,30 @@ function once(name: string, nice: number, phases: Phase[]): TaskTemplate {
   return { name, cls: 'interactive', nice, phases: followedBy(phases, sleepForever) };
 }
 
+/** B's side of a pipe: wait for a message, then 1 ms of work that completes the request. */
+const PIPE_READ: readonly Phase[] = [
+  { kind: 'wait', channel: 'pipe' },
+  { kind: 'run', ns: 1 * MS, request: true },
+];
+
+/**
+ * A runs 1 ms and writes to the pipe (WF_SYNC); B reads it and computes 1 ms. Both then sleep for
+ * good. `cpus`: their initial CPUs (the simulator's default when absent).
+ */
+function pipePair(cpus?: [number, number]): [TaskTemplate, TaskTemplate] {
+  const a = once('A', 0, [
+    { kind: 'run', ns: 1 * MS },
+    { kind: 'post', channel: 'pipe', sync: true },
+  ]);
+  const b = once('B', 0, [...PIPE_READ]);
+  return cpus
+    ? [
+        { ...a, cpu: cpus[0] },
+        { ...b, cpu: cpus[1] },
+      ]
+    : [a, b];
+}
+
 function hogTask(name: string, nice = 0, extra: Partial<TaskTemplate> = {}): TaskTemplate {
   return { name, cls: 'batch', nice, phases: hog, ...extra };
 }
@@ -251,48 +275,13 @@ describe('CFS schedules computed by hand', () => {
     // 1 CPU. A runs 1 ms, writes (post) and sleeps; B waits on the pipe from t=0, then computes 1 ms.
     // At 1 ms B is placed at max(0, 1 - 3) = 0 against A's 1 ms: vdiff 1 ms is not > 1 ms, no preemption;
     // A blocks right after, B runs 1-2. Wakeup latency 0, request latency 2 - 1 = 1 ms.
-    const a: TaskTemplate = {
-      name: 'A',
-      cls: 'interactive',
-      nice: 0,
-      phases: followedBy(
-        [
-          { kind: 'run', ns: 1 * MS },
-          { kind: 'post', channel: 'pipe', sync: true },
-        ],
-        sleepForever,
-      ),
-    };
-    const b: TaskTemplate = {
-      name: 'B',
-      cls: 'interactive',
-      nice: 0,
-      phases: followedBy(
-        [
-          { kind: 'wait', channel: 'pipe' },
-          { kind: 'run', ns: 1 * MS, request: true },
-        ],
-        sleepForever,
-      ),
-    };
+    const [a, b] = pipePair();
     const r = run(workload(a, b), { cpus: 1, durationNs: 5 * MS, recordSegments: true });
     expect(timeline(r)).toEqual(['A 0-1', 'B 1-2']);
     expect(r.tasks[1]!.wakeLatencyNs).toEqual([0]);
     expect(r.tasks[1]!.requestLatencyNs).toEqual([1 * MS]);
     // A message posted before anyone waits is kept: the reader takes it without blocking.
-    const early: TaskTemplate = {
-      name: 'B',
-      cls: 'interactive',
-      nice: 0,
-      phases: followedBy(
-        [
-          { kind: 'sleep', ns: 3 * MS },
-          { kind: 'wait', channel: 'pipe' },
-          { kind: 'run', ns: 1 * MS, request: true },
-        ],
-        sleepForever,
-      ),
-    };
+    const early = once('B', 0, [{ kind: 'sleep', ns: 3 * MS }, ...PIPE_READ]);
     const r2 = run(workload(a, early), { cpus: 1, durationNs: 6 * MS, recordSegments: true });
     expect(timeline(r2)).toEqual(['A 0-1', 'B 3-4']);
     expect(r2.tasks[1]!.requestLatencyNs).toEqual([3 * MS]); // posted at 1, done at 4
@@ -303,30 +292,7 @@ describe('CFS schedules computed by hand', () => {
     // work ends at 1.002 ms, and its vruntime is 1.002 ms: B, placed at 0, now leads by more than the
     // 1 ms granularity and preempts A (which still owes its 1 µs of wakeup work). B's own code runs
     // from 1.004 (latency 2 µs) to 2.004 (request latency 1.002 ms); A comes back for 2 + 1 µs.
-    const a: TaskTemplate = {
-      name: 'A',
-      cls: 'interactive',
-      nice: 0,
-      phases: followedBy(
-        [
-          { kind: 'run', ns: 1 * MS },
-          { kind: 'post', channel: 'pipe', sync: true },
-        ],
-        sleepForever,
-      ),
-    };
-    const b: TaskTemplate = {
-      name: 'B',
-      cls: 'interactive',
-      nice: 0,
-      phases: followedBy(
-        [
-          { kind: 'wait', channel: 'pipe' },
-          { kind: 'run', ns: 1 * MS, request: true },
-        ],
-        sleepForever,
-      ),
-    };
+    const [a, b] = pipePair();
     const costs = { ...NO_COSTS, switchNs: 2_000, wakeNs: 1_000 };
     const r = run(workload(a, b), { cpus: 1, durationNs: 5 * MS, recordSegments: true, costs });
     expect(r.segments.map((s) => [s.task, s.startNs, s.endNs])).toEqual([
@@ -440,32 +406,7 @@ describe('balancing as 6.1 fair.c does it (one LLC, two CPUs)', () => {
   it("a sync pipe wakeup pulls the reader to the writer's CPU (wake_affine_idle: sync and nr_running == 1)", () => {
     // A writes on CPU0; B last ran on CPU1, where H1 hogs. The scan finds no idle CPU, so B lands on
     // CPU0 (a migration) and runs when A blocks: 1-2. Its vruntime: 0 − 1 ms (CPU1) + 1 ms (CPU0) = 0.
-    const a: TaskTemplate = {
-      name: 'A',
-      cls: 'interactive',
-      nice: 0,
-      cpu: 0,
-      phases: followedBy(
-        [
-          { kind: 'run', ns: 1 * MS },
-          { kind: 'post', channel: 'p', sync: true },
-        ],
-        sleepForever,
-      ),
-    };
-    const b: TaskTemplate = {
-      name: 'B',
-      cls: 'interactive',
-      nice: 0,
-      cpu: 1,
-      phases: followedBy(
-        [
-          { kind: 'wait', channel: 'p' },
-          { kind: 'run', ns: 1 * MS, request: true },
-        ],
-        sleepForever,
-      ),
-    };
+    const [a, b] = pipePair([0, 1]);
     const r = run(workload(a, b, hogTask('H1', 0, { cpu: 1 })), { cpus: 2, durationNs: 10 * MS, recordSegments: true });
     expect(cpuTimeline(r)).toEqual(['0:A 0-1', '0:B 1-2', '1:H1 0-10']);
     expect(r.tasks[1]!.nrMigrations).toBe(1);
