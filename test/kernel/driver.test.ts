@@ -231,6 +231,20 @@ async function driverReloadFixture(harnessDir: string): Promise<ReloadFixture> {
   return fixture;
 }
 
+/** The reference's harness over every golden vector with the reload fixture; `dma`: results by DMA. */
+async function fullReferenceRun(dma: boolean): Promise<{ dir: string; fixture: ReloadFixture; res: Run & { report: Report } }> {
+  const dir = buildHarness(REFERENCE);
+  const fixture = await driverReloadFixture(dir);
+  return { dir, fixture, res: runHarness(dir, false, fixture.dir, dma) };
+}
+
+/** The harness ran to its end and its own checks passed. */
+function expectPassed(res: Run & { report: Report }): void {
+  expect(res.stderr).not.toContain('CHECK FAILED');
+  expect(res.report.get('result')).toEqual({ status: 'PASS', failures: '0' });
+  expect(res.status).toBe(0);
+}
+
 describe('driver in the loop: nicsched_core.c against the Verilated RTL (reference policy)', () => {
   let dir = '';
   let res: Run & { report: Report };
@@ -238,17 +252,11 @@ describe('driver in the loop: nicsched_core.c against the Verilated RTL (referen
   let fixture: ReloadFixture;
 
   beforeAll(async () => {
-    dir = buildHarness(REFERENCE);
-    fixture = await driverReloadFixture(dir);
-    res = runHarness(dir, false, fixture.dir);
+    ({ dir, fixture, res } = await fullReferenceRun(false));
     rep = res.report;
   }, 600_000);
 
-  it('runs to the end and passes its own checks', () => {
-    expect(res.stderr).not.toContain('CHECK FAILED');
-    expect(rep.get('result')).toEqual({ status: 'PASS', failures: '0' });
-    expect(res.status).toBe(0);
-  });
+  it('runs to the end and passes its own checks', () => expectPassed(res));
 
   it('probe accepts the card: ID, VERSION and POLICY_HASH match the generated header', async () => {
     const hash = await policyHash(REFERENCE);
@@ -401,20 +409,13 @@ describe('driver in the loop, results by DMA (layout 3.0): the RTL writes every 
   let dir = '';
   let res: Run & { report: Report };
   let rep: Report;
-  let fixture: ReloadFixture;
 
   beforeAll(async () => {
-    dir = buildHarness(REFERENCE);
-    fixture = await driverReloadFixture(dir);
-    res = runHarness(dir, false, fixture.dir, true);
+    ({ dir, res } = await fullReferenceRun(true));
     rep = res.report;
   }, 600_000);
 
-  it('runs to the end and passes its own checks', () => {
-    expect(res.stderr).not.toContain('CHECK FAILED');
-    expect(rep.get('result')).toEqual({ status: 'PASS', failures: '0' });
-    expect(res.status).toBe(0);
-  });
+  it('runs to the end and passes its own checks', () => expectPassed(res));
 
   it('probe programs DMA_BASE and DMA_CTRL: results by DMA, said on the probe line', async () => {
     const hash = await policyHash(REFERENCE);
