@@ -374,22 +374,13 @@ static int cmd_dma(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	volatile uint8_t *buf;
-	uint64_t entry, phys;
+	uint64_t phys;
 	char line[64];
-	int fd, i;
+	int i;
 
-	buf = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED || mlock((void *)buf, (size_t)page))
-		die("cannot allocate and lock a %s page", "4 KiB");
+	buf = locked_page(&phys);
 	for (i = 0; i < page; i++)
 		buf[i] = (uint8_t)(i * 37 + 11);
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	if (fd < 0 || pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)buf / (uintptr_t)page * 8)) != sizeof(entry))
-		die("cannot read %s", "/proc/self/pagemap");
-	close(fd);
-	if (!(entry >> 63) || !(entry & ((1ULL << 55) - 1)))
-		die("%s shows no frame for the page (not root?)", "/proc/self/pagemap");
-	phys = (entry & ((1ULL << 55) - 1)) * (uint64_t)page;
 	printf("PHYS=0x%" PRIx64 "\n", phys);
 	print_bytes("DATA", buf);
 	fflush(stdout);
