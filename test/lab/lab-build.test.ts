@@ -14,32 +14,18 @@ import { APP_ID } from '../../codegen/ir/constants.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { BOARDS, findBoard, type Board } from '../../codegen/spec/boards.js';
 import { EXIT_TOOL_MISSING } from '../../codegen/cli/exit.js';
-import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { cli, EXAMPLES, recordTcl, REFERENCE, tempDir, TINY, VIVADO_RECORDER, type TclCall } from '../helpers.js';
 import { fakeCorundum, STOCK_IP, STOCK_SYN, STOCK_XDC } from './corundum-fixture.js';
 import { bitFile, TIMING, UTILIZATION } from './vivado-fixtures.js';
 import { BUILD_STAGES } from '../../codegen/fpga/vivado.js';
 
-const RECORDER = join(ROOT, 'sim/tcl/vivado_recorder.tcl');
 /** PATH without any vivado, so the test means the same on a lab machine. */
 const NO_VIVADO_PATH = '/usr/bin:/bin';
 
-interface Call {
-  command: string;
-  args: string[];
-}
+type Call = TclCall;
 
 function record(script: string, env: Record<string, string>, cwd: string): Call[] {
-  const log = join(tempDir('nicsched-rec-'), 'calls.log');
-  const r = spawnSync('/usr/bin/tclsh', [RECORDER, log, script], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return readFileSync(log, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [command, ...args] = line.split('\t');
-      return { command: command!, args };
-    });
+  return recordTcl(VIVADO_RECORDER, script, { cwd, env });
 }
 
 async function buildProject(policy: string, board: Board, extra: string[] = []) {

@@ -3,14 +3,13 @@
  * and corrupt ones), and `nicsched flash`: refusals (part, UserID, APP_ID) and the exact dry run.
  */
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBitHeader } from '../../codegen/fpga/bitfile.js';
 import { loadPolicy } from '../../codegen/policy.js';
 import { InputError } from '../../codegen/util/errors.js';
-import { cli, REFERENCE, ROOT, tempDir, TINY } from '../helpers.js';
+import { cli, recordTcl, REFERENCE, tempDir, TINY, VIVADO_RECORDER } from '../helpers.js';
 import { bitFile, type BitFields } from './vivado-fixtures.js';
 
 // The sync word and a few words of a configuration stream: content does not matter to the header.
@@ -223,13 +222,7 @@ describe('nicsched flash dry run (exact text)', () => {
     const ok = labBit(REF_USERID, 'xcu280-fsvh2892-2L-e');
     const j = JSON.parse((await cli('flash', ok, '--board', 'au280', '--jtag', '--json')).stdout) as { script: { path: string; contents: string } };
     writeFileSync(j.script.path, j.script.contents);
-    const log = join(tempDir(), 'calls.log');
-    const run = spawnSync('/usr/bin/tclsh', [join(ROOT, 'sim/tcl/vivado_recorder.tcl'), log, j.script.path], { encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    const calls = readFileSync(log, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t'));
+    const calls = recordTcl(VIVADO_RECORDER, j.script.path).map((c) => [c.command, ...c.args]);
     expect(calls.map((c) => c[0])).toEqual([
       'source',
       'open_hw_manager',

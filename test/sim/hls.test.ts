@@ -20,7 +20,7 @@ import { formatRange, requantize, type Format } from '../../codegen/numeric/form
 import type { CompiledPolicy } from '../../codegen/compiled.js';
 import { compilePolicyText, loadPolicy } from '../../codegen/policy.js';
 import { writeOutputDir } from '../../codegen/util/output.js';
-import { cli, EXAMPLES, REFERENCE, ROOT, tempDir, TINY, writeTemp } from '../helpers.js';
+import { cli, EXAMPLES, recordTcl, REFERENCE, ROOT, tempDir, TINY, writeTemp, type TclCall } from '../helpers.js';
 
 const CSIM_TIMEOUT = 180_000;
 
@@ -444,25 +444,11 @@ puts $::log "fell off the end without exit"
 close $::log
 `;
 
-interface Call {
-  command: string;
-  args: string[];
-}
+type Call = TclCall;
 
-function recordTcl(script: string, env: Record<string, string> = {}): Call[] {
+function recordRunHls(script: string, env: Record<string, string> = {}): Call[] {
   const dir = tempDir('nicsched-tcl-');
-  const recorder = writeTemp('recorder.tcl', RECORDER, dir);
-  const log = join(dir, 'calls.log');
-  const r = spawnSync('/usr/bin/tclsh', [recorder, log, script], { cwd: dir, encoding: 'utf8', env: { ...process.env, NICSCHED_COSIM: '', NICSCHED_AXILITE: '', ...env } });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return readFileSync(log, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [command, ...args] = line.split('\t');
-      return { command: command!, args };
-    });
+  return recordTcl(writeTemp('recorder.tcl', RECORDER, dir), script, { cwd: dir, env: { NICSCHED_COSIM: '', NICSCHED_AXILITE: '', ...env } });
 }
 
 function argAfter(call: Call, flag: string): string | undefined {
@@ -489,7 +475,7 @@ describe('run_hls.tcl drives Vitis HLS in the right order, with the board part, 
       const policy = make();
       const out = join(tempDir(), 'out');
       writeOutputDir(out, emitAll(policy), policy.hash);
-      const calls = recordTcl(join(out, 'hls/run_hls.tcl'));
+      const calls = recordRunHls(join(out, 'hls/run_hls.tcl'));
       const order = calls.map((c) => c.command).filter((c, i, all) => c !== all[i - 1]);
       expect(order).toEqual(['open_project', 'set_top', 'add_files', 'open_solution', 'set_part', 'create_clock', 'csim_design', 'csynth_design', 'export_design', 'exit']);
       const one = (command: string) => calls.find((c) => c.command === command)!;
@@ -518,7 +504,7 @@ describe('run_hls.tcl drives Vitis HLS in the right order, with the board part, 
     const out = join(tempDir(), 'out');
     const policy = loadPolicy(TINY);
     writeOutputDir(out, emitAll(policy), policy.hash);
-    const order = recordTcl(join(out, 'hls/run_hls.tcl'), { NICSCHED_COSIM: '1' })
+    const order = recordRunHls(join(out, 'hls/run_hls.tcl'), { NICSCHED_COSIM: '1' })
       .map((c) => c.command)
       .filter((c) => c !== 'add_files');
     expect(order).toEqual(['open_project', 'set_top', 'open_solution', 'set_part', 'create_clock', 'csim_design', 'csynth_design', 'cosim_design', 'export_design', 'exit']);
@@ -531,7 +517,7 @@ describe('run_hls.tcl drives Vitis HLS in the right order, with the board part, 
     const script = join(out, 'hls/run_hls.tcl');
     const cflags = (env: Record<string, string>) =>
       argAfter(
-        recordTcl(script, env).find((c) => c.command === 'add_files')!,
+        recordRunHls(script, env).find((c) => c.command === 'add_files')!,
         '-cflags',
       );
     expect(cflags({})).not.toContain('NICSCHED_AXILITE');
