@@ -139,13 +139,38 @@ export interface MixedOptions extends SyntheticOptions {
 /** Interactive: bursts of mean 0.5 ms (50 µs..5 ms), sleeps of mean 8 ms (0.5..50 ms); starts asleep. */
 export const MIXED_INTERACTIVE = { burstMeanNs: 500_000, burstMinNs: 50_000, burstMaxNs: 5_000_000, sleepMeanNs: 8_000_000, sleepMinNs: 500_000, sleepMaxNs: 50_000_000 };
 
-function* interactivePhases(seed: number): Iterator<Phase> {
+/** A sleeper's draws: sleep, then burst, each exponential with its mean and clamped; starts asleep. */
+interface SleeperDraws {
+  sleepMeanNs: number;
+  sleepMinNs: number;
+  sleepMaxNs: number;
+  burstMeanNs: number;
+  burstMinNs: number;
+  burstMaxNs: number;
+}
+
+function* sleeperPhases(seed: number, d: SleeperDraws): Iterator<Phase> {
   const r = rng(seed);
-  const m = MIXED_INTERACTIVE;
   for (;;) {
-    yield { kind: 'sleep', ns: expClamped(r, m.sleepMeanNs, m.sleepMinNs, m.sleepMaxNs) };
-    yield { kind: 'run', ns: expClamped(r, m.burstMeanNs, m.burstMinNs, m.burstMaxNs) };
+    yield { kind: 'sleep', ns: expClamped(r, d.sleepMeanNs, d.sleepMinNs, d.sleepMaxNs) };
+    yield { kind: 'run', ns: expClamped(r, d.burstMeanNs, d.burstMinNs, d.burstMaxNs) };
   }
+}
+
+/**
+ * mixed's shape: `interactivePerCpu` sleepers per CPU, task i drawing with the per-task seed of
+ * (seed, i) and `drawsOf(i)`, next to `batchPerCpu` hogs per CPU.
+ */
+function sleepersAndHogs(o: MixedOptions, generator: string, describe: string, drawsOf: (i: number) => SleeperDraws): Workload {
+  const ni = (o.interactivePerCpu ?? MIXED_SHAPE.interactivePerCpu) * o.cpus;
+  const nb = (o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus;
+  const tasks: TaskTemplate[] = hogs(nb);
+  for (let i = 0; i < ni; i++) {
+    const seed = taskSeed(o.seed, i);
+    const draws = drawsOf(i);
+    tasks.push({ name: `inter${i}`, cls: 'interactive', nice: 0, phases: () => sleeperPhases(seed, draws) });
+  }
+  return { name: `${generator} (seed ${o.seed}: ${ni} ${describe}, ${nb} batch)`, kind: generator, origin: { kind: 'synthetic', generator, seed: o.seed }, tasks };
 }
 
 /** The mixed workload's default task counts per CPU (the guest's simmix runs the same, docs/EVAL.md). */
@@ -153,14 +178,7 @@ export const MIXED_SHAPE = { interactivePerCpu: 3, batchPerCpu: 2 };
 
 /** The synthetic mixed workload: interactive tasks (short bursts, timer sleeps) next to CPU hogs, all nice 0. */
 export function mixedWorkload(o: MixedOptions): Workload {
-  const ni = (o.interactivePerCpu ?? MIXED_SHAPE.interactivePerCpu) * o.cpus;
-  const nb = (o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus;
-  const tasks: TaskTemplate[] = hogs(nb);
-  for (let i = 0; i < ni; i++) {
-    const seed = taskSeed(o.seed, i);
-    tasks.push({ name: `inter${i}`, cls: 'interactive', nice: 0, phases: () => interactivePhases(seed) });
-  }
-  return { name: `mixed (seed ${o.seed}: ${ni} interactive, ${nb} batch)`, kind: 'mixed', origin: { kind: 'synthetic', generator: 'mixed', seed: o.seed }, tasks };
+  return sleepersAndHogs(o, 'mixed', 'interactive', () => MIXED_INTERACTIVE);
 }
 
 /* ---- hetero: interactive tasks that differ from each other ------------------------------- */
@@ -187,27 +205,13 @@ export function heteroBurstScalesNs(seed: number, interactive: number): number[]
   return Array.from({ length: interactive }, (_, i) => heteroBurstScaleNs(taskSeed(seed, 100 + i)));
 }
 
-function* heteroPhases(seed: number, burstScaleNs: number): Iterator<Phase> {
-  const r = rng(seed);
-  const h = HETERO_INTERACTIVE;
-  for (;;) {
-    yield { kind: 'sleep', ns: expClamped(r, burstScaleNs * h.sleepPerBurst, h.sleepMinNs, h.sleepMaxNs) };
-    yield { kind: 'run', ns: expClamped(r, burstScaleNs, h.burstMinNs, h.burstMaxNs) };
-  }
-}
-
 /** mixed's shape (3 interactive and 2 batch tasks per CPU), with interactive tasks of different burst scales. */
 export function heteroWorkload(o: MixedOptions): Workload {
-  const ni = (o.interactivePerCpu ?? MIXED_SHAPE.interactivePerCpu) * o.cpus;
-  const nb = (o.batchPerCpu ?? MIXED_SHAPE.batchPerCpu) * o.cpus;
-  const tasks: TaskTemplate[] = hogs(nb);
-  const scales = heteroBurstScalesNs(o.seed, ni);
-  for (let i = 0; i < ni; i++) {
-    const seed = taskSeed(o.seed, i);
-    const scale = scales[i]!;
-    tasks.push({ name: `inter${i}`, cls: 'interactive', nice: 0, phases: () => heteroPhases(seed, scale) });
-  }
-  return { name: `hetero (seed ${o.seed}: ${ni} interactive of different burst scales, ${nb} batch)`, kind: 'hetero', origin: { kind: 'synthetic', generator: 'hetero', seed: o.seed }, tasks };
+  const h = HETERO_INTERACTIVE;
+  return sleepersAndHogs(o, 'hetero', 'interactive of different burst scales', (i) => {
+    const scale = heteroBurstScaleNs(taskSeed(o.seed, 100 + i));
+    return { sleepMeanNs: scale * h.sleepPerBurst, sleepMinNs: h.sleepMinNs, sleepMaxNs: h.sleepMaxNs, burstMeanNs: scale, burstMinNs: h.burstMinNs, burstMaxNs: h.burstMaxNs };
+  });
 }
 
 /* ---- schbench-like ------------------------------------------------------------------------- */
